@@ -1,0 +1,59 @@
+# The two commands: `make demo` and `make test`. Everything installs into .venv and node_modules.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+VENDOR := src/credit/static/vendor
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: demo serve test lint format bench bench-large assets install install-test clean
+
+$(VENV)/.base: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.base pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENDOR)/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	touch $@
+
+install: $(VENV)/.base assets
+install-test: $(VENV)/.test assets
+assets: $(VENDOR)/.stamp
+
+## make demo: install, start the database (embedded unless DATABASE_URL), migrate, seed, serve.
+demo: install
+	$(BIN)/credit migrate --no-input
+	$(BIN)/credit seed-demo --scale small
+	$(BIN)/credit demo-accounts
+	@echo "平台地址：http://$(HOST):$(PORT)/  （Ctrl-C 停止；内置数据库用 .venv/bin/credit db stop 停止）"
+	$(BIN)/credit runserver $(HOST):$(PORT) --noreload
+
+## make test: install what the tests need and run the whole suite against PostgreSQL.
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## make bench: benchmarks at realistic scale (see README "Benchmarks").
+bench: install-test
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""公共信用信息平台 — public credit information platform."""

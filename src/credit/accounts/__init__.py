@@ -1,0 +1,1 @@
+"""Users, roles and their permissions, department and district membership."""

@@ -1,0 +1,34 @@
+"""View decorators that apply the platform's permissions to pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from credit.accounts.permissions import has_perm
+from credit.accounts.roles import PERM_LABELS, Perm
+
+
+def perm_required(perm: Perm) -> Callable:
+    """Login required, then ``perm``; a signed-in user without it gets a Chinese 403 page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not has_perm(request.user, perm):
+                return render(
+                    request,
+                    "403.html",
+                    {"perm_label": PERM_LABELS[perm], "perm": perm},
+                    status=403,
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

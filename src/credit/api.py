@@ -1,0 +1,64 @@
+"""The ``/api/v1`` API: one NinjaAPI with a router per app and stable error codes.
+
+Staff use it with their session cookie (and the CSRF token on writes); API clients with signed
+requests arrive with the gateway (S1). Every error body is ``{"code", "message", "details"}``:
+``code`` is a stable English identifier, ``message`` is Chinese for people.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import django_auth
+
+from credit.accounts.api import router as accounts_router
+from credit.catalog.api import router as catalog_router
+from credit.core.api import router as core_router
+from credit.core.errors import CreditError
+from credit.subjects.api import router as subjects_router
+
+api = NinjaAPI(
+    title="公共信用信息平台 API",
+    version="1",
+    description="常州市公共信用信息平台对部门和业务系统开放的接口。错误返回 "
+    '`{"code": 英文错误码, "message": 中文说明, "details": {...}}`。',
+    auth=django_auth,
+    urls_namespace="api-1",
+)
+
+
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, details=None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, "details": details or {}}, status=status
+    )
+
+
+@api.exception_handler(CreditError)
+def _credit_error(request: HttpRequest, exc: CreditError) -> HttpResponse:
+    return _error(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "not_authenticated", "未登录或登录已过期")
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return _error(request, 422, "invalid_request", "请求参数不正确", {"errors": exc.errors})
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {404: "not_found", 403: "permission_denied", 405: "method_not_allowed"}
+    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+api.add_router("/", core_router)
+api.add_router("/accounts", accounts_router)
+api.add_router("/catalog", catalog_router)
+api.add_router("/subjects", subjects_router)

@@ -1,0 +1,134 @@
+"""Catalog endpoints: items, an item's field specifications, its Excel template."""
+
+from __future__ import annotations
+
+from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from credit.accounts.permissions import require
+from credit.accounts.roles import Perm
+from credit.catalog import selectors
+from credit.catalog.excel import build_template, template_filename
+from credit.core.errors import NotFound
+
+router = Router(tags=["信用信息资源目录"])
+
+
+class ItemOut(Schema):
+    code: str
+    name: str
+    category: str
+    subject_type: str
+    update_period: str
+    usage_scope: str
+    version: int
+    source_departments: list[str]
+    field_count: int
+
+
+class FieldOut(Schema):
+    position: int
+    code: str
+    name: str
+    aliases: list[str]
+    type: str
+    max_length: int | None
+    decimal_places: int | None
+    required: bool
+    conditions: list[dict]
+    code_table: str | None
+    code_values: list[str]
+    multi_value: bool
+    validator: str
+    sensitivity: str
+    usage_scope: str
+    role: str
+
+
+class ItemDetailOut(ItemOut):
+    natural_key: list[str]
+    description: str
+    basis: str
+    fields: list[FieldOut]
+
+
+def _item_out(item, field_count: int) -> dict:
+    return {
+        "code": item.code,
+        "name": item.name,
+        "category": item.category,
+        "subject_type": item.subject_type,
+        "update_period": item.update_period,
+        "usage_scope": item.usage_scope,
+        "version": item.version,
+        "source_departments": [d.code for d in item.source_departments.all()],
+        "field_count": field_count,
+    }
+
+
+@router.get("/items", response=list[ItemOut], summary="目录项列表")
+@paginate
+def list_items(request, category: str | None = None, q: str | None = None):
+    require(request.auth, Perm.CATALOG_VIEW)
+    return [_item_out(i, i.field_count) for i in selectors.items(category=category, q=q)]
+
+
+def _get(code: str):
+    item = selectors.item_with_fields(code)
+    if item is None:
+        raise NotFound(f"目录项“{code}”不存在", code="catalog_item_not_found")
+    return item
+
+
+@router.get("/items/{code}", response=ItemDetailOut, summary="目录项及字段规格")
+def get_item(request, code: str):
+    require(request.auth, Perm.CATALOG_VIEW)
+    item = _get(code)
+    fields = list(item.fields.all())
+    out = _item_out(item, len(fields))
+    out.update(natural_key=list(item.natural_key), description=item.description, basis=item.basis)
+    out["fields"] = [
+        {
+            "position": f.position,
+            "code": f.code,
+            "name": f.name,
+            "aliases": list(f.aliases),
+            "type": f.data_type,
+            "max_length": f.max_length,
+            "decimal_places": f.decimal_places,
+            "required": f.required,
+            "conditions": list(f.conditions),
+            "code_table": f.code_table.code if f.code_table_id else None,
+            "code_values": [v.value for v in f.code_table.values.all()] if f.code_table_id else [],
+            "multi_value": f.multi_value,
+            "validator": f.validator,
+            "sensitivity": f.sensitivity,
+            "usage_scope": f.effective_scope,
+            "role": f.role,
+        }
+        for f in fields
+    ]
+    return out
+
+
+@router.get(
+    "/items/{code}/template",
+    summary="下载 Excel 报送模板",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "xlsx 文件",
+                "content": {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}
+                },
+            }
+        }
+    },
+)
+def download_template(request, code: str):
+    require(request.auth, Perm.CATALOG_TEMPLATE)
+    item = _get(code)
+    from credit.catalog.views import xlsx_response
+
+    return xlsx_response(build_template(item), template_filename(item))

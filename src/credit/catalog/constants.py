@@ -1,0 +1,87 @@
+"""Code tables of the catalog itself (choices for items and field specifications)."""
+
+from django.db import models
+
+
+class Category(models.TextChoices):
+    DOUBLE_PUBLICITY = "double_publicity", "双公示"
+    RED_LIST = "red_list", "红名单"
+    BLACK_LIST = "black_list", "黑名单"
+    ATTENTION_LIST = "attention_list", "重点关注名单"
+    BASIC = "basic", "基础信息"
+    OTHER = "other", "其他"
+
+
+class SubjectType(models.TextChoices):
+    LEGAL = "legal", "法人及非法人组织"
+    NATURAL = "natural", "自然人"
+    BOTH = "both", "法人和自然人"
+
+
+class UpdatePeriod(models.TextChoices):
+    DAILY = "daily", "每天"
+    WEEKLY = "weekly", "每周"
+    MONTHLY = "monthly", "每月"
+    QUARTERLY = "quarterly", "每季度"
+    YEARLY = "yearly", "每年"
+    IRREGULAR = "irregular", "不定期"
+
+
+class UsageScope(models.TextChoices):
+    """信息使用范围: who may see the data."""
+
+    PUBLIC = "public", "社会公开"
+    SHARED = "shared", "政务共享"
+    RESTRICTED = "restricted", "授权查询"
+
+
+class DataType(models.TextChoices):
+    STRING = "string", "字符串"
+    TEXT = "text", "长文本"
+    DATE = "date", "日期"
+    DECIMAL = "decimal", "数值"
+    INTEGER = "integer", "整数"
+    CODE = "code", "代码"
+
+
+class Validator(models.TextChoices):
+    NONE = "", "无"
+    USCC = "uscc", "统一社会信用代码（GB 32100）"
+    RESIDENT_ID = "resident_id", "居民身份证号码（GB 11643）"
+    ORG_CODE = "org_code", "组织机构代码（GB 11714）"
+    ID_BY_TYPE = "id_by_type", "按证件类型校验证件号码"
+
+
+class Sensitivity(models.TextChoices):
+    PUBLIC = "public", "公开"
+    INTERNAL = "internal", "内部"
+    PERSONAL = "personal", "个人信息"
+    SENSITIVE = "sensitive", "敏感个人信息"
+
+
+class FieldRole(models.TextChoices):
+    """What a field means to the platform, so records and subjects are built from any item."""
+
+    NONE = "", "—"
+    SUBJECT_NAME = "subject_name", "主体名称"
+    SUBJECT_CATEGORY = "subject_category", "主体类别"
+    USCC = "uscc", "统一社会信用代码"
+    REG_NO = "reg_no", "工商注册号"
+    ORG_CODE = "org_code", "组织机构代码"
+    TAX_NO = "tax_no", "税务登记号"
+    INSTITUTION_NO = "institution_no", "事业单位证书号"
+    SOCIAL_ORG_NO = "social_org_no", "社会组织登记证号"
+    LEGAL_REP = "legal_rep", "法定代表人"
+    ID_TYPE = "id_type", "证件类型"
+    ID_NUMBER = "id_number", "证件号码"
+    DOCUMENT_NO = "document_no", "决定文书号"
+    DECISION_DATE = "decision_date", "决定日期"
+    VALID_FROM = "valid_from", "有效期自"
+    VALID_TO = "valid_to", "有效期至"
+    PUBLICITY_END = "publicity_end", "公示截止期"
+    SEVERITY = "severity", "失信严重程度"
+    USAGE_SCOPE = "usage_scope", "信息使用范围"
+    AUTHORITY = "authority", "决定机关"
+    AUTHORITY_USCC = "authority_uscc", "决定机关统一社会信用代码"
+    SOURCE_DEPT = "source_dept", "数据来源单位"
+    SOURCE_DEPT_USCC = "source_dept_uscc", "数据来源单位统一社会信用代码"

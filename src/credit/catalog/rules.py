@@ -1,0 +1,271 @@
+"""Validation of a record's payload against its catalog item's field specifications.
+
+The spec is read once per item version into plain dataclasses (:func:`spec_for`), so
+validating millions of rows does not touch the database. :func:`validate_payload` checks a
+payload whose values are already normalised (ISO dates, standard code values, upper-case
+codes); the ingest pipeline normalises first and reports what it corrected.
+
+Error codes are stable English identifiers; messages are Chinese and name the field.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from credit.catalog.constants import DataType, FieldRole, Validator
+from credit.core.identifiers import (
+    IdentifierError,
+    is_placeholder_uscc,
+    parse_org_code,
+    parse_resident_id,
+    parse_uscc,
+)
+
+MULTI_VALUE_SEPARATORS = (";", "；", "、")
+RESIDENT_ID_TYPE = "居民身份证"
+#: Date roles that describe the future by nature (an expiry), so a future date is allowed.
+FUTURE_DATE_ROLES = frozenset({FieldRole.VALID_TO, FieldRole.PUBLICITY_END})
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    code: str
+    name: str
+    data_type: str
+    required: bool = False
+    max_length: int | None = None
+    decimal_places: int | None = None
+    conditions: tuple[dict, ...] = ()
+    code_values: frozenset[str] | None = None
+    multi_value: bool = False
+    validator: str = ""
+    validator_args: dict = field(default_factory=dict)
+    role: str = ""
+    sensitivity: str = "public"
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    code: str
+    name: str
+    version: int
+    fields: tuple[FieldRule, ...]
+
+    def by_code(self) -> dict[str, FieldRule]:
+        return {f.code: f for f in self.fields}
+
+    def by_role(self) -> dict[str, FieldRule]:
+        return {f.role: f for f in self.fields if f.role}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+_spec_cache: dict[tuple[int, int], ItemSpec] = {}
+
+
+def spec_for(item: Any) -> ItemSpec:
+    """The validation spec of a :class:`CatalogItem`, cached per item id and version."""
+    key = (item.pk, item.version)
+    cached = _spec_cache.get(key)
+    if cached is not None:
+        return cached
+    rules = []
+    for f in item.fields.select_related("code_table").prefetch_related("code_table__values"):
+        values = None
+        if f.code_table_id:
+            values = frozenset(v.value for v in f.code_table.values.all())
+        rules.append(
+            FieldRule(
+                code=f.code,
+                name=f.name,
+                data_type=f.data_type,
+                required=f.required,
+                max_length=f.max_length,
+                decimal_places=f.decimal_places,
+                conditions=tuple(f.conditions or ()),
+                code_values=values,
+                multi_value=f.multi_value,
+                validator=f.validator,
+                validator_args=dict(f.validator_args or {}),
+                role=f.role,
+                sensitivity=f.sensitivity,
+            )
+        )
+    spec = ItemSpec(code=item.code, name=item.name, version=item.version, fields=tuple(rules))
+    _spec_cache[key] = spec
+    return spec
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def split_multi(value: str) -> list[str]:
+    parts = [value]
+    for sep in MULTI_VALUE_SEPARATORS:
+        parts = [p for chunk in parts for p in chunk.split(sep)]
+    return [p.strip() for p in parts if p.strip()]
+
+
+def parse_date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _condition_holds(cond: dict, payload: dict) -> bool:
+    when = cond.get("when", {})
+    other = payload.get(when.get("field"))
+    if is_empty(other):
+        return False
+    # A multi-value field (处罚类别 "警告;罚款") meets the condition when any value matches.
+    return bool(set(split_multi(str(other))) & set(when.get("in", [])))
+
+
+def validate_payload(
+    spec: ItemSpec, payload: dict[str, Any], *, today: datetime.date | None = None
+) -> list[FieldError]:
+    """Every reason why ``payload`` does not satisfy ``spec`` (empty list when it does)."""
+    today = today or datetime.date.today()
+    rules = spec.by_code()
+    errors: list[FieldError] = [
+        FieldError(key, "field_unknown", f"目录项“{spec.name}”没有字段“{key}”")
+        for key in payload
+        if key not in rules
+    ]
+    for rule in spec.fields:
+        value = payload.get(rule.code)
+        must_be_empty = [c for c in rule.conditions if c.get("then") == "empty"]
+        required_by = [c for c in rule.conditions if c.get("then") == "required"]
+        if is_empty(value):
+            if rule.required:
+                errors.append(FieldError(rule.code, "required", f"“{rule.name}”为必填项"))
+            else:
+                for cond in required_by:
+                    if _condition_holds(cond, payload):
+                        errors.append(_conditional(rule, cond, payload, "required"))
+                        break
+            continue
+        for cond in must_be_empty:
+            if _condition_holds(cond, payload):
+                errors.append(_conditional(rule, cond, payload, "empty"))
+                break
+        errors.extend(_check_value(rule, value, payload, today))
+    errors.extend(_check_date_order(spec, payload))
+    return errors
+
+
+def _conditional(rule: FieldRule, cond: dict, payload: dict, kind: str) -> FieldError:
+    other = cond["when"]["field"]
+    shown = payload.get(other)
+    if kind == "required":
+        return FieldError(
+            rule.code,
+            "conditionally_required",
+            f"“{other}”为“{shown}”时，“{rule.name}”为必填项",
+        )
+    return FieldError(rule.code, "must_be_empty", f"“{other}”为“{shown}”时，“{rule.name}”应为空")
+
+
+def _check_value(rule: FieldRule, value: Any, payload: dict, today) -> list[FieldError]:
+    text = str(value).strip()
+    name = rule.name
+    if (
+        rule.data_type in {DataType.STRING, DataType.TEXT, DataType.CODE}
+        and rule.max_length
+        and len(text) > rule.max_length
+    ):
+        message = f"“{name}”最长{rule.max_length}个字符，实际{len(text)}个"
+        return [FieldError(rule.code, "too_long", message)]
+    if rule.data_type == DataType.DATE:
+        parsed = parse_date(text)
+        if parsed is None:
+            return [
+                FieldError(
+                    rule.code, "date_invalid", f"“{name}”不是有效日期（应为 YYYY-MM-DD）：{text}"
+                )
+            ]
+        if parsed > today and rule.role not in FUTURE_DATE_ROLES:
+            return [FieldError(rule.code, "date_in_future", f"“{name}”不能晚于今天：{text}")]
+        if parsed.year < 1949:
+            return [FieldError(rule.code, "date_too_early", f"“{name}”早于1949年：{text}")]
+    if rule.data_type in {DataType.DECIMAL, DataType.INTEGER}:
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return [FieldError(rule.code, "number_invalid", f"“{name}”不是有效数值：{text}")]
+        if not number.is_finite() or number < 0:
+            return [FieldError(rule.code, "number_invalid", f"“{name}”应为非负数：{text}")]
+        places = -number.as_tuple().exponent if number.as_tuple().exponent < 0 else 0
+        if rule.data_type == DataType.INTEGER and places:
+            return [FieldError(rule.code, "number_invalid", f"“{name}”应为整数：{text}")]
+        if rule.decimal_places is not None and places > rule.decimal_places:
+            return [
+                FieldError(
+                    rule.code,
+                    "number_precision",
+                    f"“{name}”最多{rule.decimal_places}位小数：{text}",
+                )
+            ]
+    if rule.code_values is not None:
+        values = split_multi(text) if rule.multi_value else [text]
+        bad = [v for v in values if v not in rule.code_values]
+        if bad:
+            return [
+                FieldError(rule.code, "code_invalid", f"“{name}”的值“{'、'.join(bad)}”不在代码表中")
+            ]
+    return _check_identifier(rule, text, payload)
+
+
+def _check_identifier(rule: FieldRule, text: str, payload: dict) -> list[FieldError]:
+    validator = rule.validator
+    if validator == Validator.ID_BY_TYPE:
+        id_type = payload.get(rule.validator_args.get("type_field", ""))
+        if is_empty(id_type) or str(id_type).strip() != RESIDENT_ID_TYPE:
+            return []  # other document types have no national checksum
+        validator = Validator.RESIDENT_ID
+    try:
+        if validator == Validator.USCC:
+            if is_placeholder_uscc(text) and rule.validator_args.get("allow_placeholder", True):
+                return []
+            parse_uscc(text)
+        elif validator == Validator.RESIDENT_ID:
+            parse_resident_id(text)
+        elif validator == Validator.ORG_CODE:
+            parse_org_code(text)
+    except IdentifierError as exc:
+        return [FieldError(rule.code, exc.code, f"“{rule.name}”{exc.message}")]
+    return []
+
+
+_ORDERED_ROLES = (
+    (FieldRole.VALID_FROM, FieldRole.VALID_TO, "date_order", "不能晚于"),
+    (FieldRole.DECISION_DATE, FieldRole.PUBLICITY_END, "date_order", "不能晚于"),
+)
+
+
+def _check_date_order(spec: ItemSpec, payload: dict) -> list[FieldError]:
+    roles = spec.by_role()
+    errors = []
+    for first, second, code, words in _ORDERED_ROLES:
+        a, b = roles.get(first), roles.get(second)
+        if a is None or b is None:
+            continue
+        da, db = parse_date(payload.get(a.code) or ""), parse_date(payload.get(b.code) or "")
+        if da and db and da > db:
+            errors.append(FieldError(b.code, code, f"“{a.name}”{words}“{b.name}”"))
+    return errors

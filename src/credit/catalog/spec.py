@@ -1,0 +1,220 @@
+"""Parsing the catalog exchange format (``catalog.json``, docs/catalog-format.md).
+
+:func:`parse_catalog` checks a whole document and returns every problem with its path
+(``items[1].fields[3].code_table``), so an operator fixes a file in one pass. Nothing is
+written here; :func:`credit.catalog.services.import_catalog` writes a parsed document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from credit.catalog.constants import (
+    Category,
+    DataType,
+    FieldRole,
+    Sensitivity,
+    SubjectType,
+    UpdatePeriod,
+    UsageScope,
+    Validator,
+)
+
+CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+ITEM_CODE_RE = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+FIELD_KEYS = {
+    "code",
+    "name",
+    "aliases",
+    "type",
+    "max_length",
+    "decimal_places",
+    "required",
+    "conditions",
+    "code_table",
+    "multi_value",
+    "validator",
+    "validator_args",
+    "sensitivity",
+    "usage_scope",
+    "role",
+    "description",
+}
+ITEM_KEYS = {
+    "code",
+    "name",
+    "parent",
+    "category",
+    "subject_type",
+    "update_period",
+    "usage_scope",
+    "source_departments",
+    "natural_key",
+    "description",
+    "basis",
+    "sort_order",
+    "fields",
+    "is_active",
+    "version",
+}
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class CatalogSpecError(ValueError):
+    """A catalog document with problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[SpecProblem]):
+        super().__init__("; ".join(str(p) for p in problems[:10]))
+        self.problems = problems
+
+
+def _choice(value: Any, choices: type, path: str, problems: list, *, allow_blank=False) -> None:
+    if allow_blank and value in ("", None):
+        return
+    if value not in choices.values:
+        allowed = "、".join(v for v in choices.values if v)
+        problems.append(SpecProblem(path, f"取值“{value}”无效，可选：{allowed}"))
+
+
+def parse_catalog(doc: Any, *, known_departments: set[str] | None = None) -> dict:
+    """Validate a catalog document; return it with defaults filled, or raise
+    :class:`CatalogSpecError` listing every problem."""
+    problems: list[SpecProblem] = []
+    if not isinstance(doc, dict):
+        raise CatalogSpecError([SpecProblem("$", "文档应为 JSON 对象")])
+    tables = doc.get("code_tables", [])
+    table_codes: set[str] = set()
+    for i, table in enumerate(tables):
+        path = f"code_tables[{i}]"
+        code = table.get("code", "")
+        if not isinstance(code, str) or not CODE_RE.match(code):
+            problems.append(
+                SpecProblem(f"{path}.code", f"代码表标识“{code}”应为小写字母、数字和下划线")
+            )
+        if code in table_codes:
+            problems.append(SpecProblem(f"{path}.code", f"代码表“{code}”重复"))
+        table_codes.add(code)
+        if not table.get("name"):
+            problems.append(SpecProblem(f"{path}.name", "缺少名称"))
+        seen: dict[str, str] = {}
+        for j, val in enumerate(table.get("values", [])):
+            for word in [val.get("value", ""), *val.get("synonyms", [])]:
+                if not word:
+                    problems.append(SpecProblem(f"{path}.values[{j}]", "代码值为空"))
+                elif word in seen:
+                    problems.append(
+                        SpecProblem(
+                            f"{path}.values[{j}]",
+                            f"“{word}”同时对应“{seen[word]}”和“{val.get('value')}”",
+                        )
+                    )
+                else:
+                    seen[word] = val.get("value", "")
+    item_codes = {it.get("code") for it in doc.get("items", [])}
+    seen_items: set[str] = set()
+    for i, item in enumerate(doc.get("items", [])):
+        _parse_item(item, f"items[{i}]", table_codes, item_codes, known_departments, problems)
+        if item.get("code") in seen_items:
+            problems.append(SpecProblem(f"items[{i}].code", f"目录项“{item.get('code')}”重复"))
+        seen_items.add(item.get("code"))
+    if problems:
+        raise CatalogSpecError(problems)
+    return doc
+
+
+def _parse_item(item, path, table_codes, item_codes, departments, problems) -> None:
+    for key in set(item) - ITEM_KEYS:
+        problems.append(SpecProblem(f"{path}.{key}", "未知的键"))
+    code = item.get("code", "")
+    if not isinstance(code, str) or not ITEM_CODE_RE.match(code):
+        problems.append(
+            SpecProblem(f"{path}.code", f"目录项标识“{code}”应为小写字母、数字和连字符")
+        )
+    if not item.get("name"):
+        problems.append(SpecProblem(f"{path}.name", "缺少名称"))
+    parent = item.get("parent")
+    if parent and (parent not in item_codes or parent == code):
+        problems.append(SpecProblem(f"{path}.parent", f"上级目录项“{parent}”不存在"))
+    _choice(item.get("category"), Category, f"{path}.category", problems)
+    _choice(item.get("subject_type"), SubjectType, f"{path}.subject_type", problems)
+    _choice(item.get("update_period"), UpdatePeriod, f"{path}.update_period", problems)
+    _choice(item.get("usage_scope"), UsageScope, f"{path}.usage_scope", problems)
+    if departments is not None:
+        for dept in item.get("source_departments", []):
+            if dept not in departments:
+                problems.append(SpecProblem(f"{path}.source_departments", f"部门“{dept}”不存在"))
+    fields = item.get("fields", [])
+    if not fields:
+        problems.append(SpecProblem(f"{path}.fields", "目录项至少需要一个字段"))
+    codes = [f.get("code") for f in fields]
+    roles: dict[str, str] = {}
+    for j, fld in enumerate(fields):
+        fpath = f"{path}.fields[{j}]"
+        _parse_field(fld, fpath, set(codes), table_codes, problems)
+        if codes.count(fld.get("code")) > 1 and codes.index(fld.get("code")) != j:
+            problems.append(SpecProblem(f"{fpath}.code", f"字段“{fld.get('code')}”重复"))
+        role = fld.get("role", "")
+        if role:
+            if role in roles:
+                problems.append(
+                    SpecProblem(f"{fpath}.role", f"业务含义“{role}”已由字段“{roles[role]}”使用")
+                )
+            roles[role] = fld.get("code")
+    for key in item.get("natural_key", []):
+        if key not in codes:
+            problems.append(SpecProblem(f"{path}.natural_key", f"自然键字段“{key}”不存在"))
+
+
+def _parse_field(fld, path, codes, table_codes, problems) -> None:
+    for key in set(fld) - FIELD_KEYS:
+        problems.append(SpecProblem(f"{path}.{key}", "未知的键"))
+    code = fld.get("code", "")
+    if not isinstance(code, str) or not CODE_RE.match(code):
+        problems.append(SpecProblem(f"{path}.code", f"字段标识“{code}”应为小写字母、数字和下划线"))
+    if not fld.get("name"):
+        problems.append(SpecProblem(f"{path}.name", "缺少字段名称"))
+    dtype = fld.get("type")
+    _choice(dtype, DataType, f"{path}.type", problems)
+    if dtype == DataType.CODE and not fld.get("code_table"):
+        problems.append(SpecProblem(f"{path}.code_table", "代码类型的字段必须指定代码表"))
+    if fld.get("code_table") and fld["code_table"] not in table_codes:
+        problems.append(SpecProblem(f"{path}.code_table", f"代码表“{fld['code_table']}”不存在"))
+    _choice(fld.get("validator", ""), Validator, f"{path}.validator", problems, allow_blank=True)
+    if fld.get("validator") == Validator.ID_BY_TYPE:
+        type_field = (fld.get("validator_args") or {}).get("type_field")
+        if type_field not in codes:
+            problems.append(
+                SpecProblem(f"{path}.validator_args", f"证件类型字段“{type_field}”不存在")
+            )
+    _choice(fld.get("sensitivity", "public"), Sensitivity, f"{path}.sensitivity", problems)
+    _choice(
+        fld.get("usage_scope", ""), UsageScope, f"{path}.usage_scope", problems, allow_blank=True
+    )
+    _choice(fld.get("role", ""), FieldRole, f"{path}.role", problems, allow_blank=True)
+    for key in ("max_length", "decimal_places"):
+        value = fld.get(key)
+        if value is not None and (not isinstance(value, int) or value < 0):
+            problems.append(SpecProblem(f"{path}.{key}", "应为非负整数"))
+    for k, cond in enumerate(fld.get("conditions", [])):
+        cpath = f"{path}.conditions[{k}]"
+        when = cond.get("when") if isinstance(cond, dict) else None
+        if not isinstance(when, dict) or when.get("field") not in codes:
+            problems.append(
+                SpecProblem(cpath, '条件应引用本目录项的字段：{"when": {"field", "in"}}')
+            )
+        elif when.get("field") == code:
+            problems.append(SpecProblem(cpath, "条件不能引用字段自身"))
+        elif not isinstance(when.get("in"), list) or not when["in"]:
+            problems.append(SpecProblem(cpath, "条件的 in 应为非空列表"))
+        if not isinstance(cond, dict) or cond.get("then") not in {"required", "empty"}:
+            problems.append(SpecProblem(cpath, "then 应为 required 或 empty"))

@@ -1,0 +1,83 @@
+"""Catalog pages: the list of items, an item's field specifications, template download."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from credit.accounts.decorators import perm_required
+from credit.accounts.permissions import has_perm
+from credit.accounts.roles import Perm
+from credit.catalog import selectors
+from credit.catalog.constants import Category
+from credit.catalog.excel import build_template, template_filename
+
+
+@perm_required(Perm.CATALOG_VIEW)
+def item_list(request: HttpRequest) -> HttpResponse:
+    category = request.GET.get("category") or None
+    q = (request.GET.get("q") or "").strip()[:50] or None
+    page = Paginator(selectors.items(category=category, q=q), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "catalog/item_list.html",
+        {
+            "page": page,
+            "categories": Category.choices,
+            "category": category,
+            "q": q or "",
+            "can_manage": has_perm(request.user, Perm.CATALOG_MANAGE),
+            "can_template": has_perm(request.user, Perm.CATALOG_TEMPLATE),
+        },
+    )
+
+
+@perm_required(Perm.CATALOG_VIEW)
+def item_detail(request: HttpRequest, code: str) -> HttpResponse:
+    item = selectors.item_with_fields(code)
+    if item is None:
+        raise Http404
+    return render(
+        request,
+        "catalog/item_detail.html",
+        {
+            "item": item,
+            "fields": list(item.fields.all()),
+            "can_template": has_perm(request.user, Perm.CATALOG_TEMPLATE),
+            "can_manage": has_perm(request.user, Perm.CATALOG_MANAGE),
+        },
+    )
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@perm_required(Perm.CATALOG_TEMPLATE)
+def template_download(request: HttpRequest, code: str) -> HttpResponse:
+    item = selectors.item_with_fields(code)
+    if item is None:
+        raise Http404
+    return xlsx_response(build_template(item), template_filename(item))
+
+
+@perm_required(Perm.CATALOG_MANAGE)
+def export_json(request: HttpRequest) -> HttpResponse:
+    body = json.dumps(selectors.export_catalog(), ensure_ascii=False, indent=1)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = "attachment; filename=catalog.json"
+    return response

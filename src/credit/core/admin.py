@@ -1,0 +1,100 @@
+"""Admin for reference data; every admin change is written to the audit log."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.forms.models import model_to_dict
+
+from credit.accounts.permissions import has_perm
+from credit.accounts.roles import Perm
+from credit.core import audit
+from credit.core.models import AuditEntry, Department, Region
+
+_NEVER_AUDITED = {"password"}
+
+
+def _jsonable(obj) -> dict:
+    return {
+        k: v if isinstance(v, str | int | bool | float | list | None) else str(v)
+        for k, v in model_to_dict(obj).items()
+        if k not in _NEVER_AUDITED
+    }
+
+
+class RoleAdminMixin:
+    """Admin access from the platform's roles (``view_perm``/``change_perm``), not Django's
+    per-model permissions, so the admin obeys the same rules as the services."""
+
+    view_perm: Perm = Perm.CONFIG_MANAGE
+    change_perm: Perm | None = Perm.CONFIG_MANAGE
+
+    def has_module_permission(self, request):
+        return has_perm(request.user, self.view_perm)
+
+    def has_view_permission(self, request, obj=None):
+        return has_perm(request.user, self.view_perm)
+
+    def has_change_permission(self, request, obj=None):
+        return self.change_perm is not None and has_perm(request.user, self.change_perm)
+
+    def has_add_permission(self, request):
+        return self.has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request)
+
+
+class AuditedAdminMixin(RoleAdminMixin):
+    """Writes an audit entry with before/after for each save and delete in the admin."""
+
+    def save_model(self, request, obj, form, change):
+        before = None
+        if change and obj.pk:
+            old = type(obj).objects.filter(pk=obj.pk).first()
+            before = _jsonable(old) if old else None
+        super().save_model(request, obj, form, change)
+        event = f"{obj._meta.model_name}.{'updated' if change else 'created'}"
+        audit.record(event, actor=request.user, obj=obj, before=before, after=_jsonable(obj))
+
+    def delete_model(self, request, obj):
+        audit.record(
+            f"{obj._meta.model_name}.deleted", actor=request.user, obj=obj, before=_jsonable(obj)
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class AuditedModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    pass
+
+
+@admin.register(Region)
+class RegionAdmin(AuditedModelAdmin):
+    list_display = ["code", "name", "level", "parent", "is_active"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(AuditedModelAdmin):
+    list_display = ["code", "name", "short_name", "uscc", "region", "kind", "is_active"]
+    list_filter = ["region", "kind", "is_active"]
+    search_fields = ["code", "name", "short_name", "uscc"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(RoleAdminMixin, admin.ModelAdmin):
+    view_perm = Perm.AUDIT_VIEW
+    change_perm = None
+
+    list_display = [
+        "occurred_at",
+        "event_type",
+        "actor_repr",
+        "object_type",
+        "object_repr",
+        "source_ip",
+    ]
+    list_filter = ["event_type", "object_type"]
+    search_fields = ["object_id", "object_repr", "actor_repr", "request_id"]

@@ -1,0 +1,40 @@
+"""Writing the audit log. Services call :func:`record` inside their own transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from credit.core import context
+from credit.core.models import AuditEntry
+
+
+def record(
+    event_type: str,
+    *,
+    actor: Any = None,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEntry:
+    """Append one audit entry. ``actor`` is a user or ``None`` for the system (CLI, jobs)."""
+    ctx = context.current()
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEntry.objects.create(
+        event_type=event_type,
+        actor=actor if authenticated else None,
+        actor_repr=(actor.get_username() if authenticated else "system")[:150],
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        before=before,
+        after=after,
+        request_id=ctx.request_id,
+        source_ip=ctx.source_ip,
+    )

@@ -1,0 +1,49 @@
+"""Field encryption and the blind index for personal identifiers.
+
+A resident ID number is stored as AES-256-GCM ciphertext (``encrypt``) next to a blind index
+(``blind_index``): HMAC-SHA256 of the normalised value under a separate key. The index lets the
+platform find a person by ID number with an ordinary unique B-tree look-up without ever
+storing the number in clear. Both keys come from settings (``CREDIT_FIELD_KEY``,
+``CREDIT_BLIND_INDEX_KEY``); neither is logged nor written to fixtures.
+
+Ciphertext layout: one version byte (1), a 12-byte random nonce, then the GCM ciphertext+tag.
+The ``purpose`` string is bound in as associated data / HMAC prefix, so a value encrypted for one
+column cannot be replayed into another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+_VERSION = b"\x01"
+
+
+def encrypt(plaintext: str, *, purpose: str) -> bytes:
+    """Encrypt ``plaintext`` for the column named by ``purpose``."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(settings.CREDIT_FIELD_KEY).encrypt(
+        nonce, plaintext.encode("utf-8"), purpose.encode()
+    )
+    return _VERSION + nonce + sealed
+
+
+def decrypt(blob: bytes | memoryview, *, purpose: str) -> str:
+    """Decrypt what :func:`encrypt` produced; raises ``InvalidTag`` on tampering or wrong key."""
+    data = bytes(blob)
+    if data[:1] != _VERSION:
+        raise ValueError("unknown ciphertext version")
+    nonce, sealed = data[1:13], data[13:]
+    plain = AESGCM(settings.CREDIT_FIELD_KEY).decrypt(nonce, sealed, purpose.encode())
+    return plain.decode("utf-8")
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """The 64-hex-character HMAC-SHA256 look-up index of an already normalised ``value``."""
+    mac = hmac.new(settings.CREDIT_BLIND_INDEX_KEY, digestmod=hashlib.sha256)
+    mac.update(purpose.encode() + b"\x00" + value.encode("utf-8"))
+    return mac.hexdigest()

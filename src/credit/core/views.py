@@ -1,0 +1,95 @@
+"""Home page after login and the health check."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from credit.accounts.permissions import data_scope, perms_of
+from credit.accounts.roles import PERM_LABELS, Perm
+
+
+def _links(request: HttpRequest) -> list[dict]:
+    """What the signed-in user may do, as links (only those the role allows)."""
+    perms = perms_of(request.user)
+    links = [
+        (
+            Perm.CATALOG_VIEW,
+            "信用信息资源目录",
+            reverse("catalog:list"),
+            "查看目录项、字段规格，下载报送模板",
+        ),
+        (
+            Perm.SUBJECT_VIEW,
+            "信用主体查询",
+            reverse("subjects:search"),
+            "按统一社会信用代码、名称或身份证号查询法人和自然人档案",
+        ),
+        (
+            Perm.CATALOG_MANAGE,
+            "维护目录",
+            reverse("admin:catalog_catalogitem_changelist"),
+            "在管理后台编辑目录项和字段规格",
+        ),
+        (
+            Perm.USER_MANAGE,
+            "用户管理",
+            reverse("admin:accounts_user_changelist"),
+            "创建用户、分配角色",
+        ),
+        (
+            Perm.AUDIT_VIEW,
+            "审计日志",
+            reverse("admin:core_auditentry_changelist"),
+            "查看所有变更与个人信息查询记录",
+        ),
+    ]
+    out = [
+        {"title": t, "url": u, "help": h}
+        for perm, t, u, h in links
+        if perm in perms
+        and (
+            perm not in {Perm.CATALOG_MANAGE, Perm.USER_MANAGE, Perm.AUDIT_VIEW}
+            or request.user.is_staff
+        )
+    ]
+    out.append(
+        {"title": "接口文档", "url": "/api/v1/docs", "help": "OpenAPI 接口说明，供部门系统对接"}
+    )
+    return out
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    scope = data_scope(user)
+    return render(
+        request,
+        "core/home.html",
+        {
+            "links": _links(request),
+            "perm_labels": [PERM_LABELS[p] for p in Perm if p in perms_of(user)],
+            "scope": scope,
+        },
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """``{"status": "ok", "database": "ok"}`` (200) or ``"database": "unreachable"`` (503)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any database failure means unhealthy
+        return JsonResponse(
+            {"status": "error", "database": "unreachable", "error": exc.__class__.__name__},
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,1 @@
+"""Credit records of every catalog item, with their publicity dates and status (D5.1 storage)."""

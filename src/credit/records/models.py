@@ -1,0 +1,124 @@
+"""Credit records and their previous versions."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from credit.catalog.constants import UsageScope
+from credit.records.constants import RecordStatus, Severity
+
+
+class CreditRecord(models.Model):
+    """One credit record (信用记录) of a catalog item about one subject.
+
+    Identified by ``(item, natural_key)``: ``natural_key`` is the SHA-256 of the department,
+    the item's key fields (for 双公示 the decision document number) and the subject, so the
+    same record reported twice is stored once (unique in the database). The payload is the
+    record's fields as the catalog item specifies them, validated before storage; the columns
+    beside it are extracted from the payload by field role for indexing and rules.
+    """
+
+    item = models.ForeignKey(
+        "catalog.CatalogItem",
+        verbose_name="目录项",
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
+    legal_person = models.ForeignKey(
+        "subjects.LegalPerson",
+        verbose_name="法人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
+    natural_person = models.ForeignKey(
+        "subjects.NaturalPerson",
+        verbose_name="自然人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
+    department = models.ForeignKey(
+        "core.Department", verbose_name="来源部门", on_delete=models.PROTECT
+    )
+    region = models.ForeignKey("core.Region", verbose_name="所属区划", on_delete=models.PROTECT)
+    natural_key = models.CharField("自然键", max_length=64)
+    document_no = models.CharField("决定文书号", max_length=128, blank=True)
+    payload = models.JSONField("数据项")
+    decision_date = models.DateField("决定日期", null=True, blank=True)
+    valid_from = models.DateField("有效期自", null=True, blank=True)
+    valid_to = models.DateField("有效期至", null=True, blank=True)
+    publicity_start = models.DateField("公示起始日", null=True, blank=True)
+    publicity_end = models.DateField("公示截止日", null=True, blank=True)
+    severity = models.CharField(
+        "失信严重程度", max_length=10, choices=Severity.choices, blank=True, default=""
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
+    )
+    usage_scope = models.CharField("信息使用范围", max_length=10, choices=UsageScope.choices)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("入库时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "信用记录"
+        verbose_name_plural = "信用记录"
+        constraints = [
+            models.UniqueConstraint(fields=["item", "natural_key"], name="record_unique_key"),
+            models.CheckConstraint(
+                condition=models.Q(legal_person__isnull=False, natural_person__isnull=True)
+                | models.Q(legal_person__isnull=True, natural_person__isnull=False),
+                name="record_exactly_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__isnull=True)
+                | models.Q(valid_from__lte=models.F("valid_to")),
+                name="record_validity_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["legal_person", "item"],
+                name="record_lp_item",
+                condition=models.Q(legal_person__isnull=False),
+            ),
+            models.Index(
+                fields=["natural_person", "item"],
+                name="record_np_item",
+                condition=models.Q(natural_person__isnull=False),
+            ),
+            models.Index(fields=["item", "-decision_date"], name="record_item_date"),
+            models.Index(fields=["department", "-decision_date"], name="record_dept_date"),
+            models.Index(fields=["region", "item"], name="record_region_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.name} {self.document_no}".strip()
+
+    @property
+    def subject(self):
+        return self.legal_person or self.natural_person
+
+
+class CreditRecordVersion(models.Model):
+    """A previous version of a record, kept when a department sends a changed row."""
+
+    record = models.ForeignKey(CreditRecord, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField("版本")
+    payload = models.JSONField("数据项")
+    status = models.CharField("状态", max_length=10, choices=RecordStatus.choices)
+    replaced_at = models.DateTimeField("被替换时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "信用记录历史版本"
+        verbose_name_plural = "信用记录历史版本"
+        constraints = [
+            models.UniqueConstraint(fields=["record", "version"], name="recordversion_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} v{self.version}"

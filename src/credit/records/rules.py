@@ -1,0 +1,70 @@
+"""Pure rules of records: the natural key and the columns extracted from a payload by role."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from credit.catalog.constants import FieldRole, Sensitivity, UsageScope
+from credit.catalog.rules import ItemSpec, parse_date, split_multi
+from credit.core.identifiers import normalize_code
+from credit.core.masking import mask_id_number
+from credit.records.constants import SEVERITY_BY_LABEL
+
+#: 信息使用范围 code values → the platform's usage scope.
+USAGE_SCOPE_BY_LABEL = {label: value for value, label in UsageScope.choices}
+
+
+def natural_key(
+    *, department_code: str, item_code: str, key_values: list[str], subject_key: str
+) -> str:
+    """SHA-256 hex of the record's identity: department, item, key fields and subject.
+
+    Key values are normalised (full-width to half-width, spaces removed, upper-case) so that
+    ``常市监罚〔2024〕12号`` written with a full-width space is the same record.
+    """
+    parts = [department_code, item_code, *(normalize_code(v) for v in key_values), subject_key]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def extract_columns(spec: ItemSpec, payload: dict[str, Any], default_scope: str) -> dict[str, Any]:
+    """The indexed columns of a record, read from its payload by field role."""
+    roles = spec.by_role()
+
+    def value(role: str) -> Any:
+        rule = roles.get(role)
+        return payload.get(rule.code) if rule else None
+
+    severity_label = (value(FieldRole.SEVERITY) or "").strip()
+    scope_label = (value(FieldRole.USAGE_SCOPE) or "").strip()
+    decision = parse_date(value(FieldRole.DECISION_DATE) or "")
+    valid_from = parse_date(value(FieldRole.VALID_FROM) or "")
+    return {
+        "document_no": (value(FieldRole.DOCUMENT_NO) or "").strip()[:128],
+        "decision_date": decision or valid_from,
+        "valid_from": valid_from,
+        "valid_to": parse_date(value(FieldRole.VALID_TO) or ""),
+        "publicity_end": parse_date(value(FieldRole.PUBLICITY_END) or ""),
+        "severity": SEVERITY_BY_LABEL.get(severity_label, ""),
+        "usage_scope": USAGE_SCOPE_BY_LABEL.get(scope_label, default_scope),
+    }
+
+
+def key_values(item_natural_key: list[str], payload: dict[str, Any]) -> list[str]:
+    """The values of the item's key fields; multi-value fields sorted so order does not matter."""
+    out = []
+    for code in item_natural_key:
+        raw = payload.get(code)
+        out.append(";".join(sorted(split_multi(str(raw)))) if raw not in (None, "") else "")
+    return out
+
+
+def storage_payload(spec: ItemSpec, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as stored: fields of sensitivity ``sensitive`` (identity document numbers)
+    are kept masked. The clear number lives only encrypted in the natural person's file, so a
+    dump of the records table reveals no ID number."""
+    sensitive = {f.code for f in spec.fields if f.sensitivity == Sensitivity.SENSITIVE}
+    return {
+        k: (mask_id_number(str(v)) if k in sensitive and v not in (None, "") else v)
+        for k, v in payload.items()
+    }

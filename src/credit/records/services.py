@@ -1,0 +1,101 @@
+"""Writes of credit records: the single path by which a record enters or changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from credit.catalog.models import CatalogItem
+from credit.catalog.rules import spec_for, validate_payload
+from credit.core import audit
+from credit.core.errors import ValidationFailed
+from credit.core.models import Department
+from credit.records.models import CreditRecord, CreditRecordVersion
+from credit.records.rules import extract_columns, key_values, natural_key, storage_payload
+from credit.subjects.models import LegalPerson, NaturalPerson
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    record: CreditRecord
+    outcome: str  # "inserted" | "updated" | "unchanged"
+
+
+def subject_key(subject: LegalPerson | NaturalPerson) -> str:
+    prefix = "L" if isinstance(subject, LegalPerson) else "N"
+    return f"{prefix}{subject.pk}"
+
+
+@transaction.atomic
+def upsert_record(
+    *,
+    actor: Any,
+    item: CatalogItem,
+    department: Department,
+    subject: LegalPerson | NaturalPerson,
+    payload: dict[str, Any],
+) -> UpsertResult:
+    """Insert a record, or update the one with the same natural key.
+
+    The payload is validated against the item's spec first (``ValidationFailed`` with every
+    field error in ``details["errors"]``). Re-sending an identical payload changes nothing
+    (``unchanged``); a changed payload bumps ``version`` and keeps the previous one in
+    :class:`CreditRecordVersion`. The record belongs to the department's region. Sensitive
+    fields are stored masked (:func:`~credit.records.rules.storage_payload`).
+    """
+    spec = spec_for(item)
+    errors = validate_payload(spec, payload)
+    if errors:
+        raise ValidationFailed(
+            f"数据项不符合目录项“{item.name}”的规格：{errors[0].message}等{len(errors)}处",
+            code="payload_invalid",
+            details={"errors": [e.as_dict() for e in errors]},
+        )
+    key = natural_key(
+        department_code=department.code,
+        item_code=item.code,
+        key_values=key_values(item.natural_key, payload),
+        subject_key=subject_key(subject),
+    )
+    columns = extract_columns(spec, payload, item.usage_scope)
+    payload = storage_payload(spec, payload)
+    subject_fields = (
+        {"legal_person": subject}
+        if isinstance(subject, LegalPerson)
+        else {"natural_person": subject}
+    )
+    record = CreditRecord.objects.select_for_update().filter(item=item, natural_key=key).first()
+    if record is None:
+        record = CreditRecord.objects.create(
+            item=item,
+            department=department,
+            region_id=department.region_id,
+            natural_key=key,
+            payload=payload,
+            **subject_fields,
+            **columns,
+        )
+        audit.record(
+            "record.created",
+            actor=actor,
+            obj=record,
+            after={"item": item.code, "document_no": record.document_no},
+        )
+        return UpsertResult(record, "inserted")
+    if record.payload == payload:
+        return UpsertResult(record, "unchanged")
+    CreditRecordVersion.objects.create(
+        record=record, version=record.version, payload=record.payload, status=record.status
+    )
+    before = {"version": record.version}
+    record.payload = payload
+    record.version += 1
+    for name, value in columns.items():
+        setattr(record, name, value)
+    record.save()
+    audit.record(
+        "record.updated", actor=actor, obj=record, before=before, after={"version": record.version}
+    )
+    return UpsertResult(record, "updated")

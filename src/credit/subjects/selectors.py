@@ -1,0 +1,96 @@
+"""Reads of the base libraries: finding a subject by any identifier, scoped search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from credit.accounts.permissions import require
+from credit.accounts.roles import Perm
+from credit.core import audit
+from credit.core.identifiers import detect, normalize_code
+from credit.subjects.constants import IdType
+from credit.subjects.models import LegalPerson, LegalPersonIdentifier, NaturalPerson
+from credit.subjects.services import id_index
+
+
+def legal_person_by_identifier(value: str) -> LegalPerson | None:
+    """The legal person known by ``value``: a USCC, or any legacy code in the cross-walk."""
+    code = normalize_code(value, remove_hyphens=True)
+    if not code:
+        return None
+    hit = LegalPerson.objects.filter(uscc=code).first()
+    if hit:
+        return hit
+    ident = LegalPersonIdentifier.objects.select_related("legal_person").filter(value=code).first()
+    return ident.legal_person if ident else None
+
+
+def natural_person_by_id(id_number: str, id_type: str = IdType.RESIDENT_ID) -> NaturalPerson | None:
+    """Look up by document number through the blind index (no decryption involved)."""
+    return NaturalPerson.objects.filter(
+        id_type=id_type, id_index=id_index(id_type, id_number)
+    ).first()
+
+
+def search(principal: Any, q: str, *, limit: int = 50) -> dict[str, list]:
+    """Search subjects for a member of staff.
+
+    A USCC or legacy code finds the legal person; a resident ID number finds the natural
+    person (the look-up is audited, because it is a read of personal data); other text
+    searches legal-person names. Natural persons are never found by name here.
+    """
+    require(principal, Perm.SUBJECT_VIEW)
+    q = (q or "").strip()[:100]
+    out: dict[str, list] = {"legal_persons": [], "natural_persons": []}
+    if not q:
+        return out
+    kind = detect(q)
+    if kind == "resident_id":
+        person = natural_person_by_id(q)
+        audit.record(
+            "naturalperson.looked_up",
+            actor=principal,
+            object_type="subjects.naturalperson",
+            object_id=str(person.pk) if person else "",
+            after={"found": person is not None},
+        )
+        if person:
+            out["natural_persons"].append(person)
+        return out
+    hit = legal_person_by_identifier(q)
+    if hit:
+        out["legal_persons"].append(hit)
+        return out
+    out["legal_persons"] = list(
+        LegalPerson.objects.select_related("region")
+        .filter(name__icontains=q)
+        .order_by("name")[:limit]
+    )
+    return out
+
+
+def legal_person_detail(pk: int) -> LegalPerson | None:
+    return (
+        LegalPerson.objects.select_related("region", "source_department")
+        .prefetch_related("identifiers")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def library_counts() -> dict[str, int]:
+    """Sizes of the two libraries, for the dashboard and the seed report."""
+    lp = LegalPerson.objects.aggregate(
+        total=Count("id"), sole=Count("id", filter=Q(kind="sole_trader"))
+    )
+    return {
+        "legal_persons": lp["total"],
+        "sole_traders": lp["sole"],
+        "natural_persons": NaturalPerson.objects.count(),
+    }
+
+
+def identifiers_of(subject: LegalPerson) -> QuerySet[LegalPersonIdentifier]:
+    return subject.identifiers.all().order_by("scheme")

@@ -1,0 +1,53 @@
+"""Staff pages of the base libraries: search, a legal person's file, a natural person's file."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from credit.accounts.decorators import perm_required
+from credit.accounts.roles import Perm
+from credit.records.selectors import records_of_subject
+from credit.subjects import selectors
+from credit.subjects.models import NaturalPerson
+
+
+@perm_required(Perm.SUBJECT_VIEW)
+def search(request: HttpRequest) -> HttpResponse:
+    q = (request.GET.get("q") or "").strip()
+    results = selectors.search(request.user, q) if q else None
+    return render(request, "subjects/search.html", {"q": q, "results": results})
+
+
+@perm_required(Perm.SUBJECT_VIEW)
+def legal_person(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = selectors.legal_person_detail(pk)
+    if subject is None:
+        raise Http404
+    records = Paginator(records_of_subject(request.user, legal_person=subject), 20)
+    return render(
+        request,
+        "subjects/legal_person.html",
+        {
+            "subject": subject,
+            "identifiers": selectors.identifiers_of(subject),
+            "page": records.get_page(request.GET.get("page")),
+        },
+    )
+
+
+@perm_required(Perm.SUBJECT_VIEW)
+def natural_person(request: HttpRequest, pk: int) -> HttpResponse:
+    person = NaturalPerson.objects.select_related("region").filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    records = Paginator(records_of_subject(request.user, natural_person=person), 20)
+    return render(
+        request,
+        "subjects/natural_person.html",
+        {
+            "person": person,
+            "page": records.get_page(request.GET.get("page")),
+        },
+    )

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from credit.api import api
+from credit.core import views as core_views
+
+admin.site.site_header = "公共信用信息平台管理后台"
+admin.site.site_title = "公共信用信息平台"
+admin.site.index_title = "数据与配置管理"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("catalog/", include("credit.catalog.urls")),
+    path("subjects/", include("credit.subjects.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

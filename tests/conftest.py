@@ -1,0 +1,89 @@
+"""Shared fixtures: the city configuration and the catalog loaded once per test database,
+users of every role, and subjects with valid codes."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+
+import pytest
+
+from credit.accounts.roles import Role
+
+_serial = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """After the test database is created: Changzhou's regions, departments and the catalog."""
+    from credit.catalog.services import import_catalog_file
+    from credit.core.services import load_city_config
+
+    with django_db_blocker.unblock():
+        load_city_config()
+        import_catalog_file()
+
+
+@pytest.fixture
+def make_user(db):
+    """``make_user(role, region="320400", department=None)`` → a saved user (password "pw")."""
+    from credit.accounts.services import create_user
+    from credit.core.models import Department, Region
+
+    def make(
+        role: str = Role.CITY_ADMIN, region: str = "320400", department: str | None = None, **extra
+    ):
+        if role == Role.DEPT_OFFICER and department is None:
+            department = "SCJG" if region == "320400" else None
+        if role == Role.DISTRICT_ADMIN and region == "320400":
+            region = "320402"
+        return create_user(
+            actor=None,
+            username=f"u{next(_serial)}_{role}",
+            password="pw",
+            role=role,
+            region=Region.objects.get(code=region),
+            department=Department.objects.get(code=department) if department else None,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(Role.CITY_ADMIN)
+
+
+@pytest.fixture
+def uscc_factory():
+    """``uscc_factory(type="91", division="320402")`` → a fresh valid USCC."""
+    from credit.core.identifiers import make_uscc
+
+    def make(org_type: str = "91", division: str = "320402") -> str:
+        return make_uscc(org_type, division, f"{next(_serial) + 10_000_000:08d}")
+
+    return make
+
+
+@pytest.fixture
+def resident_id_factory():
+    from credit.core.identifiers import make_resident_id
+
+    def make(division: str = "320402", birth: datetime.date = datetime.date(1980, 5, 17)) -> str:
+        return make_resident_id(division, birth, next(_serial) % 999 + 1)
+
+    return make
+
+
+@pytest.fixture
+def legal_person(db, uscc_factory):
+    from credit.subjects.services import register_legal_person
+
+    subject, _ = register_legal_person(
+        actor=None,
+        uscc=uscc_factory(),
+        name="常州市测试机械制造有限公司",
+        legal_representative="张三",
+    )
+    return subject
