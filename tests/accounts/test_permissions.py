@@ -1,0 +1,98 @@
+"""Roles and permissions, checked as a matrix, and data scope (tenancy)."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
+
+from credit.accounts.models import User
+from credit.accounts.permissions import data_scope, has_perm, perms_of, require
+from credit.accounts.roles import ROLE_PERMS, Perm, Role
+from credit.core.errors import PermissionDenied
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED = {
+    Role.CITY_ADMIN: set(Perm),
+    Role.CITY_REVIEWER: {
+        Perm.CATALOG_VIEW,
+        Perm.CATALOG_TEMPLATE,
+        Perm.SUBJECT_VIEW,
+        Perm.RECORD_VIEW,
+        Perm.RECORD_REVIEW,
+    },
+    Role.DEPT_OFFICER: {
+        Perm.CATALOG_VIEW,
+        Perm.CATALOG_TEMPLATE,
+        Perm.SUBJECT_VIEW,
+        Perm.RECORD_VIEW,
+        Perm.RECORD_SUBMIT,
+    },
+    Role.DISTRICT_ADMIN: {
+        Perm.CATALOG_VIEW,
+        Perm.CATALOG_TEMPLATE,
+        Perm.SUBJECT_VIEW,
+        Perm.RECORD_VIEW,
+        Perm.RECORD_REVIEW,
+        Perm.USER_MANAGE,
+    },
+    Role.AUDITOR: {Perm.CATALOG_VIEW, Perm.SUBJECT_VIEW, Perm.RECORD_VIEW, Perm.AUDIT_VIEW},
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("perm", list(Perm))
+def test_permission_matrix(make_user, role, perm):
+    user = make_user(role)
+    assert has_perm(user, perm) is (perm in EXPECTED[role])
+    if perm in EXPECTED[role]:
+        require(user, perm)
+    else:
+        with pytest.raises(PermissionDenied) as err:
+            require(user, perm)
+        assert err.value.code == "permission_denied"
+        assert err.value.details == {"permission": str(perm)}
+
+
+def test_the_role_table_is_the_one_tested():
+    assert {r: set(p) for r, p in ROLE_PERMS.items()} == EXPECTED
+
+
+def test_the_auditor_is_read_only():
+    writes = {
+        Perm.CATALOG_MANAGE,
+        Perm.RECORD_SUBMIT,
+        Perm.RECORD_REVIEW,
+        Perm.USER_MANAGE,
+        Perm.CONFIG_MANAGE,
+    }
+    assert not writes & set(ROLE_PERMS[Role.AUDITOR])
+
+
+def test_anonymous_and_inactive_users_hold_nothing(make_user):
+    assert perms_of(AnonymousUser()) == frozenset()
+    assert perms_of(None) == frozenset()
+    user = make_user(Role.CITY_ADMIN)
+    user.is_active = False
+    assert perms_of(user) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("role", "region", "department", "scope"),
+    [
+        (Role.CITY_ADMIN, "320400", None, {"region": None, "department": None}),
+        (Role.CITY_REVIEWER, "320400", None, {"region": None, "department": None}),
+        (Role.AUDITOR, "320400", None, {"region": None, "department": None}),
+        (Role.DISTRICT_ADMIN, "320402", None, {"region": "320402", "department": None}),
+        (Role.DEPT_OFFICER, "320400", "SCJG", {"region": None, "department": "SCJG"}),
+        (Role.DEPT_OFFICER, "320402", "TNQ-SCJG", {"region": None, "department": "TNQ-SCJG"}),
+    ],
+)
+def test_data_scope_by_role(make_user, role, region, department, scope):
+    assert data_scope(make_user(role, region=region, department=department)) == scope
+
+
+def test_database_requires_a_department_for_officers_and_a_region_for_district_admins():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="x1", role=Role.DEPT_OFFICER)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="x2", role=Role.DISTRICT_ADMIN)
