@@ -87,7 +87,8 @@ class AuditEntry(models.Model):
 
     The database refuses UPDATE and DELETE on this table (trigger in migration 0002), so an
     entry, once written, stays as it was. ``actor_repr`` keeps the actor's name when the user
-    is later deleted (``actor_id`` then points nowhere). Reads of personal data are audited as well as writes.
+    is later deleted (``actor_id`` then points nowhere). Reads of personal data are audited
+    as well as writes.
     """
 
     occurred_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
