@@ -81,7 +81,9 @@ def minimal_item(code: str = "sample", **overrides: object) -> dict:
         "subject_type": "legal",
         "update_period": "irregular",
         "usage_scope": "public",
-        "fields": [{"code": "subject_name", "name": "主体名称", "type": "string", "max_length": 50}],
+        "fields": [
+            {"code": "subject_name", "name": "主体名称", "type": "string", "max_length": 50}
+        ],
     }
     item.update(overrides)
     return item

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime
 import json
 
@@ -23,7 +22,7 @@ from credit.subjects.services import (
     register_natural_person,
     reveal_id_number,
 )
-from tests.subjects.conftest import fresh_uscc, with_wrong_check
+from tests.subjects.factories import fresh_uscc, with_wrong_check
 
 pytestmark = pytest.mark.django_db
 
@@ -232,9 +231,7 @@ def test_legacy_code_owned_by_another_subject_raises_identifier_conflict():
     other, _ = register_legal_person(actor=None, uscc=fresh_uscc(), name="乙公司")
 
     with pytest.raises(ValidationFailed) as exc:
-        register_legal_person(
-            actor=None, uscc=other.uscc, name="乙公司", legacy={"reg_no": reg_no}
-        )
+        register_legal_person(actor=None, uscc=other.uscc, name="乙公司", legacy={"reg_no": reg_no})
 
     assert exc.value.code == "identifier_conflict"
     assert exc.value.details == {"scheme": "reg_no", "value": reg_no}
@@ -272,9 +269,7 @@ def test_register_legal_person_audits_only_the_creation():
     subject, _ = register_legal_person(actor=None, uscc=code, name="常州市审计测试有限公司")
     register_legal_person(actor=None, uscc=code, name="常州市审计测试有限公司")
 
-    entries = AuditEntry.objects.filter(
-        event_type="legalperson.created", object_id=str(subject.pk)
-    )
+    entries = AuditEntry.objects.filter(event_type="legalperson.created", object_id=str(subject.pk))
     assert entries.count() == 1
     assert entries.get().after["uscc"] == code
 
@@ -419,7 +414,7 @@ def test_blind_index_depends_on_the_index_key(settings, natural_person):
     original = services.id_index("resident_id", number)
     assert original == person.id_index
 
-    settings.CREDIT_BLIND_INDEX_KEY = base64.b64decode(base64.b64encode(b"k" * 32))
+    settings.CREDIT_BLIND_INDEX_KEY = b"another-32-byte-blind-index-key!"
 
     assert services.id_index("resident_id", number) != original
     assert natural_person_by_id(number) is None

@@ -15,6 +15,10 @@ class CatalogAdminMixin(RoleAdminMixin):
     view_perm = Perm.CATALOG_VIEW
     change_perm = Perm.CATALOG_MANAGE
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        # Inlines are asked with ``obj`` (InlineModelAdmin), model admins without it.
+        return self.has_change_permission(request)
+
 
 class FieldSpecInline(CatalogAdminMixin, admin.TabularInline):
     model = FieldSpec

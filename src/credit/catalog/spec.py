@@ -59,6 +59,9 @@ ITEM_KEYS = {
     "is_active",
     "version",
 }
+#: The longest text a key may hold (the database columns in models.py), so a document that
+#: would not fit is reported here instead of failing half-way through the import.
+NAME_MAX, NOTE_MAX, VALUE_MAX = 100, 300, 100
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,11 @@ def _choice(value: Any, choices: type, path: str, problems: list, *, allow_blank
         problems.append(SpecProblem(path, f"取值“{value}”无效，可选：{allowed}"))
 
 
+def _length(value: Any, limit: int, path: str, problems: list) -> None:
+    if isinstance(value, str) and len(value) > limit:
+        problems.append(SpecProblem(path, f"最长{limit}个字符，实际{len(value)}个"))
+
+
 def parse_catalog(doc: Any, *, known_departments: set[str] | None = None) -> dict:
     """Validate a catalog document; return it with defaults filled, or raise
     :class:`CatalogSpecError` listing every problem."""
@@ -106,9 +114,13 @@ def parse_catalog(doc: Any, *, known_departments: set[str] | None = None) -> dic
         table_codes.add(code)
         if not table.get("name"):
             problems.append(SpecProblem(f"{path}.name", "缺少名称"))
+        _length(table.get("name"), NAME_MAX, f"{path}.name", problems)
+        _length(table.get("source"), NOTE_MAX, f"{path}.source", problems)
         seen: dict[str, str] = {}
         for j, val in enumerate(table.get("values", [])):
+            _length(val.get("note"), NOTE_MAX, f"{path}.values[{j}].note", problems)
             for word in [val.get("value", ""), *val.get("synonyms", [])]:
+                _length(word, VALUE_MAX, f"{path}.values[{j}]", problems)
                 if not word:
                     problems.append(SpecProblem(f"{path}.values[{j}]", "代码值为空"))
                 elif word in seen:
@@ -142,6 +154,8 @@ def _parse_item(item, path, table_codes, item_codes, departments, problems) -> N
         )
     if not item.get("name"):
         problems.append(SpecProblem(f"{path}.name", "缺少名称"))
+    _length(item.get("name"), NAME_MAX, f"{path}.name", problems)
+    _length(item.get("basis"), NOTE_MAX, f"{path}.basis", problems)
     parent = item.get("parent")
     if parent and (parent not in item_codes or parent == code):
         problems.append(SpecProblem(f"{path}.parent", f"上级目录项“{parent}”不存在"))
@@ -149,6 +163,13 @@ def _parse_item(item, path, table_codes, item_codes, departments, problems) -> N
     _choice(item.get("subject_type"), SubjectType, f"{path}.subject_type", problems)
     _choice(item.get("update_period"), UpdatePeriod, f"{path}.update_period", problems)
     _choice(item.get("usage_scope"), UsageScope, f"{path}.usage_scope", problems)
+    sort_order = item.get("sort_order", 0)
+    if (
+        not isinstance(sort_order, int)
+        or isinstance(sort_order, bool)
+        or not 0 <= sort_order <= 32767
+    ):
+        problems.append(SpecProblem(f"{path}.sort_order", "应为0至32767之间的整数"))
     if departments is not None:
         for dept in item.get("source_departments", []):
             if dept not in departments:
@@ -158,9 +179,16 @@ def _parse_item(item, path, table_codes, item_codes, departments, problems) -> N
         problems.append(SpecProblem(f"{path}.fields", "目录项至少需要一个字段"))
     codes = [f.get("code") for f in fields]
     roles: dict[str, str] = {}
+    headers: dict[str, str] = {}  # column header (name or alias) → field code
     for j, fld in enumerate(fields):
         fpath = f"{path}.fields[{j}]"
         _parse_field(fld, fpath, set(codes), table_codes, problems)
+        labels = [("name", fld.get("name"))] + [("aliases", a) for a in fld.get("aliases", [])]
+        for key, label in labels:
+            if label and headers.setdefault(label, fld.get("code")) != fld.get("code"):
+                problems.append(
+                    SpecProblem(f"{fpath}.{key}", f"表头“{label}”已由字段“{headers[label]}”使用")
+                )
         if codes.count(fld.get("code")) > 1 and codes.index(fld.get("code")) != j:
             problems.append(SpecProblem(f"{fpath}.code", f"字段“{fld.get('code')}”重复"))
         role = fld.get("role", "")
@@ -183,6 +211,10 @@ def _parse_field(fld, path, codes, table_codes, problems) -> None:
         problems.append(SpecProblem(f"{path}.code", f"字段标识“{code}”应为小写字母、数字和下划线"))
     if not fld.get("name"):
         problems.append(SpecProblem(f"{path}.name", "缺少字段名称"))
+    _length(fld.get("name"), NAME_MAX, f"{path}.name", problems)
+    for alias in fld.get("aliases", []):
+        _length(alias, NAME_MAX, f"{path}.aliases", problems)
+    _length(fld.get("description"), NOTE_MAX, f"{path}.description", problems)
     dtype = fld.get("type")
     _choice(dtype, DataType, f"{path}.type", problems)
     if dtype == DataType.CODE and not fld.get("code_table"):

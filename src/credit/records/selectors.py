@@ -16,7 +16,9 @@ def records_for(principal: Any) -> QuerySet[CreditRecord]:
     region's, a department data officer its department's."""
     require(principal, Perm.RECORD_VIEW)
     scope = data_scope(principal)
-    qs = CreditRecord.objects.select_related("item", "department", "region")
+    qs = CreditRecord.objects.select_related(
+        "item", "department", "region", "legal_person", "natural_person"
+    )
     if scope["region"]:
         qs = qs.filter(region_id=scope["region"])
     if scope["department"]:

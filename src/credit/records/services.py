@@ -7,14 +7,19 @@ from typing import Any
 
 from django.db import transaction
 
+from credit.catalog.constants import FieldRole
 from credit.catalog.models import CatalogItem
 from credit.catalog.rules import spec_for, validate_payload
 from credit.core import audit
 from credit.core.errors import ValidationFailed
+from credit.core.identifiers import is_placeholder_uscc, normalize_code, upgrade_id15
 from credit.core.models import Department
 from credit.records.models import CreditRecord, CreditRecordVersion
 from credit.records.rules import extract_columns, key_values, natural_key, storage_payload
 from credit.subjects.models import LegalPerson, NaturalPerson
+from credit.subjects.services import id_index
+
+NATURAL_CATEGORY = "自然人"
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,32 @@ class UpsertResult:
 def subject_key(subject: LegalPerson | NaturalPerson) -> str:
     prefix = "L" if isinstance(subject, LegalPerson) else "N"
     return f"{prefix}{subject.pk}"
+
+
+def subject_mismatch(spec, payload: dict[str, Any], subject) -> str | None:
+    """Why ``payload`` does not describe ``subject`` (category, USCC, ID number), or None."""
+    roles = spec.by_role()
+
+    def value(role: str) -> str:
+        rule = roles.get(role)
+        return normalize_code(str(payload.get(rule.code) or "")) if rule else ""
+
+    category = value(FieldRole.SUBJECT_CATEGORY)
+    if isinstance(subject, LegalPerson):
+        if category == NATURAL_CATEGORY:
+            return "数据项的主体类别为自然人，但关联的主体是法人"
+        uscc = value(FieldRole.USCC)
+        if uscc and subject.uscc and uscc != subject.uscc and not is_placeholder_uscc(uscc):
+            return f"数据项的统一社会信用代码 {uscc} 与关联主体的 {subject.uscc} 不一致"
+        return None
+    if category and category != NATURAL_CATEGORY:
+        return "数据项的主体类别不是自然人，但关联的主体是自然人"
+    number = value(FieldRole.ID_NUMBER)
+    if len(number) == 15 and number.isdigit():
+        number = upgrade_id15(number)  # registered upgraded, so compared upgraded
+    if number and id_index(subject.id_type, number) != subject.id_index:
+        return "数据项的证件号码与关联的自然人不一致"
+    return None
 
 
 @transaction.atomic
@@ -53,6 +84,9 @@ def upsert_record(
             code="payload_invalid",
             details={"errors": [e.as_dict() for e in errors]},
         )
+    mismatch = subject_mismatch(spec, payload, subject)
+    if mismatch:
+        raise ValidationFailed(mismatch, code="subject_mismatch")
     key = natural_key(
         department_code=department.code,
         item_code=item.code,

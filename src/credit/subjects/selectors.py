@@ -9,29 +9,50 @@ from django.db.models import Count, Q, QuerySet
 from credit.accounts.permissions import require
 from credit.accounts.roles import Perm
 from credit.core import audit
-from credit.core.identifiers import detect, normalize_code
-from credit.subjects.constants import IdType
+from credit.core.identifiers import IdentifierError, detect, normalize_code, upgrade_id15
+from credit.subjects.constants import IdentifierScheme, IdType
 from credit.subjects.models import LegalPerson, LegalPersonIdentifier, NaturalPerson
 from credit.subjects.services import id_index
 
 
-def legal_person_by_identifier(value: str) -> LegalPerson | None:
-    """The legal person known by ``value``: a USCC, or any legacy code in the cross-walk."""
+def legal_person_by_identifier(value: str, scheme: str | None = None) -> LegalPerson | None:
+    """The legal person known by ``value``: a USCC, or a legacy code in the cross-walk.
+
+    Without ``scheme`` every scheme is tried; when the same value belongs to different
+    subjects under different schemes the answer is ambiguous and ``None`` is returned rather
+    than an arbitrary one — pass ``scheme`` to decide.
+    """
     code = normalize_code(value, remove_hyphens=True)
     if not code:
         return None
-    hit = LegalPerson.objects.filter(uscc=code).first()
-    if hit:
-        return hit
-    ident = LegalPersonIdentifier.objects.select_related("legal_person").filter(value=code).first()
-    return ident.legal_person if ident else None
+    if scheme in (None, IdentifierScheme.USCC):
+        hit = LegalPerson.objects.filter(uscc=code).first()
+        if hit or scheme:
+            return hit
+    schemes = [scheme] if scheme else list(IdentifierScheme.values)
+    # scheme__in lets PostgreSQL use the (scheme, value) unique index for every scheme.
+    owners = set(
+        LegalPersonIdentifier.objects.filter(scheme__in=schemes, value=code).values_list(
+            "legal_person_id", flat=True
+        )[:2]
+    )
+    if len(owners) != 1:
+        return None
+    return LegalPerson.objects.filter(pk=owners.pop()).first()
 
 
 def natural_person_by_id(id_number: str, id_type: str = IdType.RESIDENT_ID) -> NaturalPerson | None:
-    """Look up by document number through the blind index (no decryption involved)."""
-    return NaturalPerson.objects.filter(
-        id_type=id_type, id_index=id_index(id_type, id_number)
-    ).first()
+    """Look up by document number through the blind index (no decryption involved).
+
+    A legacy 15-digit resident ID is upgraded first, as it was when the person was registered.
+    """
+    number = normalize_code(id_number)
+    if id_type == IdType.RESIDENT_ID and len(number) == 15:
+        try:
+            number = upgrade_id15(number)
+        except IdentifierError:
+            return None
+    return NaturalPerson.objects.filter(id_type=id_type, id_index=id_index(id_type, number)).first()
 
 
 def search(principal: Any, q: str, *, limit: int = 50) -> dict[str, list]:
@@ -69,6 +90,15 @@ def search(principal: Any, q: str, *, limit: int = 50) -> dict[str, list]:
         .order_by("name")[:limit]
     )
     return out
+
+
+def natural_person_for(principal: Any, pk: int) -> NaturalPerson | None:
+    """A natural person's file for a member of staff; opening it is an audited read."""
+    require(principal, Perm.SUBJECT_VIEW)
+    person = NaturalPerson.objects.select_related("region").filter(pk=pk).first()
+    if person is not None:
+        audit.record("naturalperson.viewed", actor=principal, obj=person)
+    return person
 
 
 def legal_person_detail(pk: int) -> LegalPerson | None:

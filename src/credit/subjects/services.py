@@ -73,10 +73,18 @@ def register_legal_person(
             if hit:
                 subject = hit.legal_person
                 break
+        if subject is not None and code and subject.uscc:
+            subject = None  # the legacy code's owner has another USCC: _attach reports it
     if subject is not None:
-        if code and not subject.uscc:
-            subject.uscc = code  # a sole trader received its USCC: same file, now keyed by it
-            subject.save(update_fields=["uscc", "updated_at"])
+        if parsed is not None and not subject.uscc:
+            # A sole trader received its USCC: same file, now keyed and placed by it.
+            subject.uscc = parsed.code
+            subject.org_type = parsed.org_type
+            subject.division_code = parsed.division_code
+            subject.region = region_for_division_code(parsed.division_code)
+            subject.save(
+                update_fields=["uscc", "org_type", "division_code", "region", "updated_at"]
+            )
         _attach(subject, code, legacy, department)
         return subject, False
     if not code and not legacy:
@@ -181,6 +189,7 @@ def register_natural_person(
     return person, True
 
 
+@transaction.atomic
 def reveal_id_number(*, actor: Any, person: NaturalPerson, reason: str) -> str:
     """The clear document number, for a user allowed to see it; the read is audited."""
     from credit.accounts.permissions import require

@@ -10,12 +10,13 @@ from credit.accounts.decorators import perm_required
 from credit.accounts.roles import Perm
 from credit.records.selectors import records_of_subject
 from credit.subjects import selectors
-from credit.subjects.models import NaturalPerson
 
 
 @perm_required(Perm.SUBJECT_VIEW)
 def search(request: HttpRequest) -> HttpResponse:
-    q = (request.GET.get("q") or "").strip()
+    """The search form posts, so an ID number typed here never lands in a URL, an access log
+    or the browser history."""
+    q = (request.POST.get("q") or "").strip() if request.method == "POST" else ""
     results = selectors.search(request.user, q) if q else None
     return render(request, "subjects/search.html", {"q": q, "results": results})
 
@@ -39,7 +40,7 @@ def legal_person(request: HttpRequest, pk: int) -> HttpResponse:
 
 @perm_required(Perm.SUBJECT_VIEW)
 def natural_person(request: HttpRequest, pk: int) -> HttpResponse:
-    person = NaturalPerson.objects.select_related("region").filter(pk=pk).first()
+    person = selectors.natural_person_for(request.user, pk)
     if person is None:
         raise Http404
     records = Paginator(records_of_subject(request.user, natural_person=person), 20)

@@ -1,0 +1,110 @@
+"""Browser journeys: Playwright drives Debian's chromium against a real server process.
+
+The server runs as a subprocess on the test database, so the data a journey needs is
+committed by module-scoped fixtures. Without chromium the tests skip, except under CI=true,
+where a missing browser is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from credit import dbserver
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _require_browser() -> str:
+    if CHROMIUM:
+        return CHROMIUM
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true but Debian's chromium is not installed (apt-get install chromium)")
+    pytest.skip("Debian's chromium is not installed; browser journeys skipped")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _test_database_url() -> str:
+    from django.db import connection
+
+    cfg = connection.settings_dict
+    host = cfg["HOST"] or "127.0.0.1"
+    if host.startswith("/"):
+        return dbserver.socket_url(host, cfg["NAME"], cfg["USER"] or "postgres")
+    port = cfg["PORT"] or 5432
+    return f"postgres://{cfg['USER'] or 'postgres'}@{host}:{port}/{cfg['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, django_db_blocker):
+    """A `credit runserver` subprocess on the test database; yields its base URL."""
+    _require_browser()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "DJANGO_SETTINGS_MODULE": "credit.settings_test",
+    }
+    log = Path(dbserver.var_dir()) / "browser-server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "credit.cli", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"server exited: {log.read_text()[-2000:]}")
+                time.sleep(0.2)
+        else:
+            pytest.fail("server did not start in 20 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def page(live_url):
+    """A fresh browser page. Playwright starts here, after the (session and module scoped)
+    database fixtures: its sync API runs an event loop in this thread, and Django's
+    per-context connections must not be set up under it."""
+    from playwright.sync_api import sync_playwright
+
+    executable = _require_browser()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="zh-CN", accept_downloads=True)
+        yield context.new_page()
+        context.close()
+        browser.close()
