@@ -6,7 +6,7 @@ import pytest
 from django import forms
 
 from credit.accounts.roles import Role
-from credit.catalog.models import CatalogItem
+from credit.catalog.models import CatalogItem, CodeTable
 from credit.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +167,31 @@ def test_auditor_sees_catalog_items_in_the_admin_but_cannot_change_them(client, 
     assert response.status_code == 403
     item.refresh_from_db()
     assert item.version == 1 and item.name == "行政处罚"
+
+
+def test_code_table_change_page_opens_with_its_values(admin_client_):
+    table = CodeTable.objects.get(code="severity")
+    response = admin_client_.get(f"/admin/catalog/codetable/{table.pk}/change/")
+    assert response.status_code == 200
+    (inline,) = response.context["inline_admin_formsets"]
+    assert [f.instance.value for f in inline.formset.forms] == ["轻微", "一般", "严重"]
+
+
+def test_saving_a_code_table_in_the_admin_reversions_the_items_that_use_it(admin_client_):
+    table = CodeTable.objects.get(code="severity")
+    users = set(CatalogItem.objects.filter(fields__code_table=table).values_list("code", flat=True))
+    versions = dict(CatalogItem.objects.values_list("code", "version"))
+    mark = _audit_mark()
+    url = f"/admin/catalog/codetable/{table.pk}/change/"
+    response = admin_client_.post(url, _change_form_post(admin_client_, url))
+    assert response.status_code == 302
+    after = dict(CatalogItem.objects.values_list("code", "version"))
+    assert users and {c for c in after if after[c] != versions[c]} == users
+    assert all(after[c] == versions[c] + 1 for c in users)
+    assert _new_entries(mark, "catalogitem.code_table_changed").count() == len(users)
+
+
+def test_a_legal_persons_admin_page_opens_with_its_identifiers(admin_client_, legal_person):
+    response = admin_client_.get(f"/admin/subjects/legalperson/{legal_person.pk}/change/")
+    assert response.status_code == 200
+    assert legal_person.uscc in response.content.decode()

@@ -367,3 +367,29 @@ def test_blanking_an_always_required_field_yields_exactly_required(
 
 def test_always_required_list_matches_the_catalog(penalty_spec):
     assert [f.code for f in penalty_spec.fields if f.required] == ALWAYS_REQUIRED
+
+
+def test_the_usccs_placeholder_is_accepted_only_for_the_subjects_own_code(penalty_spec):
+    payload = legal_person_payload(uscc="00000000000000000X", reg_no="320400000012345")
+    assert validate_payload(penalty_spec, payload, today=TODAY) == []
+    bad = legal_person_payload(authority_uscc="00000000000000000X")
+    assert [(e.field, e.code) for e in validate_payload(penalty_spec, bad, today=TODAY)] == [
+        ("authority_uscc", "uscc_placeholder")
+    ]
+
+
+def test_a_condition_on_a_single_valued_field_compares_the_whole_value(penalty_spec):
+    # 行政相对人类别 is single-valued: "自然人、法人" is not 自然人, so nothing must be empty —
+    # the value itself is simply not in the code table.
+    payload = legal_person_payload(subject_category="法人及非法人组织、自然人")
+    codes = {(e.field, e.code) for e in validate_payload(penalty_spec, payload, today=TODAY)}
+    assert ("subject_category", "code_invalid") in codes
+    assert not any(code == "must_be_empty" for _, code in codes)
+
+
+@pytest.mark.parametrize("text", ["20250301", "2025/03/01", "2025-3-1", "2025-02-30"])
+def test_stored_dates_must_be_written_yyyy_mm_dd(penalty_spec, text):
+    payload = legal_person_payload(decision_date=text)
+    assert ("decision_date", "date_invalid") in {
+        (e.field, e.code) for e in validate_payload(penalty_spec, payload, today=TODAY)
+    }

@@ -234,3 +234,16 @@ def test_a_header_used_by_two_fields_is_rejected():
     with pytest.raises(CatalogSpecError) as exc:
         parse_catalog(_doc(minimal_item(fields=fields)))
     assert _paths(exc) == ["items[0].fields[1].aliases"]
+
+
+def test_a_parent_cycle_is_a_problem():
+    doc = {
+        "code_tables": [],
+        "items": [
+            {**minimal_item("a-item"), "parent": "b-item"},
+            {**minimal_item("b-item"), "parent": "a-item"},
+        ],
+    }
+    with pytest.raises(CatalogSpecError) as exc:
+        parse_catalog(doc)
+    assert any("循环" in p.message for p in exc.value.problems)

@@ -7,17 +7,13 @@ from django.contrib import admin
 from credit.accounts.roles import Perm
 from credit.catalog.models import CatalogItem, CodeTable, CodeValue, FieldSpec
 from credit.catalog.selectors import export_item
-from credit.catalog.services import bump_version
+from credit.catalog.services import bump_version, code_table_changed
 from credit.core.admin import AuditedModelAdmin, RoleAdminMixin
 
 
 class CatalogAdminMixin(RoleAdminMixin):
     view_perm = Perm.CATALOG_VIEW
     change_perm = Perm.CATALOG_MANAGE
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        # Inlines are asked with ``obj`` (InlineModelAdmin), model admins without it.
-        return self.has_change_permission(request)
 
 
 class FieldSpecInline(CatalogAdminMixin, admin.TabularInline):
@@ -90,3 +86,8 @@ class CodeValueInline(CatalogAdminMixin, admin.TabularInline):
 class CodeTableAdmin(CatalogAdminMixin, AuditedModelAdmin):
     list_display = ["code", "name", "source"]
     inlines = [CodeValueInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            code_table_changed(form.instance, actor=request.user)

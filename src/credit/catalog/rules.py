@@ -11,6 +11,7 @@ Error codes are stable English identifiers; messages are Chinese and name the fi
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -118,22 +119,33 @@ def split_multi(value: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def parse_date(value: Any) -> datetime.date | None:
+    """A date written exactly as YYYY-MM-DD (the stored form; ingest converts other forms)."""
     if isinstance(value, datetime.date):
         return value
+    text = str(value).strip()
+    if not ISO_DATE.match(text):
+        return None
     try:
-        return datetime.date.fromisoformat(str(value).strip())
+        return datetime.date.fromisoformat(text)
     except ValueError:
         return None
 
 
-def _condition_holds(cond: dict, payload: dict) -> bool:
+def _condition_holds(cond: dict, payload: dict, rules: dict[str, FieldRule]) -> bool:
     when = cond.get("when", {})
     other = payload.get(when.get("field"))
     if is_empty(other):
         return False
-    # A multi-value field (处罚类别 "警告;罚款") meets the condition when any value matches.
-    return bool(set(split_multi(str(other))) & set(when.get("in", [])))
+    wanted = set(when.get("in", []))
+    other_rule = rules.get(when.get("field"))
+    if other_rule is not None and other_rule.multi_value:
+        # A multi-value field (处罚类别 "警告;罚款") meets the condition when any value matches.
+        return bool(set(split_multi(str(other))) & wanted)
+    return str(other).strip() in wanted
 
 
 def validate_payload(
@@ -156,12 +168,12 @@ def validate_payload(
                 errors.append(FieldError(rule.code, "required", f"“{rule.name}”为必填项"))
             else:
                 for cond in required_by:
-                    if _condition_holds(cond, payload):
+                    if _condition_holds(cond, payload, rules):
                         errors.append(_conditional(rule, cond, payload, "required"))
                         break
             continue
         for cond in must_be_empty:
-            if _condition_holds(cond, payload):
+            if _condition_holds(cond, payload, rules):
                 errors.append(_conditional(rule, cond, payload, "empty"))
                 break
         errors.extend(_check_value(rule, value, payload, today))
@@ -240,8 +252,8 @@ def _check_identifier(rule: FieldRule, text: str, payload: dict) -> list[FieldEr
         validator = Validator.RESIDENT_ID
     try:
         if validator == Validator.USCC:
-            if is_placeholder_uscc(text) and rule.validator_args.get("allow_placeholder", True):
-                return []
+            if is_placeholder_uscc(text) and rule.role == FieldRole.USCC:
+                return []  # sole traders without a USCC (RULES.md); only for the subject's code
             parse_uscc(text)
         elif validator == Validator.RESIDENT_ID:
             parse_resident_id(text)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from credit.accounts.permissions import require
 from credit.accounts.roles import Perm
@@ -90,9 +91,18 @@ def import_catalog(doc: dict, *, actor: Any = None) -> dict[str, int]:
     known = set(Department.objects.values_list("code", flat=True))
     parse_catalog(doc, known_departments=known)
     counts = dict.fromkeys(
-        ["tables_created", "tables_updated", "items_created", "items_updated", "items_unchanged"], 0
+        [
+            "tables_created",
+            "tables_updated",
+            "items_created",
+            "items_updated",
+            "items_unchanged",
+            "items_reversioned",
+        ],
+        0,
     )
     tables = {}
+    changed_tables: set[str] = set()
     for raw in doc.get("code_tables", []):
         table_doc = canonical_table(raw)
         table = CodeTable.objects.filter(code=table_doc["code"]).first()
@@ -114,6 +124,8 @@ def import_catalog(doc: dict, *, actor: Any = None) -> dict[str, int]:
         counts["tables_updated" if before else "tables_created"] += 1
         audit.record("codetable.imported", actor=actor, obj=table, before=before, after=table_doc)
         tables[table.code] = table
+        if before:
+            changed_tables.add(table.code)
 
     pending_parents: list[tuple[CatalogItem, str]] = []
     for raw in doc.get("items", []):
@@ -166,7 +178,26 @@ def import_catalog(doc: dict, *, actor: Any = None) -> dict[str, int]:
     for item, parent_code in pending_parents:
         item.parent = CatalogItem.objects.get(code=parent_code)
         item.save(update_fields=["parent"])
+    for code in sorted(changed_tables):
+        counts["items_reversioned"] += len(code_table_changed(tables[code], actor=actor))
     return counts
+
+
+def code_table_changed(table: CodeTable, *, actor: Any) -> list[CatalogItem]:
+    """A code table's values changed: every item using it gets a new version, so validation
+    (cached per item version, :func:`credit.catalog.rules.spec_for`) sees the new values.
+    Items already re-versioned in the same transaction are bumped once more, harmlessly."""
+    items = list(CatalogItem.objects.filter(fields__code_table=table).distinct())
+    for item in items:
+        CatalogItem.objects.filter(pk=item.pk).update(version=F("version") + 1)
+        item.refresh_from_db(fields=["version"])
+        audit.record(
+            "catalogitem.code_table_changed",
+            actor=actor,
+            obj=item,
+            after={"code_table": table.code, "version": item.version},
+        )
+    return items
 
 
 def _field_model(item: CatalogItem, position: int, f: dict, tables: dict) -> FieldSpec:

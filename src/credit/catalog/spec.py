@@ -139,6 +139,15 @@ def parse_catalog(doc: Any, *, known_departments: set[str] | None = None) -> dic
         if item.get("code") in seen_items:
             problems.append(SpecProblem(f"items[{i}].code", f"目录项“{item.get('code')}”重复"))
         seen_items.add(item.get("code"))
+    parents = {it.get("code"): it.get("parent") for it in doc.get("items", [])}
+    for i, item in enumerate(doc.get("items", [])):
+        seen_chain, node = {item.get("code")}, item.get("parent")
+        while node:
+            if node in seen_chain:
+                problems.append(SpecProblem(f"items[{i}].parent", f"上级目录形成循环（{node}）"))
+                break
+            seen_chain.add(node)
+            node = parents.get(node)
     if problems:
         raise CatalogSpecError(problems)
     return doc

@@ -37,7 +37,8 @@ class RoleAdminMixin:
     def has_change_permission(self, request, obj=None):
         return self.change_perm is not None and has_perm(request.user, self.change_perm)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
+        # Inlines are asked with ``obj`` (InlineModelAdmin), model admins without it.
         return self.has_change_permission(request)
 
     def has_delete_permission(self, request, obj=None):
