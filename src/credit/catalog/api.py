@@ -10,6 +10,7 @@ from credit.accounts.roles import Perm
 from credit.catalog import selectors
 from credit.catalog.excel import build_template, template_filename
 from credit.core.errors import NotFound
+from credit.core.http import XLSX, xlsx_response
 
 router = Router(tags=["信用信息资源目录"])
 
@@ -119,9 +120,7 @@ def get_item(request, code: str):
         "responses": {
             200: {
                 "description": "xlsx 文件",
-                "content": {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}
-                },
+                "content": {XLSX: {}},
             }
         }
     },
@@ -129,6 +128,4 @@ def get_item(request, code: str):
 def download_template(request, code: str):
     require(request.auth, Perm.CATALOG_TEMPLATE)
     item = _get(code)
-    from credit.catalog.views import xlsx_response
-
     return xlsx_response(build_template(item), template_filename(item))

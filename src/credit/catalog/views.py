@@ -14,6 +14,7 @@ from credit.accounts.roles import Perm
 from credit.catalog import selectors
 from credit.catalog.constants import Category
 from credit.catalog.excel import build_template, template_filename
+from credit.core.http import xlsx_response
 
 
 @perm_required(Perm.CATALOG_VIEW)
@@ -50,21 +51,6 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_manage": has_perm(request.user, Perm.CATALOG_MANAGE),
         },
     )
-
-
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
 
 
 @perm_required(Perm.CATALOG_TEMPLATE)
