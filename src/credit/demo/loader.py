@@ -6,9 +6,10 @@ blind index, record natural key). So a second run inserts nothing, and a run kil
 is resumed by running it again: every chunk commits on its own and nothing is duplicated.
 
 This is a deliberate second write path beside :func:`credit.records.services.upsert_record`:
-the ORM path would take hours for five million rows. It computes the same natural key and the
-same stored payload (sensitive fields masked) with the same functions, and a test checks that
-a seeded record's key equals the one the service computes.
+the per-record service path would take hours for five million rows (``bench/bench_seed.py``
+measures both). It calls the same functions for the natural key, the extracted columns and the
+stored payload (sensitive fields masked), and a test checks that a seeded record's key equals
+the one the service computes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ from credit.core.identifiers import normalize_code
 from credit.core.masking import mask_id_number
 from credit.core.models import Department, Region
 from credit.demo import synthetic
-from credit.records.rules import extract_columns, key_values, storage_payload
+from credit.records.rules import (
+    extract_columns,
+    key_values,
+    natural_key,
+    storage_payload,
+    subject_key,
+)
 from credit.subjects.services import ID_PURPOSE, id_index
 
 CHUNK = 50_000
@@ -42,8 +49,8 @@ STAGING = {
         name varchar(50), id_cipher bytea, id_index varchar(64), id_masked varchar(40),
         gender varchar(6), birth_date date, division_code varchar(6))""",
     "rec": """CREATE TEMP TABLE IF NOT EXISTS demo_stage_rec (
-        item varchar(64), dept varchar(32), kind char(1), uscc varchar(18),
-        id_index varchar(64), key_prefix text, document_no varchar(128), payload jsonb,
+        item_id bigint, legal_person_id bigint, natural_person_id bigint, department_id bigint,
+        region_id varchar(6), natural_key varchar(64), document_no varchar(128), payload jsonb,
         decision_date date, valid_from date, valid_to date, publicity_end date,
         severity varchar(10), usage_scope varchar(10))""",
 }
@@ -91,20 +98,12 @@ INSERT INTO records_creditrecord (item_id, legal_person_id, natural_person_id, d
     region_id, natural_key, document_no, payload, decision_date, valid_from, valid_to,
     publicity_start, publicity_end, severity, status, usage_scope, version, created_at,
     updated_at)
-SELECT i.id, lp.id, np.id, d.id, d.region_id,
-    encode(sha256(convert_to(s.key_prefix || chr(31) ||
-        CASE WHEN s.kind = 'L' THEN 'L' || lp.id ELSE 'N' || np.id END, 'UTF8')), 'hex'),
-    s.document_no, s.payload, s.decision_date, s.valid_from, s.valid_to,
+SELECT s.item_id, s.legal_person_id, s.natural_person_id, s.department_id, s.region_id,
+    s.natural_key, s.document_no, s.payload, s.decision_date, s.valid_from, s.valid_to,
     s.decision_date, s.publicity_end, s.severity,
     CASE WHEN s.publicity_end < %(today)s THEN 'expired' ELSE 'active' END,
     s.usage_scope, 1, now(), now()
 FROM demo_stage_rec s
-JOIN catalog_catalogitem i ON i.code = s.item
-JOIN core_department d ON d.code = s.dept
-LEFT JOIN subjects_legalperson lp ON s.kind = 'L' AND lp.uscc = s.uscc
-LEFT JOIN subjects_naturalperson np
-    ON s.kind = 'N' AND np.id_type = 'resident_id' AND np.id_index = s.id_index
-WHERE lp.id IS NOT NULL OR np.id IS NOT NULL
 ON CONFLICT (item_id, natural_key) DO NOTHING
 """
 
@@ -122,6 +121,7 @@ def _copy(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
         with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+        cur.execute(f"ANALYZE {table}")  # statistics, so the joins below use the indexes
 
 
 def _execute(sql: str, params: dict) -> int:
@@ -222,27 +222,43 @@ def load_natural_persons(
     return inserted
 
 
+def subject_ids(lps: list, np_indexes: list[str]) -> tuple[list[int | None], list[int | None]]:
+    """Database ids of the generated subjects, in generation order (None: not loaded)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT uscc, id FROM subjects_legalperson WHERE uscc IS NOT NULL")
+        by_uscc = dict(cur.fetchall())
+        cur.execute("SELECT id_index, id FROM subjects_naturalperson WHERE id_type = 'resident_id'")
+        by_index = dict(cur.fetchall())
+    return [by_uscc.get(r.uscc) for r in lps], [by_index.get(i) for i in np_indexes]
+
+
 def load_records(
     rows: Iterable[synthetic.RecordRow],
     total: int,
-    lps: list,
-    np_indexes: list[str],
+    lp_ids: list,
+    np_ids: list,
     progress: Progress,
     *,
     validate_every: int = 1,
 ) -> dict[str, int]:
     """Stage and insert records; every ``validate_every``-th payload is validated against its
-    item's spec first (1 = all), and an invalid one stops the load with its errors."""
+    item's spec first (1 = all), and an invalid one stops the load with its errors.
+
+    Subjects are resolved to ids here and the natural key is computed by
+    :func:`credit.records.rules.natural_key` — the function the record service uses — so the
+    insert needs no join and a seeded record has exactly the key the service would give it.
+    """
     items = {i.code: i for i in CatalogItem.objects.all()}
     specs = {code: spec_for(item) for code, item in items.items()}
+    departments = {d.code: d for d in Department.objects.all()}
     inserted = done = 0
     columns = [
-        "item",
-        "dept",
-        "kind",
-        "uscc",
-        "id_index",
-        "key_prefix",
+        "item_id",
+        "legal_person_id",
+        "natural_person_id",
+        "department_id",
+        "region_id",
+        "natural_key",
         "document_no",
         "payload",
         "decision_date",
@@ -252,31 +268,33 @@ def load_records(
         "severity",
         "usage_scope",
     ]
-    today = synthetic.TODAY
     for chunk in _chunks(rows, CHUNK):
         staged = []
         for n, r in enumerate(chunk, start=done):
-            item, spec = items[r.item], specs[r.item]
+            item, spec, dept = items[r.item], specs[r.item], departments[r.department]
             if n % validate_every == 0:
                 errors = validate_payload(spec, r.payload)
                 if errors:
                     raise ValueError(f"synthetic {r.item} payload invalid: {errors[:3]}")
+            lp_id = lp_ids[r.subject_ref] if r.subject_kind == "L" else None
+            np_id = np_ids[r.subject_ref] if r.subject_kind == "N" else None
+            if lp_id is None and np_id is None:
+                continue
             cols = extract_columns(spec, r.payload, item.usage_scope)
-            prefix = "\x1f".join(
-                [
-                    r.department,
-                    r.item,
-                    *(normalize_code(v) for v in key_values(item.natural_key, r.payload)),
-                ]
+            key = natural_key(
+                department_code=dept.code,
+                item_code=item.code,
+                key_values=key_values(item.natural_key, r.payload),
+                subject_key=subject_key("L", lp_id) if lp_id else subject_key("N", np_id),
             )
             staged.append(
                 (
-                    r.item,
-                    r.department,
-                    r.subject_kind,
-                    lps[r.subject_ref].uscc if r.subject_kind == "L" else None,
-                    np_indexes[r.subject_ref] if r.subject_kind == "N" else None,
-                    prefix,
+                    item.pk,
+                    lp_id,
+                    np_id,
+                    dept.pk,
+                    dept.region_id,
+                    key,
                     cols["document_no"],
                     json.dumps(storage_payload(spec, r.payload), ensure_ascii=False),
                     cols["decision_date"],
@@ -289,7 +307,7 @@ def load_records(
             )
         with transaction.atomic():
             _copy("demo_stage_rec", columns, staged)
-            inserted += _execute(INSERT_RECORDS, {"today": today})
+            inserted += _execute(INSERT_RECORDS, {"today": synthetic.TODAY})
         done += len(chunk)
         progress("信用记录", done, total, inserted)
     return {"records": inserted}
@@ -327,7 +345,8 @@ def seed(
     counts["natural_persons"] = load_natural_persons(nps, np_indexes, progress)
     rows = synthetic.records(seed, size.records, lps, nps, departments)
     every = validate_every or (1 if scale == "small" else 50)
-    counts.update(load_records(rows, size.records, lps, np_indexes, progress, validate_every=every))
+    lp_ids, np_ids = subject_ids(lps, np_indexes)
+    counts.update(load_records(rows, size.records, lp_ids, np_ids, progress, validate_every=every))
     counts["accounts_created"] = accounts
     with connection.cursor() as cur:
         for table in (

@@ -27,6 +27,11 @@ def natural_key(
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
+def subject_key(kind: str, pk: int) -> str:
+    """The subject part of a natural key: ``L<id>`` for a legal person, ``N<id>`` a natural one."""
+    return f"{kind}{pk}"
+
+
 def extract_columns(spec: ItemSpec, payload: dict[str, Any], default_scope: str) -> dict[str, Any]:
     """The indexed columns of a record, read from its payload by field role."""
     roles = spec.by_role()

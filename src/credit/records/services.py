@@ -14,6 +14,7 @@ from credit.core import audit
 from credit.core.errors import ValidationFailed
 from credit.core.identifiers import is_placeholder_uscc, normalize_code, upgrade_id15
 from credit.core.models import Department
+from credit.records import rules
 from credit.records.models import CreditRecord, CreditRecordVersion
 from credit.records.rules import extract_columns, key_values, natural_key, storage_payload
 from credit.subjects.models import LegalPerson, NaturalPerson
@@ -29,8 +30,7 @@ class UpsertResult:
 
 
 def subject_key(subject: LegalPerson | NaturalPerson) -> str:
-    prefix = "L" if isinstance(subject, LegalPerson) else "N"
-    return f"{prefix}{subject.pk}"
+    return rules.subject_key("L" if isinstance(subject, LegalPerson) else "N", subject.pk)
 
 
 def subject_mismatch(spec, payload: dict[str, Any], subject) -> str | None:
