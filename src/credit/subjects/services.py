@@ -85,6 +85,9 @@ def register_legal_person(
             subject.save(
                 update_fields=["uscc", "org_type", "division_code", "region", "updated_at"]
             )
+            audit.record(
+                "legalperson.uscc_assigned", actor=actor, obj=subject, after={"uscc": parsed.code}
+            )
         _attach(subject, code, legacy, department)
         return subject, False
     if not code and not legacy:
