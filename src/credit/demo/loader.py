@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import Any
 
@@ -268,49 +269,91 @@ def load_records(
         "severity",
         "usage_scope",
     ]
-    for chunk in _chunks(rows, CHUNK):
-        staged = []
-        for n, r in enumerate(chunk, start=done):
-            item, spec, dept = items[r.item], specs[r.item], departments[r.department]
-            if n % validate_every == 0:
-                errors = validate_payload(spec, r.payload)
-                if errors:
-                    raise ValueError(f"synthetic {r.item} payload invalid: {errors[:3]}")
-            lp_id = lp_ids[r.subject_ref] if r.subject_kind == "L" else None
-            np_id = np_ids[r.subject_ref] if r.subject_kind == "N" else None
-            if lp_id is None and np_id is None:
-                continue
-            cols = extract_columns(spec, r.payload, item.usage_scope)
-            key = natural_key(
-                department_code=dept.code,
-                item_code=item.code,
-                key_values=key_values(item.natural_key, r.payload),
-                subject_key=subject_key("L", lp_id) if lp_id else subject_key("N", np_id),
-            )
-            staged.append(
-                (
-                    item.pk,
-                    lp_id,
-                    np_id,
-                    dept.pk,
-                    dept.region_id,
-                    key,
-                    cols["document_no"],
-                    json.dumps(storage_payload(spec, r.payload), ensure_ascii=False),
-                    cols["decision_date"],
-                    cols["valid_from"],
-                    cols["valid_to"],
-                    cols["publicity_end"],
-                    cols["severity"],
-                    cols["usage_scope"],
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-writer")
+    writer_conn = _RecordWriter()
+    pending: Future[int] | None = None
+    try:
+        for chunk in _chunks(rows, CHUNK):
+            staged = []
+            for n, r in enumerate(chunk, start=done):
+                item, spec, dept = items[r.item], specs[r.item], departments[r.department]
+                if n % validate_every == 0:
+                    errors = validate_payload(spec, r.payload)
+                    if errors:
+                        raise ValueError(f"synthetic {r.item} payload invalid: {errors[:3]}")
+                lp_id = lp_ids[r.subject_ref] if r.subject_kind == "L" else None
+                np_id = np_ids[r.subject_ref] if r.subject_kind == "N" else None
+                if lp_id is None and np_id is None:
+                    continue
+                cols = extract_columns(spec, r.payload, item.usage_scope)
+                key = natural_key(
+                    department_code=dept.code,
+                    item_code=item.code,
+                    key_values=key_values(item.natural_key, r.payload),
+                    subject_key=subject_key("L", lp_id) if lp_id else subject_key("N", np_id),
                 )
-            )
-        with transaction.atomic():
-            _copy("demo_stage_rec", columns, staged)
-            inserted += _execute(INSERT_RECORDS, {"today": synthetic.TODAY})
-        done += len(chunk)
-        progress("信用记录", done, total, inserted)
+                staged.append(
+                    (
+                        item.pk,
+                        lp_id,
+                        np_id,
+                        dept.pk,
+                        dept.region_id,
+                        key,
+                        cols["document_no"],
+                        json.dumps(storage_payload(spec, r.payload), ensure_ascii=False),
+                        cols["decision_date"],
+                        cols["valid_from"],
+                        cols["valid_to"],
+                        cols["publicity_end"],
+                        cols["severity"],
+                        cols["usage_scope"],
+                    )
+                )
+            # The database inserts this chunk while Python prepares the next one.
+            if pending is not None:
+                inserted += pending.result()
+                progress("信用记录", done, total, inserted)
+            pending = writer.submit(writer_conn.insert, columns, staged)
+            done += len(chunk)
+        if pending is not None:
+            inserted += pending.result()
+            progress("信用记录", done, total, inserted)
+    finally:
+        writer.shutdown()
+        writer_conn.close()
     return {"records": inserted}
+
+
+class _RecordWriter:
+    """A connection of its own for the writer thread (Django's connections belong to the
+    thread that opened them). Each chunk commits on its own, like the other phases."""
+
+    def __init__(self) -> None:
+        import psycopg
+
+        cfg = connection.settings_dict
+        self.conn = psycopg.connect(
+            host=cfg["HOST"] or None,
+            port=cfg["PORT"] or None,
+            dbname=cfg["NAME"],
+            user=cfg["USER"] or None,
+            password=cfg["PASSWORD"] or None,
+        )
+
+    def insert(self, columns: list[str], staged: list[tuple]) -> int:
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute(STAGING["rec"])
+            cur.execute("TRUNCATE demo_stage_rec")
+            with cur.copy(f"COPY demo_stage_rec ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in staged:
+                    copy.write_row(row)
+            cur.execute("ANALYZE demo_stage_rec")
+            cur.execute(INSERT_RECORDS, {"today": synthetic.TODAY})
+            return cur.rowcount
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def seed(
