@@ -132,3 +132,9 @@ def test_seeded_records_span_departments_districts_and_years(seeded):
     assert records.filter(status="expired").exists() and records.filter(status="active").exists()
     assert records.filter(item__category__in=["red_list", "black_list"]).count() > 100
     assert records.filter(decision_date__gt=datetime.date.today()).count() == 0
+
+
+def test_organisation_codes_are_unique_across_prefixes():
+    rows = list(synthetic.legal_persons(2, 5000))
+    org_codes = [r.org_code for r in rows]
+    assert len(set(org_codes)) == len(org_codes)

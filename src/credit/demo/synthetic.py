@@ -267,7 +267,7 @@ def _reg_no(rng: random.Random, division: str) -> str:
 
 
 def legal_persons(seed: int, count: int) -> Iterator[LegalPersonRow]:
-    """``count`` legal persons with distinct valid USCCs."""
+    """``count`` legal persons with valid USCCs and distinct organisation codes."""
     rng = random.Random(f"lp-{seed}")
     seen: set[str] = set()
     industries = list(INDUSTRIES.items())
@@ -285,9 +285,10 @@ def legal_persons(seed: int, count: int) -> Iterator[LegalPersonRow]:
             uscc = make_uscc(org_type, division, body)
         except ValueError:
             continue
-        if uscc in seen:
+        # The organisation code (characters 9–17) is unique nationwide, whatever the prefix.
+        if uscc[8:17] in seen:
             continue
-        seen.add(uscc)
+        seen.add(uscc[8:17])
         section, (_, words) = rng.choices(industries, weights=industry_weights)[0]
         brand = rng.choice(BRAND_CHARS) + rng.choice(BRAND_CHARS)
         place = f"常州市{district}" if district else "常州"
