@@ -135,6 +135,6 @@ def test_seeded_records_span_departments_districts_and_years(seeded):
 
 
 def test_organisation_codes_are_unique_across_prefixes():
-    rows = list(synthetic.legal_persons(2, 5000))
+    rows = list(synthetic.legal_persons(2, 30_000))  # ~4.5 collisions expected if unchecked
     org_codes = [r.org_code for r in rows]
     assert len(set(org_codes)) == len(org_codes)
