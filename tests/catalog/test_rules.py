@@ -393,3 +393,10 @@ def test_stored_dates_must_be_written_yyyy_mm_dd(penalty_spec, text):
     assert ("decision_date", "date_invalid") in {
         (e.field, e.code) for e in validate_payload(penalty_spec, payload, today=TODAY)
     }
+
+
+def test_a_multi_value_field_of_separators_only_is_empty(penalty_spec):
+    payload = legal_person_payload(penalty_category="；、")
+    assert ("penalty_category", "required") in {
+        (e.field, e.code) for e in validate_payload(penalty_spec, payload, today=TODAY)
+    }

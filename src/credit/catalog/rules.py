@@ -46,6 +46,12 @@ class FieldRule:
     validator_args: dict = field(default_factory=dict)
     role: str = ""
     sensitivity: str = "public"
+    #: Code-table synonym → standard value (CodeValue.synonyms), for the ingest normaliser.
+    #: A dict, like ``validator_args``: FieldRule is frozen but never hashed.
+    synonyms: dict[str, str] = field(default_factory=dict)
+    #: Standard value → CodeValue.note, for the values that declare synonyms and a note,
+    #: so a mapping (e.g. 较重 → 一般) can cite why it is made.
+    synonym_notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,8 +90,16 @@ def spec_for(item: Any) -> ItemSpec:
     rules = []
     for f in item.fields.select_related("code_table").prefetch_related("code_table__values"):
         values = None
+        synonyms: dict[str, str] = {}
+        synonym_notes: dict[str, str] = {}
         if f.code_table_id:
-            values = frozenset(v.value for v in f.code_table.values.all())
+            table_values = list(f.code_table.values.all())
+            values = frozenset(v.value for v in table_values)
+            for v in table_values:
+                # A standard value always stands for itself, even if listed as a synonym.
+                synonyms.update((s, v.value) for s in v.synonyms or () if s not in values)
+                if v.synonyms and v.note:
+                    synonym_notes[v.value] = v.note
         rules.append(
             FieldRule(
                 code=f.code,
@@ -101,6 +115,8 @@ def spec_for(item: Any) -> ItemSpec:
                 validator_args=dict(f.validator_args or {}),
                 role=f.role,
                 sensitivity=f.sensitivity,
+                synonyms=synonyms,
+                synonym_notes=synonym_notes,
             )
         )
     spec = ItemSpec(code=item.code, name=item.name, version=item.version, fields=tuple(rules))
@@ -161,6 +177,8 @@ def validate_payload(
     ]
     for rule in spec.fields:
         value = payload.get(rule.code)
+        if rule.multi_value and not is_empty(value) and not split_multi(str(value)):
+            value = None  # only separators (";"): as empty as an empty cell
         must_be_empty = [c for c in rule.conditions if c.get("then") == "empty"]
         required_by = [c for c in rule.conditions if c.get("then") == "required"]
         if is_empty(value):

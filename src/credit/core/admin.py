@@ -8,7 +8,7 @@ from django.forms.models import model_to_dict
 from credit.accounts.permissions import has_perm
 from credit.accounts.roles import Perm
 from credit.core import audit
-from credit.core.models import AuditEntry, Department, Region
+from credit.core.models import AuditEntry, CalendarDay, Department, Region
 
 _NEVER_AUDITED = {"password"}
 
@@ -82,6 +82,32 @@ class DepartmentAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "short_name", "uscc", "region", "kind", "is_active"]
     list_filter = ["region", "kind", "is_active"]
     search_fields = ["code", "name", "short_name", "uscc"]
+
+
+class _CalendarYearFilter(admin.SimpleListFilter):
+    title = "年份"
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = CalendarDay.objects.dates("date", "year", order="DESC")
+        return [(str(d.year), f"{d.year}年") for d in years]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(date__year=int(value))
+        return queryset
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(AuditedModelAdmin):
+    """Overrides of the working-day calendar (工作日历调整); see ``credit.core.workdays``."""
+
+    list_display = ["date", "is_workday", "name", "source", "created_at"]
+    list_filter = [_CalendarYearFilter, "is_workday", "date"]
+    date_hierarchy = "date"
+    search_fields = ["name", "source"]
+    ordering = ["-date"]
 
 
 @admin.register(AuditEntry)

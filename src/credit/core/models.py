@@ -1,4 +1,4 @@
-"""Regions, departments and the audit log."""
+"""Regions, departments, the working-day calendar overrides and the audit log."""
 
 from __future__ import annotations
 
@@ -80,6 +80,37 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+
+class CalendarDay(models.Model):
+    """An override of the working-day calendar for one date (工作日历调整).
+
+    Working days follow China's official holiday calendar, with its adjusted working days (调休),
+    as published by the ``chinesecalendar`` library (see ``credit.core.workdays``). A row here
+    wins over the library for its date: the next year's calendar announced by the General Office
+    of the State Council (国务院办公厅) in November, before the library is updated, or a local
+    adjustment. ``source`` names the authority, e.g. the notice number 国办发明电〔2025〕7号.
+
+    A year the library does not cover counts as announced (no longer approximated by Monday to
+    Friday) once this table holds its 1 January (元旦, a public holiday every year), so load an
+    announced year whole, 1 January included.
+    """
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("工作日", help_text="勾选为上班（含调休上班），不勾选为休息")
+    name = models.CharField("名称", max_length=50, help_text="如：国庆节、春节、调休上班")
+    source = models.CharField(
+        "依据", max_length=100, blank=True, help_text="如：国办发明电〔2025〕7号"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "工作日历调整"
+        verbose_name_plural = "工作日历调整"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {'上班' if self.is_workday else '休息'} {self.name}"
 
 
 class AuditEntry(models.Model):
