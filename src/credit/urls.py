@@ -18,6 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("credit.accounts.urls")),
     path("catalog/", include("credit.catalog.urls")),
     path("subjects/", include("credit.subjects.urls")),
     path("admin/", admin.site.urls),

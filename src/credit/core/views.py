@@ -39,8 +39,8 @@ def _links(request: HttpRequest) -> list[dict]:
         (
             Perm.USER_MANAGE,
             "用户管理",
-            reverse("admin:accounts_user_changelist"),
-            "创建用户、分配角色",
+            reverse("accounts:users"),
+            "创建用户、分配角色（辖市区管理员：本辖市区的部门用户）",
         ),
         (
             Perm.AUDIT_VIEW,
@@ -53,10 +53,7 @@ def _links(request: HttpRequest) -> list[dict]:
         {"title": t, "url": u, "help": h}
         for perm, t, u, h in links
         if perm in perms
-        and (
-            perm not in {Perm.CATALOG_MANAGE, Perm.USER_MANAGE, Perm.AUDIT_VIEW}
-            or request.user.is_staff
-        )
+        and (perm not in {Perm.CATALOG_MANAGE, Perm.AUDIT_VIEW} or request.user.is_staff)
     ]
     out.append(
         {"title": "接口文档", "url": "/api/v1/docs", "help": "OpenAPI 接口说明，供部门系统对接"}
