@@ -11,6 +11,7 @@ Error codes are stable English identifiers; messages are Chinese and name the fi
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -61,11 +62,16 @@ class ItemSpec:
     version: int
     fields: tuple[FieldRule, ...]
 
+    def __post_init__(self) -> None:
+        # Built once: validation asks for them on every row.
+        object.__setattr__(self, "_by_code", {f.code: f for f in self.fields})
+        object.__setattr__(self, "_by_role", {f.role: f for f in self.fields if f.role})
+
     def by_code(self) -> dict[str, FieldRule]:
-        return {f.code: f for f in self.fields}
+        return self._by_code
 
     def by_role(self) -> dict[str, FieldRule]:
-        return {f.role: f for f in self.fields if f.role}
+        return self._by_role
 
 
 @dataclass(frozen=True)
@@ -179,19 +185,17 @@ def validate_payload(
         value = payload.get(rule.code)
         if rule.multi_value and not is_empty(value) and not split_multi(str(value)):
             value = None  # only separators (";"): as empty as an empty cell
-        must_be_empty = [c for c in rule.conditions if c.get("then") == "empty"]
-        required_by = [c for c in rule.conditions if c.get("then") == "required"]
         if is_empty(value):
             if rule.required:
                 errors.append(FieldError(rule.code, "required", f"“{rule.name}”为必填项"))
             else:
-                for cond in required_by:
-                    if _condition_holds(cond, payload, rules):
+                for cond in rule.conditions:
+                    if cond.get("then") == "required" and _condition_holds(cond, payload, rules):
                         errors.append(_conditional(rule, cond, payload, "required"))
                         break
             continue
-        for cond in must_be_empty:
-            if _condition_holds(cond, payload, rules):
+        for cond in rule.conditions:
+            if cond.get("then") == "empty" and _condition_holds(cond, payload, rules):
                 errors.append(_conditional(rule, cond, payload, "empty"))
                 break
         errors.extend(_check_value(rule, value, payload, today))
@@ -258,28 +262,41 @@ def _check_value(rule: FieldRule, value: Any, payload: dict, today) -> list[Fiel
             return [
                 FieldError(rule.code, "code_invalid", f"“{name}”的值“{'、'.join(bad)}”不在代码表中")
             ]
-    return _check_identifier(rule, text, payload)
+    return _check_identifier(rule, text, payload, today) if rule.validator else []
 
 
-def _check_identifier(rule: FieldRule, text: str, payload: dict) -> list[FieldError]:
+def _check_identifier(
+    rule: FieldRule, text: str, payload: dict, today: datetime.date
+) -> list[FieldError]:
     validator = rule.validator
     if validator == Validator.ID_BY_TYPE:
         id_type = payload.get(rule.validator_args.get("type_field", ""))
         if is_empty(id_type) or str(id_type).strip() != RESIDENT_ID_TYPE:
             return []  # other document types have no national checksum
         validator = Validator.RESIDENT_ID
+    if rule.role == FieldRole.USCC and validator == Validator.USCC and is_placeholder_uscc(text):
+        return []  # sole traders without a USCC (RULES.md); only for the subject's code
+    problem = _identifier_problem(validator, text, today)
+    if problem is None:
+        return []
+    return [FieldError(rule.code, problem[0], f"“{rule.name}”{problem[1]}")]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _identifier_problem(validator: str, text: str, today: datetime.date) -> tuple[str, str] | None:
+    """``(code, message)`` of what is wrong with an identifier, memoised: files repeat the same
+    authority and data-source codes on every row. ``today`` is part of the key because an ID
+    number's birth date must not lie in the future."""
     try:
         if validator == Validator.USCC:
-            if is_placeholder_uscc(text) and rule.role == FieldRole.USCC:
-                return []  # sole traders without a USCC (RULES.md); only for the subject's code
             parse_uscc(text)
         elif validator == Validator.RESIDENT_ID:
-            parse_resident_id(text)
+            parse_resident_id(text, today=today)
         elif validator == Validator.ORG_CODE:
             parse_org_code(text)
     except IdentifierError as exc:
-        return [FieldError(rule.code, exc.code, f"“{rule.name}”{exc.message}")]
-    return []
+        return exc.code, exc.message
+    return None
 
 
 _ORDERED_ROLES = (
