@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "credit.catalog",
     "credit.subjects",
     "credit.records",
+    "credit.ingest",
     "credit.demo",
 ]
 

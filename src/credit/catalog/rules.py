@@ -191,21 +191,24 @@ def validate_payload(
             else:
                 for cond in rule.conditions:
                     if cond.get("then") == "required" and _condition_holds(cond, payload, rules):
-                        errors.append(_conditional(rule, cond, payload, "required"))
+                        errors.append(_conditional(rule, cond, payload, "required", rules))
                         break
             continue
         for cond in rule.conditions:
             if cond.get("then") == "empty" and _condition_holds(cond, payload, rules):
-                errors.append(_conditional(rule, cond, payload, "empty"))
+                errors.append(_conditional(rule, cond, payload, "empty", rules))
                 break
         errors.extend(_check_value(rule, value, payload, today))
     errors.extend(_check_date_order(spec, payload))
     return errors
 
 
-def _conditional(rule: FieldRule, cond: dict, payload: dict, kind: str) -> FieldError:
-    other = cond["when"]["field"]
-    shown = payload.get(other)
+def _conditional(
+    rule: FieldRule, cond: dict, payload: dict, kind: str, rules: dict[str, FieldRule]
+) -> FieldError:
+    other_code = cond["when"]["field"]
+    shown = payload.get(other_code)
+    other = rules[other_code].name if other_code in rules else other_code
     if kind == "required":
         return FieldError(
             rule.code,
