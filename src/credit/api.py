@@ -17,6 +17,7 @@ from credit.accounts.api import router as accounts_router
 from credit.catalog.api import router as catalog_router
 from credit.core.api import router as core_router
 from credit.core.errors import CreditError
+from credit.ingest.api import router as ingest_router
 from credit.subjects.api import router as subjects_router
 
 api = NinjaAPI(
@@ -62,3 +63,4 @@ api.add_router("/", core_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/subjects", subjects_router)
+api.add_router("/ingest", ingest_router)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("credit.accounts.urls")),
     path("catalog/", include("credit.catalog.urls")),
+    path("ingest/", include("credit.ingest.urls")),
     path("subjects/", include("credit.subjects.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -31,6 +31,18 @@ def _links(request: HttpRequest) -> list[dict]:
             "按统一社会信用代码、名称或身份证号查询法人和自然人档案",
         ),
         (
+            Perm.RECORD_SUBMIT,
+            "数据报送",
+            reverse("ingest:upload"),
+            "上传报送文件，查看回执和逐行反馈",
+        ),
+        (
+            Perm.RECORD_VIEW,
+            "报送批次",
+            reverse("ingest:batches"),
+            "查看报送批次的回执、退回原因和反馈文件",
+        ),
+        (
             Perm.CATALOG_MANAGE,
             "维护目录",
             reverse("admin:catalog_catalogitem_changelist"),

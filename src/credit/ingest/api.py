@@ -1,0 +1,74 @@
+"""Push rows as JSON (``POST /ingest/{item}``) and read batch receipts and feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Field, Router, Schema
+
+from credit.core.errors import NotFound, ValidationFailed
+from credit.ingest import selectors
+from credit.ingest.pipeline import feedback_rows, ingest_payloads
+
+router = Router(tags=["数据归集"])
+MAX_ROWS = 5000
+
+
+class PushIn(Schema):
+    department: str | None = Field(
+        None, max_length=32, description="报送部门编码；部门报送员可省略（取本部门）"
+    )
+    rows: list[dict[str, Any]] = Field(
+        ..., description=f"每行一个对象，键为字段标识或国家标准字段名；每次至多 {MAX_ROWS} 行"
+    )
+
+
+class FeedbackRowOut(Schema):
+    row: int
+    source: str
+    status: str
+    errors: list[dict[str, str]] = Field(..., description="field, code, class, message")
+
+
+class ReceiptOut(Schema):
+    batch: int
+    total: int
+    inserted: int
+    updated: int
+    unchanged: int
+    corrected: int
+    rejected: int
+
+
+class PushOut(ReceiptOut):
+    feedback: list[FeedbackRowOut]
+
+
+@router.post("/{item}", response=PushOut, summary="推送一批数据（JSON）")
+def push(request, item: str, body: PushIn):
+    if len(body.rows) > MAX_ROWS:
+        raise ValidationFailed(
+            f"每次至多推送 {MAX_ROWS} 行，本次 {len(body.rows)} 行", code="too_many_rows"
+        )
+    user = request.auth
+    department = body.department or (user.department.code if user.department_id else "")
+    if not department:
+        raise ValidationFailed("请指定报送部门编码 department", code="department_required")
+    batch = ingest_payloads(actor=user, rows=body.rows, item_code=item, department_code=department)
+    return {**batch.summary(), "feedback": feedback_rows(batch)}
+
+
+@router.get("/batches/{batch_id}", response=ReceiptOut, summary="批次回执")
+def receipt(request, batch_id: int):
+    batch = selectors.batch_for(request.auth, batch_id)
+    if batch is None:
+        raise NotFound(f"批次 {batch_id} 不存在", code="batch_not_found")
+    return batch.summary()
+
+
+@router.get("/batches/{batch_id}/feedback", response=list[FeedbackRowOut], summary="批次逐行反馈")
+def feedback(request, batch_id: int):
+    batch = selectors.batch_for(request.auth, batch_id)
+    if batch is None:
+        raise NotFound(f"批次 {batch_id} 不存在", code="batch_not_found")
+    return feedback_rows(batch)

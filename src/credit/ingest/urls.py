@@ -1,0 +1,12 @@
+from django.urls import path
+
+from credit.ingest import views
+
+app_name = "ingest"
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("batches/", views.batch_list, name="batches"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("batches/<int:pk>/feedback.xlsx", views.batch_feedback_xlsx, name="feedback_xlsx"),
+    path("batches/<int:pk>/feedback.json", views.batch_feedback_json, name="feedback_json"),
+]
