@@ -43,6 +43,12 @@ def _links(request: HttpRequest) -> list[dict]:
             "查看报送批次的回执、退回原因和反馈文件",
         ),
         (
+            Perm.RECORD_REVIEW,
+            "数据质量排名",
+            reverse("ingest:quality"),
+            "各部门报送数据的准确性、完整性、及时性排名",
+        ),
+        (
             Perm.CATALOG_MANAGE,
             "维护目录",
             reverse("admin:catalog_catalogitem_changelist"),

@@ -46,6 +46,7 @@ class Batch(models.Model):
     error_code = models.CharField("拒收原因代码", max_length=40, blank=True)
     error_message = models.CharField("拒收原因", max_length=500, blank=True)
     unknown_columns = models.JSONField("未识别的列", default=list, blank=True)
+    metrics = models.JSONField("数据质量指标", default=dict, blank=True)
     total = models.PositiveIntegerField("总行数", default=0)
     inserted = models.PositiveIntegerField("新增", default=0)
     updated = models.PositiveIntegerField("更新", default=0)

@@ -39,6 +39,7 @@ from credit.ingest.errors import FileRejected
 from credit.ingest.headers import looks_like_item, match_headers
 from credit.ingest.models import Batch, BatchRow
 from credit.ingest.normalize import CELL_DATE, CELL_NUMBER, Normaliser
+from credit.ingest.quality import batch_metrics
 from credit.ingest.readers import CellKind, iter_tables
 from credit.ingest.taxonomy import error_class
 from credit.records.rules import key_values
@@ -225,6 +226,8 @@ def _process(batch: Batch, item: CatalogItem, rows: Iterable[IncomingRow], actor
     batch.status = Batch.Status.DONE
     batch.finished_at = timezone.now()
     batch.save()
+    batch.metrics = batch_metrics(batch)
+    batch.save(update_fields=["metrics"])
     audit.record("batch.done", actor=actor, obj=batch, after=batch.summary())
 
 

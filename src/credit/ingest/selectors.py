@@ -44,3 +44,29 @@ def submittable_departments(principal: Any) -> QuerySet[Department]:
 
 def submittable_items() -> QuerySet[CatalogItem]:
     return CatalogItem.objects.filter(is_active=True).order_by("sort_order", "code")
+
+
+def quality_batches(principal: Any, *, days: int = 90) -> QuerySet[Batch]:
+    """Finished batches of the last ``days`` days in the principal's scope."""
+    import datetime
+
+    from django.utils import timezone
+
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    return (
+        batches_for(principal)
+        .filter(status=Batch.Status.DONE, created_at__date__gte=since)
+        .exclude(metrics={})
+    )
+
+
+def department_visible(principal: Any, code: str) -> Department | None:
+    """The department if the principal's scope includes it, else None."""
+    require(principal, Perm.RECORD_VIEW)
+    scope = data_scope(principal)
+    if scope["department"] and scope["department"] != code:
+        return None
+    qs = Department.objects.filter(code=code)
+    if scope["region"]:
+        qs = qs.filter(region_id=scope["region"])
+    return qs.first()

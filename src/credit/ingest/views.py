@@ -104,3 +104,46 @@ def batch_feedback_json(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f"attachment; filename=feedback-{batch.pk}.json"
     return response
+
+
+def _days(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("days", 90)), 3650))
+    except ValueError:
+        return 90
+
+
+@perm_required(Perm.RECORD_REVIEW)
+def quality_ranking(request: HttpRequest) -> HttpResponse:
+    """The credit office's ranking of departments by data quality (D6)."""
+    from credit.core.models import Department
+    from credit.ingest.quality import ranking
+
+    days = _days(request)
+    rows = ranking(selectors.quality_batches(request.user, days=days))
+    names = Department.objects.in_bulk([r["department_id"] for r in rows])
+    for r in rows:
+        r["department"] = names[r["department_id"]]
+    return render(request, "ingest/quality_ranking.html", {"rows": rows, "days": days})
+
+
+@perm_required(Perm.RECORD_VIEW)
+def quality_department(request: HttpRequest, code: str) -> HttpResponse:
+    """One department's own quality history and its batches with problem rows."""
+    from credit.ingest.quality import department_quality
+
+    days = _days(request)
+    batches = selectors.quality_batches(request.user, days=days).filter(department__code=code)
+    department = selectors.department_visible(request.user, code)
+    if department is None:
+        raise Http404
+    return render(
+        request,
+        "ingest/quality_department.html",
+        {
+            "department": department,
+            "days": days,
+            "summary": department_quality(batches),
+            "batches": batches.order_by("-created_at")[:100],
+        },
+    )

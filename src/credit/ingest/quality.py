@@ -1,0 +1,133 @@
+"""Data-quality metrics (D6, 数据质量评估) per batch and per department.
+
+Per batch, computed when the batch finishes and stored on it:
+
+- ``volume``: rows received;
+- ``accuracy``: share of rows accepted (not rejected), with the rejected rows counted by
+  error code (``errors_by_code``);
+- ``completeness``: share of rows with no missing required or conditionally required field;
+- ``timeliness`` (双公示 only, State Council rule: published within 7 working days of the
+  decision): share of loaded records reported by their deadline, counted in working days by
+  China's official calendar with 调休 (:mod:`credit.core.workdays`); ``approximate`` when a
+  year involved is not in the calendar yet; ``mean_working_days`` taken.
+
+Per department, :func:`department_quality` adds up its batches in a period, weighting each
+rate by the rows it covers, and :func:`ranking` orders departments by a composite score
+(the mean of the rates present). The weights are the tender's D6 dimensions with equal
+weight; the assessment issue (A5) makes them configurable.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from typing import Any
+
+from django.db.models import QuerySet
+
+from credit.catalog.constants import Category
+from credit.core.workdays import REPORTING_WORKING_DAYS, WorkdayCalendar
+from credit.ingest.models import Batch, BatchRow
+from credit.records.models import CreditRecord
+
+MISSING_CODES = frozenset({"required", "conditionally_required"})
+
+
+def batch_metrics(batch: Batch) -> dict[str, Any]:
+    """Compute the metrics of a finished batch (two queries)."""
+    errors_by_code: Counter[str] = Counter()
+    incomplete = 0
+    for errors in batch.rows.filter(status=BatchRow.Status.REJECTED).values_list(
+        "errors", flat=True
+    ):
+        codes = {e["code"] for e in errors}
+        errors_by_code.update(codes)
+        incomplete += bool(codes & MISSING_CODES)
+    total = batch.total
+    metrics: dict[str, Any] = {
+        "volume": total,
+        "accuracy": _rate(total - batch.rejected, total),
+        "completeness": _rate(total - incomplete, total),
+        "errors_by_code": dict(errors_by_code.most_common()),
+        "timeliness": None,
+    }
+    if batch.item.category == Category.DOUBLE_PUBLICITY:
+        metrics.update(_timeliness(batch))
+    return metrics
+
+
+def _timeliness(batch: Batch) -> dict[str, Any]:
+    reported = batch.created_at.date()
+    decisions = list(
+        CreditRecord.objects.filter(
+            pk__in=batch.rows.filter(outcome__in=["inserted", "updated"]).values("record_id"),
+            decision_date__isnull=False,
+        ).values_list("decision_date", flat=True)
+    )
+    if not decisions:
+        return {"timeliness": None}
+    calendar = WorkdayCalendar(min(decisions), reported)
+    results = [calendar.timeliness(d, reported, REPORTING_WORKING_DAYS) for d in decisions]
+    on_time = sum(r.on_time for r in results)
+    return {
+        "timeliness": _rate(on_time, len(results)),
+        "timely_rows": on_time,
+        "timed_rows": len(results),
+        "mean_working_days": round(sum(r.working_days for r in results) / len(results), 1),
+        "timeliness_approximate": any(r.approximate for r in results),
+    }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def finished_batches(since: datetime.date | None = None) -> QuerySet[Batch]:
+    qs = Batch.objects.filter(status=Batch.Status.DONE).exclude(metrics={})
+    if since:
+        qs = qs.filter(created_at__date__gte=since)
+    return qs
+
+
+def department_quality(batches: QuerySet[Batch]) -> dict[str, Any]:
+    """Rates of a set of batches, each weighted by the rows it covers."""
+    sums: Counter[str] = Counter()
+    weights: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    count = 0
+    for metrics in batches.values_list("metrics", flat=True):
+        count += 1
+        volume = metrics.get("volume") or 0
+        sums["volume"] += volume
+        errors.update(metrics.get("errors_by_code") or {})
+        for key, weight in (
+            ("accuracy", volume),
+            ("completeness", volume),
+            ("timeliness", metrics.get("timed_rows") or 0),
+        ):
+            if metrics.get(key) is not None and weight:
+                sums[key] += metrics[key] * weight
+                weights[key] += weight
+    rates = {
+        k: round(sums[k] / weights[k], 4) if weights[k] else None
+        for k in ("accuracy", "completeness", "timeliness")
+    }
+    present = [v for v in rates.values() if v is not None]
+    return {
+        "batches": count,
+        "volume": sums["volume"],
+        **rates,
+        "score": round(100 * sum(present) / len(present), 1) if present else None,
+        "errors_by_code": dict(errors.most_common(10)),
+    }
+
+
+def ranking(batches: QuerySet[Batch]) -> list[dict[str, Any]]:
+    """Departments that reported in ``batches``, best score first."""
+    rows = []
+    for dept_id in batches.values_list("department", flat=True).distinct():
+        rows.append(
+            {"department_id": dept_id, **department_quality(batches.filter(department_id=dept_id))}
+        )
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), -r["volume"]))
+    return rows
