@@ -86,4 +86,4 @@ def test_officer_uploads_a_file_with_an_error_and_reads_the_feedback(
     path = tmp_path / "feedback.xlsx"
     feedback.value.save_as(path)
     rows = list(openpyxl.load_workbook(io.BytesIO(path.read_bytes()))["反馈"].values)
-    assert rows[2][1] == 3 and rows[2][-3] == "date_invalid"
+    assert rows[2][1] == 3 and rows[2][-4] == "date_invalid"

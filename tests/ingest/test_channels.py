@@ -69,15 +69,16 @@ def test_the_feedback_workbook_returns_the_rows_as_sent_and_escapes_formulas(
     sheet = openpyxl.load_workbook(io.BytesIO(response.content))["反馈"]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
-    assert header[:2] == ("来源", "行号") and header[-4:] == (
+    assert header[:2] == ("来源", "行号") and header[-5:] == (
         "状态",
         "错误代码",
         "错误说明",
         "纠正说明",
+        "提示",
     )
     facts = header.index("违法事实")
     assert rows[1][facts] == "'=cmd|' /C calc'!A0"
-    assert rows[2][1] == 3 and rows[2][-3] == "date_invalid"
+    assert rows[2][1] == 3 and rows[2][-4] == "date_invalid"
     assert all(not (isinstance(c, str) and c.startswith("=")) for row in rows for c in row)
     data = json.loads(client.get(f"/ingest/batches/{batch.pk}/feedback.json").content)
     assert [r["status"] for r in data] == ["corrected", "rejected"]

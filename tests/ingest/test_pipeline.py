@@ -245,3 +245,62 @@ def test_a_file_rejected_does_not_raise_for_rows(tmp_path):
             item_code="admin-license",
             department_code="SCJG",
         )
+
+
+def test_a_different_name_for_a_known_usccs_is_flagged_not_overwritten(tmp_path, capsys):
+    _run(_csv(tmp_path / "a.csv", [_row(51)]), capsys)
+    feedback = tmp_path / "fb.json"
+    receipt = _run(
+        _csv(
+            tmp_path / "b.csv",
+            [
+                _row(
+                    51,
+                    **{
+                        "行政相对人名称": "常州市改名有限公司",
+                        "行政处罚决定书文号": "常市监罚〔2025〕51-2号",
+                    },
+                )
+            ],
+        ),
+        capsys,
+        "--feedback",
+        str(feedback),
+    )
+    assert receipt["inserted"] == 1 and receipt["rejected"] == 0
+    (row,) = json.loads(feedback.read_text())
+    (warning,) = row["warnings"]
+    assert warning["code"] == "name_conflict" and warning["class"] == "multi_source.record"
+    record = CreditRecord.objects.get(document_no="常市监罚〔2025〕51-2号")
+    assert record.legal_person.name == "常州市测试51有限公司"
+
+
+def test_a_run_killed_mid_file_is_completed_by_running_the_file_again(
+    tmp_path, capsys, monkeypatch
+):
+    from credit.ingest import pipeline
+
+    rows = [_row(100 + n) for n in range(pipeline.CHUNK + 20)]
+    path = _csv(tmp_path / "big.csv", rows)
+    real = pipeline._load_row
+    calls = {"n": 0}
+
+    def dying(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > pipeline.CHUNK + 5:
+            raise KeyboardInterrupt  # the process is killed inside the second chunk
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_load_row", dying)
+    before = CreditRecord.objects.count()
+    with pytest.raises(KeyboardInterrupt):
+        ingest_file(actor=None, path=path, item_code="admin-penalty", department_code="SCJG")
+    # the first chunk was committed, the second rolled back whole
+    assert CreditRecord.objects.count() - before == pipeline.CHUNK
+    monkeypatch.setattr(pipeline, "_load_row", real)
+    receipt = _run(path, capsys)
+    assert (receipt["inserted"], receipt["unchanged"]) == (20, pipeline.CHUNK)
+    docs = CreditRecord.objects.filter(department__code="SCJG").values_list(
+        "document_no", flat=True
+    )
+    assert len(docs) == len(set(docs))

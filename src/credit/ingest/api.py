@@ -28,6 +28,9 @@ class FeedbackRowOut(Schema):
     source: str
     status: str
     errors: list[dict[str, str]] = Field(..., description="field, code, class, message")
+    warnings: list[dict[str, str]] = Field(
+        default_factory=list, description="多数据源提示（已接收）：field, code, class, message"
+    )
 
 
 class ReceiptOut(Schema):

@@ -34,7 +34,7 @@ def feedback_xlsx(batch: Batch) -> bytes:
     from credit.ingest.pipeline import RAW_PURPOSE
 
     rows = batch.rows.order_by("id").only(
-        "source", "row_no", "raw_cipher", "status", "errors", "corrections"
+        "source", "row_no", "raw_cipher", "status", "errors", "corrections", "warnings"
     )
 
     def decoded():
@@ -47,7 +47,7 @@ def feedback_xlsx(batch: Batch) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("反馈")
     bold = Font(bold=True)
-    titles = ["来源", "行号", *headers, "状态", "错误代码", "错误说明", "纠正说明"]
+    titles = ["来源", "行号", *headers, "状态", "错误代码", "错误说明", "纠正说明", "提示"]
     ws.append([_cell(ws, t, font=bold) for t in titles])
     for row, raw in decoded():
         fill = {"rejected": REJECTED_FILL, "corrected": CORRECTED_FILL}.get(row.status)
@@ -59,10 +59,11 @@ def feedback_xlsx(batch: Batch) -> bytes:
             "；".join(e["code"] for e in row.errors),
             "；".join(e["message"] for e in row.errors),
             "；".join(c["message"] for c in row.corrections),
+            "；".join(w["message"] for w in row.warnings),
         ]
         ws.append(
             [
-                _cell(ws, v, fill=fill if i >= len(values) - 4 else None)
+                _cell(ws, v, fill=fill if i >= len(values) - 5 else None)
                 for i, v in enumerate(values)
             ]
         )

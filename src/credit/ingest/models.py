@@ -84,6 +84,8 @@ class BatchRow(models.Model):
     hold ID numbers; it is what the feedback file returns. ``errors`` and ``corrections`` are
     lists of ``{"field", "code", "class", "message"}`` and
     ``{"field", "code", "message"}``; values of sensitive fields are never copied into them.
+    ``warnings`` flag accepted rows that disagree with another source (multi-source), e.g. a
+    name that differs from the registration authority's; the library keeps its value.
     """
 
     class Status(models.TextChoices):
@@ -99,6 +101,7 @@ class BatchRow(models.Model):
     outcome = models.CharField("入库结果", max_length=10, blank=True)
     errors = models.JSONField("错误", default=list, blank=True)
     corrections = models.JSONField("纠正", default=list, blank=True)
+    warnings = models.JSONField("提示", default=list, blank=True)
     record = models.ForeignKey(
         "records.CreditRecord",
         null=True,

@@ -246,7 +246,7 @@ def _commit_chunk(batch, item, spec, normalise, sensitive, seen, chunk, actor) -
             {**e.as_dict(), "class": error_class(e.code)}
             for e in validate_payload(spec, result.payload)
         ]
-        outcome, record = "", None
+        outcome, record, warnings = "", None, []
         if not errors:
             key = (
                 tuple(key_values(item.natural_key, result.payload)),
@@ -266,7 +266,7 @@ def _commit_chunk(batch, item, spec, normalise, sensitive, seen, chunk, actor) -
         if not errors:
             try:
                 with transaction.atomic():
-                    outcome, record = _load_row(batch, item, spec, result.payload, actor)
+                    outcome, record, warnings = _load_row(batch, item, spec, result.payload, actor)
             except CreditError as exc:
                 errors.append(
                     {
@@ -300,6 +300,7 @@ def _commit_chunk(batch, item, spec, normalise, sensitive, seen, chunk, actor) -
                 outcome=outcome,
                 errors=errors,
                 corrections=corrections,
+                warnings=warnings,
                 record=record,
             )
         )
@@ -346,15 +347,36 @@ def _load_row(batch: Batch, item: CatalogItem, spec: ItemSpec, payload: dict, ac
             department=batch.department,
             legal_representative=value(FieldRole.LEGAL_REP),
         )
+    warnings = []
+    name = value(FieldRole.SUBJECT_NAME)
+    if name and name != subject.name:
+        source = getattr(subject, "source_department", None)
+        where = f"（{source}）" if source else ""
+        warnings.append(
+            {
+                "field": roles[FieldRole.SUBJECT_NAME].code,
+                "code": "name_conflict",
+                "class": error_class("name_conflict"),
+                "message": f"名称“{name}”与库中{where}登记的“{subject.name}”不一致，"
+                "库中名称未被覆盖，请核实",
+            }
+        )
     result = upsert_record(
         actor=actor, item=item, department=batch.department, subject=subject, payload=payload
     )
-    return result.outcome, result.record
+    return result.outcome, result.record, warnings
 
 
 def feedback_rows(batch: Batch) -> list[dict[str, Any]]:
-    """The JSON feedback: ``{"row", "source", "status", "errors"}`` per row, in file order."""
+    """The JSON feedback: ``{"row", "source", "status", "errors", "warnings"}`` per row, in
+    file order."""
     return [
-        {"row": r.row_no, "source": r.source, "status": r.status, "errors": r.errors}
-        for r in batch.rows.order_by("id").only("row_no", "source", "status", "errors")
+        {
+            "row": r.row_no,
+            "source": r.source,
+            "status": r.status,
+            "errors": r.errors,
+            "warnings": r.warnings,
+        }
+        for r in batch.rows.order_by("id").only("row_no", "source", "status", "errors", "warnings")
     ]
