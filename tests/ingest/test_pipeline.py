@@ -282,25 +282,72 @@ def test_a_run_killed_mid_file_is_completed_by_running_the_file_again(
 
     rows = [_row(100 + n) for n in range(pipeline.CHUNK + 20)]
     path = _csv(tmp_path / "big.csv", rows)
-    real = pipeline._load_row
+    real = pipeline.load_rows
     calls = {"n": 0}
 
-    def dying(*args, **kwargs):
+    def dying(**kwargs):
         calls["n"] += 1
-        if calls["n"] > pipeline.CHUNK + 5:
-            raise KeyboardInterrupt  # the process is killed inside the second chunk
-        return real(*args, **kwargs)
+        result = real(**kwargs)  # the second chunk is written …
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # … and the process is killed before it commits
+        return result
 
-    monkeypatch.setattr(pipeline, "_load_row", dying)
+    monkeypatch.setattr(pipeline, "load_rows", dying)
     before = CreditRecord.objects.count()
     with pytest.raises(KeyboardInterrupt):
         ingest_file(actor=None, path=path, item_code="admin-penalty", department_code="SCJG")
     # the first chunk was committed, the second rolled back whole
     assert CreditRecord.objects.count() - before == pipeline.CHUNK
-    monkeypatch.setattr(pipeline, "_load_row", real)
+    monkeypatch.setattr(pipeline, "load_rows", real)
     receipt = _run(path, capsys)
     assert (receipt["inserted"], receipt["unchanged"]) == (20, pipeline.CHUNK)
     docs = CreditRecord.objects.filter(department__code="SCJG").values_list(
         "document_no", flat=True
     )
     assert len(docs) == len(set(docs))
+
+
+def test_sole_traders_without_a_uscc_take_the_row_by_row_path(tmp_path, capsys):
+    row = _row(
+        61,
+        **{
+            "行政相对人类别": "个体工商户",
+            "行政相对人代码_1(统一社会信用代码)": "00000000000000000X",
+        },
+    )
+    path = tmp_path / "p.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*HEADERS, "行政相对人代码_2(工商注册号)"])
+        writer.writerow([*row, "320402600012345"])
+    receipt = _run(path, capsys)
+    assert receipt["inserted"] == 1
+    record = CreditRecord.objects.get(document_no="常市监罚〔2025〕61号")
+    assert record.legal_person.uscc is None and record.legal_person.kind == "sole_trader"
+
+
+def test_a_code_owned_by_another_subject_is_rejected_as_a_multi_source_conflict(tmp_path, capsys):
+    from credit.subjects.services import register_legal_person
+
+    owner, _ = register_legal_person(
+        actor=None, uscc=make_uscc("91", "320402", "00000071"), name="原主体"
+    )
+    path = tmp_path / "p.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*HEADERS, "行政相对人代码_3(组织机构代码)"])
+        writer.writerow([*_row(72), owner.uscc[8:17]])
+    feedback = tmp_path / "fb.json"
+    receipt = _run(path, capsys, "--feedback", str(feedback))
+    assert receipt["rejected"] == 1
+    (error,) = json.loads(feedback.read_text())[0]["errors"]
+    assert error["code"] == "identifier_conflict" and error["class"] == "multi_source.record"
+
+
+def test_bulk_loading_writes_the_audit_log_like_the_services(tmp_path, capsys):
+    from credit.core.models import AuditEntry
+
+    before = AuditEntry.objects.filter(event_type="record.created").count()
+    _run(_csv(tmp_path / "p.csv", [_row(81), _row(82, natural=True)]), capsys)
+    assert AuditEntry.objects.filter(event_type="record.created").count() == before + 2
+    assert AuditEntry.objects.filter(event_type="naturalperson.created").exists()

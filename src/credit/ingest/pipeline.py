@@ -28,37 +28,25 @@ from django.utils import timezone
 
 from credit.accounts.permissions import is_city_wide, require
 from credit.accounts.roles import Perm, Role
-from credit.catalog.constants import FieldRole, Sensitivity, SubjectType
+from credit.catalog.constants import FieldRole, Sensitivity
 from credit.catalog.models import CatalogItem
 from credit.catalog.rules import ItemSpec, spec_for, validate_payload
 from credit.core import audit, crypto
-from credit.core.errors import CreditError, NotFound, PermissionDenied
-from credit.core.identifiers import is_placeholder_uscc, normalize_code
+from credit.core.errors import NotFound, PermissionDenied
+from credit.core.identifiers import normalize_code
 from credit.core.models import Department
 from credit.ingest.errors import FileRejected
 from credit.ingest.headers import looks_like_item, match_headers
+from credit.ingest.loader import LEGACY_ROLES, LoadResult, load_rows
 from credit.ingest.models import Batch, BatchRow
 from credit.ingest.normalize import CELL_DATE, CELL_NUMBER, Normaliser
 from credit.ingest.quality import batch_metrics
 from credit.ingest.readers import CellKind, iter_tables
 from credit.ingest.taxonomy import error_class
 from credit.records.rules import key_values
-from credit.records.services import upsert_record
-from credit.subjects.constants import IdentifierScheme, IdType, LegalPersonKind
-from credit.subjects.services import register_legal_person, register_natural_person
 
 CHUNK = 500
 RAW_PURPOSE = "ingest.raw"
-NATURAL = "自然人"
-SOLE_TRADER = "个体工商户"
-ID_TYPES = {label: value for value, label in IdType.choices}
-LEGACY_ROLES = {
-    FieldRole.REG_NO: IdentifierScheme.REG_NO,
-    FieldRole.ORG_CODE: IdentifierScheme.ORG_CODE,
-    FieldRole.TAX_NO: IdentifierScheme.TAX_NO,
-    FieldRole.INSTITUTION_NO: IdentifierScheme.INSTITUTION_NO,
-    FieldRole.SOCIAL_ORG_NO: IdentifierScheme.SOCIAL_ORG_NO,
-}
 _KINDS = {
     CellKind.DATE: CELL_DATE,
     CellKind.DATETIME: CELL_DATE,
@@ -233,7 +221,8 @@ def _process(batch: Batch, item: CatalogItem, rows: Iterable[IncomingRow], actor
 
 @transaction.atomic
 def _commit_chunk(batch, item, spec, normalise, sensitive, seen, chunk, actor) -> None:
-    stored = []
+    """Check every row of the chunk, load the good ones together, store all of them."""
+    checked = []
     for row in chunk:
         result = normalise(row.cells, cell_kinds=row.kinds)
         corrections = [
@@ -246,7 +235,6 @@ def _commit_chunk(batch, item, spec, normalise, sensitive, seen, chunk, actor) -
             {**e.as_dict(), "class": error_class(e.code)}
             for e in validate_payload(spec, result.payload)
         ]
-        outcome, record, warnings = "", None, []
         if not errors:
             key = (
                 tuple(key_values(item.natural_key, result.payload)),
@@ -263,19 +251,26 @@ def _commit_chunk(batch, item, spec, normalise, sensitive, seen, chunk, actor) -
                 )
             else:
                 seen[key] = row.row_no
-        if not errors:
-            try:
-                with transaction.atomic():
-                    outcome, record, warnings = _load_row(batch, item, spec, result.payload, actor)
-            except CreditError as exc:
-                errors.append(
-                    {
-                        "field": "",
-                        "code": exc.code,
-                        "class": error_class(exc.code),
-                        "message": exc.message,
-                    }
-                )
+        checked.append((row, result.payload, corrections, errors))
+    loadable = [n for n, (_, _, _, errors) in enumerate(checked) if not errors]
+    loaded = dict(
+        zip(
+            loadable,
+            load_rows(
+                batch=batch,
+                item=item,
+                spec=spec,
+                payloads=[checked[n][1] for n in loadable],
+                actor=actor,
+            ),
+            strict=True,
+        )
+    )
+    stored = []
+    for n, (row, _, corrections, errors) in enumerate(checked):
+        result = loaded.get(n) or LoadResult()
+        if result.error:
+            errors = [*errors, result.error]
         status = (
             BatchRow.Status.REJECTED
             if errors
@@ -286,8 +281,8 @@ def _commit_chunk(batch, item, spec, normalise, sensitive, seen, chunk, actor) -
         batch.total += 1
         batch.rejected += status == BatchRow.Status.REJECTED
         batch.corrected += status == BatchRow.Status.CORRECTED
-        if outcome:
-            setattr(batch, outcome, getattr(batch, outcome) + 1)
+        if result.outcome:
+            setattr(batch, result.outcome, getattr(batch, result.outcome) + 1)
         stored.append(
             BatchRow(
                 batch=batch,
@@ -297,11 +292,11 @@ def _commit_chunk(batch, item, spec, normalise, sensitive, seen, chunk, actor) -
                     json.dumps(row.raw, ensure_ascii=False), purpose=RAW_PURPOSE
                 ),
                 status=status,
-                outcome=outcome,
+                outcome=result.outcome,
                 errors=errors,
                 corrections=corrections,
-                warnings=warnings,
-                record=record,
+                warnings=result.warnings,
+                record_id=result.record_id,
             )
         )
     BatchRow.objects.bulk_create(stored)
@@ -315,56 +310,6 @@ def _identity(spec: ItemSpec, payload: dict[str, str]) -> str:
         if rule and payload.get(rule.code):
             return f"{role}:{normalize_code(payload[rule.code])}"
     return ""
-
-
-def _load_row(batch: Batch, item: CatalogItem, spec: ItemSpec, payload: dict, actor: Any):
-    roles = spec.by_role()
-
-    def value(role: str) -> str:
-        rule = roles.get(role)
-        return payload.get(rule.code, "") if rule else ""
-
-    category = value(FieldRole.SUBJECT_CATEGORY)
-    natural = category == NATURAL or (not category and item.subject_type == SubjectType.NATURAL)
-    if natural:
-        subject, _ = register_natural_person(
-            actor=actor,
-            name=value(FieldRole.SUBJECT_NAME),
-            id_number=value(FieldRole.ID_NUMBER),
-            id_type=ID_TYPES.get(value(FieldRole.ID_TYPE) or "居民身份证", IdType.OTHER),
-        )
-    else:
-        uscc = value(FieldRole.USCC)
-        legacy = {scheme: value(role) for role, scheme in LEGACY_ROLES.items() if value(role)}
-        subject, _ = register_legal_person(
-            actor=actor,
-            uscc=None if not uscc or is_placeholder_uscc(uscc) else uscc,
-            name=value(FieldRole.SUBJECT_NAME),
-            kind=LegalPersonKind.SOLE_TRADER
-            if category == SOLE_TRADER
-            else LegalPersonKind.ORGANISATION,
-            legacy=legacy,
-            department=batch.department,
-            legal_representative=value(FieldRole.LEGAL_REP),
-        )
-    warnings = []
-    name = value(FieldRole.SUBJECT_NAME)
-    if name and name != subject.name:
-        source = getattr(subject, "source_department", None)
-        where = f"（{source}）" if source else ""
-        warnings.append(
-            {
-                "field": roles[FieldRole.SUBJECT_NAME].code,
-                "code": "name_conflict",
-                "class": error_class("name_conflict"),
-                "message": f"名称“{name}”与库中{where}登记的“{subject.name}”不一致，"
-                "库中名称未被覆盖，请核实",
-            }
-        )
-    result = upsert_record(
-        actor=actor, item=item, department=batch.department, subject=subject, payload=payload
-    )
-    return result.outcome, result.record, warnings
 
 
 def feedback_rows(batch: Batch) -> list[dict[str, Any]]:
