@@ -24,6 +24,7 @@ from credit.catalog.constants import FieldRole, SubjectType
 from credit.catalog.models import CatalogItem
 from credit.catalog.rules import ItemSpec
 from credit.core import context, crypto
+from credit.core.bulk import copy_insert
 from credit.core.errors import CreditError
 from credit.core.identifiers import (
     is_placeholder_uscc,
@@ -197,8 +198,8 @@ def _legal_persons(batch, spec, payloads, legal, subjects, results, actor) -> li
             source_department=batch.department,
             legal_representative=values(FieldRole.LEGAL_REP),
         )
-    created = LegalPerson.objects.bulk_create(fresh.values())
-    AuditEntry.objects.bulk_create(
+    created = copy_insert(list(fresh.values()))
+    copy_insert(
         _audit_entries(
             "legalperson.created",
             created,
@@ -292,8 +293,8 @@ def _natural_persons(spec, payloads, natural, subjects, actor) -> None:
             division_code=rid.division_code,
             region=_region(rid.division_code),
         )
-    created = NaturalPerson.objects.bulk_create(fresh.values())
-    AuditEntry.objects.bulk_create(
+    created = copy_insert(list(fresh.values()))
+    copy_insert(
         _audit_entries(
             "naturalperson.created",
             created,
@@ -354,14 +355,16 @@ def _records(batch, item, spec, payloads, subjects, results, actor) -> None:
             results[index_of_key[key]].record_id = record.pk
         else:
             changed.append((record, row))
-    created = CreditRecord.objects.bulk_create(new)
+    created = copy_insert(new)
     for record in created:
         result = results[index_of_key[record.natural_key]]
         result.outcome, result.record_id = "inserted", record.pk
     if changed:
-        CreditRecordVersion.objects.bulk_create(
-            CreditRecordVersion(record=r, version=r.version, payload=r.payload, status=r.status)
-            for r, _ in changed
+        copy_insert(
+            [
+                CreditRecordVersion(record=r, version=r.version, payload=r.payload, status=r.status)
+                for r, _ in changed
+            ]
         )
         now = timezone.now()
         for record, row in changed:
@@ -376,7 +379,7 @@ def _records(batch, item, spec, payloads, subjects, results, actor) -> None:
             [r for r, _ in changed],
             ["payload", "version", "updated_at", *changed[0][1]["columns"]],
         )
-    AuditEntry.objects.bulk_create(
+    copy_insert(
         _audit_entries(
             "record.created",
             created,

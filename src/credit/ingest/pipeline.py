@@ -32,6 +32,7 @@ from credit.catalog.constants import FieldRole, Sensitivity
 from credit.catalog.models import CatalogItem
 from credit.catalog.rules import ItemSpec, spec_for, validate_payload
 from credit.core import audit, crypto
+from credit.core.bulk import copy_insert
 from credit.core.errors import NotFound, PermissionDenied
 from credit.core.identifiers import normalize_code
 from credit.core.models import Department
@@ -299,7 +300,7 @@ def _commit_chunk(batch, item, spec, normalise, sensitive, seen, chunk, actor) -
                 record_id=result.record_id,
             )
         )
-    BatchRow.objects.bulk_create(stored)
+    copy_insert(stored)
     batch.save()
 
 
