@@ -173,10 +173,10 @@ def _legal_persons(batch, spec, payloads, legal, subjects, results, actor) -> li
                 wanted.setdefault((scheme, normalize_code(values(role), remove_hyphens=True)), uscc)
     owners: dict[tuple[str, str], str | None] = {}
     for scheme in {s for s, _ in wanted}:
-        for ident in LegalPersonIdentifier.objects.filter(
+        for value, owner in LegalPersonIdentifier.objects.filter(
             scheme=scheme, value__in=[v for s, v in wanted if s == scheme]
-        ).select_related("legal_person"):
-            owners[(ident.scheme, ident.value)] = ident.legal_person.uscc
+        ).values_list("value", "legal_person__uscc"):
+            owners[(scheme, value)] = owner
     conflicted = {uscc for key, uscc in wanted.items() if key in owners and owners[key] != uscc}
     slow = [n for n, uscc in legal.items() if uscc in conflicted]
     fresh: dict[str, LegalPerson] = {}
