@@ -224,19 +224,7 @@ def _identifier(code: str, name: str, *, upper: bool) -> Handler:
                 inside = s != value.strip(WHITESPACE)
                 message = f"“{name}”去除了{'空白字符（含中间的空格）' if inside else '首尾空白'}"
                 out.append(Correction(code, "whitespace_trimmed", value, s, message))
-        if not s.isascii():
-            t = s.translate(_HALFWIDTH)
-            if t != s:
-                out.append(
-                    Correction(
-                        code,
-                        "fullwidth_to_halfwidth",
-                        s,
-                        t,
-                        f"“{name}”的全角字符转换为半角：“{s}”→“{t}”",
-                    )
-                )
-                s = t
+        s = _to_halfwidth(code, name, s, out)
         if upper:
             t = s.upper() if s.isascii() else s.translate(_ASCII_UPPER)
             if t != s:
@@ -251,24 +239,23 @@ def _identifier(code: str, name: str, *, upper: bool) -> Handler:
     return identifier
 
 
+def _to_halfwidth(code: str, name: str, s: str, out: list[Correction]) -> str:
+    """Full-width ASCII to half-width, recorded as a correction when anything changed."""
+    if s.isascii():
+        return s
+    t = s.translate(_HALFWIDTH)
+    if t != s:
+        message = f"“{name}”的全角字符转换为半角：“{s}”→“{t}”"
+        out.append(Correction(code, "fullwidth_to_halfwidth", s, t, message))
+    return t
+
+
 def _number(code: str, name: str) -> Handler:
     trim = _trimmer(code, name)
 
     def number(value: str, kind: str | None, out: list[Correction]) -> str:
         s = trim(value, kind, out)
-        if not s.isascii():
-            t = s.translate(_HALFWIDTH)
-            if t != s:
-                out.append(
-                    Correction(
-                        code,
-                        "fullwidth_to_halfwidth",
-                        s,
-                        t,
-                        f"“{name}”的全角字符转换为半角：“{s}”→“{t}”",
-                    )
-                )
-                s = t
+        s = _to_halfwidth(code, name, s, out)
         if "," in s and _GROUPED_NUMBER.fullmatch(s):
             t = s.replace(",", "")
             out.append(
