@@ -12,6 +12,7 @@ from credit.core import crypto
 from credit.core.identifiers import is_valid_uscc, parse_resident_id, parse_uscc
 from credit.core.models import Department
 from credit.demo import loader, synthetic
+from credit.ingest.models import Batch
 from credit.records.models import CreditRecord
 from credit.records.rules import key_values, natural_key
 from credit.records.services import subject_key
@@ -70,6 +71,7 @@ def seeded(django_db_setup, django_db_blocker):
         first = loader.seed(scale="small", seed=11, report=lambda line: None)
         second = loader.seed(scale="small", seed=11, report=lambda line: None)
         yield first, second
+        Batch.objects.all().delete()
         CreditRecord.objects.all().delete()
         LegalPersonIdentifier.objects.all().delete()
         LegalPerson.objects.all().delete()
@@ -85,7 +87,8 @@ def test_small_seed_loads_the_promised_volumes_once(seeded):
     assert first["records"] > size.records * 0.95  # same-key duplicates collapse
     assert second["legal_persons"] == second["natural_persons"] == second["records"] == 0
     assert LegalPerson.objects.count() == size.legal_persons
-    assert CreditRecord.objects.count() == first["records"]
+    from_batches = sum(Batch.objects.values_list("inserted", flat=True))
+    assert CreditRecord.objects.count() == first["records"] + from_batches
 
 
 @pytest.mark.django_db
@@ -138,3 +141,14 @@ def test_organisation_codes_are_unique_across_prefixes():
     rows = list(synthetic.legal_persons(2, 30_000))  # ~4.5 collisions expected if unchecked
     org_codes = [r.org_code for r in rows]
     assert len(set(org_codes)) == len(org_codes)
+
+
+@pytest.mark.django_db
+def test_demo_batches_are_ingested_once_with_their_mistakes_reported(seeded):
+    first, second = seeded
+    assert (first["demo_batches"], second["demo_batches"]) == (3, 0)
+    batches = Batch.objects.filter(file_name__startswith="演示-")
+    assert batches.count() == 3
+    assert all(b.status == "done" and b.metrics["volume"] == b.total for b in batches)
+    assert sum(b.rejected for b in batches) > 0
+    assert any(b.metrics["timeliness"] is not None for b in batches)

@@ -391,6 +391,10 @@ def seed(
     lp_ids, np_ids = subject_ids(lps, np_indexes)
     counts.update(load_records(rows, size.records, lp_ids, np_ids, progress, validate_every=every))
     counts["accounts_created"] = accounts
+    if scale == "small":
+        from credit.demo.batches import load_demo_batches
+
+        counts["demo_batches"] = load_demo_batches(lps, nps, seed)
     with connection.cursor() as cur:
         for table in (
             "subjects_legalperson",
