@@ -57,11 +57,13 @@ def test_the_ranking_orders_departments_by_score_and_is_for_reviewers(
 ):
     _ingest(tmp_path, [_row(11), _row(12)], "SCJG", "a.csv")
     _ingest(tmp_path, [_row(13), _row(14, **{"处罚类别": "罚金"})], "SW", "b.csv")
+    _ingest(tmp_path, [_row(15)], "SCJG", "c.csv")  # a second batch of the same department
     client.force_login(make_user(Role.CITY_REVIEWER))
     page = client.get("/ingest/quality/")
     assert page.status_code == 200
     names = [r["department"].code for r in page.context["rows"]]
     assert names.index("SCJG") < names.index("SW")
+    assert len(names) == len(set(names))  # one line per department
     client.force_login(make_user(Role.DEPT_OFFICER, department="SCJG"))
     assert client.get("/ingest/quality/").status_code == 403
 

@@ -125,7 +125,8 @@ def department_quality(batches: QuerySet[Batch]) -> dict[str, Any]:
 def ranking(batches: QuerySet[Batch]) -> list[dict[str, Any]]:
     """Departments that reported in ``batches``, best score first."""
     rows = []
-    for dept_id in batches.values_list("department", flat=True).distinct():
+    # order_by(): the default ordering would make DISTINCT return a department per batch.
+    for dept_id in batches.order_by().values_list("department", flat=True).distinct():
         rows.append(
             {"department_id": dept_id, **department_quality(batches.filter(department_id=dept_id))}
         )
