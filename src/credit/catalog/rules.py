@@ -73,6 +73,12 @@ class ItemSpec:
     def by_role(self) -> dict[str, FieldRule]:
         return self._by_role
 
+    def value(self, payload: dict[str, Any], role: str) -> str:
+        """The payload's value of the field with ``role`` ("" when absent or empty)."""
+        rule = self._by_role.get(role)
+        value = payload.get(rule.code) if rule else None
+        return "" if value is None else str(value)
+
 
 @dataclass(frozen=True)
 class FieldError:

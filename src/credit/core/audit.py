@@ -8,7 +8,7 @@ from credit.core import context
 from credit.core.models import AuditEntry
 
 
-def record(
+def entry(
     event_type: str,
     *,
     actor: Any = None,
@@ -19,14 +19,15 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEntry:
-    """Append one audit entry. ``actor`` is a user or ``None`` for the system (CLI, jobs)."""
+    """An unsaved audit entry with the request context; :func:`record` saves one, bulk
+    writers save many at once (``credit.core.bulk.copy_insert``)."""
     ctx = context.current()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         event_type=event_type,
         actor=actor if authenticated else None,
         actor_repr=(actor.get_username() if authenticated else "system")[:150],
@@ -38,3 +39,10 @@ def record(
         request_id=ctx.request_id,
         source_ip=ctx.source_ip,
     )
+
+
+def record(event_type: str, **kwargs: Any) -> AuditEntry:
+    """Append one audit entry. ``actor`` is a user or ``None`` for the system (CLI, jobs)."""
+    new = entry(event_type, **kwargs)
+    new.save()
+    return new

@@ -14,6 +14,7 @@ same natural key, stored payload and extracted columns (``credit.records.rules``
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from django.utils import timezone
 from credit.catalog.constants import FieldRole, SubjectType
 from credit.catalog.models import CatalogItem
 from credit.catalog.rules import ItemSpec
-from credit.core import context, crypto
+from credit.core import audit, crypto
 from credit.core.bulk import copy_insert
 from credit.core.errors import CreditError
 from credit.core.identifiers import (
@@ -71,20 +72,8 @@ class LoadResult:
     error: dict | None = None
 
 
-class _Values:
-    """A payload's values by field role."""
-
-    def __init__(self, spec: ItemSpec, payload: dict[str, str]):
-        self.roles = spec.by_role()
-        self.payload = payload
-
-    def __call__(self, role: str) -> str:
-        rule = self.roles.get(role)
-        return self.payload.get(rule.code, "") if rule else ""
-
-
-def _is_natural(item: CatalogItem, values: _Values) -> bool:
-    category = values(FieldRole.SUBJECT_CATEGORY)
+def _is_natural(item: CatalogItem, spec: ItemSpec, payload: dict) -> bool:
+    category = spec.value(payload, FieldRole.SUBJECT_CATEGORY)
     return category == NATURAL or (not category and item.subject_type == SubjectType.NATURAL)
 
 
@@ -97,8 +86,8 @@ def load_rows(
     natural: dict[int, str] = {}  # index → 18-digit resident ID
     slow: list[int] = []
     for n, payload in enumerate(payloads):
-        values = _Values(spec, payload)
-        if _is_natural(item, values):
+        values = functools.partial(spec.value, payload)
+        if _is_natural(item, spec, payload):
             if (values(FieldRole.ID_TYPE) or RESIDENT_ID_LABEL) == RESIDENT_ID_LABEL:
                 number = normalize_code(values(FieldRole.ID_NUMBER))
                 natural[n] = upgrade_id15(number) if len(number) == 15 else number
@@ -131,22 +120,7 @@ def load_rows(
 
 
 def _audit_entries(event: str, objects: list, actor: Any, after) -> list[AuditEntry]:
-    ctx = context.current()
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return [
-        AuditEntry(
-            event_type=event,
-            actor=actor if authenticated else None,
-            actor_repr=(actor.get_username() if authenticated else "system")[:150],
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_repr=str(obj)[:200],
-            after=after(obj),
-            request_id=ctx.request_id,
-            source_ip=ctx.source_ip,
-        )
-        for obj in objects
-    ]
+    return [audit.entry(event, actor=actor, obj=obj, after=after(obj)) for obj in objects]
 
 
 def _legal_persons(batch, spec, payloads, legal, subjects, results, actor) -> list[int]:
@@ -161,13 +135,16 @@ def _legal_persons(batch, spec, payloads, legal, subjects, results, actor) -> li
         )
     }
     wanted: dict[tuple[str, str], str] = {}  # (scheme, value) → USCC that should own it
+    derived: set[tuple[str, str]] = set()  # codes computed from the USCC, not reported
     for n, uscc in legal.items():
-        values = _Values(spec, payloads[n])
-        parsed = parse_uscc(uscc)
-        wanted[(IdentifierScheme.USCC, uscc)] = uscc
-        for scheme, value in parsed.legacy_codes().items():
-            if scheme in (IdentifierScheme.ORG_CODE, IdentifierScheme.TAX_NO):
-                wanted.setdefault((scheme, value), uscc)
+        values = functools.partial(spec.value, payloads[n])
+        legacy = parse_uscc(uscc).legacy_codes()
+        for key in [(IdentifierScheme.USCC, uscc)] + [
+            (scheme, legacy[scheme])
+            for scheme in (IdentifierScheme.ORG_CODE, IdentifierScheme.TAX_NO)
+        ]:
+            wanted.setdefault(key, uscc)
+            derived.add(key)
         for role, scheme in LEGACY_ROLES.items():
             if values(role):
                 wanted.setdefault((scheme, normalize_code(values(role), remove_hyphens=True)), uscc)
@@ -183,7 +160,7 @@ def _legal_persons(batch, spec, payloads, legal, subjects, results, actor) -> li
     for n, uscc in legal.items():
         if uscc in conflicted or uscc in existing or uscc in fresh:
             continue
-        values = _Values(spec, payloads[n])
+        values = functools.partial(spec.value, payloads[n])
         parsed = parse_uscc(uscc)
         category = values(FieldRole.SUBJECT_CATEGORY)
         fresh[uscc] = LegalPerson(
@@ -214,9 +191,7 @@ def _legal_persons(batch, spec, payloads, legal, subjects, results, actor) -> li
                 legal_person=by_uscc[uscc],
                 scheme=scheme,
                 value=value,
-                derived=scheme
-                in (IdentifierScheme.USCC, IdentifierScheme.ORG_CODE, IdentifierScheme.TAX_NO)
-                and key_is_derived(uscc, scheme, value),
+                derived=(scheme, value) in derived,
                 source_department=batch.department,
             )
             for (scheme, value), uscc in wanted.items()
@@ -236,7 +211,7 @@ def _legal_persons(batch, spec, payloads, legal, subjects, results, actor) -> li
 def _name_warning(spec: ItemSpec, payload: dict, subject: Any) -> list[dict]:
     """A multi-source warning when the row names a known subject differently; the library
     keeps its name (the registration authority's), the row is still accepted."""
-    name = _Values(spec, payload)(FieldRole.SUBJECT_NAME)
+    name = spec.value(payload, FieldRole.SUBJECT_NAME)
     if not name or name == subject.name:
         return []
     source = getattr(subject, "source_department", None)
@@ -250,12 +225,6 @@ def _name_warning(spec: ItemSpec, payload: dict, subject: Any) -> list[dict]:
             "库中名称未被覆盖，请核实",
         }
     ]
-
-
-def key_is_derived(uscc: str, scheme: str, value: str) -> bool:
-    if scheme == IdentifierScheme.USCC:
-        return True
-    return parse_uscc(uscc).legacy_codes().get(scheme) == value
 
 
 _regions: dict[str, Any] = {}
@@ -283,7 +252,7 @@ def _natural_persons(spec, payloads, natural, subjects, actor) -> None:
             continue
         rid = parse_resident_id(number)
         fresh[index] = NaturalPerson(
-            name=_Values(spec, payloads[n])(FieldRole.SUBJECT_NAME).strip(),
+            name=spec.value(payloads[n], FieldRole.SUBJECT_NAME).strip(),
             id_type=IdType.RESIDENT_ID,
             id_cipher=crypto.encrypt(number, purpose=ID_PURPOSE),
             id_index=index,
@@ -394,8 +363,8 @@ def _records(batch, item, spec, payloads, subjects, results, actor) -> None:
 
 def _load_one(batch, item: CatalogItem, spec: ItemSpec, payload: dict, actor: Any) -> LoadResult:
     """The row-by-row path, through the subject and record services."""
-    values = _Values(spec, payload)
-    if _is_natural(item, values):
+    values = functools.partial(spec.value, payload)
+    if _is_natural(item, spec, payload):
         subject, _ = register_natural_person(
             actor=actor,
             name=values(FieldRole.SUBJECT_NAME),

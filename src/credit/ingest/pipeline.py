@@ -174,11 +174,15 @@ def ingest_payloads(
     batch = _new_batch(item, department, channel, actor)
     fields = list(item.fields.all())
 
+    matches: dict[tuple[str, ...], Any] = {}  # pushed rows mostly share their keys
+
     def incoming() -> Iterator[IncomingRow]:
         for n, obj in enumerate(rows, start=2):
             raw = {str(k): "" if v is None else str(v) for k, v in obj.items()}
-            match = match_headers(list(raw), fields)
             keys = list(raw)
+            match = matches.get(tuple(keys))
+            if match is None:
+                match = matches[tuple(keys)] = match_headers(keys, fields)
             cells = {code: raw[keys[i]] for i, code in match.columns.items()}
             for _, header in match.unknown:
                 cells.setdefault(header, raw[header])  # reported by validation, not dropped
@@ -305,11 +309,9 @@ def _commit_chunk(batch, item, spec, normalise, sensitive, seen, chunk, actor) -
 
 
 def _identity(spec: ItemSpec, payload: dict[str, str]) -> str:
-    roles = spec.by_role()
     for role in (FieldRole.USCC, FieldRole.ID_NUMBER, *LEGACY_ROLES, FieldRole.SUBJECT_NAME):
-        rule = roles.get(role)
-        if rule and payload.get(rule.code):
-            return f"{role}:{normalize_code(payload[rule.code])}"
+        if value := spec.value(payload, role):
+            return f"{role}:{normalize_code(value)}"
     return ""
 
 

@@ -3,9 +3,11 @@ department officer its department's."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from credit.accounts.permissions import data_scope, require
 from credit.accounts.roles import Perm
@@ -48,10 +50,6 @@ def submittable_items() -> QuerySet[CatalogItem]:
 
 def quality_batches(principal: Any, *, days: int = 90) -> QuerySet[Batch]:
     """Finished batches of the last ``days`` days in the principal's scope."""
-    import datetime
-
-    from django.utils import timezone
-
     since = timezone.localdate() - datetime.timedelta(days=days)
     return (
         batches_for(principal)

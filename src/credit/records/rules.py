@@ -34,24 +34,20 @@ def subject_key(kind: str, pk: int) -> str:
 
 def extract_columns(spec: ItemSpec, payload: dict[str, Any], default_scope: str) -> dict[str, Any]:
     """The indexed columns of a record, read from its payload by field role."""
-    roles = spec.by_role()
 
-    def value(role: str) -> Any:
-        rule = roles.get(role)
-        return payload.get(rule.code) if rule else None
+    def value(role: str) -> str:
+        return spec.value(payload, role).strip()
 
-    severity_label = (value(FieldRole.SEVERITY) or "").strip()
-    scope_label = (value(FieldRole.USAGE_SCOPE) or "").strip()
-    decision = parse_date(value(FieldRole.DECISION_DATE) or "")
-    valid_from = parse_date(value(FieldRole.VALID_FROM) or "")
+    decision = parse_date(value(FieldRole.DECISION_DATE))
+    valid_from = parse_date(value(FieldRole.VALID_FROM))
     return {
-        "document_no": (value(FieldRole.DOCUMENT_NO) or "").strip()[:128],
+        "document_no": value(FieldRole.DOCUMENT_NO)[:128],
         "decision_date": decision or valid_from,
         "valid_from": valid_from,
-        "valid_to": parse_date(value(FieldRole.VALID_TO) or ""),
-        "publicity_end": parse_date(value(FieldRole.PUBLICITY_END) or ""),
-        "severity": SEVERITY_BY_LABEL.get(severity_label, ""),
-        "usage_scope": USAGE_SCOPE_BY_LABEL.get(scope_label, default_scope),
+        "valid_to": parse_date(value(FieldRole.VALID_TO)),
+        "publicity_end": parse_date(value(FieldRole.PUBLICITY_END)),
+        "severity": SEVERITY_BY_LABEL.get(value(FieldRole.SEVERITY), ""),
+        "usage_scope": USAGE_SCOPE_BY_LABEL.get(value(FieldRole.USAGE_SCOPE), default_scope),
     }
 
 

@@ -35,11 +35,9 @@ def subject_key(subject: LegalPerson | NaturalPerson) -> str:
 
 def subject_mismatch(spec, payload: dict[str, Any], subject) -> str | None:
     """Why ``payload`` does not describe ``subject`` (category, USCC, ID number), or None."""
-    roles = spec.by_role()
 
     def value(role: str) -> str:
-        rule = roles.get(role)
-        return normalize_code(str(payload.get(rule.code) or "")) if rule else ""
+        return normalize_code(spec.value(payload, role))
 
     category = value(FieldRole.SUBJECT_CATEGORY)
     if isinstance(subject, LegalPerson):
