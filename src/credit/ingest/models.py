@@ -21,6 +21,7 @@ class Batch(models.Model):
         CLI = "cli", "命令行"
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
         PROCESSING = "processing", "处理中"
         DONE = "done", "已完成"
         FAILED = "failed", "文件被拒收"

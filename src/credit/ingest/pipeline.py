@@ -136,6 +136,30 @@ def ingest_file(
 ) -> Batch:
     """Ingest a department file. A file that cannot be read at all raises
     :class:`FileRejected` after recording a failed batch; rejected rows do not raise."""
+    batch = open_file_batch(
+        actor=actor,
+        path=path,
+        item_code=item_code,
+        department_code=department_code,
+        channel=channel,
+        file_name=file_name,
+    )
+    process_file_batch(batch, path, actor=actor)
+    return batch
+
+
+def open_file_batch(
+    *,
+    actor: Any,
+    path: str | Path,
+    item_code: str,
+    department_code: str,
+    channel: str = Batch.Channel.CLI,
+    file_name: str | None = None,
+    queued: bool = False,
+) -> Batch:
+    """Check the submitter and create the file's batch (``queued`` when it is processed later
+    by a background job, see :func:`process_file_batch`)."""
     path = Path(path)
     item, department = _lookup(item_code, department_code)
     _check_submitter(actor, department)
@@ -152,8 +176,22 @@ def ingest_file(
         file_sha256=digest.hexdigest(),
         file_size=path.stat().st_size,
     )
+    if queued:
+        batch.status = Batch.Status.QUEUED
+        batch.save(update_fields=["status"])
+    return batch
+
+
+def process_file_batch(batch: Batch, path: str | Path, *, actor: Any) -> Batch:
+    """Read, check and load the file of a batch made by :func:`open_file_batch`. Counts are
+    saved after every chunk, so another request can show the progress. Raises
+    :class:`FileRejected` (after marking the batch failed) when the file cannot be read."""
+    item = batch.item
+    if batch.status != Batch.Status.PROCESSING:
+        batch.status = Batch.Status.PROCESSING
+        batch.save(update_fields=["status"])
     try:
-        _process(batch, item, _file_rows(path, item, batch), actor)
+        _process(batch, item, _file_rows(Path(path), item, batch), actor)
     except FileRejected as exc:
         _fail(batch, exc, actor)
         raise
