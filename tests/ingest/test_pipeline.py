@@ -346,8 +346,14 @@ def test_a_code_owned_by_another_subject_is_rejected_as_a_multi_source_conflict(
 
 def test_bulk_loading_writes_the_audit_log_like_the_services(tmp_path, capsys):
     from credit.core.models import AuditEntry
+    from credit.records.models import CreditRecord
 
-    before = AuditEntry.objects.filter(event_type="record.created").count()
-    _run(_csv(tmp_path / "p.csv", [_row(81), _row(82, natural=True)]), capsys)
-    assert AuditEntry.objects.filter(event_type="record.created").count() == before + 2
+    receipt = _run(_csv(tmp_path / "p.csv", [_row(81), _row(82, natural=True)]), capsys)
+    (loaded,) = AuditEntry.objects.filter(event_type="records.loaded", object_id=receipt["batch"])
+    assert loaded.object_type == "ingest.batch"
+    assert sorted(loaded.after["inserted"]) == sorted(
+        CreditRecord.objects.filter(
+            document_no__in=["常市监罚〔2025〕81号", "常市监罚〔2025〕82号"]
+        ).values_list("pk", flat=True)
+    )
     assert AuditEntry.objects.filter(event_type="naturalperson.created").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from credit.core import context
@@ -46,3 +47,31 @@ def record(event_type: str, **kwargs: Any) -> AuditEntry:
     new = entry(event_type, **kwargs)
     new.save()
     return new
+
+
+def bulk_rows(
+    event_type: str,
+    *,
+    actor: Any,
+    object_type: str,
+    objects: Iterable[tuple[Any, str, dict | None]],
+) -> Iterator[dict[str, Any]]:
+    """Audit entries as plain rows for :func:`credit.core.bulk.copy_dicts`: one per
+    ``(object_id, object_repr, after)``, with the same actor and request context as
+    :func:`entry` gives."""
+    template = entry(event_type, actor=actor, object_type=object_type)
+    common = {
+        "event_type": event_type,
+        "actor_id": template.actor_id,
+        "actor_repr": template.actor_repr,
+        "object_type": object_type,
+        "request_id": template.request_id,
+        "source_ip": template.source_ip,
+    }
+    for object_id, object_repr, after in objects:
+        yield {
+            **common,
+            "object_id": str(object_id),
+            "object_repr": object_repr[:200],
+            "after": after,
+        }

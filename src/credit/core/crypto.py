@@ -13,6 +13,7 @@ column cannot be replayed into another.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -23,10 +24,15 @@ from django.conf import settings
 _VERSION = b"\x01"
 
 
+@functools.lru_cache(maxsize=4)
+def _aead(key: bytes) -> AESGCM:
+    return AESGCM(key)  # keyed once: bulk loads encrypt a value per row
+
+
 def encrypt(plaintext: str, *, purpose: str) -> bytes:
     """Encrypt ``plaintext`` for the column named by ``purpose``."""
     nonce = os.urandom(12)
-    sealed = AESGCM(settings.CREDIT_FIELD_KEY).encrypt(
+    sealed = _aead(settings.CREDIT_FIELD_KEY).encrypt(
         nonce, plaintext.encode("utf-8"), purpose.encode()
     )
     return _VERSION + nonce + sealed

@@ -201,19 +201,30 @@ def normalize_code(value: str | None, *, remove_hyphens: bool = False) -> str:
         return ""
     if not isinstance(value, str):
         raise TypeError(f"identifier must be a str, not {type(value).__name__}")
-    out: list[str] = []
-    for ch in value:
-        cp = ord(ch)
-        if 0xFF01 <= cp <= 0xFF5E:
-            ch = chr(cp - 0xFEE0)
-        elif cp == 0x3000:
-            continue
-        if ch.isspace() or ch in _ZERO_WIDTH:
-            continue
-        if remove_hyphens and ch in _HYPHENS:
-            continue
-        out.append(ch)
-    return "".join(out).translate(_ASCII_UPPER)
+    # One translation (full-width → half-width, upper-case, dropped characters), then
+    # str.split() drops every character for which str.isspace() is true.
+    return "".join(value.translate(_CODE_TABLES[remove_hyphens]).split())
+
+
+def _code_table(remove_hyphens: bool) -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for cp in range(0x21, 0x7F):
+        table[cp] = chr(cp).upper() if "a" <= chr(cp) <= "z" else chr(cp)
+    for cp in range(0xFF01, 0xFF5F):
+        table[cp] = table[cp - 0xFEE0]
+    table[0x3000] = None
+    for ch in _ZERO_WIDTH:
+        table[ord(ch)] = None
+    if remove_hyphens:
+        for cp, ch in list(table.items()):
+            if ch in _HYPHENS:
+                table[cp] = None
+        for ch in _HYPHENS:
+            table[ord(ch)] = None
+    return {cp: ch for cp, ch in table.items() if ch is None or ord(ch) != cp}
+
+
+_CODE_TABLES = {False: _code_table(False), True: _code_table(True)}
 
 
 def _char_desc(ch: str) -> str:

@@ -12,20 +12,24 @@ owned by another subject, other document types) goes row by row through
 same natural key, stored payload and extracted columns (``credit.records.rules``).
 """
 
+# SQL here names tables only through the models' own ``db_table`` constants; every value
+# is a bound parameter.
+# ruff: noqa: S608
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from credit.catalog.constants import FieldRole, SubjectType
+from credit.catalog.constants import FieldRole, Sensitivity, SubjectType
 from credit.catalog.models import CatalogItem
 from credit.catalog.rules import ItemSpec
 from credit.core import audit, crypto
-from credit.core.bulk import copy_insert
+from credit.core.bulk import copy_dicts, reserve_ids
 from credit.core.errors import CreditError
 from credit.core.identifiers import (
     is_placeholder_uscc,
@@ -35,7 +39,7 @@ from credit.core.identifiers import (
     upgrade_id15,
 )
 from credit.core.masking import mask_id_number
-from credit.core.models import AuditEntry
+from credit.core.models import AuditEntry, Department
 from credit.core.selectors import region_for_division_code
 from credit.ingest.taxonomy import error_class
 from credit.records.models import CreditRecord, CreditRecordVersion
@@ -46,6 +50,7 @@ from credit.subjects.constants import IdentifierScheme, IdType, LegalPersonKind
 from credit.subjects.models import LegalPerson, LegalPersonIdentifier, NaturalPerson
 from credit.subjects.services import (
     ID_PURPOSE,
+    derived_identifiers,
     id_index,
     register_legal_person,
     register_natural_person,
@@ -119,120 +124,146 @@ def load_rows(
     return results
 
 
-def _audit_entries(event: str, objects: list, actor: Any, after) -> list[AuditEntry]:
-    return [audit.entry(event, actor=actor, obj=obj, after=after(obj)) for obj in objects]
-
-
 def _legal_persons(batch, spec, payloads, legal, subjects, results, actor) -> list[int]:
     """Resolve or create the legal persons of ``legal`` in bulk; returns indexes that must
-    take the row-by-row path (a legacy code owned by another subject)."""
+    take the row-by-row path (a code of the row is owned by another subject)."""
     if not legal:
         return []
-    existing = {
-        lp.uscc: lp
-        for lp in LegalPerson.objects.filter(uscc__in=set(legal.values())).select_related(
-            "source_department"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT lp.uscc, lp.id, lp.name, coalesce(d.name, '') FROM {_LP} lp "
+            f"LEFT JOIN {_DEPT} d ON d.id = lp.source_department_id WHERE lp.uscc = ANY(%s)",
+            [list(set(legal.values()))],
         )
-    }
+        existing = {uscc: (pk, name, source) for uscc, pk, name, source in cur.fetchall()}
     wanted: dict[tuple[str, str], str] = {}  # (scheme, value) → USCC that should own it
     derived: set[tuple[str, str]] = set()  # codes computed from the USCC, not reported
     for n, uscc in legal.items():
-        values = functools.partial(spec.value, payloads[n])
-        legacy = parse_uscc(uscc).legacy_codes()
-        for key in [(IdentifierScheme.USCC, uscc)] + [
-            (scheme, legacy[scheme])
-            for scheme in (IdentifierScheme.ORG_CODE, IdentifierScheme.TAX_NO)
-        ]:
-            wanted.setdefault(key, uscc)
-            derived.add(key)
+        payload = payloads[n]
+        if uscc not in existing:  # a known subject has its derived codes since it was created
+            for key in _derived_keys(uscc):
+                wanted.setdefault(key, uscc)
+                derived.add(key)
         for role, scheme in LEGACY_ROLES.items():
-            if values(role):
-                wanted.setdefault((scheme, normalize_code(values(role), remove_hyphens=True)), uscc)
+            if value := spec.value(payload, role):
+                wanted.setdefault((scheme, normalize_code(value, remove_hyphens=True)), uscc)
     owners: dict[tuple[str, str], str | None] = {}
-    for scheme in {s for s, _ in wanted}:
-        for value, owner in LegalPersonIdentifier.objects.filter(
-            scheme=scheme, value__in=[v for s, v in wanted if s == scheme]
-        ).values_list("value", "legal_person__uscc"):
-            owners[(scheme, value)] = owner
+    if wanted:
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT i.scheme, i.value, lp.uscc FROM {_IDENT} i "
+                f"JOIN unnest(%s::text[], %s::text[]) AS w(scheme, value) "
+                f"ON i.scheme = w.scheme AND i.value = w.value "
+                f"JOIN {_LP} lp ON lp.id = i.legal_person_id",
+                [[s for s, _ in wanted], [v for _, v in wanted]],
+            )
+            owners = {(scheme, value): owner for scheme, value, owner in cur.fetchall()}
     conflicted = {uscc for key, uscc in wanted.items() if key in owners and owners[key] != uscc}
     slow = [n for n, uscc in legal.items() if uscc in conflicted]
-    fresh: dict[str, LegalPerson] = {}
+    fresh: dict[str, dict[str, Any]] = {}
     for n, uscc in legal.items():
         if uscc in conflicted or uscc in existing or uscc in fresh:
             continue
-        values = functools.partial(spec.value, payloads[n])
-        parsed = parse_uscc(uscc)
-        category = values(FieldRole.SUBJECT_CATEGORY)
-        fresh[uscc] = LegalPerson(
-            uscc=uscc,
-            name=values(FieldRole.SUBJECT_NAME).strip(),
-            kind=LegalPersonKind.SOLE_TRADER
-            if category == SOLE_TRADER
+        payload = payloads[n]
+        org_type, division_code = _uscc_facts(uscc)
+        fresh[uscc] = {
+            "uscc": uscc,
+            "name": spec.value(payload, FieldRole.SUBJECT_NAME).strip(),
+            "kind": LegalPersonKind.SOLE_TRADER
+            if spec.value(payload, FieldRole.SUBJECT_CATEGORY) == SOLE_TRADER
             else LegalPersonKind.ORGANISATION,
-            org_type=parsed.org_type,
-            division_code=parsed.division_code,
-            region=_region(parsed.division_code),
-            source_department=batch.department,
-            legal_representative=values(FieldRole.LEGAL_REP),
-        )
-    created = copy_insert(list(fresh.values()))
-    copy_insert(
-        _audit_entries(
+            "org_type": org_type,
+            "division_code": division_code,
+            "region_id": _region_id(division_code),
+            "source_department_id": batch.department_id,
+            "legal_representative": spec.value(payload, FieldRole.LEGAL_REP),
+        }
+    for row, pk in zip(fresh.values(), reserve_ids(LegalPerson, len(fresh)), strict=True):
+        row["id"] = pk
+        existing[row["uscc"]] = (pk, row["name"], batch.department.name)
+    copy_dicts(LegalPerson, fresh.values())
+    copy_dicts(
+        AuditEntry,
+        audit.bulk_rows(
             "legalperson.created",
-            created,
-            actor,
-            lambda lp: {"uscc": lp.uscc, "name": lp.name, "kind": lp.kind},
-        )
+            actor=actor,
+            object_type=_label(LegalPerson),
+            objects=(
+                (r["id"], r["name"], {"uscc": r["uscc"], "name": r["name"], "kind": r["kind"]})
+                for r in fresh.values()
+            ),
+        ),
     )
-    by_uscc = {**existing, **{lp.uscc: lp for lp in created}}
-    LegalPersonIdentifier.objects.bulk_create(
-        [
-            LegalPersonIdentifier(
-                legal_person=by_uscc[uscc],
-                scheme=scheme,
-                value=value,
-                derived=(scheme, value) in derived,
-                source_department=batch.department,
-            )
+    copy_dicts(
+        LegalPersonIdentifier,
+        (
+            {
+                "legal_person_id": existing[uscc][0],
+                "scheme": scheme,
+                "value": value,
+                "derived": (scheme, value) in derived,
+                "source_department_id": batch.department_id,
+            }
             for (scheme, value), uscc in wanted.items()
-            if uscc in by_uscc and (scheme, value) not in owners
-        ],
-        ignore_conflicts=True,
+            if uscc in existing and (scheme, value) not in owners
+        ),
     )
     for n, uscc in legal.items():
         if uscc in conflicted:
             continue
-        lp = by_uscc[uscc]
-        subjects[n] = ("L", lp.pk)
-        results[n].warnings.extend(_name_warning(spec, payloads[n], lp))
+        pk, name, source = existing[uscc]
+        subjects[n] = ("L", pk)
+        results[n].warnings.extend(_name_warning(spec, payloads[n], name, source))
     return slow
 
 
-def _name_warning(spec: ItemSpec, payload: dict, subject: Any) -> list[dict]:
+_LP = LegalPerson._meta.db_table
+_IDENT = LegalPersonIdentifier._meta.db_table
+_NP = NaturalPerson._meta.db_table
+_RECORD = CreditRecord._meta.db_table
+_VERSION = CreditRecordVersion._meta.db_table
+_DEPT = Department._meta.db_table
+
+
+def _label(model) -> str:
+    return model._meta.label_lower
+
+
+@functools.lru_cache(maxsize=65_536)
+def _derived_keys(uscc: str) -> tuple[tuple[str, str], ...]:
+    return ((IdentifierScheme.USCC, uscc), *derived_identifiers(uscc).items())
+
+
+@functools.lru_cache(maxsize=65_536)
+def _uscc_facts(uscc: str) -> tuple[str, str]:
+    parsed = parse_uscc(uscc)
+    return parsed.org_type, parsed.division_code
+
+
+def _name_warning(spec: ItemSpec, payload: dict, known: str, source: str = "") -> list[dict]:
     """A multi-source warning when the row names a known subject differently; the library
     keeps its name (the registration authority's), the row is still accepted."""
     name = spec.value(payload, FieldRole.SUBJECT_NAME)
-    if not name or name == subject.name:
+    if not name or name == known:
         return []
-    source = getattr(subject, "source_department", None)
     where = f"（{source}）" if source else ""
     return [
         {
             "field": spec.by_role()[FieldRole.SUBJECT_NAME].code,
             "code": "name_conflict",
             "class": error_class("name_conflict"),
-            "message": f"名称“{name}”与库中{where}登记的“{subject.name}”不一致，"
-            "库中名称未被覆盖，请核实",
+            "message": f"名称“{name}”与库中{where}登记的“{known}”不一致，库中名称未被覆盖，请核实",
         }
     ]
 
 
-_regions: dict[str, Any] = {}
+_regions: dict[str, int | None] = {}
 
 
-def _region(code: str):
+def _region_id(code: str) -> int | None:
     if code not in _regions:
-        _regions[code] = region_for_division_code(code)
+        region = region_for_division_code(code)
+        _regions[code] = region.pk if region else None
     return _regions[code]
 
 
@@ -240,48 +271,72 @@ def _natural_persons(spec, payloads, natural, subjects, actor) -> None:
     if not natural:
         return
     index_of = {n: id_index(IdType.RESIDENT_ID, number) for n, number in natural.items()}
-    existing = dict(
-        NaturalPerson.objects.filter(
-            id_type=IdType.RESIDENT_ID, id_index__in=set(index_of.values())
-        ).values_list("id_index", "pk")
-    )
-    fresh: dict[str, NaturalPerson] = {}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id_index, id FROM {_NP} WHERE id_type = %s AND id_index = ANY(%s)",
+            [IdType.RESIDENT_ID, list(set(index_of.values()))],
+        )
+        existing = dict(cur.fetchall())
+    fresh: dict[str, dict[str, Any]] = {}
     for n, number in natural.items():
         index = index_of[n]
         if index in existing or index in fresh:
             continue
         rid = parse_resident_id(number)
-        fresh[index] = NaturalPerson(
-            name=spec.value(payloads[n], FieldRole.SUBJECT_NAME).strip(),
-            id_type=IdType.RESIDENT_ID,
-            id_cipher=crypto.encrypt(number, purpose=ID_PURPOSE),
-            id_index=index,
-            id_masked=mask_id_number(number),
-            gender=rid.gender,
-            birth_date=rid.birth_date,
-            division_code=rid.division_code,
-            region=_region(rid.division_code),
-        )
-    created = copy_insert(list(fresh.values()))
-    copy_insert(
-        _audit_entries(
+        fresh[index] = {
+            "name": spec.value(payloads[n], FieldRole.SUBJECT_NAME).strip(),
+            "id_type": IdType.RESIDENT_ID,
+            "id_cipher": crypto.encrypt(number, purpose=ID_PURPOSE),
+            "id_index": index,
+            "id_masked": mask_id_number(number),
+            "gender": rid.gender,
+            "birth_date": rid.birth_date,
+            "division_code": rid.division_code,
+            "region_id": _region_id(rid.division_code),
+        }
+    for row, pk in zip(fresh.values(), reserve_ids(NaturalPerson, len(fresh)), strict=True):
+        row["id"] = existing[row["id_index"]] = pk
+    copy_dicts(NaturalPerson, fresh.values())
+    copy_dicts(
+        AuditEntry,
+        audit.bulk_rows(
             "naturalperson.created",
-            created,
-            actor,
-            lambda p: {"name": p.name, "id_masked": p.id_masked},
-        )
+            actor=actor,
+            object_type=_label(NaturalPerson),
+            objects=(
+                (
+                    r["id"],
+                    f"{r['name']}（{r['id_masked']}）",
+                    {"name": r["name"], "id_masked": r["id_masked"]},
+                )
+                for r in fresh.values()
+            ),
+        ),
     )
-    existing.update({p.id_index: p.pk for p in created})
     for n in natural:
         subjects[n] = ("N", existing[index_of[n]])
 
 
+_COLUMNS = (
+    "document_no",
+    "decision_date",
+    "valid_from",
+    "valid_to",
+    "publicity_end",
+    "severity",
+    "usage_scope",
+)
+
+
 def _records(batch, item, spec, payloads, subjects, results, actor) -> None:
+    """Insert new records, update changed ones (keeping the previous version) and leave equal
+    ones alone — decided by the natural key and, in the database, jsonb equality."""
     if not subjects:
         return
     department = batch.department
-    staged: dict[str, dict] = {}
+    staged: dict[str, dict[str, Any]] = {}
     index_of_key: dict[str, int] = {}
+    mask = _masker(spec)
     for n, (kind, pk) in subjects.items():
         payload = payloads[n]
         key = natural_key(
@@ -291,74 +346,95 @@ def _records(batch, item, spec, payloads, subjects, results, actor) -> None:
             subject_key=make_subject_key(kind, pk),
         )
         staged[key] = {
-            "kind": kind,
-            "pk": pk,
-            "payload": storage_payload(spec, payload),
-            "columns": extract_columns(spec, payload, item.usage_scope),
+            "natural_key": key,
+            "legal_person_id": pk if kind == "L" else None,
+            "natural_person_id": pk if kind == "N" else None,
+            **extract_columns(spec, payload, item.usage_scope),
         }
+        stored = mask(payload)
+        staged[key]["payload"] = json.dumps(stored, ensure_ascii=False)
+        staged[key]["_stored"] = stored
         index_of_key[key] = n
-    existing = {
-        r.natural_key: r
-        for r in CreditRecord.objects.select_for_update().filter(
-            item=item, natural_key__in=list(staged)
+    changed: list[tuple[str, int, int]] = []
+    found: set[str] = set()
+    with connection.cursor() as cur:
+        # One index probe per key (LATERAL … LIMIT 1): right after a bulk load the table's
+        # statistics are stale and a plain ``= ANY`` can be planned as a scan of the item.
+        cur.execute(
+            f"SELECT w.k, r.id, r.version, r.payload FROM unnest(%s::text[]) AS w(k) "
+            f"CROSS JOIN LATERAL (SELECT id, version, payload FROM {_RECORD} "
+            f"WHERE item_id = %s AND natural_key = w.k LIMIT 1 FOR UPDATE) r",
+            [list(staged), item.pk],
         )
-    }
-    new, changed = [], []
-    for key, row in staged.items():
-        record = existing.get(key)
-        if record is None:
-            new.append(
-                CreditRecord(
-                    item=item,
-                    department=department,
-                    region_id=department.region_id,
-                    natural_key=key,
-                    payload=row["payload"],
-                    legal_person_id=row["pk"] if row["kind"] == "L" else None,
-                    natural_person_id=row["pk"] if row["kind"] == "N" else None,
-                    **row["columns"],
-                )
-            )
-        elif record.payload == row["payload"]:
-            results[index_of_key[key]].outcome = "unchanged"
-            results[index_of_key[key]].record_id = record.pk
-        else:
-            changed.append((record, row))
-    created = copy_insert(new)
-    for record in created:
-        result = results[index_of_key[record.natural_key]]
-        result.outcome, result.record_id = "inserted", record.pk
+        for key, pk, version, stored in cur.fetchall():
+            found.add(key)
+            result = results[index_of_key[key]]
+            result.record_id = pk
+            if isinstance(stored, str):  # Django leaves jsonb undecoded
+                stored = json.loads(stored)
+            if stored == staged[key]["_stored"]:
+                result.outcome = "unchanged"
+            else:
+                result.outcome = "updated"
+                changed.append((key, pk, version))
+    new = [row for key, row in staged.items() if key not in found]
+    for row, pk in zip(new, reserve_ids(CreditRecord, len(new)), strict=True):
+        del row["_stored"]
+        row.update(id=pk, item_id=item.pk, department_id=department.pk)
+        row["region_id"] = department.region_id
+        result = results[index_of_key[row["natural_key"]]]
+        result.outcome, result.record_id = "inserted", pk
+    copy_dicts(CreditRecord, new)
     if changed:
-        copy_insert(
-            [
-                CreditRecordVersion(record=r, version=r.version, payload=r.payload, status=r.status)
-                for r, _ in changed
-            ]
+        _update_records(staged, changed)
+    if new or changed:
+        # One entry per chunk naming every record it created or changed: the audit trail of a
+        # bulk load without an audit row per record (the batch rows map each file row to its
+        # record and outcome).
+        audit.record(
+            "records.loaded",
+            actor=actor,
+            obj=batch,
+            after={
+                "item": item.code,
+                "inserted": [r["id"] for r in new],
+                "updated": [[pk, version + 1] for _, pk, version in changed],
+            },
         )
-        now = timezone.now()
-        for record, row in changed:
-            record.payload = row["payload"]
-            record.version += 1
-            record.updated_at = now
-            for name, value in row["columns"].items():
-                setattr(record, name, value)
-            result = results[index_of_key[record.natural_key]]
-            result.outcome, result.record_id = "updated", record.pk
-        CreditRecord.objects.bulk_update(
-            [r for r, _ in changed],
-            ["payload", "version", "updated_at", *changed[0][1]["columns"]],
+
+
+def _update_records(staged: dict[str, dict[str, Any]], changed: list[tuple[str, int, int]]):
+    """Keep each changed record's current state as a version, then write the new payload."""
+    now = timezone.now()
+    ids = [pk for _, pk, _ in changed]
+    rows = [staged[key] for key, _, _ in changed]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {_VERSION} (record_id, version, payload, status, replaced_at) "
+            f"SELECT id, version, payload, status, %s FROM {_RECORD} WHERE id = ANY(%s)",
+            [now, ids],
         )
-    copy_insert(
-        _audit_entries(
-            "record.created",
-            created,
-            actor,
-            lambda r: {"item": item.code, "document_no": r.document_no},
+        cur.execute(
+            f"UPDATE {_RECORD} r SET payload = w.payload::jsonb, version = r.version + 1, "
+            f"updated_at = %s, "
+            + ", ".join(f"{c} = w.{c}" for c in _COLUMNS)
+            + " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::date[], %s::date[], "
+            "%s::date[], %s::date[], %s::text[], %s::text[]) "
+            f"AS w(id, payload, {', '.join(_COLUMNS)}) WHERE r.id = w.id",
+            [now, ids, [r["payload"] for r in rows], *([r[c] for r in rows] for c in _COLUMNS)],
         )
-        + _audit_entries(
-            "record.updated", [r for r, _ in changed], actor, lambda r: {"version": r.version}
-        )
-    )
+
+
+def _masker(spec: ItemSpec):
+    """:func:`credit.records.rules.storage_payload` with the spec's sensitive fields found once."""
+    sensitive = {f.code for f in spec.fields if f.sensitivity == Sensitivity.SENSITIVE}
+
+    def mask(payload: dict[str, Any]) -> dict[str, Any]:
+        if not sensitive.intersection(payload):
+            return payload
+        return storage_payload(spec, payload)
+
+    return mask
 
 
 def _load_one(batch, item: CatalogItem, spec: ItemSpec, payload: dict, actor: Any) -> LoadResult:
@@ -386,7 +462,8 @@ def _load_one(batch, item: CatalogItem, spec: ItemSpec, payload: dict, actor: An
             department=batch.department,
             legal_representative=values(FieldRole.LEGAL_REP),
         )
-    warnings = _name_warning(spec, payload, subject)
+    source = getattr(subject, "source_department", None)
+    warnings = _name_warning(spec, payload, subject.name, str(source) if source else "")
     result = upsert_record(
         actor=actor, item=item, department=batch.department, subject=subject, payload=payload
     )

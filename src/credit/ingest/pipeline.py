@@ -32,7 +32,7 @@ from credit.catalog.constants import FieldRole, Sensitivity
 from credit.catalog.models import CatalogItem
 from credit.catalog.rules import ItemSpec, spec_for, validate_payload
 from credit.core import audit, crypto
-from credit.core.bulk import copy_insert
+from credit.core.bulk import copy_dicts
 from credit.core.errors import NotFound, PermissionDenied
 from credit.core.identifiers import normalize_code
 from credit.core.models import Department
@@ -327,22 +327,22 @@ def _commit_chunk(batch, item, spec, normalise, sensitive, seen, chunk, actor) -
         if result.outcome:
             setattr(batch, result.outcome, getattr(batch, result.outcome) + 1)
         stored.append(
-            BatchRow(
-                batch=batch,
-                source=row.source[:300],
-                row_no=row.row_no,
-                raw_cipher=crypto.encrypt(
+            {
+                "batch_id": batch.pk,
+                "source": row.source[:300],
+                "row_no": row.row_no,
+                "raw_cipher": crypto.encrypt(
                     json.dumps(row.raw, ensure_ascii=False), purpose=RAW_PURPOSE
                 ),
-                status=status,
-                outcome=result.outcome,
-                errors=errors,
-                corrections=corrections,
-                warnings=result.warnings,
-                record_id=result.record_id,
-            )
+                "status": status,
+                "outcome": result.outcome,
+                "errors": errors,
+                "corrections": corrections,
+                "warnings": result.warnings,
+                "record_id": result.record_id,
+            }
         )
-    copy_insert(stored)
+    copy_dicts(BatchRow, stored)
     batch.save()
 
 

@@ -23,6 +23,7 @@ class CreditRecord(models.Model):
         verbose_name="目录项",
         on_delete=models.PROTECT,
         related_name="records",
+        db_index=False,  # led by record_unique_key and record_item_date
     )
     legal_person = models.ForeignKey(
         "subjects.LegalPerson",
@@ -31,6 +32,7 @@ class CreditRecord(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="records",
+        db_index=False,  # led by record_lp_item
     )
     natural_person = models.ForeignKey(
         "subjects.NaturalPerson",
@@ -39,11 +41,16 @@ class CreditRecord(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="records",
+        db_index=False,  # led by record_np_item
     )
+    # Each foreign key is the leading column of a composite index below, so none needs its
+    # own: every index costs every bulk insert.
     department = models.ForeignKey(
-        "core.Department", verbose_name="来源部门", on_delete=models.PROTECT
+        "core.Department", verbose_name="来源部门", on_delete=models.PROTECT, db_index=False
     )
-    region = models.ForeignKey("core.Region", verbose_name="所属区划", on_delete=models.PROTECT)
+    region = models.ForeignKey(
+        "core.Region", verbose_name="所属区划", on_delete=models.PROTECT, db_index=False
+    )
     natural_key = models.CharField("自然键", max_length=64)
     document_no = models.CharField("决定文书号", max_length=128, blank=True)
     payload = models.JSONField("数据项")
