@@ -16,3 +16,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# No persistent connections: a background job closes its connection when it ends (the
+# procrastinate worker's Django middleware), so none is left open when the test database is
+# dropped. The test client keeps the test's own connection regardless.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

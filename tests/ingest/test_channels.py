@@ -1,4 +1,7 @@
-"""The upload page, the JSON push API and the feedback files: one pipeline, scoped reads."""
+"""The upload page, the JSON push API and the feedback files: one pipeline, scoped reads.
+
+An upload is processed by a background job (test_upload_jobs.py); here the queued jobs are
+run in the test's transaction by ``run_upload_jobs``."""
 
 from __future__ import annotations
 
@@ -17,6 +20,11 @@ from tests.ingest.test_pipeline import HEADERS, _csv, _row
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _uploads(upload_dir):
+    return upload_dir
+
+
 def _upload(client, tmp_path, rows, department="SCJG", item="admin-penalty"):
     data = _csv(tmp_path / "报送.csv", rows).read_bytes()
     return client.post(
@@ -29,11 +37,17 @@ def _upload(client, tmp_path, rows, department="SCJG", item="admin-penalty"):
     )
 
 
-def test_an_officer_uploads_a_file_and_reads_the_receipt(client, make_user, tmp_path):
+def test_an_officer_uploads_a_file_and_reads_the_receipt(
+    client, make_user, tmp_path, run_upload_jobs
+):
     client.force_login(make_user(Role.DEPT_OFFICER, department="SCJG"))
     response = _upload(client, tmp_path, [_row(11), _row(12, **{"处罚类别": "罚金"})])
     assert response.status_code == 302
     batch = Batch.objects.latest("id")
+    assert response["Location"] == f"/ingest/batches/{batch.pk}/"
+    assert batch.status == Batch.Status.QUEUED
+    assert run_upload_jobs() == 1
+    batch.refresh_from_db()
     assert (batch.channel, batch.total, batch.rejected) == ("upload", 2, 1)
     assert batch.file_name == "报送.csv"
     page = client.get(response["Location"]).content.decode()
@@ -47,16 +61,21 @@ def test_an_officer_cannot_upload_for_another_department(client, make_user, tmp_
     assert not Batch.objects.exists()
 
 
-def test_a_refused_file_is_reported_on_the_batch_list(client, make_user, tmp_path):
+def test_a_refused_file_is_reported_on_the_batch_page_and_list(
+    client, make_user, tmp_path, run_upload_jobs
+):
     client.force_login(make_user(Role.DEPT_OFFICER, department="SCJG"))
     response = _upload(client, tmp_path, [_row(1)], item="admin-license")
     assert response.status_code == 302
+    run_upload_jobs()
     page = client.get(response["Location"]).content.decode()
     assert "文件被拒收" in page and "wrong_item" in page
+    listing = client.get("/ingest/batches/").content.decode()
+    assert "文件被拒收" in listing and "表头与目录项" in listing
 
 
 def test_the_feedback_workbook_returns_the_rows_as_sent_and_escapes_formulas(
-    client, make_user, tmp_path
+    client, make_user, tmp_path, run_upload_jobs
 ):
     client.force_login(make_user(Role.DEPT_OFFICER, department="SCJG"))
     _upload(
@@ -64,6 +83,7 @@ def test_the_feedback_workbook_returns_the_rows_as_sent_and_escapes_formulas(
         tmp_path,
         [_row(21, **{"违法事实": "=cmd|' /C calc'!A0"}), _row(22, **{"处罚决定日期": "明天"})],
     )
+    run_upload_jobs()
     batch = Batch.objects.latest("id")
     response = client.get(f"/ingest/batches/{batch.pk}/feedback.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content))["反馈"]
@@ -91,10 +111,11 @@ def test_escape_formula():
     assert escape_formula("常州") == "常州"
 
 
-def test_batches_are_scoped_like_records(client, make_user, tmp_path):
+def test_batches_are_scoped_like_records(client, make_user, tmp_path, run_upload_jobs):
     scjg = make_user(Role.DEPT_OFFICER, department="SCJG")
     client.force_login(scjg)
     _upload(client, tmp_path, [_row(31)])
+    run_upload_jobs()
     batch = Batch.objects.latest("id")
     client.force_login(make_user(Role.DEPT_OFFICER, region="320402", department="TNQ-SCJG"))
     assert client.get(f"/ingest/batches/{batch.pk}/").status_code == 404

@@ -1,26 +1,38 @@
-"""Pages: upload a file, the list of batches, a batch's receipt and feedback downloads."""
+"""Pages: upload a file (processed by a background job, ``tasks.py``), the list of batches, a
+batch's progress while its job runs, then its receipt and feedback downloads."""
 
 from __future__ import annotations
 
 import json
-import tempfile
+import re
+import uuid
 from pathlib import Path
 
 from django import forms
 from django.contrib import messages
+from django.core.files.move import file_move_safe
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
+from credit import dbserver
 from credit.accounts.decorators import perm_required
 from credit.accounts.roles import Perm
+from credit.core import context
 from credit.core.errors import CreditError
 from credit.core.http import xlsx_response
 from credit.ingest import selectors
-from credit.ingest.errors import FileRejected
 from credit.ingest.feedback import feedback_xlsx
 from credit.ingest.models import Batch
-from credit.ingest.pipeline import feedback_rows, ingest_file
+from credit.ingest.pipeline import feedback_rows, open_file_batch
+from credit.ingest.tasks import ingest_upload
+
+#: Statuses during which the batch page shows the progress panel.
+RUNNING = (Batch.Status.QUEUED, Batch.Status.PROCESSING)
+_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
 
 
 class UploadForm(forms.Form):
@@ -34,34 +46,64 @@ class UploadForm(forms.Form):
         self.fields["department"].queryset = selectors.submittable_departments(principal)
 
 
+def upload_dir() -> Path:
+    """Where uploaded files wait for their job: ``var/uploads`` (shared by the web processes
+    and the workers)."""
+    path = dbserver.var_dir() / "uploads"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _store(upload_file: UploadedFile) -> Path:
+    """Save the upload under a random name that keeps only a plain extension: the name the
+    user gave never reaches the file system."""
+    suffix = Path(upload_file.name or "").suffix
+    suffix = suffix.lower() if _SUFFIX.fullmatch(suffix) else ""
+    path = upload_dir() / f"{uuid.uuid4().hex}{suffix}"
+    if isinstance(upload_file, TemporaryUploadedFile):  # a large file, already on disk
+        file_move_safe(upload_file.temporary_file_path(), str(path))
+        return path
+    with path.open("xb") as out:
+        for chunk in upload_file.chunks():
+            out.write(chunk)
+    return path
+
+
 @perm_required(Perm.RECORD_SUBMIT)
 def upload(request: HttpRequest) -> HttpResponse:
+    """Store the file, open its batch (``queued``) and enqueue the job in one transaction,
+    then show the batch page, which follows the job's progress."""
     form = UploadForm(request.POST or None, request.FILES or None, principal=request.user)
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
-        suffix = Path(upload_file.name).suffix[:10]
-        with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-            for chunk in upload_file.chunks():
-                tmp.write(chunk)
-            tmp.flush()
-            try:
-                batch = ingest_file(
+        path = _store(upload_file)
+        ctx = context.current()
+        try:
+            with transaction.atomic():
+                batch = open_file_batch(
                     actor=request.user,
-                    path=tmp.name,
-                    channel=Batch.Channel.UPLOAD,
+                    path=path,
                     item_code=form.cleaned_data["item"].code,
                     department_code=form.cleaned_data["department"].code,
+                    channel=Batch.Channel.UPLOAD,
                     file_name=upload_file.name,
+                    queued=True,
                 )
-            except FileRejected as exc:
-                messages.error(request, f"文件被拒收：{exc.message}（{exc.code}）")
-                return redirect("ingest:batches")
-            except CreditError as exc:
-                form.add_error(None, f"{exc.message}（{exc.code}）")
-                return render(request, "ingest/upload.html", {"form": form})
-        messages.success(
-            request, f"批次 {batch.pk} 已处理：共 {batch.total} 行，退回 {batch.rejected} 行"
-        )
+                ingest_upload.defer(
+                    batch_id=batch.pk,
+                    path=str(path),
+                    user_id=request.user.pk,
+                    request_id=ctx.request_id,
+                    source_ip=ctx.source_ip,
+                )
+        except CreditError as exc:
+            path.unlink(missing_ok=True)
+            form.add_error(None, f"{exc.message}（{exc.code}）")
+            return render(request, "ingest/upload.html", {"form": form})
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        messages.success(request, f"文件已接收（批次 {batch.pk}），正在后台处理，本页显示处理进度")
         return redirect("ingest:batch", pk=batch.pk)
     return render(request, "ingest/upload.html", {"form": form})
 
@@ -88,7 +130,49 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .only("source", "row_no", "status", "errors", "corrections")
     )
     page = Paginator(problems, 50).get_page(request.GET.get("page"))
-    return render(request, "ingest/batch_detail.html", {"batch": batch, "page": page})
+    return render(
+        request,
+        "ingest/batch_detail.html",
+        {"batch": batch, "page": page, "running": batch.status in RUNNING, **_progress(batch)},
+    )
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} 小时 {minutes} 分 {secs} 秒"
+    if minutes:
+        return f"{minutes} 分 {secs} 秒"
+    return f"{secs} 秒"
+
+
+def _progress(batch: Batch) -> dict:
+    """What the progress panel shows: only what is known. The number of rows in the file is
+    not known before the end, so there is no percentage."""
+    end = batch.finished_at or timezone.now()
+    elapsed = max((end - batch.created_at).total_seconds(), 0.0)
+    rate = round(batch.total / elapsed) if batch.total and elapsed >= 1 else None
+    return {"elapsed": _duration(elapsed), "rate": rate}
+
+
+@perm_required(Perm.RECORD_VIEW)
+def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress panel of a batch, polled by the batch page (htmx) while the job runs.
+    Once the batch is done or failed, htmx is told to reload the page, which then shows the
+    receipt and the feedback downloads."""
+    batch = _batch(request, pk)
+    running = batch.status in RUNNING
+    response = render(
+        request,
+        "ingest/_progress.html",
+        {"batch": batch, "running": running, **_progress(batch)},
+    )
+    if not running:
+        response["HX-Refresh"] = "true"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @perm_required(Perm.RECORD_VIEW)
