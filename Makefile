@@ -35,7 +35,7 @@ demo: install
 	$(BIN)/credit seed-demo --scale small
 	$(BIN)/credit demo-accounts
 	@echo "平台地址：http://$(HOST):$(PORT)/  （Ctrl-C 停止；内置数据库用 .venv/bin/credit db stop 停止）"
-	$(BIN)/credit runserver $(HOST):$(PORT) --noreload
+	$(BIN)/credit serve $(HOST):$(PORT)
 
 ## make test: install what the tests need and run the whole suite against PostgreSQL.
 test: install-test

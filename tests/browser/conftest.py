@@ -1,8 +1,9 @@
 """Browser journeys: Playwright drives Debian's chromium against a real server process.
 
-The server runs as a subprocess on the test database, so the data a journey needs is
-committed by module-scoped fixtures. Without chromium the tests skip, except under CI=true,
-where a missing browser is an error.
+The server (`credit serve`: the development server and a background worker) runs as a
+subprocess on the test database, so the data a journey needs is committed by module-scoped
+fixtures. Without chromium the tests skip, except under CI=true, where a missing browser is
+an error.
 """
 
 from __future__ import annotations
@@ -58,9 +59,11 @@ def _test_database_url() -> str:
     return f"postgres://{cfg['USER'] or 'postgres'}@{host}:{port}/{cfg['NAME']}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_url(django_db_setup, django_db_blocker):
-    """A `credit runserver` subprocess on the test database; yields its base URL."""
+    """A `credit serve` subprocess (development server and background worker) on the test
+    database; yields its base URL. Module-scoped: the worker must be gone before the tests
+    that run jobs with a worker of their own (tests/ingest/test_upload_jobs.py)."""
     _require_browser()
     port = _free_port()
     env = {
@@ -71,7 +74,7 @@ def live_url(django_db_setup, django_db_blocker):
     log = Path(dbserver.var_dir()) / "browser-server.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "credit.cli", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            [sys.executable, "-m", "credit.cli", "serve", f"127.0.0.1:{port}"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -90,8 +93,8 @@ def live_url(django_db_setup, django_db_blocker):
             pytest.fail("server did not start in 20 s")
         yield url
     finally:
-        proc.terminate()
-        proc.wait(10)
+        proc.terminate()  # serve stops its worker, then exits
+        proc.wait(20)
 
 
 @pytest.fixture
