@@ -357,3 +357,23 @@ def test_bulk_loading_writes_the_audit_log_like_the_services(tmp_path, capsys):
         ).values_list("pk", flat=True)
     )
     assert AuditEntry.objects.filter(event_type="naturalperson.created").exists()
+
+
+def test_a_queued_file_shows_the_departments_file_name_and_its_processing_start(tmp_path):
+    from credit.ingest.pipeline import open_file_batch, process_file_batch
+
+    stored = _csv(tmp_path / "3f0c9a2e-stored.csv", [_row(91), _row(92, **{"处罚决定日期": "x"})])
+    batch = open_file_batch(
+        actor=None,
+        path=stored,
+        item_code="admin-penalty",
+        department_code="SCJG",
+        file_name="市监局处罚2025.csv",
+        queued=True,
+    )
+    assert batch.status == Batch.Status.QUEUED and batch.started_at is None
+    process_file_batch(batch, stored, actor=None)
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.DONE
+    assert batch.created_at <= batch.started_at <= batch.finished_at
+    assert set(batch.rows.values_list("source", flat=True)) == {"市监局处罚2025.csv"}

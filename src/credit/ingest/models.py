@@ -55,6 +55,7 @@ class Batch(models.Model):
     corrected = models.PositiveIntegerField("已纠正", default=0)
     rejected = models.PositiveIntegerField("退回", default=0)
     created_at = models.DateTimeField("接收时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始处理时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:

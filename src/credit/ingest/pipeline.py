@@ -105,7 +105,7 @@ def _new_batch(item, department, channel, actor, **file_info) -> Batch:
 
 def _file_rows(path: Path, item: CatalogItem, batch: Batch) -> Iterator[IncomingRow]:
     fields = list(item.fields.all())
-    for table in iter_tables(path):
+    for table in iter_tables(path, name=batch.file_name or None):
         match = match_headers(table.headers, fields)
         if not looks_like_item(match):
             raise FileRejected(
@@ -190,9 +190,9 @@ def process_file_batch(batch: Batch, path: str | Path, *, actor: Any) -> Batch:
     saved after every chunk, so another request can show the progress. Raises
     :class:`FileRejected` (after marking the batch failed) when the file cannot be read."""
     item = batch.item
-    if batch.status != Batch.Status.PROCESSING:
-        batch.status = Batch.Status.PROCESSING
-        batch.save(update_fields=["status"])
+    batch.status = Batch.Status.PROCESSING
+    batch.started_at = timezone.now()
+    batch.save(update_fields=["status", "started_at"])
     try:
         _process(batch, item, _file_rows(Path(path), item, batch), actor)
     except FileRejected as exc:

@@ -150,9 +150,10 @@ def _duration(seconds: float) -> str:
 
 def _progress(batch: Batch) -> dict:
     """What the progress panel shows: only what is known. The number of rows in the file is
-    not known before the end, so there is no percentage."""
+    not known before the end, so there is no percentage. Time counts from the start of
+    processing (queue time excluded)."""
     end = batch.finished_at or timezone.now()
-    elapsed = max((end - batch.created_at).total_seconds(), 0.0)
+    elapsed = max((end - (batch.started_at or batch.created_at)).total_seconds(), 0.0)
     rate = round(batch.total / elapsed) if batch.total and elapsed >= 1 else None
     return {"elapsed": _duration(elapsed), "rate": rate}
 

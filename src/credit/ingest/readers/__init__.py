@@ -98,30 +98,33 @@ def iter_rows(path: Path | str, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[
         yield from table.rows
 
 
-def iter_tables(path: Path | str, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[Table]:
+def iter_tables(
+    path: Path | str, *, limits: Limits = DEFAULT_LIMITS, name: str | None = None
+) -> Iterator[Table]:
     """The tables of the file at ``path``, dispatched on its content (and extension).
 
     Raises :class:`FileRejected` for a file that cannot be read at all — possibly only when
     iteration reaches the offending part (an archive member, a bad XML record).
     """
     path = Path(path)
+    shown = name or path.name  # the name the department gave the file, not where it is kept
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise FileRejected("file_unreadable", source=path.name) from exc
+        raise FileRejected("file_unreadable", source=shown) from exc
     if size > limits.max_file_bytes:
         raise FileRejected(
             "file_too_large",
             f"文件大小 {_human(size)} 超过上限 {_human(limits.max_file_bytes)}，请拆分后分批上传",
-            source=path.name,
+            source=shown,
         )
-    blob = _Blob(name=path.name, filename=path.name, opener=lambda: path.open("rb"), path=path)
+    blob = _Blob(name=shown, filename=path.name, opener=lambda: path.open("rb"), path=path)
     yielded = False
     for table in _tables(blob, limits, _Budget(limits), in_archive=False):
         yielded = True
         yield table
     if not yielded:
-        raise FileRejected("no_header", "文件中没有任何数据（所有工作表均为空）", source=path.name)
+        raise FileRejected("no_header", "文件中没有任何数据（所有工作表均为空）", source=shown)
 
 
 # --------------------------------------------------------------------------------------------
