@@ -377,3 +377,41 @@ def test_a_queued_file_shows_the_departments_file_name_and_its_processing_start(
     assert batch.status == Batch.Status.DONE
     assert batch.created_at <= batch.started_at <= batch.finished_at
     assert set(batch.rows.values_list("source", flat=True)) == {"市监局处罚2025.csv"}
+
+
+def test_duplicates_are_found_across_chunks_and_on_the_row_by_row_path(
+    tmp_path, capsys, monkeypatch
+):
+    """Duplicates are found by natural key in the loader, so a file larger than a chunk is
+    checked without keeping every row's key in memory."""
+    from credit.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "CHUNK", 2)
+    sole = {
+        "行政相对人类别": "个体工商户",
+        "行政相对人代码_1(统一社会信用代码)": "00000000000000000X",
+    }
+    rows = [
+        [*_row(71), ""],
+        [*_row(72, natural=True), ""],
+        [*_row(73, **sole), "320402600012373"],
+        [*_row(74), ""],
+        [*_row(71), ""],  # row 6: same as row 2, two chunks later
+        [*_row(72, natural=True), ""],  # row 7: same person and decision as row 3
+        [*_row(73, **sole), "320402600012373"],  # row 8: sole trader, row-by-row path
+    ]
+    path = tmp_path / "p.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*HEADERS, "行政相对人代码_2(工商注册号)"])
+        writer.writerows(rows)
+    feedback = tmp_path / "fb.json"
+    receipt = _run(path, capsys, "--feedback", str(feedback))
+    assert (receipt["inserted"], receipt["rejected"]) == (4, 3)
+    found = {
+        r["row"]: r["errors"][0]["message"] for r in json.loads(feedback.read_text()) if r["errors"]
+    }
+    assert found == {6: "与本批次第2行重复", 7: "与本批次第3行重复", 8: "与本批次第4行重复"}
+    # Sending the file again is not a duplicate: the rows are unchanged.
+    again = _run(path, capsys)
+    assert (again["unchanged"], again["rejected"]) == (4, 3)

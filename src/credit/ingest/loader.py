@@ -41,6 +41,7 @@ from credit.core.identifiers import (
 from credit.core.masking import mask_id_number
 from credit.core.models import AuditEntry, Department
 from credit.core.selectors import region_for_division_code
+from credit.ingest.models import BatchRow
 from credit.ingest.taxonomy import error_class
 from credit.records.models import CreditRecord, CreditRecordVersion
 from credit.records.rules import extract_columns, key_values, natural_key, storage_payload
@@ -83,10 +84,24 @@ def _is_natural(item: CatalogItem, spec: ItemSpec, payload: dict) -> bool:
 
 
 def load_rows(
-    *, batch: Any, item: CatalogItem, spec: ItemSpec, payloads: list[dict[str, str]], actor: Any
+    *,
+    batch: Any,
+    item: CatalogItem,
+    spec: ItemSpec,
+    payloads: list[dict[str, str]],
+    row_nos: list[int] | None = None,
+    actor: Any,
 ) -> list[LoadResult]:
-    """Load validated payloads; one :class:`LoadResult` per payload, in order."""
+    """Load validated payloads; one :class:`LoadResult` per payload, in order.
+
+    A row about the same record (natural key) as an earlier row of the batch is rejected as
+    ``duplicate_in_batch`` citing that row's number (``row_nos``, the rows' numbers in the
+    file): inside the chunk by a dict, across chunks by the batch rows already stored — so
+    memory does not grow with the file.
+    """
     results = [LoadResult() for _ in payloads]
+    row_nos = row_nos if row_nos is not None else list(range(1, len(payloads) + 1))
+    chunk_keys: dict[str, int] = {}  # natural key → row number of its first row in the chunk
     legal: dict[int, str] = {}  # index → USCC
     natural: dict[int, str] = {}  # index → 18-digit resident ID
     slow: list[int] = []
@@ -107,11 +122,13 @@ def load_rows(
     subjects: dict[int, tuple[str, int]] = {}
     slow.extend(_legal_persons(batch, spec, payloads, legal, subjects, results, actor))
     _natural_persons(spec, payloads, natural, subjects, actor)
-    _records(batch, item, spec, payloads, subjects, results, actor)
+    _records(batch, item, spec, payloads, subjects, results, actor, row_nos, chunk_keys)
     for n in sorted(slow):
         try:
             with transaction.atomic():
-                results[n] = _load_one(batch, item, spec, payloads[n], actor)
+                results[n] = _load_one(
+                    batch, item, spec, payloads[n], actor, row_nos[n], chunk_keys
+                )
         except CreditError as exc:
             results[n] = LoadResult(
                 error={
@@ -223,6 +240,7 @@ _NP = NaturalPerson._meta.db_table
 _RECORD = CreditRecord._meta.db_table
 _VERSION = CreditRecordVersion._meta.db_table
 _DEPT = Department._meta.db_table
+_BATCHROW = BatchRow._meta.db_table
 
 
 def _label(model) -> str:
@@ -328,7 +346,30 @@ _COLUMNS = (
 )
 
 
-def _records(batch, item, spec, payloads, subjects, results, actor) -> None:
+def _duplicate(first_row: int) -> dict:
+    return {
+        "field": "",
+        "code": "duplicate_in_batch",
+        "class": error_class("duplicate_in_batch"),
+        "message": f"与本批次第{first_row}行重复",
+    }
+
+
+def _rows_of_batch(batch: Any, record_ids: list[int]) -> dict[int, int]:
+    """Record id → number of the batch's first accepted row that loaded it."""
+    if not record_ids:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT DISTINCT ON (record_id) record_id, row_no FROM {_BATCHROW} "
+            f"WHERE record_id = ANY(%s) AND batch_id = %s AND status <> %s "
+            f"ORDER BY record_id, id",
+            [record_ids, batch.pk, BatchRow.Status.REJECTED],
+        )
+        return dict(cur.fetchall())
+
+
+def _records(batch, item, spec, payloads, subjects, results, actor, row_nos, chunk_keys) -> None:
     """Insert new records, update changed ones (keeping the previous version) and leave equal
     ones alone — decided by the natural key and, in the database, jsonb equality."""
     if not subjects:
@@ -337,7 +378,8 @@ def _records(batch, item, spec, payloads, subjects, results, actor) -> None:
     staged: dict[str, dict[str, Any]] = {}
     index_of_key: dict[str, int] = {}
     mask = _masker(spec)
-    for n, (kind, pk) in subjects.items():
+    for n in sorted(subjects):  # file order: the first row of a key wins
+        kind, pk = subjects[n]
         payload = payloads[n]
         key = natural_key(
             department_code=department.code,
@@ -345,6 +387,11 @@ def _records(batch, item, spec, payloads, subjects, results, actor) -> None:
             key_values=key_values(item.natural_key, payload),
             subject_key=make_subject_key(kind, pk),
         )
+        if key in chunk_keys:
+            results[n].error = _duplicate(chunk_keys[key])
+            results[n].warnings = []
+            continue
+        chunk_keys[key] = row_nos[n]
         staged[key] = {
             "natural_key": key,
             "legal_person_id": pk if kind == "L" else None,
@@ -366,9 +413,15 @@ def _records(batch, item, spec, payloads, subjects, results, actor) -> None:
             f"WHERE item_id = %s AND natural_key = w.k LIMIT 1 FOR UPDATE) r",
             [list(staged), item.pk],
         )
-        for key, pk, version, stored in cur.fetchall():
+        rows = cur.fetchall()
+        earlier = _rows_of_batch(batch, [pk for _, pk, _, _ in rows])
+        for key, pk, version, stored in rows:
             found.add(key)
             result = results[index_of_key[key]]
+            if pk in earlier:  # loaded by an earlier chunk of this batch
+                result.error = _duplicate(earlier[pk])
+                result.warnings = []
+                continue
             result.record_id = pk
             if isinstance(stored, str):  # Django leaves jsonb undecoded
                 stored = json.loads(stored)
@@ -437,7 +490,15 @@ def _masker(spec: ItemSpec):
     return mask
 
 
-def _load_one(batch, item: CatalogItem, spec: ItemSpec, payload: dict, actor: Any) -> LoadResult:
+def _load_one(
+    batch,
+    item: CatalogItem,
+    spec: ItemSpec,
+    payload: dict,
+    actor: Any,
+    row_no: int,
+    chunk_keys: dict[str, int],
+) -> LoadResult:
     """The row-by-row path, through the subject and record services."""
     values = functools.partial(spec.value, payload)
     if _is_natural(item, spec, payload):
@@ -462,6 +523,21 @@ def _load_one(batch, item: CatalogItem, spec: ItemSpec, payload: dict, actor: An
             department=batch.department,
             legal_representative=values(FieldRole.LEGAL_REP),
         )
+    key = natural_key(
+        department_code=batch.department.code,
+        item_code=item.code,
+        key_values=key_values(item.natural_key, payload),
+        subject_key=make_subject_key(
+            "N" if isinstance(subject, NaturalPerson) else "L", subject.pk
+        ),
+    )
+    if key in chunk_keys:
+        return LoadResult(error=_duplicate(chunk_keys[key]))
+    existing = CreditRecord.objects.filter(item=item, natural_key=key).values_list("pk", flat=True)
+    earlier = _rows_of_batch(batch, list(existing))
+    if earlier:
+        return LoadResult(error=_duplicate(next(iter(earlier.values()))))
+    chunk_keys[key] = row_no
     source = getattr(subject, "source_department", None)
     warnings = _name_warning(spec, payload, subject.name, str(source) if source else "")
     result = upsert_record(

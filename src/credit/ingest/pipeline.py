@@ -31,23 +31,21 @@ from django.utils import timezone
 
 from credit.accounts.permissions import is_city_wide, require
 from credit.accounts.roles import Perm, Role
-from credit.catalog.constants import FieldRole, Sensitivity
+from credit.catalog.constants import Sensitivity
 from credit.catalog.models import CatalogItem
 from credit.catalog.rules import ItemSpec, spec_for, validate_payload
 from credit.core import audit, crypto
 from credit.core.bulk import copy_dicts
 from credit.core.errors import NotFound, PermissionDenied
-from credit.core.identifiers import normalize_code
 from credit.core.models import Department
 from credit.ingest.errors import FileRejected
 from credit.ingest.headers import looks_like_item, match_headers
-from credit.ingest.loader import LEGACY_ROLES, LoadResult, load_rows
+from credit.ingest.loader import LoadResult, load_rows
 from credit.ingest.models import Batch, BatchRow
 from credit.ingest.normalize import CELL_DATE, CELL_NUMBER, Normaliser
 from credit.ingest.quality import batch_metrics
 from credit.ingest.readers import CellKind, iter_tables
 from credit.ingest.taxonomy import error_class
-from credit.records.rules import key_values
 
 CHUNK = 500
 RAW_PURPOSE = "ingest.raw"
@@ -284,11 +282,11 @@ def load_overlapped(chunks: Iterable[Any], load: Callable[[Any], None]) -> None:
 
 
 def _checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRow]) -> Iterator:
-    """Normalise and validate the rows, rejecting duplicates inside the batch; yields lists of
-    ``(row, payload, corrections, errors)`` of at most :data:`CHUNK` rows."""
+    """Normalise and validate the rows; yields lists of ``(row, payload, corrections,
+    errors)`` of at most :data:`CHUNK` rows. Duplicates inside the batch are found by the
+    loader, by natural key (:func:`credit.ingest.loader.load_rows`)."""
     normalise = Normaliser(spec)
     sensitive = {f.code for f in spec.fields if f.sensitivity == Sensitivity.SENSITIVE}
-    seen: dict[tuple, int] = {}
     checked = []
     for row in rows:
         result = normalise(row.cells, cell_kinds=row.kinds)
@@ -302,22 +300,6 @@ def _checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRo
             {**e.as_dict(), "class": error_class(e.code)}
             for e in validate_payload(spec, result.payload)
         ]
-        if not errors:
-            key = (
-                tuple(key_values(item.natural_key, result.payload)),
-                _identity(spec, result.payload),
-            )
-            if key in seen:
-                errors.append(
-                    {
-                        "field": "",
-                        "code": "duplicate_in_batch",
-                        "class": error_class("duplicate_in_batch"),
-                        "message": f"与本批次第{seen[key]}行重复",
-                    }
-                )
-            else:
-                seen[key] = row.row_no
         checked.append((row, result.payload, corrections, errors))
         if len(checked) >= CHUNK:
             yield checked
@@ -338,6 +320,7 @@ def _load_chunk(batch, item, spec, checked, *, actor) -> None:
                 item=item,
                 spec=spec,
                 payloads=[checked[n][1] for n in loadable],
+                row_nos=[checked[n][0].row_no for n in loadable],
                 actor=actor,
             ),
             strict=True,
@@ -378,13 +361,6 @@ def _load_chunk(batch, item, spec, checked, *, actor) -> None:
         )
     copy_dicts(BatchRow, stored)
     batch.save()
-
-
-def _identity(spec: ItemSpec, payload: dict[str, str]) -> str:
-    for role in (FieldRole.USCC, FieldRole.ID_NUMBER, *LEGACY_ROLES, FieldRole.SUBJECT_NAME):
-        if value := spec.value(payload, role):
-            return f"{role}:{normalize_code(value)}"
-    return ""
 
 
 def feedback_rows(batch: Batch) -> list[dict[str, Any]]:
