@@ -25,6 +25,7 @@ Every parse error is an :class:`IdentifierError` carrying a stable English
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from typing import Final
 
@@ -430,6 +431,7 @@ def uscc_check_char(first17: str) -> str:
     return _stdnum_uscc.calc_check_digit(s)
 
 
+@functools.lru_cache(maxsize=65_536)  # USCC is immutable; files repeat the same codes
 def parse_uscc(value: str) -> USCC:
     """Parse and validate a GB 32100-2015 unified social credit code.
 
