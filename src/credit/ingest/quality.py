@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from credit.catalog.constants import Category
 from credit.core.workdays import REPORTING_WORKING_DAYS, WorkdayCalendar
@@ -58,24 +58,35 @@ def batch_metrics(batch: Batch) -> dict[str, Any]:
 
 
 def _timeliness(batch: Batch) -> dict[str, Any]:
+    """Timeliness of the rows the batch inserted or updated, counted per decision date (a
+    file's rows share few dates), so memory does not grow with the batch."""
     reported = batch.created_at.date()
-    decisions = list(
+    per_date = dict(
         CreditRecord.objects.filter(
             pk__in=batch.rows.filter(outcome__in=["inserted", "updated"]).values("record_id"),
             decision_date__isnull=False,
-        ).values_list("decision_date", flat=True)
+        )
+        .order_by()
+        .values_list("decision_date")
+        .annotate(rows=Count("id"))
     )
-    if not decisions:
+    if not per_date:
         return {"timeliness": None}
-    calendar = WorkdayCalendar(min(decisions), reported)
-    results = [calendar.timeliness(d, reported, REPORTING_WORKING_DAYS) for d in decisions]
-    on_time = sum(r.on_time for r in results)
+    calendar = WorkdayCalendar(min(per_date), reported)
+    timed = on_time = working_days = 0
+    approximate = False
+    for decided, rows in per_date.items():
+        result = calendar.timeliness(decided, reported, REPORTING_WORKING_DAYS)
+        timed += rows
+        on_time += rows * result.on_time
+        working_days += rows * result.working_days
+        approximate = approximate or result.approximate
     return {
-        "timeliness": _rate(on_time, len(results)),
+        "timeliness": _rate(on_time, timed),
         "timely_rows": on_time,
-        "timed_rows": len(results),
-        "mean_working_days": round(sum(r.working_days for r in results) / len(results), 1),
-        "timeliness_approximate": any(r.approximate for r in results),
+        "timed_rows": timed,
+        "mean_working_days": round(working_days / timed, 1),
+        "timeliness_approximate": approximate,
     }
 
 
