@@ -83,6 +83,40 @@ def _is_natural(item: CatalogItem, spec: ItemSpec, payload: dict) -> bool:
     return category == NATURAL or (not category and item.subject_type == SubjectType.NATURAL)
 
 
+@dataclass(slots=True)
+class Prepared:
+    """What loading a valid row needs that does not depend on the database."""
+
+    kind: str  # "L" legal person by USCC, "N" natural person by resident ID, "" row by row
+    code: str  # the USCC or the 18-digit resident ID
+    key_values: list[str]
+    columns: dict[str, Any]
+    stored: dict[str, Any]  # the payload as stored (sensitive fields masked)
+    stored_json: str
+
+
+def prepare(item: CatalogItem, spec: ItemSpec, payload: dict[str, str]) -> Prepared:
+    """The database-independent part of loading ``payload`` (pure; any thread)."""
+    kind = code = ""
+    if _is_natural(item, spec, payload):
+        if (spec.value(payload, FieldRole.ID_TYPE) or RESIDENT_ID_LABEL) == RESIDENT_ID_LABEL:
+            number = normalize_code(spec.value(payload, FieldRole.ID_NUMBER))
+            kind, code = "N", upgrade_id15(number) if len(number) == 15 else number
+    else:
+        uscc = normalize_code(spec.value(payload, FieldRole.USCC))
+        if uscc and not is_placeholder_uscc(uscc):
+            kind, code = "L", uscc
+    stored = _masker(spec)(payload)
+    return Prepared(
+        kind=kind,
+        code=code,
+        key_values=key_values(item.natural_key, payload),
+        columns=extract_columns(spec, payload, item.usage_scope),
+        stored=stored,
+        stored_json=json.dumps(stored, ensure_ascii=False),
+    )
+
+
 def load_rows(
     *,
     batch: Any,
@@ -90,9 +124,13 @@ def load_rows(
     spec: ItemSpec,
     payloads: list[dict[str, str]],
     row_nos: list[int] | None = None,
+    prepared: list[Prepared] | None = None,
     actor: Any,
 ) -> list[LoadResult]:
     """Load validated payloads; one :class:`LoadResult` per payload, in order.
+
+    ``prepared`` (:func:`prepare` of each payload) may be computed by the caller ahead of
+    time, e.g. on the thread that reads the file while the previous chunk loads.
 
     A row about the same record (natural key) as an earlier row of the batch is rejected as
     ``duplicate_in_batch`` citing that row's number (``row_nos``, the rows' numbers in the
@@ -101,28 +139,23 @@ def load_rows(
     """
     results = [LoadResult() for _ in payloads]
     row_nos = row_nos if row_nos is not None else list(range(1, len(payloads) + 1))
+    if prepared is None:
+        prepared = [prepare(item, spec, payload) for payload in payloads]
     chunk_keys: dict[str, int] = {}  # natural key → row number of its first row in the chunk
     legal: dict[int, str] = {}  # index → USCC
     natural: dict[int, str] = {}  # index → 18-digit resident ID
     slow: list[int] = []
-    for n, payload in enumerate(payloads):
-        values = functools.partial(spec.value, payload)
-        if _is_natural(item, spec, payload):
-            if (values(FieldRole.ID_TYPE) or RESIDENT_ID_LABEL) == RESIDENT_ID_LABEL:
-                number = normalize_code(values(FieldRole.ID_NUMBER))
-                natural[n] = upgrade_id15(number) if len(number) == 15 else number
-            else:
-                slow.append(n)
+    for n, ready in enumerate(prepared):
+        if ready.kind == "L":
+            legal[n] = ready.code
+        elif ready.kind == "N":
+            natural[n] = ready.code
         else:
-            uscc = normalize_code(values(FieldRole.USCC))
-            if uscc and not is_placeholder_uscc(uscc):
-                legal[n] = uscc
-            else:
-                slow.append(n)
+            slow.append(n)
     subjects: dict[int, tuple[str, int]] = {}
     slow.extend(_legal_persons(batch, spec, payloads, legal, subjects, results, actor))
     _natural_persons(spec, payloads, natural, subjects, actor)
-    _records(batch, item, spec, payloads, subjects, results, actor, row_nos, chunk_keys)
+    _records(batch, item, prepared, subjects, results, row_nos, chunk_keys, actor)
     for n in sorted(slow):
         try:
             with transaction.atomic():
@@ -361,15 +394,15 @@ def _rows_of_batch(batch: Any, record_ids: list[int]) -> dict[int, int]:
         return {}
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT DISTINCT ON (record_id) record_id, row_no FROM {_BATCHROW} "
-            f"WHERE record_id = ANY(%s) AND batch_id = %s AND status <> %s "
-            f"ORDER BY record_id, id",
+            f"SELECT w.id, b.row_no FROM unnest(%s::bigint[]) AS w(id) "
+            f"CROSS JOIN LATERAL (SELECT row_no FROM {_BATCHROW} WHERE record_id = w.id "
+            f"AND batch_id = %s AND status <> %s ORDER BY id LIMIT 1) b",
             [record_ids, batch.pk, BatchRow.Status.REJECTED],
         )
         return dict(cur.fetchall())
 
 
-def _records(batch, item, spec, payloads, subjects, results, actor, row_nos, chunk_keys) -> None:
+def _records(batch, item, prepared, subjects, results, row_nos, chunk_keys, actor) -> None:
     """Insert new records, update changed ones (keeping the previous version) and leave equal
     ones alone — decided by the natural key and, in the database, jsonb equality."""
     if not subjects:
@@ -377,14 +410,13 @@ def _records(batch, item, spec, payloads, subjects, results, actor, row_nos, chu
     department = batch.department
     staged: dict[str, dict[str, Any]] = {}
     index_of_key: dict[str, int] = {}
-    mask = _masker(spec)
     for n in sorted(subjects):  # file order: the first row of a key wins
         kind, pk = subjects[n]
-        payload = payloads[n]
+        ready = prepared[n]
         key = natural_key(
             department_code=department.code,
             item_code=item.code,
-            key_values=key_values(item.natural_key, payload),
+            key_values=ready.key_values,
             subject_key=make_subject_key(kind, pk),
         )
         if key in chunk_keys:
@@ -396,11 +428,10 @@ def _records(batch, item, spec, payloads, subjects, results, actor, row_nos, chu
             "natural_key": key,
             "legal_person_id": pk if kind == "L" else None,
             "natural_person_id": pk if kind == "N" else None,
-            **extract_columns(spec, payload, item.usage_scope),
+            **ready.columns,
+            "payload": ready.stored_json,
+            "_stored": ready.stored,
         }
-        stored = mask(payload)
-        staged[key]["payload"] = json.dumps(stored, ensure_ascii=False)
-        staged[key]["_stored"] = stored
         index_of_key[key] = n
     changed: list[tuple[str, int, int]] = []
     found: set[str] = set()
@@ -479,7 +510,11 @@ def _update_records(staged: dict[str, dict[str, Any]], changed: list[tuple[str, 
 
 
 def _masker(spec: ItemSpec):
-    """:func:`credit.records.rules.storage_payload` with the spec's sensitive fields found once."""
+    """:func:`credit.records.rules.storage_payload` with the spec's sensitive fields found once
+    (kept on the frozen, cached spec)."""
+    cached = spec.__dict__.get("_masker")
+    if cached is not None:
+        return cached
     sensitive = {f.code for f in spec.fields if f.sensitivity == Sensitivity.SENSITIVE}
 
     def mask(payload: dict[str, Any]) -> dict[str, Any]:
@@ -487,6 +522,7 @@ def _masker(spec: ItemSpec):
             return payload
         return storage_payload(spec, payload)
 
+    object.__setattr__(spec, "_masker", mask)
     return mask
 
 

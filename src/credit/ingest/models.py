@@ -110,6 +110,7 @@ class BatchRow(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # led by batchrow_record_batch
     )
 
     class Meta:
@@ -119,6 +120,9 @@ class BatchRow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["batch", "source", "row_no"], name="batchrow_unique")
         ]
+        # "Which row of this batch loaded record R?" (duplicates across chunks), and the
+        # foreign key's own look-ups by record.
+        indexes = [models.Index(fields=["record", "batch"], name="batchrow_record_batch")]
 
     def __str__(self) -> str:
         return f"{self.source} 第{self.row_no}行"

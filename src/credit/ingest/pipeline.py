@@ -40,14 +40,14 @@ from credit.core.errors import NotFound, PermissionDenied
 from credit.core.models import Department
 from credit.ingest.errors import FileRejected
 from credit.ingest.headers import looks_like_item, match_headers
-from credit.ingest.loader import LoadResult, load_rows
+from credit.ingest.loader import LoadResult, load_rows, prepare
 from credit.ingest.models import Batch, BatchRow
 from credit.ingest.normalize import CELL_DATE, CELL_NUMBER, Normaliser
 from credit.ingest.quality import batch_metrics
 from credit.ingest.readers import CellKind, iter_tables
 from credit.ingest.taxonomy import error_class
 
-CHUNK = 500
+CHUNK = 2000
 RAW_PURPOSE = "ingest.raw"
 _KINDS = {
     CellKind.DATE: CELL_DATE,
@@ -300,7 +300,11 @@ def _checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRo
             {**e.as_dict(), "class": error_class(e.code)}
             for e in validate_payload(spec, result.payload)
         ]
-        checked.append((row, result.payload, corrections, errors))
+        # Everything the loader needs that does not touch the database is done here, on the
+        # reading thread, while the loader thread writes the previous chunk.
+        ready = None if errors else prepare(item, spec, result.payload)
+        raw = crypto.encrypt(json.dumps(row.raw, ensure_ascii=False), purpose=RAW_PURPOSE)
+        checked.append((row, result.payload, corrections, errors, ready, raw))
         if len(checked) >= CHUNK:
             yield checked
             checked = []
@@ -311,7 +315,7 @@ def _checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRo
 @transaction.atomic
 def _load_chunk(batch, item, spec, checked, *, actor) -> None:
     """Load the chunk's good rows together and store all of its rows, in one transaction."""
-    loadable = [n for n, (_, _, _, errors) in enumerate(checked) if not errors]
+    loadable = [n for n, entry in enumerate(checked) if not entry[3]]
     loaded = dict(
         zip(
             loadable,
@@ -321,13 +325,14 @@ def _load_chunk(batch, item, spec, checked, *, actor) -> None:
                 spec=spec,
                 payloads=[checked[n][1] for n in loadable],
                 row_nos=[checked[n][0].row_no for n in loadable],
+                prepared=[checked[n][4] for n in loadable],
                 actor=actor,
             ),
             strict=True,
         )
     )
     stored = []
-    for n, (row, _, corrections, errors) in enumerate(checked):
+    for n, (row, _, corrections, errors, _, raw) in enumerate(checked):
         result = loaded.get(n) or LoadResult()
         if result.error:
             errors = [*errors, result.error]
@@ -348,9 +353,7 @@ def _load_chunk(batch, item, spec, checked, *, actor) -> None:
                 "batch_id": batch.pk,
                 "source": row.source[:300],
                 "row_no": row.row_no,
-                "raw_cipher": crypto.encrypt(
-                    json.dumps(row.raw, ensure_ascii=False), purpose=RAW_PURPOSE
-                ),
+                "raw_cipher": raw,
                 "status": status,
                 "outcome": result.outcome,
                 "errors": errors,
