@@ -101,17 +101,20 @@ def _new_batch(item, department, channel, actor, **file_info) -> Batch:
     )
 
 
-def _file_rows(path: Path, item: CatalogItem, batch: Batch) -> Iterator[IncomingRow]:
-    fields = list(item.fields.all())
-    for table in iter_tables(path, name=batch.file_name or None):
+def file_rows(
+    path: Path, fields: list, item_name: str, shown: str | None, unknown: list[dict]
+) -> Iterator[IncomingRow]:
+    """The rows of a department file by field code; columns that match no field are
+    appended to ``unknown``. ``shown`` is the file's name as the department gave it."""
+    for table in iter_tables(path, name=shown):
         match = match_headers(table.headers, fields)
         if not looks_like_item(match):
             raise FileRejected(
                 "wrong_item",
-                f"“{table.source}”的表头与目录项“{item.name}”不符，请确认选择了正确的目录项",
+                f"“{table.source}”的表头与目录项“{item_name}”不符，请确认选择了正确的目录项",
                 source=table.source,
             )
-        batch.unknown_columns.extend(
+        unknown.extend(
             {"source": table.source, "column": col + 1, "header": header}
             for col, header in match.unknown
         )
@@ -191,8 +194,13 @@ def process_file_batch(batch: Batch, path: str | Path, *, actor: Any) -> Batch:
     batch.status = Batch.Status.PROCESSING
     batch.started_at = timezone.now()
     batch.save(update_fields=["status", "started_at"])
+    spec = spec_for(item)
+    fields = list(item.fields.all())
+    path = Path(path)
     try:
-        _process(batch, item, _file_rows(Path(path), item, batch), actor)
+        shown, unknown = batch.file_name or None, batch.unknown_columns
+        rows = file_rows(path, fields, item.name, shown, unknown)
+        _process(batch, item, spec, checked_chunks(item, spec, rows), actor)
     except FileRejected as exc:
         _fail(batch, exc, actor)
         raise
@@ -227,7 +235,8 @@ def ingest_payloads(
                 cells.setdefault(header, raw[header])  # reported by validation, not dropped
             yield IncomingRow("", n, raw, cells)
 
-    _process(batch, item, incoming(), actor)
+    spec = spec_for(item)
+    _process(batch, item, spec, checked_chunks(item, spec, incoming()), actor)
     return batch
 
 
@@ -242,9 +251,9 @@ def _fail(batch: Batch, exc: FileRejected, actor: Any) -> None:
     audit.record("batch.failed", actor=actor, obj=batch, after={"code": exc.code})
 
 
-def _process(batch: Batch, item: CatalogItem, rows: Iterable[IncomingRow], actor: Any) -> None:
-    spec = spec_for(item)
-    chunks = _checked_chunks(item, spec, rows)
+def _process(
+    batch: Batch, item: CatalogItem, spec: ItemSpec, chunks: Iterable[list], actor: Any
+) -> None:
     if connection.in_atomic_block:
         # Inside a caller's transaction (tests, an atomic request) a second connection would
         # not see the caller's rows: load on this thread.
@@ -281,7 +290,7 @@ def load_overlapped(chunks: Iterable[Any], load: Callable[[Any], None]) -> None:
             pool.submit(connections.close_all).result()
 
 
-def _checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRow]) -> Iterator:
+def checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRow]) -> Iterator:
     """Normalise and validate the rows; yields lists of ``(row, payload, corrections,
     errors)`` of at most :data:`CHUNK` rows. Duplicates inside the batch are found by the
     loader, by natural key (:func:`credit.ingest.loader.load_rows`)."""
