@@ -358,10 +358,6 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
     assert batch.file_size == len(data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the chunks read before the damaged part of a file are committed",
-)
 def test_damage_found_after_the_first_chunk_still_changes_nothing(
     client, loaded, tmp_path, upload_dir, run_upload_jobs
 ):

@@ -107,13 +107,7 @@ def file_rows(
     """The rows of a department file by field code; columns that match no field are
     appended to ``unknown``. ``shown`` is the file's name as the department gave it."""
     for table in iter_tables(path, name=shown):
-        match = match_headers(table.headers, fields)
-        if not looks_like_item(match):
-            raise FileRejected(
-                "wrong_item",
-                f"“{table.source}”的表头与目录项“{item_name}”不符，请确认选择了正确的目录项",
-                source=table.source,
-            )
+        match = _matched(table, fields, item_name)
         unknown.extend(
             {"source": table.source, "column": col + 1, "header": header}
             for col, header in match.unknown
@@ -127,6 +121,29 @@ def file_rows(
                 if i in match.columns and kind in _KINDS
             }
             yield IncomingRow(raw.source, raw.row, raw.as_dict(), cells, kinds)
+
+
+def _read_through(path: Path, fields: list, item_name: str, shown: str | None) -> None:
+    """Read the whole file once without checking its rows, so that damage anywhere in it (a
+    truncated archive member, an encoding error on line 900,000, a later sheet of another
+    item) refuses the file before a single row is loaded: a refused file changes nothing.
+    Reading is cheap beside checking and loading (see bench/bench_ingest_parts.py)."""
+    for table in iter_tables(path, name=shown):
+        _matched(table, fields, item_name)
+        for _ in table.rows:
+            pass
+
+
+def _matched(table: Any, fields: list, item_name: str) -> Any:
+    """The table's header match; a table whose headers are another item's refuses the file."""
+    match = match_headers(table.headers, fields)
+    if not looks_like_item(match):
+        raise FileRejected(
+            "wrong_item",
+            f"“{table.source}”的表头与目录项“{item_name}”不符，请确认选择了正确的目录项",
+            source=table.source,
+        )
+    return match
 
 
 def ingest_file(
@@ -199,6 +216,7 @@ def process_file_batch(batch: Batch, path: str | Path, *, actor: Any) -> Batch:
     path = Path(path)
     try:
         shown, unknown = batch.file_name or None, batch.unknown_columns
+        _read_through(path, fields, item.name, shown)
         rows = file_rows(path, fields, item.name, shown, unknown)
         _process(batch, item, spec, checked_chunks(item, spec, rows), actor)
     except FileRejected as exc:
