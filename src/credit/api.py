@@ -1,7 +1,8 @@
 """The ``/api/v1`` API: one NinjaAPI with a router per app and stable error codes.
 
-Staff use it with their session cookie (and the CSRF token on writes); API clients with signed
-requests arrive with the gateway (S1). Every error body is ``{"code", "message", "details"}``:
+Staff use it with their session cookie (and the CSRF token on writes); business systems with
+signed requests (``credit.gateway``: key, HMAC signature, source address, scopes, limits).
+Every error body is ``{"code", "message", "details"}``:
 ``code`` is a stable English identifier, ``message`` is Chinese for people.
 """
 
@@ -16,7 +17,8 @@ from ninja.security import django_auth
 from credit.accounts.api import router as accounts_router
 from credit.catalog.api import router as catalog_router
 from credit.core.api import router as core_router
-from credit.core.errors import CreditError
+from credit.core.errors import CreditError, RateLimited
+from credit.gateway.auth import SignedRequest
 from credit.ingest.api import router as ingest_router
 from credit.subjects.api import router as subjects_router
 
@@ -25,7 +27,7 @@ api = NinjaAPI(
     version="1",
     description="常州市公共信用信息平台对部门和业务系统开放的接口。错误返回 "
     '`{"code": 英文错误码, "message": 中文说明, "details": {...}}`。',
-    auth=django_auth,
+    auth=[SignedRequest(), django_auth],
     urls_namespace="api-1",
 )
 
@@ -40,7 +42,10 @@ def _error(
 
 @api.exception_handler(CreditError)
 def _credit_error(request: HttpRequest, exc: CreditError) -> HttpResponse:
-    return _error(request, exc.status, exc.code, exc.message, exc.details)
+    response = _error(request, exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "credit.subjects",
     "credit.records",
     "credit.ingest",
+    "credit.gateway",
     "credit.demo",
 ]
 

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 from openpyxl import load_workbook
 
-from credit.accounts.roles import Role
+from credit.accounts.roles import PEOPLE_ROLES, Role
 from credit.catalog import views
 from credit.catalog.models import CatalogItem
 from tests.catalog.factories import BUNDLED, CONFISCATION, make_items
@@ -22,7 +22,7 @@ from tests.catalog.factories import BUNDLED, CONFISCATION, make_items
 pytestmark = pytest.mark.django_db
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ALL_ROLES = list(Role.values)
+ALL_ROLES = list(PEOPLE_ROLES)
 TEMPLATE_ROLES = [Role.CITY_ADMIN, Role.CITY_REVIEWER, Role.DEPT_OFFICER, Role.DISTRICT_ADMIN]
 
 

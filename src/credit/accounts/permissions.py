@@ -14,6 +14,10 @@ def perms_of(user: Any) -> frozenset[Perm]:
         return frozenset()
     if user.is_superuser:
         return frozenset(Perm)
+    if user.role == Role.API_CLIENT:
+        from credit.gateway.selectors import client_perms  # the gateway owns client scopes
+
+        return client_perms(user)
     return ROLE_PERMS.get(user.role, frozenset())
 
 
@@ -44,6 +48,6 @@ def data_scope(user: Any) -> dict[str, str | None]:
     """
     if is_city_wide(user):
         return {"region": None, "department": None}
-    if user.role == Role.DEPT_OFFICER:
+    if user.role in (Role.DEPT_OFFICER, Role.API_CLIENT):
         return {"region": None, "department": user.department.code if user.department else "-"}
     return {"region": user.region_id or "-", "department": None}

@@ -18,6 +18,8 @@ class Role(models.TextChoices):
     DEPT_OFFICER = "dept_officer", "部门数据报送员"
     DISTRICT_ADMIN = "district_admin", "辖市区管理员"
     AUDITOR = "auditor", "审计员（只读）"
+    #: The service account of an API client: its permissions are its scopes' (gateway).
+    API_CLIENT = "api_client", "接口调用方"
 
 
 class Perm(StrEnum):
@@ -32,6 +34,7 @@ class Perm(StrEnum):
     USER_MANAGE = "accounts.manage"
     AUDIT_VIEW = "audit.view"
     CONFIG_MANAGE = "core.configure"
+    API_CLIENT_MANAGE = "gateway.manage"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -46,6 +49,7 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.USER_MANAGE: "管理用户",
     Perm.AUDIT_VIEW: "查看审计日志",
     Perm.CONFIG_MANAGE: "维护区划与部门配置",
+    Perm.API_CLIENT_MANAGE: "管理接口调用方",
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -81,7 +85,11 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.AUDITOR: frozenset(
         {Perm.CATALOG_VIEW, Perm.SUBJECT_VIEW, Perm.RECORD_VIEW, Perm.AUDIT_VIEW}
     ),
+    Role.API_CLIENT: frozenset(),  # see credit.accounts.permissions.perms_of
 }
+
+#: Roles held by people (the API client role belongs to service accounts that cannot log in).
+PEOPLE_ROLES = tuple(role for role in Role if role != Role.API_CLIENT)
 
 #: Roles whose scope is the whole city; the others are limited to their region or department.
 CITY_WIDE_ROLES = frozenset({Role.CITY_ADMIN, Role.CITY_REVIEWER, Role.AUDITOR})

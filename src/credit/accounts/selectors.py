@@ -28,7 +28,7 @@ def users_for(principal: Any, *, role: str | None = None, q: str | None = None) 
 def assignable_roles(principal: Any) -> list[tuple[str, str]]:
     """Roles the principal may give: a district administrator only department officers."""
     if is_city_wide(principal):
-        return list(Role.choices)
+        return [choice for choice in Role.choices if choice[0] != Role.API_CLIENT]
     return [(Role.DEPT_OFFICER.value, Role.DEPT_OFFICER.label)]
 
 

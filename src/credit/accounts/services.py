@@ -23,6 +23,11 @@ def _snapshot(user: User) -> dict:
 def _check_assignment(actor: Any, role: str, region: Region | None, dept: Department | None):
     if role not in Role.values:
         raise ValidationFailed(f"未知角色：{role}", code="role_unknown")
+    if role == Role.API_CLIENT:
+        raise ValidationFailed(
+            "接口调用方的服务账号随接口调用方登记自动创建，不能手工创建或指定",
+            code="role_reserved",
+        )
     if role == Role.DEPT_OFFICER and dept is None:
         raise ValidationFailed("部门数据报送员必须指定所属部门", code="user_department_required")
     if role == Role.DISTRICT_ADMIN and (region is None or region.parent_id is None):

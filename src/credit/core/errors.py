@@ -30,3 +30,19 @@ class NotFound(CreditError):
 class ValidationFailed(CreditError):
     code = "validation_failed"
     status = 422
+
+
+class NotAuthenticated(CreditError):
+    code = "not_authenticated"
+    status = 401
+
+
+class RateLimited(CreditError):
+    """Too many requests; ``retry_after`` seconds go into the ``Retry-After`` header."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code, details={"retry_after": retry_after})
+        self.retry_after = retry_after

@@ -1,0 +1,94 @@
+"""What an API client may be granted: named scopes, the endpoints each opens and the staff
+permissions it stands for inside the services.
+
+A client's request is allowed when its path (under ``/api/v1``) and method fall under a scope
+the client holds (:func:`scope_for`); the services then check the permissions of the client's
+service user, which are exactly those of its scopes (:func:`perms_for`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from credit.accounts.roles import Perm
+from credit.catalog.constants import UsageScope
+
+
+@dataclass(frozen=True)
+class Scope:
+    code: str
+    label: str
+    #: (method or "*", path prefix under /api/v1) that the scope opens.
+    routes: tuple[tuple[str, str], ...]
+    perms: frozenset[Perm]
+    #: Only clients of a department may hold it (it writes that department's data).
+    department_only: bool = False
+
+
+SCOPES: dict[str, Scope] = {
+    s.code: s
+    for s in (
+        Scope(
+            "catalog:read",
+            "读取信用信息资源目录",
+            (("GET", "/catalog/"),),
+            frozenset({Perm.CATALOG_VIEW}),
+        ),
+        Scope(
+            "subjects:read",
+            "查询法人信用档案",
+            (("*", "/subjects/"),),
+            frozenset({Perm.SUBJECT_VIEW, Perm.RECORD_VIEW}),
+        ),
+        Scope(
+            "subjects:read_natural",
+            "查询自然人信用档案（脱敏）",
+            (),
+            frozenset(),
+        ),
+        Scope(
+            "ingest:push",
+            "推送本部门信用数据",
+            (("*", "/ingest/"),),
+            frozenset({Perm.RECORD_SUBMIT, Perm.RECORD_VIEW}),
+            department_only=True,
+        ),
+        Scope(
+            "sanctions:check",
+            "联合奖惩核查",
+            (("*", "/sanctions/check"), ("*", "/sanctions/checks/")),
+            frozenset(),
+        ),
+        Scope(
+            "sanctions:changes",
+            "订阅和拉取红黑名单变更",
+            (("GET", "/sanctions/changes"),),
+            frozenset(),
+        ),
+    )
+}
+
+#: The catalog items' usage scopes a client may be granted, by kind of client: a third party
+#: sees public data only; a department also what is shared among government bodies. Items
+#: 授权查询 (restricted) are never granted to a client.
+ITEM_SCOPES_BY_KIND: dict[str, frozenset[str]] = {
+    "department": frozenset({UsageScope.PUBLIC, UsageScope.SHARED}),
+    "third_party": frozenset({UsageScope.PUBLIC}),
+}
+
+
+def scope_for(method: str, path: str) -> str | None:
+    """The scope that opens ``method path`` (path relative to ``/api/v1``), or None."""
+    for scope in SCOPES.values():
+        for allowed, prefix in scope.routes:
+            if (allowed in ("*", method)) and path.startswith(prefix):
+                return scope.code
+    return None
+
+
+def perms_for(scopes: list[str] | tuple[str, ...]) -> frozenset[Perm]:
+    found: set[Perm] = set()
+    for code in scopes:
+        if code in SCOPES:
+            found |= SCOPES[code].perms
+    return frozenset(found)

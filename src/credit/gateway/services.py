@@ -1,0 +1,366 @@
+"""API clients: registration, secrets, and the checks every signed request goes through.
+
+Writes need the ``gateway.manage`` permission (the city credit office) and are audited; the
+secret is returned once by :func:`create_client` and :func:`rotate_secret` and otherwise kept
+only encrypted. :func:`authenticate` verifies a request in the order that reveals least:
+key, signature headers, clock window, signature, source address, scope, then — in one
+statement shared by every web process — nonce replay, the per-second limit and the daily quota.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import secrets
+import time
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from credit.accounts.permissions import require
+from credit.accounts.roles import Perm, Role
+from credit.catalog.models import CatalogItem
+from credit.core import audit, crypto
+from credit.core.errors import (
+    NotAuthenticated,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
+from credit.core.models import Department
+from credit.gateway import signing
+from credit.gateway.models import ApiClient, ApiCounter, ApiNonce
+from credit.gateway.scopes import ITEM_SCOPES_BY_KIND, SCOPES, scope_for
+
+SECRET_PURPOSE = "gateway.secret"  # noqa: S105 — an encryption purpose label, not a secret
+API_PREFIX = "/api/v1"
+BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def _networks(ips: Iterable[str]) -> list[str]:
+    found = []
+    for text in ips:
+        try:
+            found.append(str(ipaddress.ip_network(text.strip(), strict=False)))
+        except ValueError:
+            raise ValidationFailed(
+                f"来源地址“{text}”不是有效的 IP 地址或网段（如 10.1.2.0/24）",
+                code="ip_invalid",
+            ) from None
+    if not found:
+        raise ValidationFailed("至少填写一个允许的来源地址", code="ip_required")
+    return sorted(set(found))
+
+
+def _check_grant(kind: str, department: Department | None, scopes, items) -> None:
+    if kind not in ApiClient.Kind.values:
+        raise ValidationFailed(f"未知的调用方类型：{kind}", code="client_kind_unknown")
+    if kind == ApiClient.Kind.DEPARTMENT and department is None:
+        raise ValidationFailed("部门业务系统必须指定所属部门", code="client_department_required")
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise ValidationFailed(
+            f"未知的接口权限：{'、'.join(unknown)}",
+            code="scope_unknown",
+            details={"known": sorted(SCOPES)},
+        )
+    if kind != ApiClient.Kind.DEPARTMENT:
+        for code in scopes:
+            if SCOPES[code].department_only:
+                raise ValidationFailed(
+                    f"接口权限“{SCOPES[code].label}”只能授予部门业务系统",
+                    code="scope_department_only",
+                )
+    allowed = ITEM_SCOPES_BY_KIND[kind]
+    too_wide = [i for i in items if i.usage_scope not in allowed]
+    if too_wide:
+        raise ValidationFailed(
+            "目录项的信息使用范围不允许向该类调用方开放："
+            + "、".join(f"{i.name}（{i.get_usage_scope_display()}）" for i in too_wide),
+            code="item_scope_exceeded",
+        )
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def create_client(
+    *,
+    actor: Any,
+    name: str,
+    kind: str,
+    department: Department | None = None,
+    ips: Iterable[str],
+    scopes: Iterable[str],
+    items: Iterable[CatalogItem] = (),
+    rate_limit: int = 50,
+    daily_quota: int = 100_000,
+    contact: str = "",
+) -> tuple[ApiClient, str]:
+    """Register a client; returns it and its secret (shown this once)."""
+    if actor is not None:
+        require(actor, Perm.API_CLIENT_MANAGE)
+    scopes, items = sorted(set(scopes)), list(items)
+    _check_grant(kind, department, scopes, items)
+    if ApiClient.objects.filter(name=name).exists():
+        raise ValidationFailed(f"接口调用方“{name}”已存在", code="client_exists")
+    if rate_limit < 1 or daily_quota < 1:
+        raise ValidationFailed("调用频率和每日配额必须大于 0", code="limit_invalid")
+    key = "ck_" + secrets.token_hex(10)
+    secret = _new_secret()
+    user = get_user_model().objects.create(
+        username=f"api-{key}",
+        real_name=name[:50],
+        role=Role.API_CLIENT,
+        department=department,
+        region_id=department.region_id if department else None,
+    )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    client = ApiClient.objects.create(
+        name=name,
+        kind=kind,
+        department=department,
+        contact=contact,
+        key=key,
+        secret_cipher=crypto.encrypt(secret, purpose=SECRET_PURPOSE),
+        secret_rotated_at=timezone.now(),
+        allowed_ips=_networks(ips),
+        scopes=scopes,
+        rate_limit=rate_limit,
+        daily_quota=daily_quota,
+        user=user,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    client.items.set(items)
+    audit.record("apiclient.created", actor=actor, obj=client, after=summary(client))
+    return client, secret
+
+
+def summary(client: ApiClient) -> dict[str, Any]:
+    return {
+        "key": client.key,
+        "kind": client.kind,
+        "department": client.department.code if client.department else None,
+        "ips": client.allowed_ips,
+        "scopes": client.scopes,
+        "items": sorted(client.items.values_list("code", flat=True)),
+        "rate_limit": client.rate_limit,
+        "daily_quota": client.daily_quota,
+        "is_active": client.is_active,
+    }
+
+
+@transaction.atomic
+def update_client(
+    *,
+    actor: Any,
+    client: ApiClient,
+    ips: Iterable[str] | None = None,
+    scopes: Iterable[str] | None = None,
+    items: Iterable[CatalogItem] | None = None,
+    rate_limit: int | None = None,
+    daily_quota: int | None = None,
+) -> ApiClient:
+    if actor is not None:
+        require(actor, Perm.API_CLIENT_MANAGE)
+    before = summary(client)
+    new_scopes = sorted(set(scopes)) if scopes is not None else client.scopes
+    new_items = list(items) if items is not None else list(client.items.all())
+    _check_grant(client.kind, client.department, new_scopes, new_items)
+    if ips is not None:
+        client.allowed_ips = _networks(ips)
+    client.scopes = new_scopes
+    if rate_limit is not None:
+        client.rate_limit = rate_limit
+    if daily_quota is not None:
+        client.daily_quota = daily_quota
+    if client.rate_limit < 1 or client.daily_quota < 1:
+        raise ValidationFailed("调用频率和每日配额必须大于 0", code="limit_invalid")
+    client.save()
+    client.items.set(new_items)
+    audit.record("apiclient.updated", actor=actor, obj=client, before=before, after=summary(client))
+    return client
+
+
+@transaction.atomic
+def rotate_secret(*, actor: Any, client: ApiClient) -> str:
+    """A new secret (shown this once); the old one stops working at once."""
+    if actor is not None:
+        require(actor, Perm.API_CLIENT_MANAGE)
+    secret = _new_secret()
+    client.secret_cipher = crypto.encrypt(secret, purpose=SECRET_PURPOSE)
+    client.secret_rotated_at = timezone.now()
+    client.save(update_fields=["secret_cipher", "secret_rotated_at", "updated_at"])
+    audit.record("apiclient.secret_rotated", actor=actor, obj=client, after={"key": client.key})
+    return secret
+
+
+@transaction.atomic
+def set_active(*, actor: Any, client: ApiClient, active: bool, reason: str = "") -> ApiClient:
+    """Disable (or enable again) a client: a disabled client's requests are refused."""
+    if actor is not None:
+        require(actor, Perm.API_CLIENT_MANAGE)
+    if not active and not reason.strip():
+        raise ValidationFailed("停用接口调用方须填写原因", code="reason_required")
+    client.is_active = active
+    client.disabled_at = None if active else timezone.now()
+    client.save(update_fields=["is_active", "disabled_at", "updated_at"])
+    audit.record(
+        "apiclient.enabled" if active else "apiclient.disabled",
+        actor=actor,
+        obj=client,
+        after={"reason": reason.strip()} if reason else None,
+    )
+    return client
+
+
+# --------------------------------------------------------------------------------------------
+# Checking a signed request
+# --------------------------------------------------------------------------------------------
+
+_secrets: dict[tuple[int, datetime.datetime], str] = {}
+
+
+def _secret(client: ApiClient) -> str:
+    """The client's secret, decrypted once per process and rotation."""
+    cache_key = (client.pk, client.secret_rotated_at)
+    found = _secrets.get(cache_key)
+    if found is None:
+        if len(_secrets) > 10_000:
+            _secrets.clear()
+        found = _secrets[cache_key] = crypto.decrypt(client.secret_cipher, purpose=SECRET_PURPOSE)
+    return found
+
+
+def authenticate(
+    *,
+    key: str,
+    method: str,
+    path: str,
+    query: str,
+    body: bytes,
+    headers: Any,
+    source_ip: str | None,
+    now: float | None = None,
+) -> ApiClient:
+    """The active client that signed this request, or an error with its HTTP status:
+    401 (key, signature, clock, replay), 403 (address, scope, disabled), 429 (limits)."""
+    now = time.time() if now is None else now
+    client = (
+        ApiClient.objects.select_related("user", "department").filter(key=key).first()
+        if key
+        else None
+    )
+    if client is None:
+        raise NotAuthenticated("访问密钥无效", code="key_invalid")
+    if not client.is_active:
+        raise PermissionDenied("该接口调用方已停用", code="client_disabled")
+    timestamp = headers.get("X-Credit-Timestamp", "")
+    nonce = headers.get("X-Credit-Nonce", "")
+    given = headers.get("X-Credit-Signature", "")
+    if not (timestamp and nonce and given):
+        raise NotAuthenticated(
+            "请求缺少签名头（X-Credit-Timestamp、X-Credit-Nonce、X-Credit-Signature）",
+            code="signature_missing",
+        )
+    if not timestamp.isdigit() or abs(now - int(timestamp)) > signing.WINDOW_SECONDS:
+        raise NotAuthenticated(
+            f"请求时间戳与服务器时间相差超过 {signing.WINDOW_SECONDS} 秒，请校准时钟",
+            code="timestamp_out_of_window",
+        )
+    if not signing.NONCE_PATTERN.match(nonce):
+        raise NotAuthenticated(
+            "X-Credit-Nonce 须为 8–64 位字母、数字、下划线或连字符", code="nonce_invalid"
+        )
+    expected = signing.sign(
+        _secret(client), method, path, query, body, timestamp=timestamp, nonce=nonce
+    )
+    if not signing.matches(expected, given):
+        raise NotAuthenticated("签名不正确", code="signature_invalid")
+    if not _address_allowed(client, source_ip):
+        raise PermissionDenied(f"来源地址 {source_ip} 不在允许范围内", code="ip_not_allowed")
+    relative = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else path
+    scope = scope_for(method.upper(), relative)
+    if scope is None or scope not in client.scopes:
+        label = SCOPES[scope].label if scope else relative
+        raise PermissionDenied(f"未授权调用该接口：{label}", code="scope_not_granted")
+    _count(client, nonce, now)
+    return client
+
+
+def _address_allowed(client: ApiClient, source_ip: str | None) -> bool:
+    if not source_ip:
+        return False
+    try:
+        address = ipaddress.ip_address(source_ip)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net) for net in client.allowed_ips)
+
+
+_NONCE = ApiNonce._meta.db_table
+_COUNTER = ApiCounter._meta.db_table
+
+
+def _count(client: ApiClient, nonce: str, now: float) -> None:
+    """Record the nonce and count the request in its second and its day, in one statement."""
+    second = int(now)
+    day = datetime.datetime.fromtimestamp(now, BEIJING).date()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            WITH n AS (
+                INSERT INTO {_NONCE} (client_id, nonce, seen_at) VALUES (%s, %s, now())
+                ON CONFLICT DO NOTHING RETURNING 1
+            ), s AS (
+                INSERT INTO {_COUNTER} AS c (client_id, period, start, count)
+                VALUES (%s, 's', %s, 1)
+                ON CONFLICT (client_id, period, start) DO UPDATE SET count = c.count + 1
+                RETURNING count
+            ), d AS (
+                INSERT INTO {_COUNTER} AS c (client_id, period, start, count)
+                VALUES (%s, 'd', %s, 1)
+                ON CONFLICT (client_id, period, start) DO UPDATE SET count = c.count + 1
+                RETURNING count
+            )
+            SELECT (SELECT count(*) FROM n), (SELECT count FROM s), (SELECT count FROM d)
+            """,  # noqa: S608 — table names are the models' own
+            [client.pk, nonce, client.pk, second, client.pk, day.toordinal()],
+        )
+        fresh, in_second, in_day = cur.fetchone()
+    if not fresh:
+        raise NotAuthenticated("请求编号（nonce）已使用过，请求被拒绝", code="nonce_reused")
+    if in_second > client.rate_limit:
+        raise RateLimited(
+            f"调用过于频繁：每秒至多 {client.rate_limit} 次", retry_after=1, code="rate_limited"
+        )
+    if in_day > client.daily_quota:
+        tomorrow = datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time(), BEIJING
+        )
+        raise RateLimited(
+            f"今日调用次数已达配额 {client.daily_quota} 次",
+            retry_after=max(int(tomorrow.timestamp() - now), 1),
+            code="quota_exceeded",
+        )
+
+
+def purge_expired(*, now: float | None = None) -> tuple[int, int]:
+    """Delete nonces older than the signature window and per-second counters older than a
+    minute (daily counters are kept for statistics for 400 days). Run periodically."""
+    now = time.time() if now is None else now
+    cutoff = timezone.now() - datetime.timedelta(seconds=2 * signing.WINDOW_SECONDS)
+    nonces, _ = ApiNonce.objects.filter(seen_at__lt=cutoff).delete()
+    old_day = (datetime.date.today() - datetime.timedelta(days=400)).toordinal()
+    counters, _ = (
+        ApiCounter.objects.filter(period="s", start__lt=int(now) - 60)
+        | ApiCounter.objects.filter(period="d", start__lt=old_day)
+    ).delete()
+    return nonces, counters
