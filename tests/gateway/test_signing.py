@@ -78,3 +78,11 @@ def test_the_client_helper_fills_the_four_headers():
         timestamp=headers["X-Credit-Timestamp"],
         nonce=headers["X-Credit-Nonce"],
     )
+
+
+def test_the_integrators_guide_shows_this_vector():
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    assert EXPECTED_SIGNATURE in guide
+    assert EXPECTED_CANONICAL in guide
