@@ -181,3 +181,20 @@ def test_the_service_user_holds_exactly_its_scopes_permissions(api):
     services.set_active(actor=None, client=api[0], active=False, reason="测试")
     user.refresh_from_db()
     assert not has_perm(user, Perm.SUBJECT_VIEW)
+
+
+def test_natural_persons_need_their_own_scope_and_come_masked(client, api, resident_id_factory):
+    from credit.subjects.services import register_natural_person
+
+    number = resident_id_factory()
+    register_natural_person(actor=None, name="张三", id_number=number)
+    response = _call(client, api, body={"q": number})
+    assert (response.status_code, _code(response)) == (403, "permission_denied")
+    services.update_client(
+        actor=None, client=api[0], scopes=["subjects:read", "subjects:read_natural"]
+    )
+    api[0].refresh_from_db()
+    response = _call(client, api, body={"q": number})
+    assert response.status_code == 200, response.content
+    assert number not in response.content.decode()
+    assert response.json()["natural_persons"][0]["id_masked"].startswith(number[:3])

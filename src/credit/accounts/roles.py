@@ -28,6 +28,7 @@ class Perm(StrEnum):
     CATALOG_TEMPLATE = "catalog.template"
     SUBJECT_VIEW = "subjects.view"
     SUBJECT_VIEW_IDENTITY = "subjects.view_identity"
+    SUBJECT_VIEW_NATURAL = "subjects.view_natural"
     RECORD_VIEW = "records.view"
     RECORD_SUBMIT = "records.submit"
     RECORD_REVIEW = "records.review"
@@ -43,6 +44,7 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.CATALOG_TEMPLATE: "下载数据报送模板",
     Perm.SUBJECT_VIEW: "查询法人和自然人信用档案",
     Perm.SUBJECT_VIEW_IDENTITY: "查看未脱敏的身份证件号码",
+    Perm.SUBJECT_VIEW_NATURAL: "查询自然人信用档案（脱敏）",
     Perm.RECORD_VIEW: "查看信用记录",
     Perm.RECORD_SUBMIT: "报送信用数据",
     Perm.RECORD_REVIEW: "审核信用数据",
@@ -59,6 +61,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.CATALOG_VIEW,
             Perm.CATALOG_TEMPLATE,
             Perm.SUBJECT_VIEW,
+            Perm.SUBJECT_VIEW_NATURAL,
             Perm.RECORD_VIEW,
             Perm.RECORD_REVIEW,
         }
@@ -68,6 +71,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.CATALOG_VIEW,
             Perm.CATALOG_TEMPLATE,
             Perm.SUBJECT_VIEW,
+            Perm.SUBJECT_VIEW_NATURAL,
             Perm.RECORD_VIEW,
             Perm.RECORD_SUBMIT,
         }
@@ -77,13 +81,20 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.CATALOG_VIEW,
             Perm.CATALOG_TEMPLATE,
             Perm.SUBJECT_VIEW,
+            Perm.SUBJECT_VIEW_NATURAL,
             Perm.RECORD_VIEW,
             Perm.RECORD_REVIEW,
             Perm.USER_MANAGE,
         }
     ),
     Role.AUDITOR: frozenset(
-        {Perm.CATALOG_VIEW, Perm.SUBJECT_VIEW, Perm.RECORD_VIEW, Perm.AUDIT_VIEW}
+        {
+            Perm.CATALOG_VIEW,
+            Perm.SUBJECT_VIEW,
+            Perm.SUBJECT_VIEW_NATURAL,
+            Perm.RECORD_VIEW,
+            Perm.AUDIT_VIEW,
+        }
     ),
     Role.API_CLIENT: frozenset(),  # see credit.accounts.permissions.perms_of
 }

@@ -44,7 +44,7 @@ SCOPES: dict[str, Scope] = {
             "subjects:read_natural",
             "查询自然人信用档案（脱敏）",
             (),
-            frozenset(),
+            frozenset({Perm.SUBJECT_VIEW_NATURAL}),
         ),
         Scope(
             "ingest:push",

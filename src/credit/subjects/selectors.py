@@ -69,6 +69,7 @@ def search(principal: Any, q: str, *, limit: int = 50) -> dict[str, list]:
         return out
     kind = detect(q)
     if kind == "resident_id":
+        require(principal, Perm.SUBJECT_VIEW_NATURAL)  # an API client needs its own scope
         person = natural_person_by_id(q)
         audit.record(
             "naturalperson.looked_up",
@@ -94,7 +95,7 @@ def search(principal: Any, q: str, *, limit: int = 50) -> dict[str, list]:
 
 def natural_person_for(principal: Any, pk: int) -> NaturalPerson | None:
     """A natural person's file for a member of staff; opening it is an audited read."""
-    require(principal, Perm.SUBJECT_VIEW)
+    require(principal, Perm.SUBJECT_VIEW_NATURAL)
     person = NaturalPerson.objects.select_related("region").filter(pk=pk).first()
     if person is not None:
         audit.record("naturalperson.viewed", actor=principal, obj=person)
