@@ -20,6 +20,7 @@ from credit.core.api import router as core_router
 from credit.core.errors import CreditError, RateLimited
 from credit.gateway.auth import SignedRequest
 from credit.ingest.api import router as ingest_router
+from credit.sanctions.api import router as sanctions_router
 from credit.subjects.api import router as subjects_router
 
 api = NinjaAPI(
@@ -69,3 +70,4 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/subjects", subjects_router)
 api.add_router("/ingest", ingest_router)
+api.add_router("/sanctions", sanctions_router)

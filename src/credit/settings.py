@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "credit.records",
     "credit.ingest",
     "credit.gateway",
+    "credit.sanctions",
     "credit.demo",
 ]
 

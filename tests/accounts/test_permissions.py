@@ -20,6 +20,7 @@ EXPECTED = {
         Perm.SUBJECT_VIEW_NATURAL,
         Perm.RECORD_VIEW,
         Perm.RECORD_REVIEW,
+        Perm.SANCTIONS_CHECK,
     },
     Role.DEPT_OFFICER: {
         Perm.CATALOG_VIEW,
@@ -28,6 +29,7 @@ EXPECTED = {
         Perm.SUBJECT_VIEW_NATURAL,
         Perm.RECORD_VIEW,
         Perm.RECORD_SUBMIT,
+        Perm.SANCTIONS_CHECK,
     },
     Role.DISTRICT_ADMIN: {
         Perm.CATALOG_VIEW,
@@ -36,6 +38,7 @@ EXPECTED = {
         Perm.SUBJECT_VIEW_NATURAL,
         Perm.RECORD_VIEW,
         Perm.RECORD_REVIEW,
+        Perm.SANCTIONS_CHECK,
         Perm.USER_MANAGE,
     },
     Role.AUDITOR: {
@@ -73,6 +76,9 @@ def test_the_auditor_is_read_only():
         Perm.CATALOG_MANAGE,
         Perm.RECORD_SUBMIT,
         Perm.RECORD_REVIEW,
+        Perm.SANCTIONS_CHECK,
+        Perm.MEASURE_MANAGE,
+        Perm.API_CLIENT_MANAGE,
         Perm.USER_MANAGE,
         Perm.CONFIG_MANAGE,
     }

@@ -36,6 +36,8 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"
     CONFIG_MANAGE = "core.configure"
     API_CLIENT_MANAGE = "gateway.manage"
+    SANCTIONS_CHECK = "sanctions.check"
+    MEASURE_MANAGE = "sanctions.manage"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -52,6 +54,8 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.AUDIT_VIEW: "查看审计日志",
     Perm.CONFIG_MANAGE: "维护区划与部门配置",
     Perm.API_CLIENT_MANAGE: "管理接口调用方",
+    Perm.SANCTIONS_CHECK: "联合奖惩核查及反馈",
+    Perm.MEASURE_MANAGE: "维护联合奖惩措施",
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -64,6 +68,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.SUBJECT_VIEW_NATURAL,
             Perm.RECORD_VIEW,
             Perm.RECORD_REVIEW,
+            Perm.SANCTIONS_CHECK,
         }
     ),
     Role.DEPT_OFFICER: frozenset(
@@ -74,6 +79,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.SUBJECT_VIEW_NATURAL,
             Perm.RECORD_VIEW,
             Perm.RECORD_SUBMIT,
+            Perm.SANCTIONS_CHECK,
         }
     ),
     Role.DISTRICT_ADMIN: frozenset(
@@ -84,6 +90,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.SUBJECT_VIEW_NATURAL,
             Perm.RECORD_VIEW,
             Perm.RECORD_REVIEW,
+            Perm.SANCTIONS_CHECK,
             Perm.USER_MANAGE,
         }
     ),

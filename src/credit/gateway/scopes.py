@@ -57,7 +57,7 @@ SCOPES: dict[str, Scope] = {
             "sanctions:check",
             "联合奖惩核查",
             (("*", "/sanctions/check"), ("*", "/sanctions/checks/")),
-            frozenset(),
+            frozenset({Perm.SANCTIONS_CHECK, Perm.SUBJECT_VIEW}),
         ),
         Scope(
             "sanctions:changes",

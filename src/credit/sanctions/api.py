@@ -1,0 +1,144 @@
+"""The check service (S3): ``GET /sanctions/check`` and the feedback that closes the loop."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from credit.core.errors import NotFound
+from credit.sanctions import selectors, services
+from credit.sanctions.constants import Scenario
+from credit.sanctions.models import Check
+
+router = Router(tags=["联合奖惩"])
+
+
+class CheckQuery(Schema):
+    id: str = Field(
+        ..., min_length=1, max_length=40, description="统一社会信用代码、原代码或身份证号码"
+    )
+    scenario: str = Field(
+        "", description="应用场景：" + "、".join(f"{v}（{label}）" for v, label in Scenario.choices)
+    )
+    reason: str = Field(..., min_length=1, max_length=200, description="核查事由")
+
+
+class MeasureOut(Schema):
+    code: str
+    kind: str
+    text: str
+    legal_basis: str
+    memorandum: str
+    implementing: str
+    scenarios: list[str]
+
+
+class EntryOut(Schema):
+    record: int
+    item: str
+    item_name: str
+    list_kind: str
+    department: str
+    document_no: str
+    decision_date: str | None
+    valid_from: str | None
+    valid_to: str | None
+    measures: list[MeasureOut]
+
+
+class FeedbackOut(Schema):
+    record: int
+    measure: str
+    action: str
+    reason: str
+    at: datetime
+
+
+class CheckOut(Schema):
+    number: str
+    checked_at: datetime
+    result: str = Field(
+        ..., description="clean 未发现名单信息 / hit 发现名单信息 / not_found 未找到主体"
+    )
+    subject_type: str | None = Field(None, description="legal 法人 / natural 自然人")
+    subject_name: str
+    query: str = Field(..., description="所查代码（身份证号码脱敏）")
+    scenario: str
+    reason: str
+    entries: list[EntryOut]
+    feedback: list[FeedbackOut]
+    certificate_url: str = Field(..., description="可打印的核查证明（链接 90 天内有效）")
+
+
+class FeedbackIn(Schema):
+    record: int = Field(..., description="名单记录（entries[].record）")
+    measure: str = Field(..., description="措施编号（entries[].measures[].code）")
+    action: str = Field(
+        ..., description="applied 已实施 / not_applicable 不适用 / exempted 依法免予实施"
+    )
+    reason: str = Field("", max_length=500, description="不适用或免予实施时必填")
+
+
+def check_out(request: HttpRequest, check: Check) -> dict[str, Any]:
+    return {
+        "number": check.number,
+        "checked_at": check.checked_at,
+        "result": check.result,
+        "subject_type": "legal"
+        if check.legal_person_id
+        else "natural"
+        if check.natural_person_id
+        else None,
+        "subject_name": check.subject_name,
+        "query": check.query,
+        "scenario": check.scenario,
+        "reason": check.reason,
+        "entries": check.hits,
+        "feedback": [
+            {
+                "record": f.record_id,
+                "measure": f.measure.code,
+                "action": f.action,
+                "reason": f.reason,
+                "at": f.updated_at,
+            }
+            for f in check.feedback.select_related("measure").order_by("id")
+        ],
+        "certificate_url": request.build_absolute_uri(services.certificate_url(check)),
+    }
+
+
+@router.get("/check", response=CheckOut, summary="联合奖惩核查")
+def check(request: HttpRequest, query: Query[CheckQuery]):
+    """Finds the subject, its red/black/attention list entries in force and the measures for
+    the scenario (all scenarios when omitted); records who checked, when and why."""
+    done = services.run_check(
+        principal=request.auth, identifier=query.id, reason=query.reason, scenario=query.scenario
+    )
+    request.call_subject = query.id
+    request.call_result = {"result": done.result, "entries": len(done.hits)}
+    return check_out(request, done)
+
+
+@router.get("/checks/{number}", response=CheckOut, summary="查看一次核查")
+def check_detail(request: HttpRequest, number: str):
+    found = selectors.check_for(request.auth, number)
+    if found is None:
+        raise NotFound(f"核查编号 {number} 不存在", code="check_not_found")
+    return check_out(request, found)
+
+
+@router.post("/checks/{number}/feedback", response=CheckOut, summary="反馈措施实施情况")
+def feedback(request: HttpRequest, number: str, body: FeedbackIn):
+    services.record_feedback(
+        principal=request.auth,
+        number=number,
+        measure_code=body.measure,
+        record_id=body.record,
+        action=body.action,
+        reason=body.reason,
+    )
+    return check_out(request, selectors.check_for(request.auth, number))
