@@ -22,6 +22,7 @@ from credit.gateway.auth import SignedRequest
 from credit.ingest.api import router as ingest_router
 from credit.sanctions.api import router as sanctions_router
 from credit.subjects.api import router as subjects_router
+from credit.subjects.embedded import router as embedded_router
 
 api = NinjaAPI(
     title="公共信用信息平台 API",
@@ -69,5 +70,6 @@ api.add_router("/", core_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/subjects", subjects_router)
+api.add_router("/subjects", embedded_router)
 api.add_router("/ingest", ingest_router)
 api.add_router("/sanctions", sanctions_router)

@@ -12,17 +12,13 @@ from credit.accounts.permissions import is_city_wide, require
 from credit.accounts.roles import Perm
 from credit.catalog.models import CatalogItem
 from credit.core.identifiers import detect
+from credit.gateway.grants import client_of, visible_items
 from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord
 from credit.sanctions.constants import LIST_CATEGORIES
 from credit.sanctions.models import Check, Measure
 from credit.subjects.models import LegalPerson, NaturalPerson
 from credit.subjects.selectors import legal_person_by_identifier, natural_person_by_id
-
-
-def client_of(principal: Any):
-    """The API client a principal acts for (its service user), or None for staff."""
-    return getattr(principal, "_api_client", None) or getattr(principal, "api_client", None)
 
 
 def subject_for(principal: Any, identifier: str) -> LegalPerson | NaturalPerson | None:
@@ -36,17 +32,10 @@ def subject_for(principal: Any, identifier: str) -> LegalPerson | NaturalPerson 
 
 
 def list_items_for(principal: Any) -> QuerySet[CatalogItem]:
-    """The list items whose entries the principal may see: staff all of them; an API client
-    those granted to it, or — when none are — every list item its kind may see."""
-    items = CatalogItem.objects.filter(category__in=LIST_CATEGORIES, is_active=True)
-    client = client_of(principal)
-    if client is None:
-        return items
-    from credit.gateway.scopes import ITEM_SCOPES_BY_KIND
-
-    items = items.filter(usage_scope__in=ITEM_SCOPES_BY_KIND[client.kind])
-    granted = list(client.items.values_list("pk", flat=True))
-    return items.filter(pk__in=granted) if granted else items
+    """The list items whose entries the principal may see (:func:`visible_items`)."""
+    return visible_items(
+        principal, CatalogItem.objects.filter(category__in=LIST_CATEGORIES, is_active=True)
+    )
 
 
 def active_entries(

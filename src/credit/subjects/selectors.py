@@ -125,3 +125,96 @@ def library_counts() -> dict[str, int]:
 
 def identifiers_of(subject: LegalPerson) -> QuerySet[LegalPersonIdentifier]:
     return subject.identifiers.all().order_by("scheme")
+
+
+#: Sections of a subject's profile (S2 embedded query) and the catalog items they show.
+PROFILE_SECTIONS = {
+    "licenses": ("admin-license",),
+    "penalties": ("admin-penalty",),
+}
+PROFILE_LIMIT = 50
+
+
+def profile_for(principal: Any, identifier: str) -> dict[str, Any] | None:
+    """A subject's profile for embedding in business systems (S2): basic information, its
+    licences and penalties in force, and its list entries in force — only of the catalog
+    items the principal may read (an API client: its grants and the items' usage scope).
+    A natural person needs ``subjects.view_natural`` and comes masked to API clients."""
+    import datetime
+
+    from credit.core.masking import mask_name
+    from credit.gateway.grants import client_of, visible_items
+    from credit.records.constants import RecordStatus
+    from credit.records.models import CreditRecord
+
+    require(principal, Perm.SUBJECT_VIEW)
+    identifier = (identifier or "").strip()[:40]
+    if detect(identifier) == "resident_id":
+        require(principal, Perm.SUBJECT_VIEW_NATURAL)
+        subject = natural_person_by_id(identifier)
+    else:
+        subject = legal_person_by_identifier(identifier)
+    if subject is None:
+        return None
+    natural = isinstance(subject, NaturalPerson)
+    client = client_of(principal)
+    if natural:
+        audit.record("naturalperson.viewed", actor=principal, obj=subject)
+        basic = {
+            "type": "natural",
+            "name": mask_name(subject.name) if client else subject.name,
+            "id_masked": subject.id_masked,
+            "region": subject.region_id,
+        }
+    else:
+        basic = {
+            "type": "legal",
+            "uscc": subject.uscc,
+            "name": subject.name,
+            "kind": subject.kind,
+            "region": subject.region_id,
+            "industry": subject.industry,
+            "status": subject.status,
+            "legal_representative": subject.legal_representative,
+            "established_on": subject.established_on,
+        }
+    items = visible_items(principal)
+    today = datetime.date.today()
+    records = (
+        CreditRecord.objects.filter(
+            Q(natural_person=subject) if natural else Q(legal_person=subject),
+            item__in=items,
+            status=RecordStatus.ACTIVE,
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .select_related("item", "department")
+        .order_by("-decision_date", "-id")
+    )
+    sections: dict[str, list] = {name: [] for name in (*PROFILE_SECTIONS, "list_entries")}
+    counts: dict[str, int] = dict.fromkeys(sections, 0)
+    for record in records.iterator(chunk_size=500):
+        if record.item.category in ("red_list", "black_list", "attention_list"):
+            name = "list_entries"
+        else:
+            name = next(
+                (n for n, codes in PROFILE_SECTIONS.items() if record.item.code in codes), ""
+            )
+            if not name:
+                continue
+        counts[name] += 1
+        if len(sections[name]) < PROFILE_LIMIT:
+            sections[name].append(
+                {
+                    "record": record.pk,
+                    "item": record.item.code,
+                    "item_name": record.item.name,
+                    "list_kind": record.item.category,
+                    "department": record.department.name,
+                    "document_no": record.document_no,
+                    "decision_date": record.decision_date,
+                    "valid_to": record.valid_to,
+                    "severity": record.severity,
+                    "payload": record.payload,
+                }
+            )
+    return {"subject": basic, **sections, "counts": counts}

@@ -1,0 +1,32 @@
+"""Which catalog items a caller may read: staff every active item (their data scope applies
+elsewhere); an API client the items granted to it or — when none are — every item its kind
+may see by usage scope (a third party 社会公开 only, a department also 政务共享)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from credit.catalog.models import CatalogItem
+from credit.gateway.scopes import ITEM_SCOPES_BY_KIND
+
+
+def client_of(principal: Any):
+    """The API client a principal acts for (its service user), or None for staff."""
+    client = getattr(principal, "_api_client", None)
+    if client is not None:
+        return client
+    if getattr(principal, "role", None) == "api_client":
+        return getattr(principal, "api_client", None)
+    return None
+
+
+def visible_items(principal: Any, items: QuerySet[CatalogItem] | None = None):
+    items = CatalogItem.objects.filter(is_active=True) if items is None else items
+    client = client_of(principal)
+    if client is None:
+        return items
+    items = items.filter(usage_scope__in=ITEM_SCOPES_BY_KIND[client.kind])
+    granted = list(client.items.values_list("pk", flat=True))
+    return items.filter(pk__in=granted) if granted else items
