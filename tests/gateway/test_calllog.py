@@ -167,7 +167,7 @@ def test_the_periodic_jobs_are_registered_and_run():
     from credit.gateway import tasks
 
     schedules = {name: p.cron for (name, _), p in app.periodic_registry.periodic_tasks.items()}
-    assert schedules["gateway.ensure_calllog_partitions"] == "17 1 * * *"
+    assert schedules["gateway.ensure_calllog_partitions"] == "17 17 * * *"
     assert schedules["gateway.purge_expired"] == "*/5 * * * *"
 
     tasks.ensure_calllog_partitions(timestamp=0)

@@ -1,12 +1,13 @@
 """Periodic jobs of the gateway, run by ``credit procrastinate worker``.
 
-- ``gateway.ensure_calllog_partitions`` (daily): creates the call log's monthly partitions for
-  the current and the next three months (:func:`credit.gateway.calllog.ensure_partitions`).
+- ``gateway.ensure_calllog_partitions`` (daily at 01:17 Beijing time): creates the call
+  log's monthly partitions for the current and the next three months
+  (:func:`credit.gateway.calllog.ensure_partitions`).
 - ``gateway.purge_expired`` (every five minutes): deletes nonces past the signature window and
   expired rate counters (:func:`credit.gateway.services.purge_expired`).
 
-Any running worker defers them (once per period, whatever the number of workers); both are
-idempotent, so a late or repeated run is harmless.
+Any running worker defers them (once per period, whatever the number of workers; cron times
+are UTC); both are idempotent, so a late or repeated run is harmless.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 MONTHS_AHEAD = 3
 
 
-@app.periodic(cron="17 1 * * *")
+@app.periodic(cron="17 17 * * *")  # UTC: 01:17 Beijing time, a quiet hour
 @app.task(name="gateway.ensure_calllog_partitions", queue="gateway", queueing_lock="calllog")
 def ensure_calllog_partitions(timestamp: int) -> list[str]:
     """Create the missing monthly partitions of the call log."""
