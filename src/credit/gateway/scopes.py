@@ -63,7 +63,7 @@ SCOPES: dict[str, Scope] = {
             "sanctions:changes",
             "订阅和拉取红黑名单变更",
             (("GET", "/sanctions/changes"),),
-            frozenset(),
+            frozenset({Perm.SANCTIONS_CHECK}),
         ),
     )
 }

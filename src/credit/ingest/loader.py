@@ -43,7 +43,9 @@ from credit.core.models import AuditEntry, Department
 from credit.core.selectors import region_for_division_code
 from credit.ingest.models import BatchRow
 from credit.ingest.taxonomy import error_class
-from credit.records.models import CreditRecord, CreditRecordVersion
+from credit.records import changes
+from credit.records.changes import LIST_CATEGORIES
+from credit.records.models import CreditRecord, CreditRecordVersion, ListChange
 from credit.records.rules import extract_columns, key_values, natural_key, storage_payload
 from credit.records.rules import subject_key as make_subject_key
 from credit.records.services import upsert_record
@@ -471,6 +473,9 @@ def _records(batch, item, prepared, subjects, results, row_nos, chunk_keys, acto
     copy_dicts(CreditRecord, new)
     if changed:
         _update_records(staged, changed)
+    if item.category in LIST_CATEGORIES and (new or changed):
+        changes.emit(ListChange.Kind.LISTED, [r["id"] for r in new])
+        changes.emit(ListChange.Kind.UPDATED, [pk for _, pk, _ in changed])
     if new or changed:
         # One entry per chunk naming every record it created or changed: the audit trail of a
         # bulk load without an audit row per record (the batch rows map each file row to its

@@ -129,3 +129,45 @@ class CreditRecordVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} v{self.version}"
+
+
+class ListChange(models.Model):
+    """A change of a list entry (a record of a red, black or attention list item), in the same
+    transaction as the change: the feed that subscribers pull (``GET /sanctions/changes``) and
+    that push deliveries are made from.
+
+    ``txid`` is the writing transaction's id: readers return only events of transactions older
+    than every transaction still running, ordered by ``(txid, id)``, so a cursor never skips an
+    event committed late (see :func:`credit.records.changes.read`).
+    """
+
+    class Kind(models.TextChoices):
+        LISTED = "listed", "列入名单"
+        UPDATED = "updated", "名单信息变更"
+        EXPIRED = "expired", "有效期届满移出"
+        REMOVED = "removed", "移出名单（修复或撤销）"
+
+    txid = models.BigIntegerField("事务号")
+    occurred_at = models.DateTimeField("发生时间")
+    event_id = models.UUIDField("事件编号", unique=True)
+    kind = models.CharField("变更类型", max_length=10, choices=Kind.choices)
+    record = models.ForeignKey(CreditRecord, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey("catalog.CatalogItem", on_delete=models.PROTECT, related_name="+")
+    list_kind = models.CharField("名单类型", max_length=20)
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey("core.Department", on_delete=models.PROTECT, related_name="+")
+    legal_person = models.ForeignKey(
+        "subjects.LegalPerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    natural_person = models.ForeignKey(
+        "subjects.NaturalPerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField("记录版本")
+
+    class Meta:
+        verbose_name = "名单变更"
+        verbose_name_plural = "名单变更"
+        indexes = [models.Index(fields=["txid", "id"], name="listchange_cursor")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.record_id}"

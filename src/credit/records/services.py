@@ -14,8 +14,8 @@ from credit.core import audit
 from credit.core.errors import ValidationFailed
 from credit.core.identifiers import is_placeholder_uscc, normalize_code, upgrade_id15
 from credit.core.models import Department
-from credit.records import rules
-from credit.records.models import CreditRecord, CreditRecordVersion
+from credit.records import changes, rules
+from credit.records.models import CreditRecord, CreditRecordVersion, ListChange
 from credit.records.rules import extract_columns, key_values, natural_key, storage_payload
 from credit.subjects.models import LegalPerson, NaturalPerson
 from credit.subjects.services import id_index
@@ -115,6 +115,8 @@ def upsert_record(
             obj=record,
             after={"item": item.code, "document_no": record.document_no},
         )
+        if item.category in changes.LIST_CATEGORIES:
+            changes.emit(ListChange.Kind.LISTED, [record.pk])
         return UpsertResult(record, "inserted")
     if record.payload == payload:
         return UpsertResult(record, "unchanged")
@@ -130,4 +132,6 @@ def upsert_record(
     audit.record(
         "record.updated", actor=actor, obj=record, before=before, after={"version": record.version}
     )
+    if item.category in changes.LIST_CATEGORIES:
+        changes.emit(ListChange.Kind.UPDATED, [record.pk])
     return UpsertResult(record, "updated")

@@ -142,3 +142,44 @@ def feedback(request: HttpRequest, number: str, body: FeedbackIn):
         reason=body.reason,
     )
     return check_out(request, selectors.check_for(request.auth, number))
+
+
+class ChangeOut(Schema):
+    event_id: str
+    kind: str = Field(
+        ..., description="listed 列入 / updated 变更 / expired 到期移出 / removed 移出"
+    )
+    occurred_at: datetime
+    record: int
+    item: str
+    list_kind: str
+    region: str
+    department: str
+    subject_type: str
+    subject_code: str = Field(..., description="统一社会信用代码，或脱敏的身份证号码")
+    subject_name: str
+    version: int
+
+
+class ChangesOut(Schema):
+    events: list[ChangeOut]
+    cursor: str = Field(..., description="下次请求带上的 cursor；没有新事件时原样返回")
+    more: bool = Field(..., description="是否还有更多事件可立即拉取")
+
+
+@router.get("/changes", response=ChangesOut, summary="拉取名单变更（游标）")
+def list_changes(
+    request: HttpRequest,
+    cursor: str = "",
+    limit: int = Query(500, ge=1, le=5000),
+    list_kind: str = "",
+    region: str = "",
+):
+    """Events after ``cursor`` in a stable order; pass the returned cursor next time. An event
+    is handed out once its transaction and every older one have ended, so a cursor never
+    skips an event nor returns one twice."""
+    found, after, more = selectors.changes_for(
+        request.auth, cursor, limit=limit, list_kind=list_kind, region=region
+    )
+    request.call_result = {"events": len(found)}
+    return {"events": found, "cursor": after, "more": more}

@@ -99,3 +99,51 @@ def checks_for(principal: Any) -> QuerySet[Check]:
 
 def check_for(principal: Any, number: str) -> Check | None:
     return checks_for(principal).filter(number=number).first()
+
+
+def changes_for(
+    principal: Any, cursor: str, *, limit: int = 500, list_kind: str = "", region: str = ""
+) -> tuple[list[dict[str, Any]], str, bool]:
+    """List changes after ``cursor`` that the principal may see (its list items), as dicts;
+    the next cursor; whether more are waiting."""
+    from credit.core.errors import ValidationFailed
+    from credit.core.masking import mask_name
+    from credit.records import changes
+
+    require(principal, Perm.SANCTIONS_CHECK)
+    try:
+        changes.decode_cursor(cursor)
+    except ValueError:
+        raise ValidationFailed("cursor 格式不正确", code="cursor_invalid") from None
+    filters: dict[str, Any] = {"item__in": list_items_for(principal)}
+    if list_kind:
+        filters["list_kind"] = list_kind
+    if region:
+        filters["region_id"] = region
+    events, after = changes.read(cursor, limit=limit + 1, filters=filters)
+    more = len(events) > limit
+    if more:
+        events = events[:limit]
+        after = changes.encode_cursor(events[-1].txid, events[-1].pk)
+    masked = client_of(principal) is not None
+    out = []
+    for e in events:
+        natural = e.natural_person_id is not None
+        person = e.natural_person if natural else e.legal_person
+        out.append(
+            {
+                "event_id": str(e.event_id),
+                "kind": e.kind,
+                "occurred_at": e.occurred_at,
+                "record": e.record_id,
+                "item": e.item.code,
+                "list_kind": e.list_kind,
+                "region": e.region_id,
+                "department": e.department.name,
+                "subject_type": "natural" if natural else "legal",
+                "subject_code": person.id_masked if natural else (person.uscc or ""),
+                "subject_name": mask_name(person.name) if natural and masked else person.name,
+                "version": e.version,
+            }
+        )
+    return out, after, more

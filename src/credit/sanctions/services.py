@@ -26,8 +26,9 @@ from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
 from credit.core.identifiers import detect
 from credit.core.masking import mask_id_number, mask_name
 from credit.core.models import Department
+from credit.records import changes
 from credit.records.constants import RecordStatus
-from credit.records.models import CreditRecord, CreditRecordVersion
+from credit.records.models import CreditRecord, CreditRecordVersion, ListChange
 from credit.sanctions import selectors
 from credit.sanctions.constants import LIST_CATEGORIES, Scenario, measure_kind_for
 from credit.sanctions.models import Check, CheckFeedback, Measure
@@ -308,6 +309,7 @@ def expire_entries(*, today: datetime.date | None = None) -> list[int]:
             ],
         )
         ids = sorted(pk for (pk,) in cur.fetchall())
+        changes.emit(ListChange.Kind.EXPIRED, ids)
         if ids:
             audit.record(
                 "listentries.expired",
