@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 
 from credit.accounts.models import User
@@ -49,3 +51,50 @@ def describe() -> list[str]:
     for username, role, _region, _dept, real_name in DEMO_ACCOUNTS:
         lines.append(f"  {username:<14} {Role(role).label:<12} {real_name}")
     return lines
+
+
+def check_examples(today: datetime.date | None = None) -> list[str]:
+    """Two USCCs to try the joint reward/punishment check with in the demo: a legal person
+    with a black-list entry in force (preferably 失信被执行人) and one on no list at all.
+    Empty before the demo data is loaded."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from credit.catalog.constants import Category
+    from credit.records.constants import RecordStatus
+    from credit.records.models import CreditRecord
+    from credit.subjects.models import LegalPerson
+
+    today = today or datetime.date.today()
+    lists = (Category.RED_LIST, Category.BLACK_LIST, Category.ATTENTION_LIST)
+    in_force = (
+        CreditRecord.objects.filter(
+            item__category=Category.BLACK_LIST,
+            status=RecordStatus.ACTIVE,
+            legal_person__uscc__isnull=False,
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+    )
+    listed = None
+    companies = in_force.filter(legal_person__org_type="91")  # 企业, rather than an agency
+    for records in (companies.filter(item__code="dishonest-judgment-debtor"), companies, in_force):
+        listed = (
+            records.select_related("legal_person", "item").order_by("legal_person__uscc").first()
+        )
+        if listed is not None:
+            break
+    on_a_list = CreditRecord.objects.filter(legal_person=OuterRef("pk"), item__category__in=lists)
+    clean = (
+        LegalPerson.objects.filter(uscc__isnull=False, status="active", org_type="91")
+        .exclude(Exists(on_a_list))
+        .order_by("uscc")
+        .first()
+    )
+    if listed is None or clean is None:
+        return []
+    lp = listed.legal_person
+    return [
+        "联合奖惩核查（/sanctions/check/）可试：",
+        f"  {lp.uscc}  {lp.name}（{listed.item.name}）",
+        f"  {clean.uscc}  {clean.name}（无名单记录）",
+    ]

@@ -1,8 +1,9 @@
-"""``credit demo-accounts``: print the demo accounts (creating missing ones)."""
+"""``credit demo-accounts``: print the demo accounts (creating missing ones) and two USCCs
+to try the joint reward/punishment check with."""
 
 from django.core.management.base import BaseCommand
 
-from credit.demo.accounts import describe, ensure_demo_accounts
+from credit.demo.accounts import check_examples, describe, ensure_demo_accounts
 
 
 class Command(BaseCommand):
@@ -10,4 +11,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         ensure_demo_accounts()
-        self.stdout.write("\n".join(describe()))
+        self.stdout.write("\n".join([*describe(), *check_examples()]))

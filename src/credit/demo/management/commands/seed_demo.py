@@ -1,4 +1,5 @@
-"""``credit seed-demo [--scale small|large] [--seed N]``: load synthetic Changzhou."""
+"""``credit seed-demo [--scale small|large] [--seed N]``: load synthetic Changzhou and the
+joint reward/punishment measures (both idempotent)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from credit.demo import loader, synthetic
+from credit.sanctions.management.commands.sanctions_measures import (
+    MeasuresFileError,
+    load_measures_file,
+)
 
 
 class Command(BaseCommand):
@@ -32,4 +37,8 @@ class Command(BaseCommand):
             report=lambda line: self.stderr.write(line),
             validate_every=opts["validate_every"],
         )
+        try:
+            counts["measures"] = load_measures_file()
+        except MeasuresFileError as exc:
+            raise CommandError("联合奖惩措施清单未载入：\n" + "\n".join(exc.problems)) from exc
         self.stdout.write(json.dumps(counts, ensure_ascii=False))

@@ -1,0 +1,574 @@
+"""Staff pages of joint reward and punishment (联合奖惩, S3).
+
+The measures catalogue (list with filters, detail, create, edit, xlsx export), the check form,
+the checks within the user's scope (list with filters, xlsx export) and a check's page: the
+snapshot it kept, the link to the printable certificate, and a feedback form for every
+(entry, measure) pair. Writes go through :mod:`credit.sanctions.services`; a refusal is shown
+on the form with its message and code.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from credit.accounts.decorators import perm_required
+from credit.accounts.permissions import has_perm
+from credit.accounts.roles import PERM_LABELS, Perm
+from credit.catalog.constants import Category
+from credit.core import audit
+from credit.core.errors import CreditError
+from credit.core.http import xlsx_response
+from credit.core.models import Department
+from credit.ingest.feedback import escape_formula
+from credit.sanctions import selectors, services
+from credit.sanctions.constants import Scenario
+from credit.sanctions.forms import (
+    CheckFilterForm,
+    CheckForm,
+    FeedbackForm,
+    MeasureFilterForm,
+    MeasureForm,
+    add_service_error,
+)
+from credit.sanctions.models import Check, CheckFeedback, Measure
+
+#: Either permission lets a user read the measures catalogue.
+MEASURE_VIEW = (Perm.SANCTIONS_CHECK, Perm.CATALOG_VIEW)
+#: The most rows an export writes (the page says so when a filter would give more).
+EXPORT_LIMIT = 50_000
+SCENARIO_LABELS = dict(Scenario.choices)
+LIST_KIND_LABELS = {c.value: c.label for c in Category}
+ACTION_LABELS = dict(CheckFeedback.Action.choices)
+RESULT_LABELS = dict(Check.Result.choices)
+
+
+def any_perm_required(*perms: Perm) -> Callable:
+    """Login required, then any one of ``perms``; otherwise the Chinese 403 page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not any(has_perm(request.user, p) for p in perms):
+                return render(
+                    request,
+                    "403.html",
+                    {"perm_label": PERM_LABELS[perms[0]], "perm": perms[0]},
+                    status=403,
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _scenario_labels(values: Iterable[str]) -> list[str]:
+    return [SCENARIO_LABELS.get(v, v) for v in values]
+
+
+def _xlsx(sheets: list[tuple[str, list[str], Iterable[Iterable[Any]]]]) -> bytes:
+    """A workbook written in streaming mode; text a spreadsheet would take for a formula is
+    escaped (as the ingest feedback files do)."""
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title)
+        header_cells = []
+        for h in headers:
+            cell = WriteOnlyCell(ws, value=h)
+            cell.font = bold
+            header_cells.append(cell)
+        ws.append(header_cells)
+        for row in rows:
+            ws.append([escape_formula(v) if isinstance(v, str) else v for v in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# The measures catalogue
+# --------------------------------------------------------------------------------------------
+
+
+def _measures(filters: dict[str, Any]) -> QuerySet[Measure]:
+    qs = Measure.objects.select_related("implementing_department").prefetch_related("items")
+    if "list_kind" in filters:
+        qs = qs.filter(list_kind=filters["list_kind"])
+    if "scenario" in filters:
+        qs = qs.filter(scenarios__contains=[filters["scenario"]])
+    if "active" in filters:
+        qs = qs.filter(is_active=filters["active"] == "1")
+    if q := filters.get("q", "").strip():
+        qs = qs.filter(
+            Q(code__icontains=q)
+            | Q(text__icontains=q)
+            | Q(legal_basis__icontains=q)
+            | Q(memorandum__icontains=q)
+            | Q(implementing_text__icontains=q)
+        )
+    return qs.order_by("code")
+
+
+def _implementing(measure: Measure) -> str:
+    if measure.implementing_department and measure.implementing_text:
+        return f"{measure.implementing_department.name}（{measure.implementing_text}）"
+    if measure.implementing_department:
+        return measure.implementing_department.name
+    return measure.implementing_text
+
+
+def _labelled(measure: Measure) -> Measure:
+    measure.scenario_labels = _scenario_labels(measure.scenarios)
+    measure.implementing = _implementing(measure)
+    return measure
+
+
+@any_perm_required(*MEASURE_VIEW)
+def measure_list(request: HttpRequest) -> HttpResponse:
+    form = MeasureFilterForm(request.GET or None)
+    page = Paginator(_measures(form.filters()), 30).get_page(request.GET.get("page"))
+    for measure in page:
+        _labelled(measure)
+    return render(
+        request,
+        "sanctions/measure_list.html",
+        {
+            "page": page,
+            "form": form,
+            "query": _query_without_page(request),
+            "can_manage": has_perm(request.user, Perm.MEASURE_MANAGE),
+        },
+    )
+
+
+def _measure(code: str) -> Measure:
+    measure = (
+        Measure.objects.select_related("implementing_department", "created_by")
+        .prefetch_related("items")
+        .filter(code=code)
+        .first()
+    )
+    if measure is None:
+        raise Http404
+    return measure
+
+
+@any_perm_required(*MEASURE_VIEW)
+def measure_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return render(
+        request,
+        "sanctions/measure_detail.html",
+        {
+            "measure": _labelled(_measure(code)),
+            "can_manage": has_perm(request.user, Perm.MEASURE_MANAGE),
+        },
+    )
+
+
+def _save_measure(request: HttpRequest, form: MeasureForm) -> Measure | None:
+    """Save through the service; None when the service refused (the form shows why)."""
+    try:
+        return services.save_measure(actor=request.user, **form.service_kwargs())
+    except CreditError as exc:
+        add_service_error(form, exc)
+        return None
+
+
+@perm_required(Perm.MEASURE_MANAGE)
+def measure_create(request: HttpRequest) -> HttpResponse:
+    form = MeasureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_measure(request, form)
+        if saved is not None:
+            messages.success(request, f"已新增措施 {saved.code}")
+            return redirect("sanctions:measure", code=saved.code)
+    return render(request, "sanctions/measure_form.html", {"form": form, "measure": None})
+
+
+@perm_required(Perm.MEASURE_MANAGE)
+def measure_edit(request: HttpRequest, code: str) -> HttpResponse:
+    measure = _measure(code)
+    form = MeasureForm(request.POST or None, measure=measure)
+    if request.method == "POST" and form.is_valid():
+        if form.unchanged(measure):
+            messages.info(request, f"措施 {measure.code} 未作修改")
+            return redirect("sanctions:measure", code=measure.code)
+        saved = _save_measure(request, form)
+        if saved is not None:
+            messages.success(request, f"已保存措施 {saved.code}")
+            return redirect("sanctions:measure", code=saved.code)
+    return render(request, "sanctions/measure_form.html", {"form": form, "measure": measure})
+
+
+@any_perm_required(*MEASURE_VIEW)
+def measures_xlsx(request: HttpRequest) -> HttpResponse:
+    """The measures the list's filters select, one row each."""
+    measures = _measures(MeasureFilterForm(request.GET or None).filters())
+    headers = [
+        "措施编号",
+        "类别",
+        "适用名单类型",
+        "适用名单",
+        "措施内容",
+        "法律政策依据",
+        "联合备忘录",
+        "实施部门",
+        "实施单位",
+        "应用场景",
+        "状态",
+    ]
+    rows = (
+        [
+            m.code,
+            m.get_kind_display(),
+            LIST_KIND_LABELS.get(m.list_kind, m.list_kind),
+            "、".join(i.name for i in m.items.all()) or "该类型全部名单",
+            m.text,
+            m.legal_basis,
+            m.memorandum,
+            m.implementing_department.name if m.implementing_department else "",
+            m.implementing_text,
+            "、".join(_scenario_labels(m.scenarios)),
+            "有效" if m.is_active else "停用",
+        ]
+        for m in measures[:EXPORT_LIMIT]
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    return xlsx_response(_xlsx([("联合奖惩措施", headers, rows)]), f"联合奖惩措施-{stamp}.xlsx")
+
+
+# --------------------------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------------------------
+
+
+@perm_required(Perm.SANCTIONS_CHECK)
+def check_new(request: HttpRequest) -> HttpResponse:
+    """The check form posts, so an ID number typed here never lands in a URL or a log."""
+    form = CheckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            check = services.run_check(
+                principal=request.user,
+                identifier=data["identifier"],
+                scenario=data["scenario"],
+                reason=data["reason"],
+            )
+        except CreditError as exc:
+            add_service_error(form, exc)
+        else:
+            return redirect("sanctions:check_detail", number=check.number)
+    return render(request, "sanctions/check_form.html", {"form": form})
+
+
+def _filter_checks(qs: QuerySet[Check], filters: dict[str, Any]) -> QuerySet[Check]:
+    if "date_from" in filters:
+        qs = qs.filter(checked_at__date__gte=filters["date_from"])
+    if "date_to" in filters:
+        qs = qs.filter(checked_at__date__lte=filters["date_to"])
+    if "result" in filters:
+        qs = qs.filter(result=filters["result"])
+    if "scenario" in filters:
+        qs = qs.filter(scenario=filters["scenario"])
+    if "department" in filters:
+        qs = qs.filter(department__code=filters["department"])
+    if "feedback" in filters:
+        answered = Exists(CheckFeedback.objects.filter(check_ref=OuterRef("pk")))
+        qs = qs.filter(answered if filters["feedback"] == "yes" else ~answered)
+    return qs
+
+
+def _checks(request: HttpRequest) -> tuple[CheckFilterForm, QuerySet[Check]]:
+    """The user's checks (``selectors.checks_for``) narrowed by the GET filters."""
+    scoped = selectors.checks_for(request.user)
+    departments = list(
+        Department.objects.filter(pk__in=scoped.values("department_id")).order_by(
+            "sort_order", "code"
+        )
+    )
+    form = CheckFilterForm(request.GET or None, departments=departments)
+    return form, _filter_checks(scoped, form.filters())
+
+
+def _pairs(check: Check) -> int:
+    return sum(len(h.get("measures", [])) for h in check.hits)
+
+
+def _checker(check: Check) -> str:
+    if check.client_id:
+        return check.client.name
+    return check.department.name if check.department_id else check.user.get_username()
+
+
+@perm_required(Perm.SANCTIONS_CHECK)
+def check_list(request: HttpRequest) -> HttpResponse:
+    form, checks = _checks(request)
+    page = Paginator(checks, 30).get_page(request.GET.get("page"))
+    for check in page:
+        check.entry_count = len(check.hits)
+        check.pair_count = _pairs(check)
+        check.feedback_count = len(check.feedback.all())
+        check.scenario_label = SCENARIO_LABELS.get(check.scenario, "全部场景")
+    return render(
+        request,
+        "sanctions/check_list.html",
+        {"page": page, "form": form, "query": _query_without_page(request)},
+    )
+
+
+@perm_required(Perm.SANCTIONS_CHECK)
+def checks_xlsx(request: HttpRequest) -> HttpResponse:
+    """The filtered checks (sheet 核查记录) and the feedback given on them (sheet 措施反馈)."""
+    _, checks = _checks(request)
+    checks = list(
+        checks.prefetch_related(None).prefetch_related(
+            Prefetch(
+                "feedback",
+                queryset=CheckFeedback.objects.select_related("measure", "user").order_by("id"),
+            )
+        )[:EXPORT_LIMIT]
+    )
+    check_rows = (
+        [
+            c.number,
+            timezone.localtime(c.checked_at).strftime("%Y-%m-%d %H:%M:%S"),
+            _checker(c),
+            c.user.get_username(),
+            c.subject_name,
+            c.query,
+            SCENARIO_LABELS.get(c.scenario, "全部场景"),
+            c.reason,
+            RESULT_LABELS.get(c.result, c.result),
+            len(c.hits),
+            _pairs(c),
+            len(c.feedback.all()),
+        ]
+        for c in checks
+    )
+    people = sorted({c.natural_person_id for c in checks if c.natural_person_id})
+    if people:  # the export carries natural persons' data: an audited read
+        audit.record(
+            "checks.exported",
+            actor=request.user,
+            object_type="subjects.naturalperson",
+            after={"checks": len(checks), "natural_persons": people},
+        )
+    items = {(c.pk, h["record"]): h["item_name"] for c in checks for h in c.hits}
+    feedback_rows = (
+        [
+            c.number,
+            items.get((c.pk, f.record_id), ""),
+            f.record_id,
+            f.measure.code,
+            f.measure.text,
+            ACTION_LABELS.get(f.action, f.action),
+            f.reason,
+            f.user.get_username(),
+            timezone.localtime(f.updated_at).strftime("%Y-%m-%d %H:%M:%S"),
+        ]
+        for c in checks
+        for f in c.feedback.all()
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    content = _xlsx(
+        [
+            (
+                "核查记录",
+                [
+                    "核查编号",
+                    "核查时间",
+                    "核查单位",
+                    "核查人",
+                    "被核查主体",
+                    "查询代码",
+                    "应用场景",
+                    "核查事由",
+                    "核查结果",
+                    "名单条数",
+                    "措施条数",
+                    "已反馈",
+                ],
+                check_rows,
+            ),
+            (
+                "措施反馈",
+                [
+                    "核查编号",
+                    "名单",
+                    "名单记录",
+                    "措施编号",
+                    "措施内容",
+                    "实施情况",
+                    "说明",
+                    "反馈人",
+                    "反馈时间",
+                ],
+                feedback_rows,
+            ),
+        ]
+    )
+    return xlsx_response(content, f"联合奖惩核查-{stamp}.xlsx")
+
+
+def _check(request: HttpRequest, number: str) -> Check:
+    check = selectors.check_for(request.user, number)
+    if check is None:
+        raise Http404
+    return check
+
+
+def _may_feed_back(user: Any, check: Check) -> bool:
+    """The rule of ``services.record_feedback``: the checker or the checking department."""
+    return has_perm(user, Perm.SANCTIONS_CHECK) and (
+        check.user_id == user.pk or check.department_id == getattr(user, "department_id", None)
+    )
+
+
+def _render_check(
+    request: HttpRequest, check: Check, *, posted: FeedbackForm | None = None
+) -> HttpResponse:
+    given = {
+        (f.record_id, f.measure.code): f
+        for f in check.feedback.select_related("measure", "user").order_by("id")
+    }
+    posted_key = None
+    if posted is not None:
+        try:
+            posted_key = (int(posted.data.get("record", "")), posted.data.get("measure", ""))
+        except ValueError:
+            posted_key = None
+    entries = []
+    for hit in check.hits:
+        rows = []
+        for m in hit.get("measures", []):
+            key = (hit["record"], m["code"])
+            answer = given.get(key)
+            form = (
+                posted
+                if key == posted_key
+                else FeedbackForm(
+                    auto_id=False,
+                    initial={
+                        "record": hit["record"],
+                        "measure": m["code"],
+                        "action": answer.action if answer else CheckFeedback.Action.APPLIED,
+                        "reason": answer.reason if answer else "",
+                    },
+                )
+            )
+            rows.append(
+                {
+                    "measure": m,
+                    "scenarios": _scenario_labels(m.get("scenarios", [])),
+                    "answer": answer,
+                    "form": form,
+                    "anchor": f"m-{hit['record']}-{m['code']}",
+                }
+            )
+        entries.append(
+            {
+                "hit": hit,
+                "list_kind": LIST_KIND_LABELS.get(hit.get("list_kind"), ""),
+                "rows": rows,
+            }
+        )
+    can_feedback = _may_feed_back(request.user, check)
+    shown = {(e["hit"]["record"], r["measure"]["code"]) for e in entries for r in e["rows"]}
+    # A refusal that cannot be shown beside its pair's form is shown above the entries.
+    unplaced = []
+    if posted is not None and posted.errors and not (can_feedback and posted_key in shown):
+        unplaced = [
+            e if field == "__all__" else f"{posted.fields[field].label}：{e}"
+            for field, errors in posted.errors.items()
+            for e in errors
+        ]
+    subject_url = None
+    if check.legal_person_id and has_perm(request.user, Perm.SUBJECT_VIEW):
+        subject_url = reverse("subjects:legal", args=[check.legal_person_id])
+    elif check.natural_person_id and has_perm(request.user, Perm.SUBJECT_VIEW_NATURAL):
+        subject_url = reverse("subjects:natural", args=[check.natural_person_id])
+    return render(
+        request,
+        "sanctions/check_detail.html",
+        {
+            "check": check,
+            "entries": entries,
+            "checker": _checker(check),
+            "scenario_label": SCENARIO_LABELS.get(check.scenario, "全部场景"),
+            "certificate_url": services.certificate_url(check),
+            "can_feedback": can_feedback,
+            "unplaced_errors": unplaced,
+            "subject_url": subject_url,
+            "answered": len(given),
+            "pairs": _pairs(check),
+        },
+    )
+
+
+@perm_required(Perm.SANCTIONS_CHECK)
+def check_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """A check of a natural person shows personal data: opening it is an audited read."""
+    check = _check(request, number)
+    if check.natural_person_id:
+        audit.record(
+            "naturalperson.viewed",
+            actor=request.user,
+            object_type="subjects.naturalperson",
+            object_id=str(check.natural_person_id),
+            after={"check": check.number},
+        )
+    return _render_check(request, check)
+
+
+@perm_required(Perm.SANCTIONS_CHECK)
+@require_POST
+def check_feedback(request: HttpRequest, number: str) -> HttpResponse:
+    """One (entry, measure) pair's feedback; on a refusal the check page shows the form again
+    with the error beside that pair."""
+    check = _check(request, number)
+    form = FeedbackForm(request.POST, auto_id=False)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_feedback(
+                principal=request.user,
+                number=check.number,
+                measure_code=data["measure"],
+                record_id=data["record"],
+                action=data["action"],
+                reason=data["reason"],
+            )
+        except CreditError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request, f"已反馈措施 {data['measure']}：{ACTION_LABELS[data['action']]}"
+            )
+            url = reverse("sanctions:check_detail", args=[check.number])
+            return redirect(f"{url}#m-{data['record']}-{data['measure']}")
+    return _render_check(request, check, posted=form)
