@@ -1,0 +1,97 @@
+"""The list management page: counts per list and the entries, filtered and exported."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from openpyxl import Workbook
+
+from credit.accounts.decorators import perm_required
+from credit.accounts.roles import Perm
+from credit.catalog.models import CatalogItem
+from credit.core.http import xlsx_response
+from credit.core.models import Region
+from credit.ingest.feedback import escape_formula
+from credit.sanctions import lists
+from credit.sanctions.constants import LIST_CATEGORIES
+
+EXPORT_LIMIT = 100_000
+STATES = [("", "全部"), (lists.IN_FORCE, "有效"), (lists.ENDED, "已失效（到期、修复或撤销）")]
+KINDS = {"red_list": "红名单", "black_list": "黑名单", "attention_list": "重点关注名单"}
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    keys = ("list_kind", "item", "region", "state", "q")
+    return {k: request.GET.get(k, "").strip()[:100] for k in keys}
+
+
+@perm_required(Perm.RECORD_VIEW)
+def entry_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    entries = lists.entries_for(request.user, **filters)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sanctions/lists.html",
+        {
+            "page": page,
+            "counts": lists.counts(entries),
+            "filters": filters,
+            "query": urlencode({k: v for k, v in filters.items() if v}),
+            "kinds": KINDS,
+            "states": STATES,
+            "items": CatalogItem.objects.filter(category__in=LIST_CATEGORIES).order_by("code"),
+            "regions": Region.objects.order_by("code"),
+        },
+    )
+
+
+@perm_required(Perm.RECORD_VIEW)
+def entry_xlsx(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    entries = lists.entries_for(request.user, **filters)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("名单")
+    sheet.append(
+        ["名单", "类型", "主体名称", "统一社会信用代码/证件号码", "认定部门", "所属区划",
+         "文书号", "认定日期", "有效期至", "状态"]
+    )  # fmt: skip
+    for e in entries[:EXPORT_LIMIT].iterator(chunk_size=2000):
+        subject = e.legal_person or e.natural_person
+        code = e.legal_person.uscc if e.legal_person else e.natural_person.id_masked
+        sheet.append(
+            [
+                escape_formula(str(v))
+                for v in (
+                    e.item.name,
+                    KINDS.get(e.item.category, ""),
+                    subject.name if subject else "",
+                    code or "",
+                    e.department.name,
+                    e.region.name,
+                    e.document_no,
+                    e.decision_date or "",
+                    e.valid_to or "长期",
+                    e.get_status_display(),
+                )
+            ]
+        )
+    counts = book.create_sheet("统计")
+    counts.append(["名单", "类型", "有效", "已失效", "合计"])
+    for c in lists.counts(entries):
+        counts.append(
+            [
+                c["item__name"],
+                KINDS.get(c["item__category"], ""),
+                c["in_force"],
+                c["ended"],
+                c["total"],
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return xlsx_response(out.getvalue(), "名单.xlsx")
