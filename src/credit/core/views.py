@@ -49,6 +49,30 @@ def _links(request: HttpRequest) -> list[dict]:
             "各部门报送数据的准确性、完整性、及时性排名",
         ),
         (
+            Perm.SANCTIONS_CHECK,
+            "联合奖惩核查",
+            reverse("sanctions:check"),
+            "按主体代码查询红黑名单和应实施的奖惩措施，打印核查证明",
+        ),
+        (
+            Perm.SANCTIONS_CHECK,
+            "核查记录",
+            reverse("sanctions:checks"),
+            "本部门（辖区）的核查记录，逐项反馈措施实施情况，导出 Excel",
+        ),
+        (
+            Perm.CATALOG_VIEW,
+            "联合奖惩措施清单",
+            reverse("sanctions:measures"),
+            "各类名单的激励和惩戒措施、依据和应用场景（管理员可维护）",
+        ),
+        (
+            Perm.RECORD_VIEW,
+            "名单管理",
+            reverse("lists:entries"),
+            "红名单、黑名单和重点关注名单的记录、统计和导出",
+        ),
+        (
             Perm.CATALOG_MANAGE,
             "维护目录",
             reverse("admin:catalog_catalogitem_changelist"),
