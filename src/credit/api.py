@@ -21,6 +21,7 @@ from credit.core.errors import CreditError, RateLimited
 from credit.gateway.auth import SignedRequest
 from credit.ingest.api import router as ingest_router
 from credit.sanctions.api import router as sanctions_router
+from credit.sanctions.push_api import router as push_router
 from credit.subjects.api import router as subjects_router
 from credit.subjects.embedded import router as embedded_router
 
@@ -73,3 +74,4 @@ api.add_router("/subjects", subjects_router)
 api.add_router("/subjects", embedded_router)
 api.add_router("/ingest", ingest_router)
 api.add_router("/sanctions", sanctions_router)
+api.add_router("/sanctions", push_router)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("subjects/", include("credit.subjects.urls")),
     path("gateway/", include("credit.gateway.urls")),
     path("sanctions/lists/", include("credit.sanctions.lists_urls")),
+    path("sanctions/push/", include("credit.sanctions.push_urls")),
     path("sanctions/", include("credit.sanctions.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -62,7 +62,11 @@ SCOPES: dict[str, Scope] = {
         Scope(
             "sanctions:changes",
             "订阅和拉取红黑名单变更",
-            (("GET", "/sanctions/changes"),),
+            (
+                ("GET", "/sanctions/changes"),
+                ("*", "/sanctions/subscriptions"),
+                ("GET", "/sanctions/deliveries"),
+            ),
             frozenset({Perm.SANCTIONS_CHECK}),
         ),
     )

@@ -158,3 +158,6 @@ class CheckFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.check_ref} {self.measure.code} {self.action}"
+
+
+from credit.sanctions.push_models import Delivery, Subscription  # noqa: E402,F401

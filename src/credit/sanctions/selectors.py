@@ -107,7 +107,6 @@ def changes_for(
     """List changes after ``cursor`` that the principal may see (its list items), as dicts;
     the next cursor; whether more are waiting."""
     from credit.core.errors import ValidationFailed
-    from credit.core.masking import mask_name
     from credit.records import changes
 
     require(principal, Perm.SANCTIONS_CHECK)
@@ -126,24 +125,29 @@ def changes_for(
         events = events[:limit]
         after = changes.encode_cursor(events[-1].txid, events[-1].pk)
     masked = client_of(principal) is not None
-    out = []
-    for e in events:
-        natural = e.natural_person_id is not None
-        person = e.natural_person if natural else e.legal_person
-        out.append(
-            {
-                "event_id": str(e.event_id),
-                "kind": e.kind,
-                "occurred_at": e.occurred_at,
-                "record": e.record_id,
-                "item": e.item.code,
-                "list_kind": e.list_kind,
-                "region": e.region_id,
-                "department": e.department.name,
-                "subject_type": "natural" if natural else "legal",
-                "subject_code": person.id_masked if natural else (person.uscc or ""),
-                "subject_name": mask_name(person.name) if natural and masked else person.name,
-                "version": e.version,
-            }
-        )
+    out = [change_dict(e, masked=masked) for e in events]
     return out, after, more
+
+
+def change_dict(event: Any, *, masked: bool) -> dict[str, Any]:
+    """One list change as handed to subscribers (pulled or pushed): natural persons by their
+    masked ID number, and by a masked name when ``masked`` (an API client). The event needs
+    ``item``, ``department`` and its subject loaded."""
+    from credit.core.masking import mask_name
+
+    natural = event.natural_person_id is not None
+    person = event.natural_person if natural else event.legal_person
+    return {
+        "event_id": str(event.event_id),
+        "kind": event.kind,
+        "occurred_at": event.occurred_at,
+        "record": event.record_id,
+        "item": event.item.code,
+        "list_kind": event.list_kind,
+        "region": event.region_id,
+        "department": event.department.name,
+        "subject_type": "natural" if natural else "legal",
+        "subject_code": person.id_masked if natural else (person.uscc or ""),
+        "subject_name": mask_name(person.name) if natural and masked else person.name,
+        "version": event.version,
+    }

@@ -22,3 +22,6 @@ def expire_entries(timestamp: int) -> int:
     if expired:
         logger.info("list entries expired: %d", len(expired))
     return len(expired)
+
+
+from credit.sanctions import push_tasks  # noqa: E402,F401 — registers the push jobs

@@ -1,0 +1,510 @@
+"""Pushing list changes to subscribers (S4): subscriptions, fan-out and signed delivery.
+
+How a change reaches a webhook:
+
+1. :func:`enqueue_fan_out` is a listener of :mod:`credit.records.changes`, called inside the
+   transaction that writes the ``ListChange`` events. When an active subscription exists it
+   defers ONE ``sanctions.fan_out(first_id, last_id)`` job through procrastinate's Django
+   connector, which inserts the job row on Django's own connection — so the job commits or
+   rolls back with the change, and a change is never pushed without being committed nor
+   committed without its push. The "any active subscription" check is one indexed query per
+   chunk (not an in-process cache: a subscription created in another process must be seen
+   at once, or its first events would be lost).
+2. :func:`fan_out` creates a :class:`Delivery` per (event, matching subscription) with
+   ``INSERT … ON CONFLICT DO NOTHING`` — running it twice creates nothing twice — and defers
+   one ``sanctions.deliver(delivery_id)`` job per new delivery in a single batch insert.
+   One job per delivery (rather than per subscription batch) keeps every receiver's retries
+   and back-off independent: a slow or failing webhook delays nobody else, and a delivery's
+   log row and its job have the same lifetime.
+3. :func:`deliver` POSTs the event (the shape of ``GET /sanctions/changes``) signed with the
+   client's key and secret by :mod:`credit.gateway.signing`, with ``X-Credit-Event-Id``; no
+   redirect is followed; 2xx is delivered. A failure is recorded and retried after
+   :data:`RETRY_DELAYS` (1 min, 5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h: ten attempts
+   over about 28 hours), then the delivery is ``failed``. A delivery already ``delivered``
+   is never sent again by a job; :func:`resend` (the credit office) queues it again with the
+   same event id and is audited. Receivers should treat the event id as idempotency key:
+   delivery is at least once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import json
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from credit.accounts.permissions import has_perm, require
+from credit.accounts.roles import Perm
+from credit.core import audit
+from credit.core.errors import NotFound, ValidationFailed
+from credit.gateway.client import signed_headers
+from credit.gateway.grants import client_of
+from credit.gateway.models import ApiClient
+from credit.records.models import ListChange
+from credit.sanctions.constants import LIST_CATEGORIES
+from credit.sanctions.push_models import Delivery, Subscription
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 10
+#: Seconds to wait after the 1st, 2nd, … failed attempt; one more failure after the last
+#: delay and the delivery is ``failed`` (MAX_ATTEMPTS attempts in all).
+RETRY_DELAYS = (60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+USER_AGENT = "credit-platform-push/1"
+
+
+class DeliveryFailed(Exception):
+    """A delivery attempt failed and should be retried in ``retry_in`` seconds."""
+
+    def __init__(self, message: str, *, retry_in: int) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
+# --------------------------------------------------------------------------------------------
+# Subscriptions
+# --------------------------------------------------------------------------------------------
+
+
+def allowed_http_hosts() -> list[str]:
+    return list(getattr(settings, "CREDIT_PUSH_ALLOW_HTTP_HOSTS", ["127.0.0.1", "localhost"]))
+
+
+def validate_url(url: str) -> str:
+    """A webhook URL: ``https://``, or ``http://`` only to a host in
+    ``CREDIT_PUSH_ALLOW_HTTP_HOSTS``; no user name or password in it."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 — raises ValueError on a bad port
+    except ValueError:
+        raise ValidationFailed("接收地址格式不正确", code="url_invalid") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValidationFailed("接收地址须以 https:// 开头", code="url_scheme_invalid")
+    if parts.username or parts.password:
+        raise ValidationFailed("接收地址不能包含用户名或密码", code="url_invalid")
+    if parts.scheme == "http" and parts.hostname not in allowed_http_hosts():
+        raise ValidationFailed(
+            "接收地址须使用 https://（http:// 仅允许本机测试地址）", code="url_scheme_invalid"
+        )
+    if len(url) > 500:
+        raise ValidationFailed("接收地址过长（最多 500 个字符）", code="url_invalid")
+    return url
+
+
+def _check_filters(list_kinds, regions) -> tuple[list[str], list[str]]:
+    from credit.core.models import Region
+
+    kinds = sorted(set(list_kinds or ()))
+    unknown = [k for k in kinds if k not in LIST_CATEGORIES]
+    if unknown:
+        raise ValidationFailed(
+            f"未知的名单类型：{'、'.join(unknown)}",
+            code="list_kind_unknown",
+            details={"known": list(LIST_CATEGORIES)},
+        )
+    codes = sorted(set(regions or ()))
+    known = set(Region.objects.filter(code__in=codes).values_list("code", flat=True))
+    missing = [c for c in codes if c not in known]
+    if missing:
+        raise ValidationFailed(f"未知的地区代码：{'、'.join(missing)}", code="region_unknown")
+    return kinds, codes
+
+
+def _resolve_subject(principal: Any, subject: str):
+    """(legal person, natural person) for an identifier; ('', '') → (None, None)."""
+    from credit.sanctions.selectors import subject_for
+    from credit.subjects.models import LegalPerson
+
+    if not subject:
+        return None, None
+    found = subject_for(principal, subject.strip())
+    if found is None:
+        raise ValidationFailed(f"未找到主体：{subject}", code="subject_not_found")
+    return (found, None) if isinstance(found, LegalPerson) else (None, found)
+
+
+def _snapshot(sub: Subscription) -> dict[str, Any]:
+    return {
+        "client": sub.client_id,
+        "name": sub.name,
+        "url": sub.url,
+        "list_kinds": sub.list_kinds,
+        "regions": sub.regions,
+        "legal_person": sub.legal_person_id,
+        "natural_person": sub.natural_person_id,
+        "is_active": sub.is_active,
+    }
+
+
+def _require_manage(actor: Any, client: ApiClient) -> None:
+    """The credit office manages every subscription; a client only its own; ``None`` is the
+    system (CLI, tests)."""
+    if actor is None:
+        return
+    acting = client_of(actor)
+    if acting is not None:
+        require(actor, Perm.SANCTIONS_CHECK)
+        if acting.pk != client.pk:
+            raise NotFound("订阅不存在", code="subscription_not_found")
+        return
+    require(actor, Perm.API_CLIENT_MANAGE)
+
+
+@transaction.atomic
+def create_subscription(
+    *,
+    actor: Any,
+    client: ApiClient,
+    name: str,
+    url: str,
+    list_kinds=(),
+    regions=(),
+    subject: str = "",
+    is_active: bool = True,
+) -> Subscription:
+    """Register a webhook for ``client``; audited as ``sanctions.subscription.create``."""
+    _require_manage(actor, client)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("名称须为 1–100 个字符", code="name_invalid")
+    kinds, codes = _check_filters(list_kinds, regions)
+    legal, natural = _resolve_subject(client.user if client_of(actor) else actor, subject)
+    sub = Subscription.objects.create(
+        client=client,
+        name=name,
+        url=validate_url(url),
+        list_kinds=kinds,
+        regions=codes,
+        legal_person=legal,
+        natural_person=natural,
+        is_active=is_active,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit.record("sanctions.subscription.create", actor=actor, obj=sub, after=_snapshot(sub))
+    return sub
+
+
+@transaction.atomic
+def update_subscription(
+    *,
+    actor: Any,
+    subscription: Subscription,
+    name: str | None = None,
+    url: str | None = None,
+    list_kinds=None,
+    regions=None,
+    subject: str | None = None,
+    is_active: bool | None = None,
+) -> Subscription:
+    """Change a subscription (``None`` keeps a field); audited with before and after."""
+    sub = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    _require_manage(actor, sub.client)
+    before = _snapshot(sub)
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise ValidationFailed("名称须为 1–100 个字符", code="name_invalid")
+        sub.name = name
+    if url is not None:
+        sub.url = validate_url(url)
+    if list_kinds is not None or regions is not None:
+        kinds, codes = _check_filters(
+            sub.list_kinds if list_kinds is None else list_kinds,
+            sub.regions if regions is None else regions,
+        )
+        sub.list_kinds, sub.regions = kinds, codes
+    if subject is not None:
+        sub.legal_person, sub.natural_person = _resolve_subject(actor, subject)
+    if is_active is not None:
+        sub.is_active = is_active
+    sub.save()
+    audit.record(
+        "sanctions.subscription.update", actor=actor, obj=sub, before=before, after=_snapshot(sub)
+    )
+    return sub
+
+
+def delete_subscription(*, actor: Any, subscription: Subscription) -> Subscription:
+    """Deactivate a subscription (its delivery log stays); audited."""
+    return update_subscription(actor=actor, subscription=subscription, is_active=False)
+
+
+def subscriptions_for(principal: Any) -> QuerySet[Subscription]:
+    """The credit office: every subscription; an API client: its own."""
+    qs = Subscription.objects.select_related("client", "legal_person", "natural_person")
+    client = client_of(principal)
+    if client is not None:
+        require(principal, Perm.SANCTIONS_CHECK)
+        return qs.filter(client=client)
+    require(principal, Perm.API_CLIENT_MANAGE)
+    return qs
+
+
+def subscription_for(principal: Any, pk: int) -> Subscription | None:
+    return subscriptions_for(principal).filter(pk=pk).first()
+
+
+def deliveries_for(principal: Any) -> QuerySet[Delivery]:
+    """The delivery log: the credit office every delivery; an API client its own."""
+    qs = Delivery.objects.select_related(
+        "subscription__client", "event__item", "event__legal_person", "event__natural_person"
+    )
+    client = client_of(principal)
+    if client is not None:
+        require(principal, Perm.SANCTIONS_CHECK)
+        return qs.filter(subscription__client=client)
+    require(principal, Perm.API_CLIENT_MANAGE)
+    return qs
+
+
+def delivery_for(principal: Any, pk: int) -> Delivery | None:
+    return deliveries_for(principal).filter(pk=pk).first()
+
+
+def can_manage(user: Any) -> bool:
+    return has_perm(user, Perm.API_CLIENT_MANAGE)
+
+
+# --------------------------------------------------------------------------------------------
+# Enqueue and fan out
+# --------------------------------------------------------------------------------------------
+
+
+def enqueue_fan_out(first_id: int, last_id: int) -> None:
+    """Listener of :mod:`credit.records.changes`: one fan-out job for the events
+    ``first_id..last_id``, deferred in the changing transaction, when anyone subscribes."""
+    if not Subscription.objects.filter(is_active=True).exists():
+        return
+    from credit.sanctions.push_tasks import fan_out as fan_out_task
+
+    fan_out_task.defer(first_id=first_id, last_id=last_id)
+
+
+def _visible_items(client: ApiClient) -> list[int]:
+    from credit.sanctions.selectors import list_items_for
+
+    user = client.user
+    user._api_client = client
+    return list(list_items_for(user).values_list("pk", flat=True))
+
+
+def matching_events(sub: Subscription, first_id: int, last_id: int) -> QuerySet[ListChange]:
+    """The events in ``first_id..last_id`` that ``sub`` receives: its list kinds, regions
+    and subject, within the list items its client may see."""
+    qs = ListChange.objects.filter(
+        id__gte=first_id, id__lte=last_id, item_id__in=_visible_items(sub.client)
+    )
+    if sub.list_kinds:
+        qs = qs.filter(list_kind__in=sub.list_kinds)
+    if sub.regions:
+        qs = qs.filter(region_id__in=sub.regions)
+    if sub.legal_person_id:
+        qs = qs.filter(legal_person_id=sub.legal_person_id)
+    if sub.natural_person_id:
+        qs = qs.filter(natural_person_id=sub.natural_person_id)
+    return qs
+
+
+_DELIVERY = Delivery._meta.db_table
+
+
+@transaction.atomic
+def fan_out(first_id: int, last_id: int) -> list[int]:
+    """Create the deliveries of events ``first_id..last_id`` for every active subscription
+    of an active client and queue one delivery job each; returns the new deliveries' ids.
+    Idempotent: a pair (event, subscription) is created once."""
+    from credit.sanctions.push_tasks import deliver as deliver_task
+
+    created: list[int] = []
+    subs = Subscription.objects.filter(is_active=True, client__is_active=True).select_related(
+        "client__user"
+    )
+    for sub in subs.order_by("id"):
+        events_sql, params = (
+            matching_events(sub, first_id, last_id).values("id").query.sql_with_params()
+        )
+        with connection.cursor() as cur:
+            cur.execute(
+                f"""
+                INSERT INTO {_DELIVERY} (event_id, subscription_id, status, attempts, failures,
+                    resends, last_error, created_at)
+                SELECT e.id, %s, 'pending', 0, 0, 0, '', now() FROM ({events_sql}) e
+                ORDER BY e.id
+                ON CONFLICT (event_id, subscription_id) DO NOTHING
+                RETURNING id
+                """,  # noqa: S608 — the table is the model's own, the subquery Django's
+                [sub.pk, *params],
+            )
+            created.extend(pk for (pk,) in cur.fetchall())
+    if created:
+        deliver_task.batch_defer(*({"delivery_id": pk} for pk in created))
+    return created
+
+
+# --------------------------------------------------------------------------------------------
+# Delivery
+# --------------------------------------------------------------------------------------------
+
+
+def payload(delivery: Delivery) -> bytes:
+    """The JSON body of a delivery (the shape of ``GET /sanctions/changes``), masked as for
+    an API client."""
+    from credit.sanctions.selectors import change_dict
+
+    event = ListChange.objects.select_related(
+        "item", "department", "legal_person", "natural_person"
+    ).get(pk=delivery.event_id)
+    body = change_dict(event, masked=True)
+    return json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False).encode("utf-8")
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    """POST without following redirects; (status, error text)."""
+    parts = urlsplit(url)
+    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    conn = cls(parts.hostname, parts.port, timeout=TIMEOUT_SECONDS)
+    try:
+        conn.request("POST", target, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read(65536)
+        status = response.status
+        if 200 <= status < 300:
+            return status, ""
+        if 300 <= status < 400:
+            return status, f"接收方返回重定向 {status}（不跟随重定向）"
+        return status, f"接收方返回 {status} {response.reason}"[:500]
+    except (OSError, http.client.HTTPException) as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+    finally:
+        conn.close()
+
+
+def _headers(delivery: Delivery, body: bytes) -> dict[str, str]:
+    from credit.gateway.services import _secret
+
+    client = delivery.subscription.client
+    parts = urlsplit(delivery.subscription.url)
+    headers = signed_headers(
+        client.key, _secret(client), "POST", parts.path or "/", parts.query, body
+    )
+    headers.update(
+        {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            "X-Credit-Event-Id": str(delivery.event.event_id),
+        }
+    )
+    return headers
+
+
+def deliver(delivery_id: int) -> Delivery | None:
+    """One attempt of a delivery, under a row lock; ``delivered`` or ``failed`` ones are left
+    alone. Raises :class:`DeliveryFailed` (after recording the attempt) when it should be
+    retried."""
+    retry_in: int | None = None
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("subscription__client", "event")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            logger.warning("sanctions.deliver: delivery %s no longer exists", delivery_id)
+            return None
+        if delivery.status in (Delivery.Status.DELIVERED, Delivery.Status.FAILED):
+            return delivery
+        sub = delivery.subscription
+        now = timezone.now()
+        if not (sub.is_active and sub.client.is_active):
+            delivery.status = Delivery.Status.FAILED
+            delivery.last_error = "订阅或接口调用方已停用"
+            delivery.next_attempt_at = None
+            delivery.save()
+            return delivery
+        body = payload(delivery)
+        status, error = post(sub.url, body, _headers(delivery, body))
+        delivery.attempts += 1
+        delivery.last_attempt_at = now
+        delivery.last_status = status
+        delivery.last_error = error
+        if not error:
+            delivery.status = Delivery.Status.DELIVERED
+            delivery.delivered_at = timezone.now()
+            delivery.next_attempt_at = None
+        else:
+            delivery.failures += 1
+            if delivery.failures >= MAX_ATTEMPTS:
+                delivery.status = Delivery.Status.FAILED
+                delivery.next_attempt_at = None
+            else:
+                retry_in = RETRY_DELAYS[delivery.failures - 1]
+                delivery.status = Delivery.Status.RETRYING
+                delivery.next_attempt_at = now + datetime.timedelta(seconds=retry_in)
+        delivery.save()
+    if retry_in is not None:
+        raise DeliveryFailed(delivery.last_error, retry_in=retry_in)
+    return delivery
+
+
+@transaction.atomic
+def resend(*, actor: Any, delivery: Delivery) -> Delivery:
+    """Queue a delivery again (the credit office), whatever its status, with the same event
+    id; audited as ``sanctions.delivery.resend``."""
+    require(actor, Perm.API_CLIENT_MANAGE)
+    from credit.sanctions.push_tasks import deliver as deliver_task
+
+    found = Delivery.objects.select_for_update().filter(pk=delivery.pk).first()
+    if found is None:
+        raise NotFound("推送记录不存在", code="delivery_not_found")
+    before = {"status": found.status, "attempts": found.attempts}
+    found.status = Delivery.Status.PENDING
+    found.failures = 0
+    found.resends += 1
+    found.next_attempt_at = None
+    found.save()
+    audit.record(
+        "sanctions.delivery.resend",
+        actor=actor,
+        obj=found,
+        before=before,
+        after={"status": found.status, "resends": found.resends},
+    )
+    deliver_task.defer(delivery_id=found.pk)
+    return found
+
+
+def filter_deliveries(
+    qs: QuerySet[Delivery],
+    *,
+    subscription: int | None = None,
+    client: int | None = None,
+    status: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[Delivery]:
+    """The delivery log narrowed by the page's and the API's filters (dates in Beijing)."""
+    if subscription:
+        qs = qs.filter(subscription_id=subscription)
+    if client:
+        qs = qs.filter(subscription__client_id=client)
+    if status:
+        qs = qs.filter(status=status)
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    return qs

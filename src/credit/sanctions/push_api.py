@@ -1,0 +1,172 @@
+"""Push subscriptions over the API (S4): a client manages its own webhooks and reads its
+delivery log; the credit office (staff session) sees every one and re-sends a delivery."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from credit.core.errors import NotFound, ValidationFailed
+from credit.gateway.grants import client_of
+from credit.gateway.models import ApiClient
+from credit.sanctions import push
+from credit.sanctions.push_models import Delivery, Subscription
+
+router = Router(tags=["推送订阅"])
+
+
+class SubscriptionIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100, description="订阅名称")
+    url: str = Field(
+        ..., min_length=8, max_length=500, description="接收地址，须为 https://；不跟随重定向"
+    )
+    list_kinds: list[str] = Field(
+        [], max_length=3, description="red_list / black_list / attention_list；空为全部"
+    )
+    regions: list[str] = Field([], max_length=20, description="行政区划代码；空为全部")
+    subject: str = Field(
+        "", max_length=40, description="只订阅一个主体：统一社会信用代码或身份证号码"
+    )
+    client: int | None = Field(None, description="市信用办代为登记时指定接口调用方")
+
+
+class SubscriptionOut(Schema):
+    id: int
+    client: str
+    name: str
+    url: str
+    list_kinds: list[str]
+    regions: list[str]
+    subject_type: str | None
+    subject_name: str
+    is_active: bool
+    created_at: datetime.datetime
+
+
+class DeliveryOut(Schema):
+    id: int
+    subscription: int
+    event_id: str
+    status: str = Field(..., description="pending 待推送 / retrying 重试中 / delivered / failed")
+    attempts: int
+    resends: int
+    last_status: int | None
+    last_error: str
+    last_attempt_at: datetime.datetime | None
+    next_attempt_at: datetime.datetime | None
+    delivered_at: datetime.datetime | None
+    created_at: datetime.datetime
+
+
+class DeliveriesOut(Schema):
+    count: int
+    deliveries: list[DeliveryOut]
+
+
+def subscription_out(sub: Subscription) -> dict[str, Any]:
+    subject = sub.legal_person or sub.natural_person
+    return {
+        "id": sub.pk,
+        "client": sub.client.key,
+        "name": sub.name,
+        "url": sub.url,
+        "list_kinds": sub.list_kinds,
+        "regions": sub.regions,
+        "subject_type": "legal"
+        if sub.legal_person_id
+        else "natural"
+        if sub.natural_person_id
+        else None,
+        "subject_name": subject.name if subject and sub.legal_person_id else "",
+        "is_active": sub.is_active,
+        "created_at": sub.created_at,
+    }
+
+
+def delivery_out(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "subscription": d.subscription_id,
+        "event_id": str(d.event.event_id),
+        "status": d.status,
+        "attempts": d.attempts,
+        "resends": d.resends,
+        "last_status": d.last_status,
+        "last_error": d.last_error,
+        "last_attempt_at": d.last_attempt_at,
+        "next_attempt_at": d.next_attempt_at,
+        "delivered_at": d.delivered_at,
+        "created_at": d.created_at,
+    }
+
+
+@router.get("/subscriptions", response=list[SubscriptionOut], summary="推送订阅列表")
+def list_subscriptions(request: HttpRequest):
+    """A client: its own subscriptions; the credit office: all (newest first, at most 500)."""
+    return [subscription_out(s) for s in push.subscriptions_for(request.auth)[:500]]
+
+
+@router.post("/subscriptions", response={201: SubscriptionOut}, summary="登记推送订阅")
+def create_subscription(request: HttpRequest, body: SubscriptionIn):
+    """Registers a webhook. Deliveries are POSTs signed with the client's key and secret
+    (the request-signing scheme of this API) and carry ``X-Credit-Event-Id``."""
+    client = client_of(request.auth)
+    if client is None:
+        if body.client is None:
+            raise ValidationFailed("请指定接口调用方（client）", code="client_required")
+        client = ApiClient.objects.select_related("user").filter(pk=body.client).first()
+        if client is None:
+            raise NotFound("接口调用方不存在", code="client_not_found")
+    sub = push.create_subscription(
+        actor=request.auth,
+        client=client,
+        name=body.name,
+        url=body.url,
+        list_kinds=body.list_kinds,
+        regions=body.regions,
+        subject=body.subject,
+    )
+    return Status(201, subscription_out(sub))
+
+
+@router.delete("/subscriptions/{sub_id}", response=SubscriptionOut, summary="停用推送订阅")
+def delete_subscription(request: HttpRequest, sub_id: int):
+    """Stops the subscription; its delivery log is kept."""
+    sub = push.subscription_for(request.auth, sub_id)
+    if sub is None:
+        raise NotFound("订阅不存在", code="subscription_not_found")
+    return subscription_out(push.delete_subscription(actor=request.auth, subscription=sub))
+
+
+@router.get("/deliveries", response=DeliveriesOut, summary="推送记录")
+def list_deliveries(
+    request: HttpRequest,
+    subscription: int | None = None,
+    status: str = Query("", max_length=10),
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+):
+    qs = push.filter_deliveries(
+        push.deliveries_for(request.auth),
+        subscription=subscription,
+        status=status,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    page = list(qs[offset : offset + limit])
+    return {"count": qs.count(), "deliveries": [delivery_out(d) for d in page]}
+
+
+@router.post("/deliveries/{delivery_id}/resend", response=DeliveryOut, summary="人工重发")
+def resend(request: HttpRequest, delivery_id: int):
+    """The credit office queues a delivery again with the same event id (audited)."""
+    found = push.delivery_for(request.auth, delivery_id)
+    if found is None:
+        raise NotFound("推送记录不存在", code="delivery_not_found")
+    done = push.resend(actor=request.auth, delivery=found)
+    return delivery_out(push.delivery_for(request.auth, done.pk))
