@@ -73,6 +73,12 @@ def _links(request: HttpRequest) -> list[dict]:
             "红名单、黑名单和重点关注名单的记录、统计和导出",
         ),
         (
+            Perm.API_CLIENT_MANAGE,
+            "名单推送",
+            reverse("push:subscriptions"),
+            "部门和辖市区订阅名单变更的推送地址，查看推送记录、重新推送",
+        ),
+        (
             Perm.CATALOG_MANAGE,
             "维护目录",
             reverse("admin:catalog_catalogitem_changelist"),
