@@ -15,13 +15,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 @pytest.fixture(scope="module")
 def scene(django_db_setup, django_db_blocker):
-    """Committed data the server process can see: an officer, a company on the 失信被执行人
+    """Committed data the server process can see: an officer, a company on the 严重质量失信企业
     list (in force) and a procurement measure; removed afterwards."""
     from credit.accounts.services import create_user
     from credit.catalog.models import CatalogItem
     from credit.core.identifiers import make_uscc
     from credit.core.models import Department
-    from credit.records.models import CreditRecord
+    from credit.records.models import CreditRecord, ListChange
     from credit.sanctions import services
     from credit.sanctions.models import Check, CheckFeedback, Measure
     from credit.subjects.services import register_legal_person
@@ -40,7 +40,8 @@ def scene(django_db_setup, django_db_blocker):
             actor=None, uscc=make_uscc("91", "320402", tag), name=f"常州市失信{tag}有限公司"
         )
         entry = CreditRecord.objects.create(
-            item=CatalogItem.objects.get(code="dishonest-judgment-debtor"),
+            # An item no other test checks, so concurrent tests never see this committed entry.
+            item=CatalogItem.objects.get(code="quality-dishonest"),
             legal_person=company,
             department=Department.objects.get(code="FY"),
             region_id="320400",
@@ -58,13 +59,16 @@ def scene(django_db_setup, django_db_blocker):
             text=f"限制参加政府采购活动（{tag}）",
             legal_basis="《政府采购法》第二十二条",
             scenarios=["gov_procurement"],
+            items=[CatalogItem.objects.get(code="quality-dishonest")],
         )
     yield {"officer": officer, "company": company, "measure": code}
     with django_db_blocker.unblock():
         checks = Check.objects.filter(legal_person=company)
         CheckFeedback.objects.filter(check_ref__in=checks).delete()
         checks.delete()
+        ListChange.objects.filter(record=entry).delete()
         entry.delete()
+        company.delete()  # other tests count the committed legal persons
         Measure.objects.filter(code=code).delete()
 
 
@@ -84,7 +88,7 @@ def test_officer_checks_prints_and_feeds_back(page, live_url, scene, tmp_path):
     page.get_by_test_id("check-form").locator("button[type=submit]").click()
     page.wait_for_url("**/sanctions/checks/HC*/")
     assert "发现名单信息" in page.get_by_test_id("result").inner_text()
-    assert page.locator("text=失信被执行人").first.is_visible()
+    assert page.locator("text=严重质量失信企业").first.is_visible()
     assert page.locator("text=限制参加政府采购活动").first.is_visible()
     number = page.get_by_test_id("check-number").inner_text()
     page.screenshot(path=str(tmp_path / "check.png"), full_page=True)
