@@ -6,6 +6,7 @@ with its CSRF check on writes), so the same endpoints serve business systems and
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.http import HttpRequest
@@ -37,7 +38,7 @@ class SignedRequest(APIKeyHeader):
             headers=request.headers,
             source_ip=request.META.get("REMOTE_ADDR"),
         )
-        user = client.user
+        user = copy.copy(client.user)  # the client is cached per process: one copy per request
         user._api_client = client  # perms_of() reads the scopes without another query
         request.api_client = client
         request.user = user

@@ -28,5 +28,14 @@ def visible_items(principal: Any, items: QuerySet[CatalogItem] | None = None):
     if client is None:
         return items
     items = items.filter(usage_scope__in=ITEM_SCOPES_BY_KIND[client.kind])
-    granted = list(client.items.values_list("pk", flat=True))
+    granted = granted_item_ids(client)
     return items.filter(pk__in=granted) if granted else items
+
+
+def granted_item_ids(client: Any) -> list[int]:
+    """The ids of the items granted to ``client``, read once per client object (the gateway
+    caches client objects for a few seconds)."""
+    found = client.__dict__.get("_granted_ids")
+    if found is None:
+        found = client.__dict__["_granted_ids"] = list(client.items.values_list("pk", flat=True))
+    return found

@@ -185,6 +185,8 @@ def update_client(
         raise ValidationFailed("调用频率和每日配额必须大于 0", code="limit_invalid")
     client.save()
     client.items.set(new_items)
+    client.__dict__.pop("_granted_ids", None)
+    forget(client)
     audit.record("apiclient.updated", actor=actor, obj=client, before=before, after=summary(client))
     return client
 
@@ -198,6 +200,7 @@ def rotate_secret(*, actor: Any, client: ApiClient) -> str:
     client.secret_cipher = crypto.encrypt(secret, purpose=SECRET_PURPOSE)
     client.secret_rotated_at = timezone.now()
     client.save(update_fields=["secret_cipher", "secret_rotated_at", "updated_at"])
+    forget(client)
     audit.record("apiclient.secret_rotated", actor=actor, obj=client, after={"key": client.key})
     return secret
 
@@ -212,6 +215,7 @@ def set_active(*, actor: Any, client: ApiClient, active: bool, reason: str = "")
     client.is_active = active
     client.disabled_at = None if active else timezone.now()
     client.save(update_fields=["is_active", "disabled_at", "updated_at"])
+    forget(client)
     audit.record(
         "apiclient.enabled" if active else "apiclient.disabled",
         actor=actor,
@@ -253,11 +257,7 @@ def authenticate(
     """The active client that signed this request, or an error with its HTTP status:
     401 (key, signature, clock, replay), 403 (address, scope, disabled), 429 (limits)."""
     now = time.time() if now is None else now
-    client = (
-        ApiClient.objects.select_related("user", "department").filter(key=key).first()
-        if key
-        else None
-    )
+    client = _client_by_key(key) if key else None
     if client is None:
         raise NotAuthenticated("访问密钥无效", code="key_invalid")
     if not client.is_active:
@@ -293,6 +293,31 @@ def authenticate(
         raise PermissionDenied(f"未授权调用该接口：{label}", code="scope_not_granted")
     _count(client, nonce, now)
     return client
+
+
+#: How long a process trusts its copy of a client: a change made in another process (secret
+#: rotated, client disabled, scopes changed) takes effect there within this time; in the
+#: process that made it, at once (:func:`forget`).
+CLIENT_CACHE_SECONDS = 5.0
+_clients: dict[str, tuple[float, ApiClient]] = {}
+
+
+def _client_by_key(key: str) -> ApiClient | None:
+    hit = _clients.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    client = ApiClient.objects.select_related("user", "department").filter(key=key).first()
+    if client is not None:
+        if len(_clients) > 10_000:
+            _clients.clear()
+        _clients[key] = (now + CLIENT_CACHE_SECONDS, client)
+    return client
+
+
+def forget(client: ApiClient) -> None:
+    """Drop this process's cached copy of ``client`` (after a change)."""
+    _clients.pop(client.key, None)
 
 
 def _address_allowed(client: ApiClient, source_ip: str | None) -> bool:

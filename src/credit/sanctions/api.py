@@ -82,7 +82,7 @@ class FeedbackIn(Schema):
     reason: str = Field("", max_length=500, description="不适用或免予实施时必填")
 
 
-def check_out(request: HttpRequest, check: Check) -> dict[str, Any]:
+def check_out(request: HttpRequest, check: Check, *, fresh: bool = False) -> dict[str, Any]:
     return {
         "number": check.number,
         "checked_at": check.checked_at,
@@ -97,7 +97,9 @@ def check_out(request: HttpRequest, check: Check) -> dict[str, Any]:
         "scenario": check.scenario,
         "reason": check.reason,
         "entries": check.hits,
-        "feedback": [
+        "feedback": []
+        if fresh  # a check just made has no feedback yet: no query
+        else [
             {
                 "record": f.record_id,
                 "measure": f.measure.code,
@@ -120,7 +122,7 @@ def check(request: HttpRequest, query: Query[CheckQuery]):
     )
     request.call_subject = query.id
     request.call_result = {"result": done.result, "entries": len(done.hits)}
-    return check_out(request, done)
+    return check_out(request, done, fresh=True)
 
 
 @router.get("/checks/{number}", response=CheckOut, summary="查看一次核查")

@@ -4,14 +4,18 @@ trigger, and checks within a principal's scope."""
 from __future__ import annotations
 
 import datetime
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 
 from credit.accounts.permissions import is_city_wide, require
 from credit.accounts.roles import Perm
 from credit.catalog.models import CatalogItem
 from credit.core.identifiers import detect
+from credit.core.models import Department
 from credit.gateway.grants import client_of, visible_items
 from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord
@@ -38,48 +42,120 @@ def list_items_for(principal: Any) -> QuerySet[CatalogItem]:
     )
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A list entry in force, as a check shows it."""
+
+    pk: int
+    item_id: int
+    item_code: str
+    item_name: str
+    list_kind: str
+    department: str
+    document_no: str
+    decision_date: datetime.date | None
+    valid_from: datetime.date | None
+    valid_to: datetime.date | None
+
+
 def active_entries(
     subject: LegalPerson | NaturalPerson,
-    items: QuerySet[CatalogItem],
+    item_ids: list[int],
     *,
     today: datetime.date | None = None,
-) -> list[CreditRecord]:
-    """The subject's list entries in force today: active records of list items whose validity
-    has not ended."""
+) -> list[Entry]:
+    """The subject's list entries in force today among ``item_ids``: active records whose
+    validity has begun and not ended (one statement on the subject's own index)."""
     today = today or datetime.date.today()
-    by_subject = (
-        Q(legal_person=subject) if isinstance(subject, LegalPerson) else Q(natural_person=subject)
-    )
-    return list(
-        CreditRecord.objects.filter(by_subject, item__in=items, status=RecordStatus.ACTIVE)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
-        .select_related("item", "department")
-        .order_by("item__category", "item__code", "-decision_date", "id")
-    )
+    column = "legal_person_id" if isinstance(subject, LegalPerson) else "natural_person_id"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT r.id, r.item_id, i.code, i.name, i.category, d.name, r.document_no,
+                   r.decision_date, r.valid_from, r.valid_to
+            FROM {_RECORD} r
+            JOIN {_ITEM} i ON i.id = r.item_id
+            JOIN {_DEPT} d ON d.id = r.department_id
+            WHERE r.{column} = %s AND r.item_id = ANY(%s) AND r.status = %s
+              AND (r.valid_to IS NULL OR r.valid_to >= %s)
+              AND (r.valid_from IS NULL OR r.valid_from <= %s)
+            ORDER BY i.category, i.code, r.decision_date DESC NULLS LAST, r.id
+            """,  # noqa: S608 — table and column names are ours
+            [subject.pk, item_ids, RecordStatus.ACTIVE, today, today],
+        )
+        return [Entry(*row) for row in cur.fetchall()]
 
 
-def measures_for(entries: list[CreditRecord], scenario: str = "") -> dict[int, list[Measure]]:
+def list_item_ids(principal: Any) -> list[int]:
+    """:func:`list_items_for` as ids, kept a few seconds per process (items rarely change)."""
+    client = client_of(principal)
+    if client is not None:
+        found = client.__dict__.get("_list_item_ids")
+        if found is None:
+            found = client.__dict__["_list_item_ids"] = list(
+                list_items_for(principal).values_list("pk", flat=True)
+            )
+        return found
+    now = time.monotonic()
+    if _staff_items[0] < now:
+        ids = list(list_items_for(principal).values_list("pk", flat=True))
+        _staff_items[:] = [now + ITEMS_CACHE_SECONDS, ids]
+    return _staff_items[1]
+
+
+ITEMS_CACHE_SECONDS = 5.0
+_staff_items: list = [0.0, []]
+
+
+@dataclass
+class _Measures:
+    stamp: tuple = ()
+    measures: list = field(default_factory=list)  # (measure, item ids)
+
+
+_measures = _Measures()
+
+
+def _active_measures() -> list[tuple[Measure, frozenset[int]]]:
+    """Every active measure with the ids of its items, reloaded when the catalogue changes
+    (a one-row query tells)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*), max(updated_at) FROM {_MEASURE}")  # noqa: S608
+        stamp = tuple(cur.fetchone())
+    if stamp != _measures.stamp:
+        loaded = (
+            Measure.objects.filter(is_active=True)
+            .select_related("implementing_department")
+            .prefetch_related("items")
+            .order_by("code")
+        )
+        _measures.measures = [(m, frozenset(i.pk for i in m.items.all())) for m in loaded]
+        _measures.stamp = stamp
+    return _measures.measures
+
+
+def measures_for(entries: list[Entry], scenario: str = "") -> dict[int, list[Measure]]:
     """Record id → the active measures its list triggers (in ``scenario``, or in every
     scenario when empty)."""
-    kinds = {e.item.category for e in entries}
-    if not kinds:
+    if not entries:
         return {}
-    measures = Measure.objects.filter(is_active=True, list_kind__in=kinds).select_related(
-        "implementing_department"
-    )
-    if scenario:
-        measures = measures.filter(scenarios__contains=[scenario])
-    measures = list(measures.prefetch_related("items").order_by("code"))
-    found: dict[int, list[Measure]] = {}
-    for entry in entries:
-        found[entry.pk] = [
+    measures = [
+        (m, items) for m, items in _active_measures() if not scenario or scenario in m.scenarios
+    ]
+    return {
+        e.pk: [
             m
-            for m in measures
-            if m.list_kind == entry.item.category
-            and (not m.items.all() or any(i.pk == entry.item_id for i in m.items.all()))
+            for m, items in measures
+            if m.list_kind == e.list_kind and (not items or e.item_id in items)
         ]
-    return found
+        for e in entries
+    }
+
+
+_RECORD = CreditRecord._meta.db_table
+_ITEM = CatalogItem._meta.db_table
+_DEPT = Department._meta.db_table
+_MEASURE = Measure._meta.db_table
 
 
 def checks_for(principal: Any) -> QuerySet[Check]:

@@ -61,13 +61,13 @@ def _measure_out(measure: Measure) -> dict[str, Any]:
     }
 
 
-def _entry_out(entry: CreditRecord, measures: list[Measure]) -> dict[str, Any]:
+def _entry_out(entry: selectors.Entry, measures: list[Measure]) -> dict[str, Any]:
     return {
         "record": entry.pk,
-        "item": entry.item.code,
-        "item_name": entry.item.name,
-        "list_kind": entry.item.category,
-        "department": entry.department.name,
+        "item": entry.item_code,
+        "item_name": entry.item_name,
+        "list_kind": entry.list_kind,
+        "department": entry.department,
         "document_no": entry.document_no,
         "decision_date": entry.decision_date.isoformat() if entry.decision_date else None,
         "valid_from": entry.valid_from.isoformat() if entry.valid_from else None,
@@ -98,7 +98,7 @@ def run_check(*, principal: Any, identifier: str, reason: str, scenario: str = "
     natural = isinstance(subject, NaturalPerson)
     hits: list[dict[str, Any]] = []
     if subject is not None:
-        entries = selectors.active_entries(subject, selectors.list_items_for(principal))
+        entries = selectors.active_entries(subject, selectors.list_item_ids(principal))
         measures = selectors.measures_for(entries, scenario)
         hits = [_entry_out(e, measures.get(e.pk, [])) for e in entries]
     if subject is None:
