@@ -31,10 +31,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from credit.core import audit
+from credit.core.http import escape_formula
 from credit.core.identifiers import detect
 from credit.core.masking import mask_id_number
 from credit.gateway.models import CallLog
-from credit.ingest.feedback import escape_formula
 
 logger = logging.getLogger(__name__)
 

@@ -16,17 +16,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from credit.core import crypto
+from credit.core.http import FORMULA_PREFIXES, escape_formula  # noqa: F401 — re-exported
 from credit.ingest.models import Batch, BatchRow
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 STATUS_LABELS = dict(BatchRow.Status.choices)
 REJECTED_FILL = PatternFill("solid", fgColor="FDE2E2")
 CORRECTED_FILL = PatternFill("solid", fgColor="FFF1D6")
-
-
-def escape_formula(value: str) -> str:
-    """``'=1+1`` for ``=1+1``: shown as text by Excel, WPS and LibreOffice."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def feedback_xlsx(batch: Batch) -> bytes:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import io
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from openpyxl import Workbook
 
 from credit.accounts.decorators import perm_required
 from credit.accounts.roles import Perm
 from credit.catalog.models import CatalogItem
-from credit.core.http import xlsx_response
+from credit.core.http import xlsx_response, xlsx_workbook
 from credit.core.models import Region
-from credit.ingest.feedback import escape_formula
 from credit.sanctions import lists
 from credit.sanctions.constants import LIST_CATEGORIES
 
@@ -54,44 +51,31 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 def entry_xlsx(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     entries = lists.entries_for(request.user, **filters)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("名单")
-    sheet.append(
-        ["名单", "类型", "主体名称", "统一社会信用代码/证件号码", "认定部门", "所属区划",
-         "文书号", "认定日期", "有效期至", "状态"]
-    )  # fmt: skip
-    for e in entries[:EXPORT_LIMIT].iterator(chunk_size=2000):
-        subject = e.legal_person or e.natural_person
-        code = e.legal_person.uscc if e.legal_person else e.natural_person.id_masked
-        sheet.append(
-            [
-                escape_formula(str(v))
-                for v in (
-                    e.item.name,
-                    KINDS.get(e.item.category, ""),
-                    subject.name if subject else "",
-                    code or "",
-                    e.department.name,
-                    e.region.name,
-                    e.document_no,
-                    e.decision_date or "",
-                    e.valid_to or "长期",
-                    e.get_status_display(),
-                )
+    headers = ["名单", "类型", "主体名称", "统一社会信用代码/证件号码", "认定部门", "所属区划",
+               "文书号", "认定日期", "有效期至", "状态"]  # fmt: skip
+
+    def rows():
+        for e in entries[:EXPORT_LIMIT].iterator(chunk_size=2000):
+            subject = e.legal_person or e.natural_person
+            code = e.legal_person.uscc if e.legal_person else e.natural_person.id_masked
+            yield [
+                e.item.name,
+                KINDS.get(e.item.category, ""),
+                subject.name if subject else "",
+                code or "",
+                e.department.name,
+                e.region.name,
+                e.document_no,
+                e.decision_date.isoformat() if e.decision_date else "",
+                e.valid_to.isoformat() if e.valid_to else "长期",
+                e.get_status_display(),
             ]
-        )
-    counts = book.create_sheet("统计")
-    counts.append(["名单", "类型", "有效", "已失效", "合计"])
-    for c in lists.counts(entries):
-        counts.append(
-            [
-                c["item__name"],
-                KINDS.get(c["item__category"], ""),
-                c["in_force"],
-                c["ended"],
-                c["total"],
-            ]
-        )
-    out = io.BytesIO()
-    book.save(out)
-    return xlsx_response(out.getvalue(), "名单.xlsx")
+
+    counts = [
+        [c["item__name"], KINDS.get(c["item__category"], ""), c["in_force"], c["ended"], c["total"]]
+        for c in lists.counts(entries)
+    ]
+    content = xlsx_workbook(
+        [("名单", headers, rows()), ("统计", ["名单", "类型", "有效", "已失效", "合计"], counts)]
+    )
+    return xlsx_response(content, "名单.xlsx")

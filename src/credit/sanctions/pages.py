@@ -9,7 +9,6 @@ on the form with its message and code.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
@@ -23,9 +22,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from credit.accounts.decorators import perm_required
 from credit.accounts.permissions import has_perm
@@ -33,9 +29,8 @@ from credit.accounts.roles import PERM_LABELS, Perm
 from credit.catalog.constants import Category
 from credit.core import audit
 from credit.core.errors import CreditError
-from credit.core.http import xlsx_response
+from credit.core.http import xlsx_response, xlsx_workbook
 from credit.core.models import Department
-from credit.ingest.feedback import escape_formula
 from credit.sanctions import selectors, services
 from credit.sanctions.constants import Scenario
 from credit.sanctions.forms import (
@@ -87,26 +82,6 @@ def _query_without_page(request: HttpRequest) -> str:
 
 def _scenario_labels(values: Iterable[str]) -> list[str]:
     return [SCENARIO_LABELS.get(v, v) for v in values]
-
-
-def _xlsx(sheets: list[tuple[str, list[str], Iterable[Iterable[Any]]]]) -> bytes:
-    """A workbook written in streaming mode; text a spreadsheet would take for a formula is
-    escaped (as the ingest feedback files do)."""
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for title, headers, rows in sheets:
-        ws = wb.create_sheet(title)
-        header_cells = []
-        for h in headers:
-            cell = WriteOnlyCell(ws, value=h)
-            cell.font = bold
-            header_cells.append(cell)
-        ws.append(header_cells)
-        for row in rows:
-            ws.append([escape_formula(v) if isinstance(v, str) else v for v in row])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,7 +233,9 @@ def measures_xlsx(request: HttpRequest) -> HttpResponse:
         for m in measures[:EXPORT_LIMIT]
     )
     stamp = timezone.localtime().strftime("%Y%m%d")
-    return xlsx_response(_xlsx([("联合奖惩措施", headers, rows)]), f"联合奖惩措施-{stamp}.xlsx")
+    return xlsx_response(
+        xlsx_workbook([("联合奖惩措施", headers, rows)]), f"联合奖惩措施-{stamp}.xlsx"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,7 +372,7 @@ def checks_xlsx(request: HttpRequest) -> HttpResponse:
         for f in c.feedback.all()
     )
     stamp = timezone.localtime().strftime("%Y%m%d")
-    content = _xlsx(
+    content = xlsx_workbook(
         [
             (
                 "核查记录",

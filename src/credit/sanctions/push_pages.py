@@ -3,8 +3,6 @@ disable) and the delivery log (filters, pagination, Excel export, manual re-send
 
 from __future__ import annotations
 
-import io
-
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -12,15 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from credit.accounts.decorators import perm_required
 from credit.accounts.roles import Perm
 from credit.core.errors import CreditError
-from credit.core.http import xlsx_response
+from credit.core.http import xlsx_response, xlsx_workbook
 from credit.core.models import Region
 from credit.gateway.models import ApiClient
-from credit.ingest.feedback import escape_formula
 from credit.sanctions import push
 from credit.sanctions.constants import LIST_CATEGORIES
 from credit.sanctions.push_models import Delivery, Subscription
@@ -187,40 +183,38 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
 @manage_required
 def delivery_export(request: HttpRequest) -> HttpResponse:
     _, qs = _filtered(request)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("推送记录")
-    ws.append(
-        ["编号", "订阅", "接口调用方", "事件编号", "变更类型", "名单类型", "主体", "状态",
-         "发送次数", "人工重发", "最近状态码", "最近错误", "最近发送", "送达时间", "创建时间"]
-    )  # fmt: skip
+    headers = [
+        "编号", "订阅", "接口调用方", "事件编号", "变更类型", "名单类型", "主体", "状态",
+        "发送次数", "人工重发", "最近状态码", "最近错误", "最近发送", "送达时间", "创建时间",
+    ]  # fmt: skip
 
     def when(value):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
-    for d in qs[:EXPORT_LIMIT]:
-        event = d.event
-        subject = event.legal_person.name if event.legal_person_id else "（自然人）"
-        row = [
-            d.pk,
-            d.subscription.name,
-            d.subscription.client.name,
-            str(event.event_id),
-            event.get_kind_display(),
-            LIST_KIND_LABELS.get(event.list_kind, event.list_kind),
-            subject,
-            d.get_status_display(),
-            d.attempts,
-            d.resends,
-            d.last_status,
-            d.last_error,
-            when(d.last_attempt_at),
-            when(d.delivered_at),
-            when(d.created_at),
-        ]
-        ws.append([escape_formula(v) if isinstance(v, str) else v for v in row])
-    out = io.BytesIO()
-    wb.save(out)
-    return xlsx_response(out.getvalue(), f"推送记录_{timezone.localdate():%Y%m%d}.xlsx")
+    def rows():
+        for d in qs[:EXPORT_LIMIT]:
+            event = d.event
+            subject = event.legal_person.name if event.legal_person_id else "（自然人）"
+            yield [
+                d.pk,
+                d.subscription.name,
+                d.subscription.client.name,
+                str(event.event_id),
+                event.get_kind_display(),
+                LIST_KIND_LABELS.get(event.list_kind, event.list_kind),
+                subject,
+                d.get_status_display(),
+                d.attempts,
+                d.resends,
+                d.last_status,
+                d.last_error,
+                when(d.last_attempt_at),
+                when(d.delivered_at),
+                when(d.created_at),
+            ]
+
+    content = xlsx_workbook([("推送记录", headers, rows())])
+    return xlsx_response(content, f"推送记录_{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @require_POST
