@@ -9,7 +9,9 @@ with a reason for the last two.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import json
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from credit.accounts.permissions import require
 from credit.accounts.roles import Perm
@@ -119,10 +122,11 @@ def run_check(*, principal: Any, identifier: str, reason: str, scenario: str = "
         "result": result,
         "hits": hits,
     }
-    for attempt in range(3):
+    for attempt in range(3):  # a check number collides once in billions: draw again
         try:
-            with transaction.atomic():
-                check = Check.objects.create(number=_number(), **fields)
+            # One statement (its own transaction) unless the read of a person is audited too.
+            with transaction.atomic() if natural else contextlib.nullcontext():
+                check = _insert_check(fields)
                 if natural:
                     audit.record(
                         "naturalperson.checked",
@@ -135,6 +139,30 @@ def run_check(*, principal: Any, identifier: str, reason: str, scenario: str = "
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+_CHECK_COLUMNS = (
+    "user_id", "client_id", "department_id", "query", "legal_person_id", "natural_person_id",
+    "subject_name", "scenario", "reason", "result", "hits",
+)  # fmt: skip
+
+
+def _insert_check(fields: dict[str, Any]) -> Check:
+    """``Check.objects.create`` as one prepared INSERT (the check service's hot path)."""
+    check = Check(number=_number(), checked_at=timezone.now(), **fields)
+    values = [getattr(check, c) for c in _CHECK_COLUMNS]
+    values[-1] = json.dumps(check.hits, ensure_ascii=False)
+    with connection.cursor() as cur:
+        cur.execute(_INSERT_CHECK, [check.number, check.checked_at, *values])
+        check.pk = cur.fetchone()[0]
+    check._state.adding = False
+    return check
+
+
+_INSERT_CHECK = (
+    f"INSERT INTO {Check._meta.db_table} (number, checked_at, {', '.join(_CHECK_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(['%s'] * (len(_CHECK_COLUMNS) + 2))}) RETURNING id"
+)
 
 
 def certificate_token(check: Check) -> str:

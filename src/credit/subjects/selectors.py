@@ -14,6 +14,8 @@ from credit.subjects.constants import IdentifierScheme, IdType
 from credit.subjects.models import LegalPerson, LegalPersonIdentifier, NaturalPerson
 from credit.subjects.services import id_index
 
+_BY_USCC = f"SELECT * FROM {LegalPerson._meta.db_table} WHERE uscc = %s LIMIT 1"  # noqa: S608
+
 
 def legal_person_by_identifier(value: str, scheme: str | None = None) -> LegalPerson | None:
     """The legal person known by ``value``: a USCC, or a legacy code in the cross-walk.
@@ -26,7 +28,8 @@ def legal_person_by_identifier(value: str, scheme: str | None = None) -> LegalPe
     if not code:
         return None
     if scheme in (None, IdentifierScheme.USCC):
-        hit = LegalPerson.objects.filter(uscc=code).first()
+        # A prepared statement on the unique index: the check service's hot path.
+        hit = next(iter(LegalPerson.objects.raw(_BY_USCC, [code])), None)
         if hit or scheme:
             return hit
     schemes = [scheme] if scheme else list(IdentifierScheme.values)
