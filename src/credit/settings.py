@@ -150,6 +150,12 @@ DATABASES = {"default": dj_database_url.parse(dbserver.database_url(), conn_max_
 # Server-side parameter binding: bulk inserts of thousands of rows are sent as parameters
 # instead of being quoted into the SQL text in Python (several times faster for ingest).
 DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+# Prepared statements: a statement run this many times on a connection is prepared, so the
+# hot paths (signed checks, look-ups) are not planned again on every request. Set
+# CREDIT_DB_PREPARE_THRESHOLD=0 behind a transaction-pooling proxy (PgBouncer) that cannot
+# keep them. Restart the web processes after migrations (as with any deployment).
+_prepare = int(os.environ.get("CREDIT_DB_PREPARE_THRESHOLD", "5"))
+DATABASES["default"]["OPTIONS"]["prepare_threshold"] = _prepare or None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
