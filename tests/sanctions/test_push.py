@@ -536,3 +536,50 @@ def test_the_credit_office_subscribes_reads_the_log_exports_and_resends(
     client.post(f"/sanctions/push/subscriptions/{sub.pk}/disable/")
     sub.refresh_from_db()
     assert sub.is_active is False
+
+
+# --- where a webhook may point ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://169.254.169.254/latest/meta-data",
+        "https://127.0.0.2/hook",
+        "https://[::1]/hook",
+        "https://[::ffff:169.254.169.254]/hook",
+        "https://0.0.0.0/hook",
+    ],
+)
+def test_webhooks_may_not_point_at_metadata_loopback_or_reserved_addresses(url):
+    from credit.core.errors import ValidationFailed
+    from credit.sanctions import push
+
+    with pytest.raises(ValidationFailed) as refused:
+        push.validate_url(url)
+    assert refused.value.code == "url_network_denied"
+
+
+def test_government_networks_are_allowed():
+    from credit.sanctions import push
+
+    assert push.validate_url("https://10.12.0.8/credit/hook") == "https://10.12.0.8/credit/hook"
+
+
+def test_a_name_that_resolves_to_a_denied_address_is_not_called(monkeypatch):
+    import socket
+
+    from credit.sanctions import push
+
+    calls = []
+    monkeypatch.setattr(
+        push.socket,
+        "getaddrinfo",
+        lambda host, port, **kw: [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", port))
+        ],
+    )
+    monkeypatch.setattr(push.socket, "create_connection", lambda *a, **k: calls.append(a))
+    status, error = push.post("https://hooks.example.gov.cn/x", b"{}", {})
+    assert status is None and "169.254.169.254" in error
+    assert calls == []  # no connection was even attempted

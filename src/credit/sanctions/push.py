@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import datetime
 import http.client
+import ipaddress
 import json
 import logging
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -98,6 +100,12 @@ def validate_url(url: str) -> str:
         )
     if len(url) > 500:
         raise ValidationFailed("接收地址过长（最多 500 个字符）", code="url_invalid")
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        literal = None  # a name: checked when it is resolved, at each delivery
+    if literal is not None and (reason := _denied(str(literal), parts.hostname)):
+        raise ValidationFailed(reason, code="url_network_denied")
     return url
 
 
@@ -368,14 +376,79 @@ def payload(delivery: Delivery) -> bytes:
     return json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False).encode("utf-8")
 
 
+#: Where a webhook may never point, whatever its name resolves to: loopback (except the
+#: hosts allowed for local tests), link-local (cloud metadata at 169.254.169.254), multicast,
+#: unspecified and reserved addresses. Government networks (10/8, 172.16/12, 192.168/16) are
+#: allowed: departments' systems live there. ``CREDIT_PUSH_DENY_NETWORKS`` adds networks.
+DENIED_NETWORKS = [
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+        "::/128", "::1/128", "fe80::/10", "ff00::/8",
+    )
+]  # fmt: skip
+
+
+def _denied(address: str, host: str) -> str:
+    """Why ``address`` may not be called for ``host`` ("" when it may)."""
+    ip = ipaddress.ip_address(address.split("%")[0])  # drop an IPv6 zone
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if ip.is_loopback and host in allowed_http_hosts():
+        return ""
+    extra = [ipaddress.ip_network(n) for n in getattr(settings, "CREDIT_PUSH_DENY_NETWORKS", [])]
+    for network in (*DENIED_NETWORKS, *extra):
+        if ip.version == network.version and ip in network:
+            return f"接收地址 {host} 指向不允许的网络地址 {address}"
+    return ""
+
+
+def resolve(host: str, port: int) -> str:
+    """The address to connect to for ``host``: resolved once, checked, then used for the
+    connection itself (so a name cannot be re-pointed between the check and the call)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not infos:
+        raise OSError(f"无法解析接收地址 {host}")
+    for info in infos:
+        if reason := _denied(info[4][0], host):
+            raise PermissionError(reason)
+    return infos[0][4][0]
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int | None, address: str, **kwargs: Any) -> None:
+        super().__init__(host, port, **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int | None, address: str, **kwargs: Any) -> None:
+        super().__init__(host, port, **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # cert checked
+
+
 def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
-    """POST without following redirects; (status, error text)."""
+    """POST without following redirects, to the address the host name resolved to after it
+    was checked against :data:`DENIED_NETWORKS`; (status, error text)."""
     parts = urlsplit(url)
-    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
-    conn = cls(parts.hostname, parts.port, timeout=TIMEOUT_SECONDS)
+    try:
+        address = resolve(parts.hostname, port)
+    except (OSError, PermissionError) as exc:
+        return None, str(exc)[:500]
+    cls = _PinnedHTTPS if https else _PinnedHTTP
+    conn = cls(parts.hostname, port, address, timeout=TIMEOUT_SECONDS)
     try:
         conn.request("POST", target, body=body, headers=headers)
         response = conn.getresponse()
