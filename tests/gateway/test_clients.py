@@ -110,12 +110,15 @@ def test_the_command_prints_the_key_and_secret_once_as_json():
     rotated = io.StringIO()
     call_command("api_client", "rotate", shown["key"], "--json", stdout=rotated)
     assert json.loads(rotated.getvalue())["secret"] != shown["secret"]
-    call_command("api_client", "update", shown["key"], "--rate-limit", "7", stdout=io.StringIO())
+    call_command(
+        "api_client", "update", shown["key"], "--rate-limit", "7", "--contact", "李工",
+        stdout=io.StringIO(),
+    )  # fmt: skip
     call_command(
         "api_client", "disable", shown["key"], "--reason", "停用测试", stdout=io.StringIO()
     )
     client.refresh_from_db()
-    assert client.rate_limit == 7 and not client.is_active
+    assert client.rate_limit == 7 and client.contact == "李工" and not client.is_active
 
 
 def test_the_command_explains_what_is_wrong():

@@ -202,6 +202,7 @@ def test_edit_updates_the_grants_and_is_audited(client, admin):
     response = client.post(
         url,
         {
+            "contact": "张工 0519-12345678",
             "ips": "10.9.0.0/16",
             "scopes": ["subjects:read", "catalog:read"],
             "rate_limit": 5,
@@ -211,6 +212,7 @@ def test_edit_updates_the_grants_and_is_audited(client, admin):
 
     assert response.status_code == 302
     api_client.refresh_from_db()
+    assert api_client.contact == "张工 0519-12345678"
     assert api_client.allowed_ips == ["10.9.0.0/16"]
     assert api_client.scopes == ["catalog:read", "subjects:read"]
     assert (api_client.rate_limit, api_client.daily_quota) == (5, 100)

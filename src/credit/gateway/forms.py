@@ -119,9 +119,14 @@ class ClientCreateForm(GrantForm):
 
 
 class ClientEditForm(GrantForm):
+    contact = forms.CharField(label="联系人及电话", max_length=100, required=False)
+
+    field_order = ["contact", "ips", "scopes", "items", "rate_limit", "daily_quota"]
+
     @classmethod
     def for_client(cls, client: ApiClient, data=None) -> ClientEditForm:
         initial = {
+            "contact": client.contact,
             "ips": "\n".join(client.allowed_ips),
             "scopes": client.scopes,
             "items": list(client.items.all()),

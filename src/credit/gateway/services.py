@@ -146,6 +146,7 @@ def create_client(
 def summary(client: ApiClient) -> dict[str, Any]:
     return {
         "key": client.key,
+        "contact": client.contact,
         "kind": client.kind,
         "department": client.department.code if client.department else None,
         "ips": client.allowed_ips,
@@ -167,10 +168,13 @@ def update_client(
     items: Iterable[CatalogItem] | None = None,
     rate_limit: int | None = None,
     daily_quota: int | None = None,
+    contact: str | None = None,
 ) -> ApiClient:
     if actor is not None:
         require(actor, Perm.API_CLIENT_MANAGE)
     before = summary(client)
+    if contact is not None:
+        client.contact = contact.strip()[:100]
     new_scopes = sorted(set(scopes)) if scopes is not None else client.scopes
     new_items = list(items) if items is not None else list(client.items.all())
     _check_grant(client.kind, client.department, new_scopes, new_items)

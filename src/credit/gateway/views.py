@@ -162,6 +162,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 items=data["items"],
                 rate_limit=data["rate_limit"],
                 daily_quota=data["daily_quota"],
+                contact=data["contact"],
             )
         except CreditError as exc:
             client.refresh_from_db()

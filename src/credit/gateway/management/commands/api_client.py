@@ -35,9 +35,10 @@ class Command(BaseCommand):
         sub.add_parser("list", help="列出接口调用方")
         show = sub.add_parser("show", help="查看一个接口调用方（不含密钥）")
         show.add_argument("key")
-        update = sub.add_parser("update", help="修改来源地址、权限、目录项或限额")
+        update = sub.add_parser("update", help="修改来源地址、权限、目录项、限额或联系人")
         update.add_argument("key")
         self._grant_arguments(update, required=False)
+        update.add_argument("--contact", help="联系人及电话")
         rotate = sub.add_parser("rotate", help="更换密钥（旧密钥立即失效），输出新密钥")
         rotate.add_argument("key")
         rotate.add_argument("--json", action="store_true")
@@ -143,6 +144,7 @@ class Command(BaseCommand):
             items=self._items(opts["item"]),
             rate_limit=opts["rate_limit"],
             daily_quota=opts["daily_quota"],
+            contact=opts["contact"],
         )
         self.stdout.write("已修改")
 
