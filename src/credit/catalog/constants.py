@@ -12,6 +12,12 @@ class Category(models.TextChoices):
     OTHER = "other", "其他"
 
 
+#: Categories whose records are list entries (名单): red, black and attention lists.
+LIST_CATEGORIES = (Category.RED_LIST, Category.BLACK_LIST, Category.ATTENTION_LIST)
+#: Their labels, for pages and exports.
+LIST_KIND_LABELS = {c.value: c.label for c in LIST_CATEGORIES}
+
+
 class SubjectType(models.TextChoices):
     LEGAL = "legal", "法人及非法人组织"
     NATURAL = "natural", "自然人"

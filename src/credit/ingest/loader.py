@@ -25,7 +25,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from credit.catalog.constants import FieldRole, Sensitivity, SubjectType
+from credit.catalog.constants import LIST_CATEGORIES, FieldRole, Sensitivity, SubjectType
 from credit.catalog.models import CatalogItem
 from credit.catalog.rules import ItemSpec
 from credit.core import audit, crypto
@@ -44,7 +44,6 @@ from credit.core.selectors import region_for_division_code
 from credit.ingest.models import BatchRow
 from credit.ingest.taxonomy import error_class
 from credit.records import changes
-from credit.records.changes import LIST_CATEGORIES
 from credit.records.models import CreditRecord, CreditRecordVersion, ListChange
 from credit.records.rules import extract_columns, key_values, natural_key, storage_payload
 from credit.records.rules import subject_key as make_subject_key

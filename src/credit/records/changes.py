@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from django.db import connection
 from django.db.models import Q
 
+from credit.catalog.constants import LIST_CATEGORIES
 from credit.catalog.models import CatalogItem
 from credit.records.models import CreditRecord, ListChange
 
-LIST_CATEGORIES = ("red_list", "black_list", "attention_list")
 #: Called with (first event id, last event id) inside the writing transaction.
 listeners: list[Callable[[int, int], None]] = []
 

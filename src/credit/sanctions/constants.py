@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.db import models
 
-from credit.catalog.constants import Category
+from credit.catalog.constants import LIST_CATEGORIES, Category
+
+# The list categories live with the catalog (``credit.catalog.constants``); re-exported.
+__all__ = ["LIST_CATEGORIES", "MeasureKind", "Scenario", "measure_kind_for"]
 
 
 class Scenario(models.TextChoices):
@@ -21,10 +24,6 @@ class Scenario(models.TextChoices):
     TAX = "tax", "税收管理"
     CUSTOMS = "customs", "海关通关"
     CONSUMPTION = "consumption", "高消费及出行限制"
-
-
-#: Catalog categories whose records are list entries.
-LIST_CATEGORIES = (Category.RED_LIST, Category.BLACK_LIST, Category.ATTENTION_LIST)
 
 
 class MeasureKind(models.TextChoices):

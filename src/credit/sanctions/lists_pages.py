@@ -10,15 +10,15 @@ from django.shortcuts import render
 
 from credit.accounts.decorators import perm_required
 from credit.accounts.roles import Perm
+from credit.catalog.constants import LIST_CATEGORIES, LIST_KIND_LABELS
 from credit.catalog.models import CatalogItem
 from credit.core.http import xlsx_response, xlsx_workbook
 from credit.core.models import Region
 from credit.sanctions import lists
-from credit.sanctions.constants import LIST_CATEGORIES
 
 EXPORT_LIMIT = 100_000
 STATES = [("", "全部"), (lists.IN_FORCE, "有效"), (lists.ENDED, "已失效（到期、修复或撤销）")]
-KINDS = {"red_list": "红名单", "black_list": "黑名单", "attention_list": "重点关注名单"}
+KINDS = LIST_KIND_LABELS
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:

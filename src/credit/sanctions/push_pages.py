@@ -13,16 +13,15 @@ from django.views.decorators.http import require_POST
 
 from credit.accounts.decorators import perm_required
 from credit.accounts.roles import Perm
+from credit.catalog.constants import LIST_CATEGORIES, LIST_KIND_LABELS
 from credit.core.errors import CreditError
 from credit.core.http import xlsx_response, xlsx_workbook
 from credit.core.models import Region
 from credit.gateway.models import ApiClient
 from credit.sanctions import push
-from credit.sanctions.constants import LIST_CATEGORIES
 from credit.sanctions.push_models import Delivery, Subscription
 
 manage_required = perm_required(Perm.API_CLIENT_MANAGE)
-LIST_KIND_LABELS = {"red_list": "红名单", "black_list": "黑名单", "attention_list": "重点关注名单"}
 EXPORT_LIMIT = 100_000
 
 

@@ -145,6 +145,7 @@ def profile_for(principal: Any, identifier: str) -> dict[str, Any] | None:
     A natural person needs ``subjects.view_natural`` and comes masked to API clients."""
     import datetime
 
+    from credit.catalog.constants import LIST_CATEGORIES
     from credit.core.masking import mask_name
     from credit.gateway.grants import client_of, visible_items
     from credit.records.constants import RecordStatus
@@ -196,7 +197,7 @@ def profile_for(principal: Any, identifier: str) -> dict[str, Any] | None:
     sections: dict[str, list] = {name: [] for name in (*PROFILE_SECTIONS, "list_entries")}
     counts: dict[str, int] = dict.fromkeys(sections, 0)
     for record in records.iterator(chunk_size=500):
-        if record.item.category in ("red_list", "black_list", "attention_list"):
+        if record.item.category in LIST_CATEGORIES:
             name = "list_entries"
         else:
             name = next(
