@@ -39,3 +39,14 @@ def granted_item_ids(client: Any) -> list[int]:
     if found is None:
         found = client.__dict__["_granted_ids"] = list(client.items.values_list("pk", flat=True))
     return found
+
+
+def shown_name(subject: Any, *, to_client: bool) -> str:
+    """A subject's name as an API client may see it: a natural person's masked (张*三), a
+    legal person's in full; staff see every name in full."""
+    from credit.core.masking import mask_name
+    from credit.subjects.models import NaturalPerson
+
+    if to_client and isinstance(subject, NaturalPerson):
+        return mask_name(subject.name)
+    return subject.name

@@ -16,7 +16,7 @@ from credit.accounts.roles import Perm
 from credit.catalog.models import CatalogItem
 from credit.core.identifiers import detect
 from credit.core.models import Department
-from credit.gateway.grants import client_of, visible_items
+from credit.gateway.grants import client_of, shown_name, visible_items
 from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord
 from credit.sanctions.constants import LIST_CATEGORIES
@@ -209,7 +209,6 @@ def change_dict(event: Any, *, masked: bool) -> dict[str, Any]:
     """One list change as handed to subscribers (pulled or pushed): natural persons by their
     masked ID number, and by a masked name when ``masked`` (an API client). The event needs
     ``item``, ``department`` and its subject loaded."""
-    from credit.core.masking import mask_name
 
     natural = event.natural_person_id is not None
     person = event.natural_person if natural else event.legal_person
@@ -224,6 +223,6 @@ def change_dict(event: Any, *, masked: bool) -> dict[str, Any]:
         "department": event.department.name,
         "subject_type": "natural" if natural else "legal",
         "subject_code": person.id_masked if natural else (person.uscc or ""),
-        "subject_name": mask_name(person.name) if natural and masked else person.name,
+        "subject_name": shown_name(person, to_client=masked),
         "version": event.version,
     }

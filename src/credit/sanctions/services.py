@@ -27,8 +27,9 @@ from credit.catalog.models import CatalogItem
 from credit.core import audit
 from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
 from credit.core.identifiers import detect
-from credit.core.masking import mask_id_number, mask_name
+from credit.core.masking import mask_id_number
 from credit.core.models import Department
+from credit.gateway.grants import shown_name
 from credit.records import changes
 from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord, CreditRecordVersion, ListChange
@@ -108,7 +109,7 @@ def run_check(*, principal: Any, identifier: str, reason: str, scenario: str = "
         result, name = Check.Result.NOT_FOUND, ""
     else:
         result = Check.Result.HIT if hits else Check.Result.CLEAN
-        name = mask_name(subject.name) if natural and client is not None else subject.name
+        name = shown_name(subject, to_client=client is not None)
     fields = {
         "user": principal,
         "client": client,

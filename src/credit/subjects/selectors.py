@@ -146,8 +146,7 @@ def profile_for(principal: Any, identifier: str) -> dict[str, Any] | None:
     import datetime
 
     from credit.catalog.constants import LIST_CATEGORIES
-    from credit.core.masking import mask_name
-    from credit.gateway.grants import client_of, visible_items
+    from credit.gateway.grants import client_of, shown_name, visible_items
     from credit.records.constants import RecordStatus
     from credit.records.models import CreditRecord
 
@@ -166,7 +165,7 @@ def profile_for(principal: Any, identifier: str) -> dict[str, Any] | None:
         audit.record("naturalperson.viewed", actor=principal, obj=subject)
         basic = {
             "type": "natural",
-            "name": mask_name(subject.name) if client else subject.name,
+            "name": shown_name(subject, to_client=client is not None),
             "id_masked": subject.id_masked,
             "region": subject.region_id,
         }
