@@ -299,11 +299,11 @@ def enqueue_fan_out(first_id: int, last_id: int) -> None:
 
 
 def _visible_items(client: ApiClient) -> list[int]:
-    from credit.sanctions.selectors import list_items_for
+    from credit.sanctions.selectors import list_item_ids
 
     user = client.user
     user._api_client = client
-    return list(list_items_for(user).values_list("pk", flat=True))
+    return list_item_ids(user)
 
 
 def matching_events(sub: Subscription, first_id: int, last_id: int) -> QuerySet[ListChange]:
