@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from credit.catalog.constants import UsageScope
 from credit.catalog.models import CatalogItem
+from credit.core import forms as core_forms
 from credit.core.errors import CreditError
 from credit.core.models import Department
 from credit.gateway.models import ApiClient
@@ -39,8 +40,7 @@ ERROR_FIELDS = {
 
 def add_service_error(form: forms.Form, exc: CreditError) -> None:
     """Show a service's refusal on the form: its message and its code."""
-    field = ERROR_FIELDS.get(exc.code)
-    form.add_error(field if field in form.fields else None, f"{exc.message}（{exc.code}）")
+    core_forms.add_service_error(form, exc, ERROR_FIELDS)
 
 
 def _grantable_items():

@@ -15,6 +15,7 @@ from django.core.validators import RegexValidator
 
 from credit.catalog.constants import Category
 from credit.catalog.models import CatalogItem
+from credit.core import forms as core_forms
 from credit.core.errors import CreditError
 from credit.core.models import Department
 from credit.sanctions.constants import LIST_CATEGORIES, Scenario
@@ -39,16 +40,11 @@ measure_code = RegexValidator(
 )
 
 
-def error_text(exc: CreditError) -> str:
-    return f"{exc.message}（{exc.code}）"
-
-
 def add_service_error(form: forms.Form, exc: CreditError) -> None:
     """Show a service's refusal on the field it concerns (or on the form): message and code.
     A form may name its own fields for some codes in ``service_fields``."""
     mapping = {**SERVICE_ERROR_FIELDS, **getattr(form, "service_fields", {})}
-    field = mapping.get(exc.code)
-    form.add_error(field if field in form.fields else None, error_text(exc))
+    core_forms.add_service_error(form, exc, mapping)
 
 
 def list_items():

@@ -15,6 +15,7 @@ from credit.accounts.decorators import perm_required
 from credit.accounts.roles import Perm
 from credit.catalog.constants import LIST_CATEGORIES, LIST_KIND_LABELS
 from credit.core.errors import CreditError
+from credit.core.forms import add_service_error
 from credit.core.http import xlsx_response, xlsx_workbook
 from credit.core.models import Region
 from credit.gateway.models import ApiClient
@@ -68,9 +69,11 @@ class DeliveryFilterForm(forms.Form):
     )
 
 
+_ERROR_FIELDS = {"url_invalid": "url", "url_scheme_invalid": "url", "subject_not_found": "subject"}
+
+
 def _service_error(form: forms.Form, exc: CreditError) -> None:
-    field = {"url_invalid": "url", "url_scheme_invalid": "url", "subject_not_found": "subject"}
-    form.add_error(field.get(exc.code) if field.get(exc.code) in form.fields else None, exc.message)
+    add_service_error(form, exc, _ERROR_FIELDS, with_code=False)
 
 
 @manage_required
