@@ -12,6 +12,7 @@ from credit.accounts.decorators import perm_required
 from credit.accounts.forms import NewUserForm
 from credit.accounts.roles import Perm, Role
 from credit.core.errors import CreditError
+from credit.core.forms import add_service_error
 
 
 @perm_required(Perm.USER_MANAGE)
@@ -32,7 +33,7 @@ def users(request: HttpRequest) -> HttpResponse:
                 real_name=data["real_name"],
             )
         except CreditError as exc:
-            form.add_error(None, f"{exc.message}（{exc.code}）")
+            add_service_error(form, exc, {})
         else:
             messages.success(request, f"已创建用户 {user.username}（{user.role_label}）")
             return redirect("accounts:users")

@@ -23,6 +23,7 @@ from credit.accounts.decorators import perm_required
 from credit.accounts.roles import Perm
 from credit.core import context
 from credit.core.errors import CreditError
+from credit.core.forms import add_service_error
 from credit.core.http import xlsx_response
 from credit.ingest import selectors
 from credit.ingest.feedback import feedback_xlsx
@@ -98,7 +99,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 )
         except CreditError as exc:
             path.unlink(missing_ok=True)
-            form.add_error(None, f"{exc.message}（{exc.code}）")
+            add_service_error(form, exc, {})
             return render(request, "ingest/upload.html", {"form": form})
         except BaseException:
             path.unlink(missing_ok=True)
