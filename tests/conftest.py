@@ -87,3 +87,17 @@ def legal_person(db, uscc_factory):
         legal_representative="张三",
     )
     return subject
+
+
+def remove_uploads(user, doc_prefix: str) -> None:
+    """Undo what a test with committed data uploaded: the user's batches, the records whose
+    document number starts with ``doc_prefix`` and the legal persons left without records."""
+    from credit.ingest.models import Batch
+    from credit.records.models import CreditRecord
+    from credit.subjects.models import LegalPerson
+
+    records = CreditRecord.objects.filter(document_no__startswith=doc_prefix)
+    subjects = list(records.values_list("legal_person_id", flat=True))
+    Batch.objects.filter(created_by=user).delete()
+    records.delete()
+    LegalPerson.objects.filter(pk__in=subjects, records__isnull=True).delete()

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from credit.accounts.roles import Role
+from tests.conftest import remove_uploads
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 DOC_PREFIX = f"常市监罚〔2025〕浏览器{uuid.uuid4().hex[:6]}-"
@@ -23,9 +24,6 @@ def officer(django_db_setup, django_db_blocker):
     """A committed 市场监管局 officer; what the journey loads is removed afterwards."""
     from credit.accounts.services import create_user
     from credit.core.models import Department
-    from credit.ingest.models import Batch
-    from credit.records.models import CreditRecord
-    from credit.subjects.models import LegalPerson
 
     with django_db_blocker.unblock():
         user = create_user(
@@ -37,11 +35,7 @@ def officer(django_db_setup, django_db_blocker):
         )
     yield user
     with django_db_blocker.unblock():
-        records = CreditRecord.objects.filter(document_no__startswith=DOC_PREFIX)
-        subjects = list(records.values_list("legal_person_id", flat=True))
-        Batch.objects.filter(created_by=user).delete()
-        records.delete()
-        LegalPerson.objects.filter(pk__in=subjects, records__isnull=True).delete()
+        remove_uploads(user, DOC_PREFIX)
 
 
 @pytest.fixture

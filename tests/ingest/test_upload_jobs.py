@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from credit.accounts.roles import Role
 from credit.ingest.models import Batch
+from tests.conftest import remove_uploads
 from tests.ingest.test_pipeline import _csv, _row
 
 OLE_XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000  # an old .xls workbook
@@ -270,8 +271,6 @@ DOC_PREFIX = f"常市监罚〔2025〕作业{uuid.uuid4().hex[:6]}-"
 def committed_officer(django_db_setup, django_db_blocker):
     from credit.accounts.services import create_user
     from credit.core.models import Department
-    from credit.records.models import CreditRecord
-    from credit.subjects.models import LegalPerson
 
     with django_db_blocker.unblock():
         user = create_user(
@@ -283,11 +282,7 @@ def committed_officer(django_db_setup, django_db_blocker):
         )
     yield user
     with django_db_blocker.unblock():
-        records = CreditRecord.objects.filter(document_no__startswith=DOC_PREFIX)
-        subjects = list(records.values_list("legal_person_id", flat=True))
-        Batch.objects.filter(created_by=user).delete()
-        records.delete()
-        LegalPerson.objects.filter(pk__in=subjects, records__isnull=True).delete()
+        remove_uploads(user, DOC_PREFIX)
 
 
 def _run_worker() -> None:
