@@ -1,32 +1,43 @@
-"""COPY inserts keep model semantics: ids from the sequence, auto_now_add, JSON, FKs."""
+"""COPY inserts keep model semantics: ids from the sequence, auto_now_add, defaults, JSON, FKs."""
 
 import pytest
 
-from credit.core.bulk import copy_insert
+from credit.core.bulk import copy_dicts, reserve_ids
 from credit.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
 
-def test_copy_insert_assigns_ids_and_stores_what_save_would(admin_user):
-    entries = copy_insert(
-        [
-            AuditEntry(
-                event_type="test.copy",
-                actor=admin_user,
-                object_id=str(n),
-                after={"n": n, "名称": "常州"},
-            )
-            for n in range(3)
-        ]
+def test_copy_dicts_with_reserved_ids_stores_what_save_would(admin_user):
+    ids = reserve_ids(AuditEntry, 3)
+    assert len(set(ids)) == 3
+    written = copy_dicts(
+        AuditEntry,
+        (
+            {
+                "id": pk,
+                "event_type": "test.copy",
+                "actor_id": admin_user.pk,
+                "object_id": str(n),
+                "after": {"n": n, "名称": "常州"},
+            }
+            for n, pk in enumerate(ids)
+        ),
     )
-    assert all(e.pk for e in entries) and len({e.pk for e in entries}) == 3
-    stored = AuditEntry.objects.get(pk=entries[1].pk)
+    assert written == 3
+    stored = AuditEntry.objects.get(pk=ids[1])
     assert stored.after == {"n": 1, "名称": "常州"}
     assert stored.occurred_at is not None and stored.actor == admin_user
+    assert stored.object_repr == ""  # a blank text field takes its default, not NULL
     later = AuditEntry.objects.create(event_type="test.after")
-    assert later.pk > max(e.pk for e in entries)  # the sequence moved on
+    assert later.pk > max(ids)  # the sequence moved on
 
 
-def test_copy_insert_of_nothing_is_a_no_op():
-    assert copy_insert([]) == []
+def test_rows_without_ids_take_them_from_the_sequence():
+    assert copy_dicts(AuditEntry, [{"event_type": "test.noid"}]) == 1
+    assert AuditEntry.objects.filter(event_type="test.noid").get().pk
+
+
+def test_copy_of_nothing_is_a_no_op():
+    assert copy_dicts(AuditEntry, []) == 0
+    assert reserve_ids(AuditEntry, 0) == []

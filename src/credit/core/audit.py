@@ -21,7 +21,7 @@ def entry(
     after: dict | None = None,
 ) -> AuditEntry:
     """An unsaved audit entry with the request context; :func:`record` saves one, bulk
-    writers save many at once (``credit.core.bulk.copy_insert``)."""
+    writers save many at once (:func:`bulk_rows` with ``credit.core.bulk.copy_dicts``)."""
     ctx = context.current()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
