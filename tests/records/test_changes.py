@@ -40,7 +40,7 @@ def test_only_list_entries_make_events(legal_person):
 
 
 @pytest.mark.django_db
-def test_the_cursor_walks_forward_without_repeats(legal_person):
+def test_the_cursor_walks_forward_without_repeats(legal_person, monkeypatch):
     entries = [_entry(legal_person, n=n) for n in range(5)]
     changes.emit(ListChange.Kind.LISTED, [e.pk for e in entries])
     start = ListChange.objects.order_by("txid", "id").last()
@@ -48,6 +48,16 @@ def test_the_cursor_walks_forward_without_repeats(legal_person):
     # is the oldest running transaction, which is ours — so nothing is handed out yet …
     events, _ = changes.read(None)
     assert start.txid not in {e.txid for e in events}
+    # … once it has ended (the horizon moved past it), pages of two walk through all five.
+    monkeypatch.setattr(changes, "horizon", lambda: start.txid + 1)
+    mine = {e.pk for e in entries}
+    seen, cursor = [], None
+    for _ in range(10):
+        page, cursor = changes.read(cursor, limit=2, filters={"record_id__in": mine})
+        if not page:
+            break
+        seen += [e.record_id for e in page]
+    assert seen == [e.pk for e in entries]  # in order, each once
 
 
 @pytest.fixture
