@@ -21,6 +21,9 @@ EXPECTED = {
         Perm.RECORD_VIEW,
         Perm.RECORD_REVIEW,
         Perm.SANCTIONS_CHECK,
+        Perm.OBJECTION_HANDLE,
+        Perm.REPAIR_REVIEW,
+        Perm.PORTAL_MANAGE,
     },
     Role.DEPT_OFFICER: {
         Perm.CATALOG_VIEW,
@@ -30,6 +33,7 @@ EXPECTED = {
         Perm.RECORD_VIEW,
         Perm.RECORD_SUBMIT,
         Perm.SANCTIONS_CHECK,
+        Perm.OBJECTION_VERIFY,
     },
     Role.DISTRICT_ADMIN: {
         Perm.CATALOG_VIEW,

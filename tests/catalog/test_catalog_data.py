@@ -102,7 +102,8 @@ EXPECTED_LISTS = {
 
 ITEM_KEYS = {
     "code", "name", "parent", "category", "subject_type", "update_period", "usage_scope",
-    "source_departments", "natural_key", "description", "basis", "sort_order", "fields",
+    "publicity_mode", "source_departments", "natural_key", "description", "basis",
+    "sort_order", "fields",
 }  # fmt: skip
 FIELD_KEYS = {
     "code", "name", "aliases", "type", "max_length", "decimal_places", "required", "conditions",

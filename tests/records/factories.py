@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from credit.catalog.models import CatalogItem
 from credit.core.models import Department
+from credit.records.publicity import add_months
 from credit.records.services import UpsertResult, upsert_record
 from credit.subjects.models import LegalPerson
 
 PENALTY = "admin-penalty"
+#: Decided two months ago: within its publicity period (一般: 3 months to a year).
+DECIDED = datetime.date.today() - datetime.timedelta(days=60)
 
 
 def _common(department: Department, document_no: str) -> dict[str, Any]:
@@ -20,9 +24,9 @@ def _common(department: Department, document_no: str) -> dict[str, Any]:
         "penalty_basis": "《企业信息公示暂行条例》第十条",
         "penalty_category": "警告",
         "penalty_content": "警告",
-        "decision_date": "2025-03-03",
-        "valid_to": "2025-09-03",
-        "publicity_end": "2026-03-03",
+        "decision_date": DECIDED.isoformat(),
+        "valid_to": add_months(DECIDED, 6).isoformat(),
+        "publicity_end": add_months(DECIDED, 12).isoformat(),
         "authority": department.name,
         "authority_uscc": department.uscc,
         "source_dept": department.name,

@@ -11,9 +11,10 @@ from django.db import connection
 from credit.core.errors import ValidationFailed
 from credit.core.models import AuditEntry
 from credit.records.models import CreditRecord, CreditRecordVersion
+from credit.records.publicity import add_months
 from credit.records.services import upsert_record
 from credit.subjects.services import register_natural_person
-from tests.records.factories import legal_payload, natural_payload
+from tests.records.factories import DECIDED, legal_payload, natural_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +48,9 @@ def test_valid_legal_person_payload_is_inserted_with_extracted_columns(
     assert record.natural_person_id is None
     assert record.department_id == scjg.pk
     assert record.document_no == DOC
-    assert record.decision_date == datetime.date(2025, 3, 3)
-    assert record.valid_to == datetime.date(2025, 9, 3)
-    assert record.publicity_end == datetime.date(2026, 3, 3)
+    assert record.decision_date == DECIDED
+    assert record.valid_to == add_months(DECIDED, 6)
+    assert record.publicity_end == add_months(DECIDED, 12)
     assert record.severity == "general"
     assert record.usage_scope == "public"
     assert record.version == 1
@@ -63,7 +64,9 @@ def test_valid_legal_person_payload_is_inserted_with_extracted_columns(
     [
         ("严重", "政务共享", ("serious", "shared")),
         ("轻微", "授权查询", ("minor", "restricted")),
-        ("", "", ("", "public")),  # blank: no severity, the item's own usage scope
+        # blank: the severity its penalty type implies (警告: 轻微 under the 2026 rule), and
+        # the item's own usage scope
+        ("", "", ("minor", "public")),
     ],
 )
 def test_severity_and_usage_scope_labels_map_to_codes(

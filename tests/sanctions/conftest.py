@@ -33,8 +33,9 @@ def listed(legal_person):
             **extra,
         )
 
-    in_force = entry(1, valid_to=TODAY + datetime.timedelta(days=300))
-    entry(2, valid_to=TODAY - datetime.timedelta(days=1))  # expired
+    ends = TODAY + datetime.timedelta(days=300), TODAY - datetime.timedelta(days=1)
+    in_force = entry(1, valid_to=ends[0], publicity_end=ends[0])
+    entry(2, valid_to=ends[1], publicity_end=ends[1])  # expired
     entry(3, status="revoked")
     measures = {
         "B-GP-01": services.save_measure(

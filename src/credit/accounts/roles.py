@@ -38,6 +38,10 @@ class Perm(StrEnum):
     API_CLIENT_MANAGE = "gateway.manage"
     SANCTIONS_CHECK = "sanctions.check"
     MEASURE_MANAGE = "sanctions.manage"
+    OBJECTION_HANDLE = "objections.handle"
+    OBJECTION_VERIFY = "objections.verify"
+    REPAIR_REVIEW = "objections.repair"
+    PORTAL_MANAGE = "portal.manage"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -56,6 +60,10 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.API_CLIENT_MANAGE: "管理接口调用方",
     Perm.SANCTIONS_CHECK: "联合奖惩核查及反馈",
     Perm.MEASURE_MANAGE: "维护联合奖惩措施",
+    Perm.OBJECTION_HANDLE: "受理和办结信用异议",
+    Perm.OBJECTION_VERIFY: "核实本部门的异议信息",
+    Perm.REPAIR_REVIEW: "审核信用修复申请",
+    Perm.PORTAL_MANAGE: "维护门户网站新闻和公告",
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -69,6 +77,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.RECORD_VIEW,
             Perm.RECORD_REVIEW,
             Perm.SANCTIONS_CHECK,
+            Perm.OBJECTION_HANDLE,
+            Perm.REPAIR_REVIEW,
+            Perm.PORTAL_MANAGE,
         }
     ),
     Role.DEPT_OFFICER: frozenset(
@@ -80,6 +91,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.RECORD_VIEW,
             Perm.RECORD_SUBMIT,
             Perm.SANCTIONS_CHECK,
+            Perm.OBJECTION_VERIFY,
         }
     ),
     Role.DISTRICT_ADMIN: frozenset(

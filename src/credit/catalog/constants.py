@@ -18,6 +18,16 @@ LIST_CATEGORIES = (Category.RED_LIST, Category.BLACK_LIST, Category.ATTENTION_LI
 LIST_KIND_LABELS = {c.value: c.label for c in LIST_CATEGORIES}
 
 
+class PublicityMode(models.TextChoices):
+    """How the publicity period (公示期) of an item's records is decided (D5.1): by the
+    失信严重程度 under the policy in force at the decision date (penalties), for as long as the
+    record is valid (licences, list entries), or never published on public channels."""
+
+    SEVERITY = "severity", "按失信严重程度定公示期"
+    VALIDITY = "validity", "有效期内公示"
+    NONE = "none", "不公示"
+
+
 class SubjectType(models.TextChoices):
     LEGAL = "legal", "法人及非法人组织"
     NATURAL = "natural", "自然人"
@@ -86,6 +96,7 @@ class FieldRole(models.TextChoices):
     VALID_TO = "valid_to", "有效期至"
     PUBLICITY_END = "publicity_end", "公示截止期"
     SEVERITY = "severity", "失信严重程度"
+    PENALTY_TYPE = "penalty_type", "处罚类别"
     USAGE_SCOPE = "usage_scope", "信息使用范围"
     AUTHORITY = "authority", "决定机关"
     AUTHORITY_USCC = "authority_uscc", "决定机关统一社会信用代码"

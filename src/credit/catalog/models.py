@@ -9,6 +9,7 @@ from credit.catalog.constants import (
     Category,
     DataType,
     FieldRole,
+    PublicityMode,
     Sensitivity,
     SubjectType,
     UpdatePeriod,
@@ -80,6 +81,9 @@ class CatalogItem(models.Model):
     subject_type = models.CharField("主体类型", max_length=10, choices=SubjectType.choices)
     update_period = models.CharField("更新周期", max_length=10, choices=UpdatePeriod.choices)
     usage_scope = models.CharField("信息使用范围", max_length=10, choices=UsageScope.choices)
+    publicity_mode = models.CharField(
+        "公示方式", max_length=10, choices=PublicityMode.choices, default=PublicityMode.VALIDITY
+    )
     source_departments = models.ManyToManyField(
         "core.Department", verbose_name="来源部门", blank=True, related_name="catalog_items"
     )

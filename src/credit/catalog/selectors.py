@@ -57,6 +57,7 @@ def export_item(item: CatalogItem) -> dict:
         "subject_type": item.subject_type,
         "update_period": item.update_period,
         "usage_scope": item.usage_scope,
+        "publicity_mode": item.publicity_mode,
         "source_departments": sorted(d.code for d in item.source_departments.all()),
         "natural_key": list(item.natural_key),
         "description": item.description,

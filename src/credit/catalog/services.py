@@ -11,6 +11,7 @@ from django.db.models import F
 
 from credit.accounts.permissions import require
 from credit.accounts.roles import Perm
+from credit.catalog.constants import PublicityMode
 from credit.catalog.models import CatalogItem, CodeTable, CodeValue, FieldSpec
 from credit.catalog.selectors import export_item, export_table
 from credit.catalog.spec import parse_catalog
@@ -51,6 +52,7 @@ def canonical_item(item: dict) -> dict:
         "subject_type": item["subject_type"],
         "update_period": item["update_period"],
         "usage_scope": item["usage_scope"],
+        "publicity_mode": item.get("publicity_mode", PublicityMode.VALIDITY),
         "source_departments": sorted(item.get("source_departments", [])),
         "natural_key": list(item.get("natural_key", [])),
         "description": item.get("description", ""),
@@ -147,6 +149,7 @@ def import_catalog(doc: dict, *, actor: Any = None) -> dict[str, int]:
             "subject_type",
             "update_period",
             "usage_scope",
+            "publicity_mode",
             "natural_key",
             "description",
             "basis",

@@ -15,6 +15,7 @@ from credit.catalog.constants import (
     Category,
     DataType,
     FieldRole,
+    PublicityMode,
     Sensitivity,
     SubjectType,
     UpdatePeriod,
@@ -50,6 +51,7 @@ ITEM_KEYS = {
     "subject_type",
     "update_period",
     "usage_scope",
+    "publicity_mode",
     "source_departments",
     "natural_key",
     "description",
@@ -172,6 +174,12 @@ def _parse_item(item, path, table_codes, item_codes, departments, problems) -> N
     _choice(item.get("subject_type"), SubjectType, f"{path}.subject_type", problems)
     _choice(item.get("update_period"), UpdatePeriod, f"{path}.update_period", problems)
     _choice(item.get("usage_scope"), UsageScope, f"{path}.usage_scope", problems)
+    _choice(
+        item.get("publicity_mode", PublicityMode.VALIDITY),
+        PublicityMode,
+        f"{path}.publicity_mode",
+        problems,
+    )
     sort_order = item.get("sort_order", 0)
     if (
         not isinstance(sort_order, int)

@@ -30,6 +30,7 @@ from credit.core.identifiers import normalize_code
 from credit.core.masking import mask_id_number
 from credit.core.models import Department, Region
 from credit.demo import synthetic
+from credit.records import publicity
 from credit.records.rules import (
     extract_columns,
     key_values,
@@ -40,6 +41,20 @@ from credit.records.rules import (
 from credit.subjects.services import ID_PURPOSE, id_index
 
 CHUNK = 50_000
+
+#: The extracted columns staged for each record, after its document number and payload.
+COLUMN_NAMES = (
+    "decision_date",
+    "valid_from",
+    "valid_to",
+    "severity",
+    "usage_scope",
+    "publicity_policy_id",
+    "publishable",
+    "publicity_start",
+    "publicity_end",
+    "repair_from",
+)
 
 STAGING = {
     "lp": """CREATE TEMP TABLE IF NOT EXISTS demo_stage_lp (
@@ -52,8 +67,9 @@ STAGING = {
     "rec": """CREATE TEMP TABLE IF NOT EXISTS demo_stage_rec (
         item_id bigint, legal_person_id bigint, natural_person_id bigint, department_id bigint,
         region_id varchar(6), natural_key varchar(64), document_no varchar(128), payload jsonb,
-        decision_date date, valid_from date, valid_to date, publicity_end date,
-        severity varchar(10), usage_scope varchar(10))""",
+        decision_date date, valid_from date, valid_to date, severity varchar(10),
+        usage_scope varchar(10), publicity_policy_id bigint, publishable boolean,
+        publicity_start date, publicity_end date, repair_from date)""",
 }
 
 INSERT_LP = """
@@ -97,13 +113,14 @@ ON CONFLICT (id_type, id_index) DO NOTHING
 INSERT_RECORDS = """
 INSERT INTO records_creditrecord (item_id, legal_person_id, natural_person_id, department_id,
     region_id, natural_key, document_no, payload, decision_date, valid_from, valid_to,
-    publicity_start, publicity_end, severity, status, usage_scope, version, created_at,
-    updated_at)
+    severity, usage_scope, publicity_policy_id, publishable, publicity_start, publicity_end,
+    repair_from, status, version, created_at, updated_at)
 SELECT s.item_id, s.legal_person_id, s.natural_person_id, s.department_id, s.region_id,
     s.natural_key, s.document_no, s.payload, s.decision_date, s.valid_from, s.valid_to,
-    s.decision_date, s.publicity_end, s.severity,
+    s.severity, s.usage_scope, s.publicity_policy_id, s.publishable, s.publicity_start,
+    s.publicity_end, s.repair_from,
     CASE WHEN s.publicity_end < %(today)s THEN 'expired' ELSE 'active' END,
-    s.usage_scope, 1, now(), now()
+    1, now(), now()
 FROM demo_stage_rec s
 ON CONFLICT (item_id, natural_key) DO NOTHING
 """
@@ -252,6 +269,7 @@ def load_records(
     items = {i.code: i for i in CatalogItem.objects.all()}
     specs = {code: spec_for(item) for code, item in items.items()}
     departments = {d.code: d for d in Department.objects.all()}
+    book = publicity.current_book()
     inserted = done = 0
     columns = [
         "item_id",
@@ -262,12 +280,7 @@ def load_records(
         "natural_key",
         "document_no",
         "payload",
-        "decision_date",
-        "valid_from",
-        "valid_to",
-        "publicity_end",
-        "severity",
-        "usage_scope",
+        *COLUMN_NAMES,
     ]
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-writer")
     writer_conn = _RecordWriter()
@@ -285,7 +298,7 @@ def load_records(
                 np_id = np_ids[r.subject_ref] if r.subject_kind == "N" else None
                 if lp_id is None and np_id is None:
                     continue
-                cols = extract_columns(spec, r.payload, item.usage_scope)
+                cols = extract_columns(spec, r.payload, item, book)
                 key = natural_key(
                     department_code=dept.code,
                     item_code=item.code,
@@ -302,12 +315,7 @@ def load_records(
                         key,
                         cols["document_no"],
                         json.dumps(storage_payload(spec, r.payload), ensure_ascii=False),
-                        cols["decision_date"],
-                        cols["valid_from"],
-                        cols["valid_to"],
-                        cols["publicity_end"],
-                        cols["severity"],
-                        cols["usage_scope"],
+                        *(cols[c] for c in COLUMN_NAMES),
                     )
                 )
             # The database inserts this chunk while Python prepares the next one.

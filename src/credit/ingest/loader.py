@@ -43,7 +43,7 @@ from credit.core.models import AuditEntry, Department
 from credit.core.selectors import region_for_division_code
 from credit.ingest.models import BatchRow
 from credit.ingest.taxonomy import error_class
-from credit.records import changes
+from credit.records import changes, publicity
 from credit.records.models import CreditRecord, CreditRecordVersion, ListChange
 from credit.records.rules import extract_columns, key_values, natural_key, storage_payload
 from credit.records.rules import subject_key as make_subject_key
@@ -96,8 +96,11 @@ class Prepared:
     stored_json: str
 
 
-def prepare(item: CatalogItem, spec: ItemSpec, payload: dict[str, str]) -> Prepared:
-    """The database-independent part of loading ``payload`` (pure; any thread)."""
+def prepare(
+    item: CatalogItem, spec: ItemSpec, payload: dict[str, str], book: publicity.Book
+) -> Prepared:
+    """The database-independent part of loading ``payload`` (pure; any thread); ``book`` is
+    the publicity policies (:func:`credit.records.publicity.current_book`)."""
     kind = code = ""
     if _is_natural(item, spec, payload):
         if (spec.value(payload, FieldRole.ID_TYPE) or RESIDENT_ID_LABEL) == RESIDENT_ID_LABEL:
@@ -112,7 +115,7 @@ def prepare(item: CatalogItem, spec: ItemSpec, payload: dict[str, str]) -> Prepa
         kind=kind,
         code=code,
         key_values=key_values(item.natural_key, payload),
-        columns=extract_columns(spec, payload, item.usage_scope),
+        columns=extract_columns(spec, payload, item, book),
         stored=stored,
         stored_json=json.dumps(stored, ensure_ascii=False),
     )
@@ -141,7 +144,8 @@ def load_rows(
     results = [LoadResult() for _ in payloads]
     row_nos = row_nos if row_nos is not None else list(range(1, len(payloads) + 1))
     if prepared is None:
-        prepared = [prepare(item, spec, payload) for payload in payloads]
+        book = publicity.current_book()
+        prepared = [prepare(item, spec, payload, book) for payload in payloads]
     chunk_keys: dict[str, int] = {}  # natural key → row number of its first row in the chunk
     legal: dict[int, str] = {}  # index → USCC
     natural: dict[int, str] = {}  # index → 18-digit resident ID
@@ -369,14 +373,19 @@ def _natural_persons(spec, payloads, natural, subjects, actor) -> None:
         subjects[n] = ("N", existing[index_of[n]])
 
 
+#: The extracted columns a changed payload rewrites, with their SQL types.
 _COLUMNS = (
-    "document_no",
-    "decision_date",
-    "valid_from",
-    "valid_to",
-    "publicity_end",
-    "severity",
-    "usage_scope",
+    ("document_no", "text"),
+    ("decision_date", "date"),
+    ("valid_from", "date"),
+    ("valid_to", "date"),
+    ("severity", "text"),
+    ("usage_scope", "text"),
+    ("publicity_policy_id", "bigint"),
+    ("publishable", "boolean"),
+    ("publicity_start", "date"),
+    ("publicity_end", "date"),
+    ("repair_from", "date"),
 )
 
 
@@ -467,6 +476,7 @@ def _records(batch, item, prepared, subjects, results, row_nos, chunk_keys, acto
         del row["_stored"]
         row.update(id=pk, item_id=item.pk, department_id=department.pk)
         row["region_id"] = department.region_id
+        row["status"] = publicity.initial_status(row["publicity_end"])
         result = results[index_of_key[row["natural_key"]]]
         result.outcome, result.record_id = "inserted", pk
     copy_dicts(CreditRecord, new)
@@ -502,14 +512,15 @@ def _update_records(staged: dict[str, dict[str, Any]], changed: list[tuple[str, 
             f"SELECT id, version, payload, status, %s FROM {_RECORD} WHERE id = ANY(%s)",
             [now, ids],
         )
+        names = [c for c, _ in _COLUMNS]
         cur.execute(
             f"UPDATE {_RECORD} r SET payload = w.payload::jsonb, version = r.version + 1, "
             f"updated_at = %s, "
-            + ", ".join(f"{c} = w.{c}" for c in _COLUMNS)
-            + " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::date[], %s::date[], "
-            "%s::date[], %s::date[], %s::text[], %s::text[]) "
-            f"AS w(id, payload, {', '.join(_COLUMNS)}) WHERE r.id = w.id",
-            [now, ids, [r["payload"] for r in rows], *([r[c] for r in rows] for c in _COLUMNS)],
+            + ", ".join(f"{c} = w.{c}" for c in names)
+            + " FROM unnest(%s::bigint[], %s::text[], "
+            + ", ".join(f"%s::{t}[]" for _, t in _COLUMNS)
+            + f") AS w(id, payload, {', '.join(names)}) WHERE r.id = w.id",
+            [now, ids, [r["payload"] for r in rows], *([r[c] for r in rows] for c in names)],
         )
 
 

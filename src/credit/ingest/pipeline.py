@@ -46,6 +46,7 @@ from credit.ingest.normalize import CELL_DATE, CELL_NUMBER, Normaliser
 from credit.ingest.quality import batch_metrics
 from credit.ingest.readers import CellKind, iter_tables
 from credit.ingest.taxonomy import error_class
+from credit.records import publicity
 
 CHUNK = 2000
 RAW_PURPOSE = "ingest.raw"
@@ -314,6 +315,7 @@ def checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRow
     loader, by natural key (:func:`credit.ingest.loader.load_rows`)."""
     normalise = Normaliser(spec)
     sensitive = {f.code for f in spec.fields if f.sensitivity == Sensitivity.SENSITIVE}
+    book = publicity.current_book()
     checked = []
     for row in rows:
         result = normalise(row.cells, cell_kinds=row.kinds)
@@ -329,7 +331,7 @@ def checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRow
         ]
         # Everything the loader needs that does not touch the database is done here, on the
         # reading thread, while the loader thread writes the previous chunk.
-        ready = None if errors else prepare(item, spec, result.payload)
+        ready = None if errors else prepare(item, spec, result.payload, book)
         raw = crypto.encrypt(json.dumps(row.raw, ensure_ascii=False), purpose=RAW_PURPOSE)
         checked.append((row, result.payload, corrections, errors, ready, raw))
         if len(checked) >= CHUNK:

@@ -8,6 +8,72 @@ from credit.catalog.constants import UsageScope
 from credit.records.constants import RecordStatus, Severity
 
 
+class PublicityPolicy(models.Model):
+    """A national or local rule on how long dishonesty records are published (公示期规则, D5.1),
+    in force from ``effective_from`` until the next policy's date. Which policy applies to a
+    record is decided by the record's decision date and stored with the record.
+
+    ``penalty_type_severity`` maps 处罚类别 values to a severity; a decision with several types
+    takes the longest period. Its rules (:class:`PublicityRule`) give, per severity and
+    optionally per catalog item, whether the record is published and the minimum (repair may be
+    applied for after it) and maximum (publication ends) periods in months.
+    """
+
+    code = models.SlugField("规则标识", max_length=64, unique=True)
+    name = models.CharField("名称", max_length=200)
+    document_no = models.CharField("文号", max_length=100, blank=True)
+    effective_from = models.DateField("施行日期", unique=True)
+    penalty_type_severity = models.JSONField("处罚类别对应严重程度", default=dict, blank=True)
+    note = models.TextField("说明", blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "公示期规则"
+        verbose_name_plural = "公示期规则"
+        ordering = ["effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.effective_from:%Y-%m-%d}起）"
+
+
+class PublicityRule(models.Model):
+    """One line of a policy: for ``severity`` (and ``item`` when set, overriding the policy's
+    default line), whether the record is published and for how many months."""
+
+    policy = models.ForeignKey(PublicityPolicy, on_delete=models.CASCADE, related_name="rules")
+    item = models.ForeignKey(
+        "catalog.CatalogItem",
+        verbose_name="目录项（空为默认）",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    severity = models.CharField("失信严重程度", max_length=10, choices=Severity.choices)
+    published = models.BooleanField("公示", default=True)
+    min_months = models.PositiveSmallIntegerField("最短公示期（月）", default=0)
+    max_months = models.PositiveSmallIntegerField("最长公示期（月）", default=0)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "公示期规则明细"
+        verbose_name_plural = "公示期规则明细"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "item", "severity"],
+                name="publicityrule_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_months__lte=models.F("max_months")),
+                name="publicityrule_min_le_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy.code} {self.item_id or '*'} {self.severity}"
+
+
 class CreditRecord(models.Model):
     """One credit record (信用记录) of a catalog item about one subject.
 
@@ -57,8 +123,22 @@ class CreditRecord(models.Model):
     decision_date = models.DateField("决定日期", null=True, blank=True)
     valid_from = models.DateField("有效期自", null=True, blank=True)
     valid_to = models.DateField("有效期至", null=True, blank=True)
+    # Publicity (D5.1), decided by credit.records.publicity when the record is written: the
+    # policy in force at the decision date, whether the public may see it at all, from when
+    # until when (no end: while valid), and from when credit repair may be applied for.
+    publicity_policy = models.ForeignKey(
+        PublicityPolicy,
+        verbose_name="适用公示规则",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # few policies; never looked up from this side
+    )
+    publishable = models.BooleanField("社会公示", default=True)
     publicity_start = models.DateField("公示起始日", null=True, blank=True)
     publicity_end = models.DateField("公示截止日", null=True, blank=True)
+    repair_from = models.DateField("可申请信用修复日", null=True, blank=True)
     severity = models.CharField(
         "失信严重程度", max_length=10, choices=Severity.choices, blank=True, default=""
     )
@@ -146,6 +226,8 @@ class ListChange(models.Model):
         UPDATED = "updated", "名单信息变更"
         EXPIRED = "expired", "有效期届满移出"
         REMOVED = "removed", "移出名单（修复或撤销）"
+        SUSPENDED = "suspended", "暂停公示（异议处理中）"
+        RESTORED = "restored", "恢复公示"
 
     txid = models.BigIntegerField("事务号")
     occurred_at = models.DateTimeField("发生时间")

@@ -9,6 +9,7 @@ from credit.catalog.constants import FieldRole, Sensitivity, UsageScope
 from credit.catalog.rules import ItemSpec, parse_date, split_multi
 from credit.core.identifiers import normalize_code
 from credit.core.masking import mask_id_number
+from credit.records import publicity
 from credit.records.constants import SEVERITY_BY_LABEL
 
 #: 信息使用范围 code values → the platform's usage scope.
@@ -32,22 +33,43 @@ def subject_key(kind: str, pk: int) -> str:
     return f"{kind}{pk}"
 
 
-def extract_columns(spec: ItemSpec, payload: dict[str, Any], default_scope: str) -> dict[str, Any]:
-    """The indexed columns of a record, read from its payload by field role."""
+def extract_columns(
+    spec: ItemSpec, payload: dict[str, Any], item: Any, book: publicity.Book | None = None
+) -> dict[str, Any]:
+    """The indexed columns of a record, read from its payload by field role, with its
+    publicity decided by the policy in force at the decision date (:mod:`.publicity`).
+
+    ``item`` is the catalog item (its id, usage scope and publicity mode are read); ``book``
+    the publicity policies (the cached current ones when omitted). The stored severity is the
+    one reported; when none was reported, the one the penalty types imply.
+    """
 
     def value(role: str) -> str:
         return spec.value(payload, role).strip()
 
     decision = parse_date(value(FieldRole.DECISION_DATE))
     valid_from = parse_date(value(FieldRole.VALID_FROM))
+    valid_to = parse_date(value(FieldRole.VALID_TO))
+    reported = SEVERITY_BY_LABEL.get(value(FieldRole.SEVERITY), "")
+    decided = publicity.assess(
+        book or publicity.current_book(),
+        item_id=item.pk,
+        mode=item.publicity_mode,
+        severity=reported,
+        penalty_types=value(FieldRole.PENALTY_TYPE),
+        decision_date=decision,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        reported_end=parse_date(value(FieldRole.PUBLICITY_END)),
+    )
     return {
         "document_no": value(FieldRole.DOCUMENT_NO)[:128],
         "decision_date": decision or valid_from,
         "valid_from": valid_from,
-        "valid_to": parse_date(value(FieldRole.VALID_TO)),
-        "publicity_end": parse_date(value(FieldRole.PUBLICITY_END)),
-        "severity": SEVERITY_BY_LABEL.get(value(FieldRole.SEVERITY), ""),
-        "usage_scope": USAGE_SCOPE_BY_LABEL.get(value(FieldRole.USAGE_SCOPE), default_scope),
+        "valid_to": valid_to,
+        "severity": reported or (decided.severity if value(FieldRole.PENALTY_TYPE) else ""),
+        "usage_scope": USAGE_SCOPE_BY_LABEL.get(value(FieldRole.USAGE_SCOPE), item.usage_scope),
+        **decided.columns(),
     }
 
 

@@ -30,9 +30,6 @@ from credit.core.identifiers import detect
 from credit.core.masking import mask_id_number
 from credit.core.models import Department
 from credit.gateway.grants import shown_name
-from credit.records import changes
-from credit.records.constants import RecordStatus
-from credit.records.models import CreditRecord, CreditRecordVersion, ListChange
 from credit.sanctions import selectors
 from credit.sanctions.constants import LIST_CATEGORIES, Scenario, measure_kind_for
 from credit.sanctions.models import Check, CheckFeedback, Measure
@@ -302,52 +299,3 @@ def save_measure(
         after=_measure_out(measure),
     )
     return measure
-
-
-# --------------------------------------------------------------------------------------------
-# Expiry
-# --------------------------------------------------------------------------------------------
-
-
-def expire_entries(*, today: datetime.date | None = None) -> list[int]:
-    """Mark list entries whose validity ended before ``today`` as expired (已过公示期): one
-    statement, keeping each entry's previous state as a version, and one audit entry naming
-    them. Returns the ids. Idempotent; run daily."""
-    today = today or datetime.date.today()
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(
-            f"""
-            WITH expired AS (
-                UPDATE {_RECORD} r
-                SET status = %s, version = r.version + 1, updated_at = now()
-                FROM {_ITEM} i
-                WHERE r.item_id = i.id AND i.category = ANY(%s)
-                  AND r.status = %s AND r.valid_to < %s
-                RETURNING r.id, r.version - 1 AS old_version, r.payload
-            )
-            INSERT INTO {_VERSION} (record_id, version, payload, status, replaced_at)
-            SELECT id, old_version, payload, %s, now() FROM expired
-            RETURNING record_id
-            """,  # noqa: S608 — table names are the models' own
-            [
-                RecordStatus.EXPIRED,
-                list(LIST_CATEGORIES),
-                RecordStatus.ACTIVE,
-                today,
-                RecordStatus.ACTIVE,
-            ],
-        )
-        ids = sorted(pk for (pk,) in cur.fetchall())
-        changes.emit(ListChange.Kind.EXPIRED, ids)
-        if ids:
-            audit.record(
-                "listentries.expired",
-                object_type=CreditRecord._meta.label_lower,
-                after={"date": today.isoformat(), "records": ids},
-            )
-    return ids
-
-
-_RECORD = CreditRecord._meta.db_table
-_VERSION = CreditRecordVersion._meta.db_table
-_ITEM = CatalogItem._meta.db_table
