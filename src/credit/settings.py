@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "credit.ingest",
     "credit.gateway",
     "credit.sanctions",
+    "credit.portal",
+    "credit.objections",
     "credit.demo",
 ]
 

@@ -26,6 +26,8 @@ urlpatterns = [
     path("sanctions/lists/", include("credit.sanctions.lists_urls")),
     path("sanctions/push/", include("credit.sanctions.push_urls")),
     path("sanctions/", include("credit.sanctions.urls")),
+    path("portal/", include("credit.portal.urls")),
+    path("objections/", include("credit.objections.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
