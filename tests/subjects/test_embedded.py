@@ -37,7 +37,7 @@ def profiled(legal_person):
     record("admin-license", 1)
     record("admin-penalty", 2)
     record("admin-penalty", 3, status="revoked")  # not shown
-    record("admin-penalty", 4, valid_to=TODAY - datetime.timedelta(days=1))  # publicity over
+    record("admin-penalty", 4, publicity_end=TODAY - datetime.timedelta(days=1))  # publicity over
     record("dishonest-judgment-debtor", 5)
     return legal_person
 

@@ -13,11 +13,13 @@ exports), :func:`in_force_q` for government sharing (API, checks). A periodic jo
 Rules by the item's :class:`~credit.catalog.constants.PublicityMode`:
 
 - ``severity`` (行政处罚): the 失信严重程度 reported, raised to the most serious one implied by
-  the decision's 处罚类别 (a decision with several types takes the longest period); empty and
-  no mapped type → 一般. The policy line for that severity (an item-specific line overrides the
-  default) says whether it is published and the minimum and maximum months from the decision
-  date. A publicity end reported by the department is kept when it lies within
-  [minimum, maximum] and otherwise brought to the nearest bound; none reported → the maximum.
+  the decision's 处罚类别 as the policy maps them (a decision with several types takes the
+  longest period; see :func:`effective_severity`); neither → 一般. The policy line for that
+  severity (an item-specific line overrides the default) says whether it is published and the
+  minimum and maximum months from the decision date; a record its line does not publish is
+  still shared with departments until its ``valid_to``. A publicity end reported by the
+  department is kept when it lies within [minimum, maximum] and otherwise brought to the
+  nearest bound; none reported → the maximum.
 - ``validity`` (许可, list entries): published from the decision date (or start of validity)
   while valid (end = ``valid_to``, none = no end). An item-specific line with an empty severity
   may set the minimum months before repair can be applied for.
@@ -123,12 +125,15 @@ class Publicity:
 
 
 def effective_severity(policy: Policy | None, reported: str, penalty_types: Iterable[str]) -> str:
-    """The reported severity raised to the most serious one its penalty types imply; 一般 when
-    neither says anything."""
-    best = reported or Severity.NONE
+    """The severity that decides the period: the reported one, raised to the most serious one
+    the policy maps the decision's penalty types to. Without a reported severity, a type the
+    policy does not map (e.g. 罚款) counts as 一般, so 警告 alone is 轻微 but 警告 with 罚款 is
+    一般; with neither, 一般."""
     mapping = policy.type_severity if policy else {}
+    unmapped = Severity.NONE if reported else Severity.GENERAL
+    best = reported or Severity.NONE
     for kind in penalty_types:
-        implied = mapping.get(kind, Severity.GENERAL)
+        implied = mapping.get(kind, unmapped)
         if RANK.get(implied, 0) > RANK.get(best, 0):
             best = implied
     return best or Severity.GENERAL
@@ -160,8 +165,8 @@ def assess(
     line = policy.line(item_id, effective) if policy else None
     if line is None:  # no policy at all: published while valid, as a licence would be
         return Publicity(policy_id, effective, True, start, valid_to, start)
-    if not line.published:
-        return Publicity(policy_id, effective, False, start, start, None)
+    if not line.published:  # shared with departments while valid, never public
+        return Publicity(policy_id, effective, False, start, valid_to, None)
     if start is None:
         return Publicity(policy_id, effective, True, None, None, None)
     earliest, latest = add_months(start, line.min_months), add_months(start, line.max_months)

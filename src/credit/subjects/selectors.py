@@ -147,8 +147,8 @@ def profile_for(principal: Any, identifier: str) -> dict[str, Any] | None:
 
     from credit.catalog.constants import LIST_CATEGORIES
     from credit.gateway.grants import client_of, shown_name, visible_items
-    from credit.records.constants import RecordStatus
     from credit.records.models import CreditRecord
+    from credit.records.publicity import in_force_q
 
     require(principal, Perm.SUBJECT_VIEW)
     identifier = (identifier or "").strip()[:40]
@@ -187,9 +187,8 @@ def profile_for(principal: Any, identifier: str) -> dict[str, Any] | None:
         CreditRecord.objects.filter(
             Q(natural_person=subject) if natural else Q(legal_person=subject),
             item__in=items,
-            status=RecordStatus.ACTIVE,
         )
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .filter(in_force_q(today))
         .select_related("item", "department")
         .order_by("-decision_date", "-id")
     )
