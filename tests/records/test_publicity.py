@@ -328,3 +328,84 @@ def test_recompute_applies_a_changed_policy_and_revives(legal_person, admin_user
     record.refresh_from_db()
     assert counts["revived"] >= 1 and record.status == RecordStatus.ACTIVE
     assert AuditEntry.objects.filter(event_type="records.publicity_recomputed").count() == 2
+
+
+# -- management ---------------------------------------------------------------------------------
+
+
+def test_the_admin_saves_a_sector_line_audited_and_schedules_a_recompute(
+    client, admin_user, django_capture_on_commit_callbacks
+):
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    admin_user.is_staff = True
+    admin_user.save()
+    client.force_login(admin_user)
+    policy = PublicityPolicy.objects.get(code="ndrc-order-36")
+    item = CatalogItem.objects.get(code="admin-penalty")
+    url = f"/admin/records/publicitypolicy/{policy.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200 and "最长公示期" in page.content.decode()
+    existing = list(policy.rules.order_by("id"))
+    form = {
+        "code": policy.code,
+        "name": policy.name,
+        "document_no": policy.document_no,
+        "effective_from": policy.effective_from.isoformat(),
+        "penalty_type_severity": '{"警告": "minor"}',
+        "note": policy.note,
+        "rules-TOTAL_FORMS": str(len(existing) + 1),
+        "rules-INITIAL_FORMS": str(len(existing)),
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000",
+    }
+    for n, rule in enumerate(existing):
+        form |= {
+            f"rules-{n}-id": str(rule.pk),
+            f"rules-{n}-policy": str(policy.pk),
+            f"rules-{n}-item": "",
+            f"rules-{n}-severity": rule.severity,
+            f"rules-{n}-min_months": str(rule.min_months),
+            f"rules-{n}-max_months": str(rule.max_months),
+        } | ({f"rules-{n}-published": "on"} if rule.published else {})
+    n = len(existing)
+    form |= {
+        f"rules-{n}-policy": str(policy.pk),
+        f"rules-{n}-item": str(item.pk),
+        f"rules-{n}-severity": "general",
+        f"rules-{n}-published": "on",
+        f"rules-{n}-min_months": "12",
+        f"rules-{n}-max_months": "36",
+    }
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert PublicityRule.objects.filter(policy=policy, item=item, min_months=12).exists()
+    entry = AuditEntry.objects.filter(event_type="publicitypolicy.rules_saved").latest("id")
+    assert {"item": "admin-penalty", "severity": "general", "min_months": 12} in [
+        {k: r[k] for k in ("item", "severity", "min_months")} for r in entry.after["rules"]
+    ]
+    for callback in callbacks:
+        callback()
+    assert ProcrastinateJob.objects.filter(task_name="records.recompute_publicity").exists()
+
+
+def test_the_reviewer_may_read_but_not_change_policies(client, make_user):
+    reviewer = make_user("city_reviewer")
+    policy = PublicityPolicy.objects.get(code="ndrc-order-36")
+    client.force_login(reviewer)
+    response = client.post(f"/admin/records/publicitypolicy/{policy.pk}/change/", {})
+    assert response.status_code in (302, 403)
+    assert PublicityPolicy.objects.get(pk=policy.pk).name == policy.name
+
+
+def test_the_command_shows_recomputes_and_expires(legal_person, capsys):
+    from django.core.management import call_command
+
+    penalty(legal_person, "SCJG", "常市监罚〔2026〕807号")
+    call_command("publicity", "show")
+    assert "轻微   不公示" in capsys.readouterr().out
+    call_command("publicity", "recompute", "--item", "admin-penalty")
+    assert "已重算" in capsys.readouterr().out
+    call_command("publicity", "expire")
+    assert "已到期移出公示" in capsys.readouterr().out
