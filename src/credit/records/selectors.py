@@ -17,7 +17,7 @@ def records_for(principal: Any) -> QuerySet[CreditRecord]:
     require(principal, Perm.RECORD_VIEW)
     scope = data_scope(principal)
     qs = CreditRecord.objects.select_related(
-        "item", "department", "region", "legal_person", "natural_person"
+        "item", "department", "region", "legal_person", "natural_person", "publicity_policy"
     )
     if scope["region"]:
         qs = qs.filter(region_id=scope["region"])
