@@ -415,3 +415,20 @@ def test_duplicates_are_found_across_chunks_and_on_the_row_by_row_path(
     # Sending the file again is not a duplicate: the rows are unchanged.
     again = _run(path, capsys)
     assert (again["unchanged"], again["rejected"]) == (4, 3)
+
+
+def test_a_publicity_end_outside_the_rule_is_stored_within_it_with_a_warning(tmp_path, capsys):
+    """Under the rule in force at the decision date (2025: Order 58, 一般 3–12 months), an end
+    reported a month after the decision is brought to the 3-month minimum, and the row says so."""
+    feedback = tmp_path / "fb.json"
+    row = _row(61, **{"公示截止期": "2025-04-05", "失信严重程度": "一般"})
+    receipt = _run(_csv(tmp_path / "p.csv", [row]), capsys, "--feedback", str(feedback))
+    assert receipt["inserted"] == 1
+    (entry,) = json.loads(feedback.read_text())
+    (warning,) = entry["warnings"]
+    assert warning["code"] == "publicity_end_adjusted" and warning["field"] == "publicity_end"
+    assert "2025-04-05" in warning["message"] and "2025-06-05" in warning["message"]
+    record = CreditRecord.objects.get(document_no="常市监罚〔2025〕61号")
+    assert record.publicity_end == datetime.date(2025, 6, 5)
+    assert record.payload["publicity_end"] == "2025-04-05"  # what was reported is kept
+    assert record.publicity_policy.code == "ndrc-order-58"

@@ -45,7 +45,13 @@ from credit.ingest.models import BatchRow
 from credit.ingest.taxonomy import error_class
 from credit.records import changes, publicity
 from credit.records.models import CreditRecord, CreditRecordVersion, ListChange
-from credit.records.rules import extract_columns, key_values, natural_key, storage_payload
+from credit.records.rules import (
+    extract_columns,
+    key_values,
+    natural_key,
+    publicity_warning,
+    storage_payload,
+)
 from credit.records.rules import subject_key as make_subject_key
 from credit.records.services import upsert_record
 from credit.subjects.constants import IdentifierScheme, IdType, LegalPersonKind
@@ -146,6 +152,9 @@ def load_rows(
     if prepared is None:
         book = publicity.current_book()
         prepared = [prepare(item, spec, payload, book) for payload in payloads]
+    for n, ready in enumerate(prepared):
+        if note := publicity_warning(spec, payloads[n], ready.columns):
+            results[n].warnings.append(_publicity_adjusted(spec, note))
     chunk_keys: dict[str, int] = {}  # natural key → row number of its first row in the chunk
     legal: dict[int, str] = {}  # index → USCC
     natural: dict[int, str] = {}  # index → 18-digit resident ID
@@ -164,9 +173,9 @@ def load_rows(
     for n in sorted(slow):
         try:
             with transaction.atomic():
-                results[n] = _load_one(
-                    batch, item, spec, payloads[n], actor, row_nos[n], chunk_keys
-                )
+                loaded = _load_one(batch, item, spec, payloads[n], actor, row_nos[n], chunk_keys)
+            loaded.warnings[:0] = results[n].warnings
+            results[n] = loaded
         except CreditError as exc:
             results[n] = LoadResult(
                 error={
@@ -294,6 +303,16 @@ def _derived_keys(uscc: str) -> tuple[tuple[str, str], ...]:
 def _uscc_facts(uscc: str) -> tuple[str, str]:
     parsed = parse_uscc(uscc)
     return parsed.org_type, parsed.division_code
+
+
+def _publicity_adjusted(spec: ItemSpec, message: str) -> dict:
+    field = spec.by_role().get(FieldRole.PUBLICITY_END)
+    return {
+        "field": field.code if field else "",
+        "code": "publicity_end_adjusted",
+        "class": error_class("publicity_end_adjusted"),
+        "message": message,
+    }
 
 
 def _name_warning(spec: ItemSpec, payload: dict, known: str, source: str = "") -> list[dict]:

@@ -73,6 +73,19 @@ def extract_columns(
     }
 
 
+def publicity_warning(spec: ItemSpec, payload: dict[str, Any], columns: dict[str, Any]) -> str:
+    """Why the stored publicity end differs from the one the department reported (brought
+    within the policy's bounds, :func:`credit.records.publicity.assess`), or ""."""
+    reported = parse_date(spec.value(payload, FieldRole.PUBLICITY_END).strip())
+    stored = columns.get("publicity_end")
+    if reported is None or not columns.get("publishable") or reported == stored:
+        return ""
+    return (
+        f"公示截止期{reported.isoformat()}超出适用公示规则的期限范围，"
+        f"按规则记为{stored.isoformat() if stored else '有效期内'}"
+    )
+
+
 def key_values(item_natural_key: list[str], payload: dict[str, Any]) -> list[str]:
     """The values of the item's key fields; multi-value fields sorted so order does not matter."""
     out = []
