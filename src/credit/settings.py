@@ -214,3 +214,24 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# --- Objections and credit repair (credit.objections, A4; see docs/objections.md) -----------
+#: SMS backend for verification codes and result notices (dotted path of a class with
+#: ``send(phone, message)``). The default only logs the message — verification code included —
+#: and is for development: production sets the class wrapping the SMS gateway.
+CREDIT_SMS_BACKEND = os.environ.get("CREDIT_SMS_BACKEND", "credit.objections.sms.LogBackend")
+#: Sending limits of verification codes, counted in the database (hold across processes).
+CREDIT_SMS_PHONE_PER_MINUTE = int(os.environ.get("CREDIT_SMS_PHONE_PER_MINUTE", "1"))
+CREDIT_SMS_PHONE_PER_HOUR = int(os.environ.get("CREDIT_SMS_PHONE_PER_HOUR", "5"))
+CREDIT_SMS_IP_PER_HOUR = int(os.environ.get("CREDIT_SMS_IP_PER_HOUR", "20"))
+#: Attachments of objections and repair applications: largest file in bytes, most files.
+CREDIT_OBJECTION_MAX_FILE_BYTES = int(
+    os.environ.get("CREDIT_OBJECTION_MAX_FILE_BYTES", str(10 * 1024 * 1024))
+)
+CREDIT_OBJECTION_MAX_FILES = int(os.environ.get("CREDIT_OBJECTION_MAX_FILES", "5"))
+#: Credit repair: a subject with another serious penalty within this many years may not apply
+#: (0: no such bar) [to verify the number against NDRC Order 36]; catalog items never repaired
+#: on the platform (comma-separated codes; 失信被执行人 are removed by the courts).
+CREDIT_REPAIR_REPEAT_YEARS = int(os.environ.get("CREDIT_REPAIR_REPEAT_YEARS", "3"))
+_repair_excluded = os.environ.get("CREDIT_REPAIR_EXCLUDED_ITEMS", "dishonest-judgment-debtor")
+CREDIT_REPAIR_EXCLUDED_ITEMS = [c.strip() for c in _repair_excluded.split(",") if c.strip()]

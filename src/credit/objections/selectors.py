@@ -1,0 +1,371 @@
+"""Reads of objections and repair applications, scoped to the acting principal, and the
+public views of records and cases.
+
+- The credit office (``objections.handle``) sees every objection; a department officer
+  (``objections.verify`` only) sees the objections assigned to its own department.
+- Repair applications are seen by the credit office (``objections.repair``).
+- The public finds a case only by its number and the phone's last four digits.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hmac
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, Count, DateField, F, Q, QuerySet, Value, When
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from credit.accounts.permissions import has_perm, require
+from credit.accounts.roles import Perm
+from credit.catalog.constants import Category, FieldRole, PublicityMode, Sensitivity, UsageScope
+from credit.catalog.models import FieldSpec
+from credit.core.errors import PermissionDenied
+from credit.core.identifiers import normalize_code
+from credit.core.masking import mask_name
+from credit.core.models import Department
+from credit.objections import rules
+from credit.objections.constants import (
+    OBJECTION_PREFIX,
+    OPEN,
+    REPAIR_PREFIX,
+    ObjectionStatus,
+    RepairStatus,
+)
+from credit.objections.models import Objection, RepairApplication
+from credit.records.constants import RecordStatus, Severity
+from credit.records.models import CreditRecord
+from credit.records.publicity import public_q
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+S = ObjectionStatus
+
+
+# --------------------------------------------------------------------------------------------
+# Records as the applicant and the staff see them
+# --------------------------------------------------------------------------------------------
+
+
+def _records() -> QuerySet[CreditRecord]:
+    return CreditRecord.objects.select_related(
+        "item", "department", "legal_person", "natural_person"
+    )
+
+
+def public_record(pk: Any) -> CreditRecord | None:
+    """The record if the public may see it today (:func:`public_q`), else None."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return _records().filter(public_q(), pk=pk).first()
+
+
+def record_by_id(pk: Any) -> CreditRecord | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return _records().filter(pk=pk).first()
+
+
+def find_record(text: str) -> list[CreditRecord]:
+    """Records named by a record id or a decision document number (staff offline entry)."""
+    text = (text or "").strip()[:128]
+    if not text:
+        return []
+    if text.isdigit():
+        found = record_by_id(text)
+        return [found] if found else []
+    return list(_records().filter(document_no=text).order_by("-decision_date", "-id")[:20])
+
+
+def subject_name(record: CreditRecord, *, public: bool) -> str:
+    """The record's subject as shown: natural persons' names masked for the public."""
+    if record.natural_person_id:
+        name = record.natural_person.name
+        return mask_name(name) if public else name
+    return record.legal_person.name if record.legal_person_id else ""
+
+
+def record_view(record: CreditRecord, *, public: bool) -> list[tuple[str, str]]:
+    """The record's fields as ``(label, value)`` in catalog order: for the public only the
+    public fields (a natural person's name masked), for staff every field as stored
+    (identity numbers are stored masked)."""
+    specs = FieldSpec.objects.filter(item_id=record.item_id).order_by("position")
+    natural = bool(record.natural_person_id)
+    rows = []
+    for spec in specs:
+        raw = record.payload.get(spec.code)
+        if raw in (None, ""):
+            continue
+        value = str(raw)
+        if public:
+            scope = spec.usage_scope or record.item.usage_scope
+            if spec.sensitivity != Sensitivity.PUBLIC or scope != UsageScope.PUBLIC:
+                continue
+            if natural and spec.role == FieldRole.SUBJECT_NAME:
+                value = mask_name(value)
+        rows.append((spec.name, value))
+    return rows
+
+
+def credit_office() -> Department | None:
+    """The city's credit office (市信用办), the handler shown before a department verifies."""
+    return (
+        Department.objects.filter(kind=Department.Kind.CREDIT_OFFICE, region__parent__isnull=True)
+        .order_by("sort_order", "code")
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Objections
+# --------------------------------------------------------------------------------------------
+
+
+def step_due() -> Case:
+    """The deadline of the step the objection waits for (受理、核实或办结), or NULL."""
+    return Case(
+        When(status=S.SUBMITTED, then=F("accept_due")),
+        When(status=S.VERIFYING, then=F("verify_due")),
+        When(status__in=[S.ACCEPTED, S.VERIFIED], then=F("due")),
+        default=Value(None),
+        output_field=DateField(),
+    )
+
+
+def objections_for(principal: Any) -> QuerySet[Objection]:
+    """The objections the principal may see: all for the credit office, the ones assigned to
+    its department for a department officer; ``PermissionDenied`` for anyone else."""
+    qs = Objection.objects.select_related(
+        "record__item", "record__department", "department", "handler"
+    ).annotate(step_due=step_due())
+    if has_perm(principal, Perm.OBJECTION_HANDLE):
+        return qs
+    require(principal, Perm.OBJECTION_VERIFY)
+    department = getattr(principal, "department_id", None)
+    if department is None:
+        return qs.none()
+    return qs.filter(department_id=department)
+
+
+def objection_for(principal: Any, number: str) -> Objection | None:
+    """The objection with ``number`` if the principal may see it (None when missing or not
+    visible: existence does not leak)."""
+    try:
+        return objections_for(principal).filter(number=number).first()
+    except PermissionDenied:
+        return None
+
+
+def filter_objections(
+    qs: QuerySet[Objection], filters: dict[str, Any], today: datetime.date
+) -> QuerySet[Objection]:
+    """Narrow by status, channel, department (the handling one, or the record's source
+    department before assignment), overdue, date range of receipt and number."""
+    if status := filters.get("status"):
+        qs = qs.filter(status__in=OPEN) if status == "open" else qs.filter(status=status)
+    if channel := filters.get("channel"):
+        qs = qs.filter(channel=channel)
+    if department := filters.get("department"):
+        qs = qs.filter(
+            Q(department__code=department)
+            | Q(department__isnull=True, record__department__code=department)
+        )
+    if filters.get("overdue"):
+        qs = qs.filter(step_due__lt=today)
+    if date_from := filters.get("date_from"):
+        qs = qs.filter(created_at__gte=_start_of(date_from))
+    if date_to := filters.get("date_to"):
+        qs = qs.filter(created_at__lt=_start_of(date_to + datetime.timedelta(days=1)))
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(number=q.upper()) | Q(record__document_no__icontains=q))
+    return qs
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), BEIJING)
+
+
+def public_handler(objection: Objection) -> str:
+    """Who handles the case, as the submitter sees it: a department, never a person."""
+    if objection.department_id and objection.status == S.VERIFYING:
+        return objection.department.name
+    office = credit_office()
+    return office.name if office else "市信用办"
+
+
+# --------------------------------------------------------------------------------------------
+# Repair applications
+# --------------------------------------------------------------------------------------------
+
+
+def repairs_for(principal: Any) -> QuerySet[RepairApplication]:
+    require(principal, Perm.REPAIR_REVIEW)
+    return RepairApplication.objects.select_related(
+        "record__item", "record__department", "reviewer"
+    )
+
+
+def repair_for(principal: Any, number: str) -> RepairApplication | None:
+    try:
+        return repairs_for(principal).filter(number=number).first()
+    except PermissionDenied:
+        return None
+
+
+def filter_repairs(
+    qs: QuerySet[RepairApplication], filters: dict[str, Any], today: datetime.date
+) -> QuerySet[RepairApplication]:
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    if department := filters.get("department"):
+        qs = qs.filter(record__department__code=department)
+    if filters.get("overdue"):
+        qs = qs.filter(status=RepairStatus.SUBMITTED, due__lt=today)
+    if date_from := filters.get("date_from"):
+        qs = qs.filter(created_at__gte=_start_of(date_from))
+    if date_to := filters.get("date_to"):
+        qs = qs.filter(created_at__lt=_start_of(date_to + datetime.timedelta(days=1)))
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(number=q.upper()) | Q(record__document_no__icontains=q))
+    return qs
+
+
+def repair_facts(record: CreditRecord) -> rules.RepairFacts:
+    """The facts :func:`credit.objections.rules.repair_eligibility` needs: the record's kind,
+    severity, status and repair date, and the decision dates of the same subject's other
+    serious penalties (revoked ones do not count)."""
+    subject = (
+        Q(legal_person_id=record.legal_person_id)
+        if record.legal_person_id
+        else Q(natural_person_id=record.natural_person_id)
+    )
+    others = (
+        CreditRecord.objects.filter(
+            subject,
+            severity=Severity.SERIOUS,
+            item__category=Category.DOUBLE_PUBLICITY,
+            item__publicity_mode=PublicityMode.SEVERITY,
+            decision_date__isnull=False,
+        )
+        .exclude(pk=record.pk)
+        .exclude(status=RecordStatus.REVOKED)
+        .values_list("decision_date", flat=True)
+    )
+    return rules.RepairFacts(
+        item_code=record.item.code,
+        item_name=record.item.name,
+        category=record.item.category,
+        publicity_mode=record.item.publicity_mode,
+        severity=record.severity,
+        status=record.status,
+        repair_from=record.repair_from,
+        other_serious_penalties=tuple(others),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The public tracking page
+# --------------------------------------------------------------------------------------------
+
+
+def normalize_number(text: str) -> str:
+    return normalize_code(text or "", remove_hyphens=True)[:24]
+
+
+def track(number: str, phone_last4: str) -> Objection | RepairApplication | None:
+    """The case with ``number`` whose phone ends with ``phone_last4``, else None (the same
+    answer for a wrong number and wrong digits)."""
+    number = normalize_number(number)
+    digits = (phone_last4 or "").strip()
+    if len(digits) != 4 or not digits.isdigit():
+        return None
+    if number.startswith(OBJECTION_PREFIX):
+        case = (
+            Objection.objects.select_related("record__item", "record__department", "department")
+            .filter(number=number)
+            .first()
+        )
+    elif number.startswith(REPAIR_PREFIX):
+        case = (
+            RepairApplication.objects.select_related("record__item", "record__department")
+            .filter(number=number)
+            .first()
+        )
+    else:
+        case = None
+    if case is None or not hmac.compare_digest(case.phone_masked[-4:], digits):
+        return None
+    return case
+
+
+def case_by_number(number: str) -> Objection | RepairApplication | None:
+    number = normalize_number(number)
+    model = (
+        Objection
+        if number.startswith(OBJECTION_PREFIX)
+        else RepairApplication
+        if number.startswith(REPAIR_PREFIX)
+        else None
+    )
+    if model is None:
+        return None
+    return (
+        model.objects.select_related("record__item", "record__department")
+        .filter(number=number)
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Statistics
+# --------------------------------------------------------------------------------------------
+
+
+def _month_rows(qs: QuerySet, counts: dict[str, Q]) -> list[dict[str, Any]]:
+    rows = (
+        qs.annotate(month=TruncMonth("created_at", tzinfo=BEIJING))
+        .values("month", "record__department__code", "record__department__name")
+        .annotate(total=Count("id"), **{k: Count("id", filter=q) for k, q in counts.items()})
+        .order_by("-month", "record__department__code")
+    )
+    return [
+        {
+            "month": row["month"].astimezone(BEIJING).strftime("%Y-%m"),
+            "department": row["record__department__name"],
+            "department_code": row["record__department__code"],
+            "total": row["total"],
+            **{k: row[k] for k in counts},
+        }
+        for row in rows
+    ]
+
+
+def statistics(
+    principal: Any, *, date_from: datetime.date | None = None, date_to: datetime.date | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Objections and repair applications per source department (of the record) and month
+    of receipt: objections by outcome (不予受理, 更正, 撤销, 维持, 撤回, kept after closing),
+    still open and overdue; repairs by status. Each part only for a principal who may see
+    it."""
+    may_objections = has_perm(principal, Perm.OBJECTION_HANDLE)
+    may_repairs = has_perm(principal, Perm.REPAIR_REVIEW)
+    if not (may_objections or may_repairs):
+        require(principal, Perm.OBJECTION_HANDLE)
+    out: dict[str, list[dict[str, Any]]] = {"objections": [], "repairs": []}
+    bounds = {"date_from": date_from, "date_to": date_to}
+    today = timezone.localdate()
+    if may_objections:
+        qs = filter_objections(Objection.objects.annotate(step_due=step_due()), bounds, today)
+        counts = {outcome: Q(outcome=outcome) for outcome in sorted(rules.NOTIFIED)}
+        counts["open"] = Q(status__in=OPEN)
+        counts["overdue"] = Q(status__in=OPEN, step_due__lt=today)
+        out["objections"] = _month_rows(qs, counts)
+    if may_repairs:
+        qs = filter_repairs(RepairApplication.objects.all(), bounds, today)
+        out["repairs"] = _month_rows(qs, {s: Q(status=s) for s in RepairStatus.values})
+    return out

@@ -1,0 +1,265 @@
+"""Public pages (no login): raise an objection, apply for credit repair, and track a case.
+
+An online application takes two steps on one page: the applicant's name, identity number and
+phone, then "获取验证码" (htmx posts them to :func:`send_code`, which answers with a status
+line; without JavaScript the same button posts the page), then the code, the reason and the
+files. The record is shown as the public sees it. A case is found again only with its number
+and the phone's last four digits; the numbers found are remembered in the session, so the
+status page cannot be opened by the number alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from credit.core.errors import CreditError
+from credit.core.masking import mask_name, mask_phone
+from credit.objections import cases, repairs, rules, selectors, services, verification
+from credit.objections.constants import (
+    ATTACHMENT_KIND_LABELS,
+    Action,
+    CodePurpose,
+    ObjectionStatus,
+    RepairAction,
+    RepairStatus,
+    SubmitterKind,
+)
+from credit.objections.forms import ObjectionForm, RepairForm, TrackForm, add_service_error
+from credit.objections.models import Objection
+
+TRACKED = "objections_tracked"
+TRACKED_LIMIT = 20
+APPLICANT_FIELDS = ("name", "id_number", "phone")
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _remember(request: HttpRequest, number: str) -> None:
+    tracked = [n for n in request.session.get(TRACKED, []) if n != number]
+    request.session[TRACKED] = [*tracked, number][-TRACKED_LIMIT:]
+
+
+def _send_code(request: HttpRequest, purpose: str) -> dict[str, Any]:
+    """Step 1: check the applicant, then send the code; the status line to show."""
+    data = request.POST
+    try:
+        applicant = cases.check_applicant(
+            name=data.get("name", "")[:200],
+            id_number=data.get("id_number", "")[:40],
+            phone=data.get("phone", "")[:30],
+        )
+        verification.send_code(phone=applicant.phone, purpose=purpose, source_ip=_ip(request))
+    except CreditError as exc:
+        return {"ok": False, "message": exc.message, "code": exc.code}
+    return {
+        "ok": True,
+        "message": f"验证码已发送至 {mask_phone(applicant.phone)}，5分钟内有效",
+    }
+
+
+def _step_one(request: HttpRequest, form_class: type) -> Any:
+    """The page again after a send-code post without JavaScript: step 1 kept, no errors."""
+    keep = ("name", "id_number", "phone", "reason", "statement")
+    return form_class(initial={k: request.POST.get(k, "") for k in keep})
+
+
+def _record_missing(request: HttpRequest) -> HttpResponse:
+    return render(request, "objections/record_missing.html", status=404)
+
+
+@require_POST
+def send_code(request: HttpRequest) -> HttpResponse:
+    """htmx endpoint of the "获取验证码" button: a status line (always 200, so htmx swaps it;
+    the line says whether the code was sent)."""
+    purpose = request.POST.get("purpose", CodePurpose.OBJECTION)
+    if purpose not in CodePurpose.values:
+        purpose = CodePurpose.OBJECTION
+    status = _send_code(request, purpose)
+    return render(request, "objections/_code_status.html", {"code_status": status})
+
+
+@require_http_methods(["GET", "POST"])
+def objection_new(request: HttpRequest) -> HttpResponse:
+    """``?record=<id>``: an objection to a public record."""
+    record = selectors.public_record(request.GET.get("record") or request.POST.get("record"))
+    if record is None:
+        return _record_missing(request)
+    form = ObjectionForm(request.POST or None, request.FILES or None)
+    code_status = None
+    if request.method == "POST" and "send_code" in request.POST:
+        code_status = _send_code(request, CodePurpose.OBJECTION)
+        form = _step_one(request, ObjectionForm)
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            objection = services.submit_objection(
+                record_id=record.pk,
+                name=data["name"],
+                id_number=data["id_number"],
+                phone=data["phone"],
+                code=data["code"],
+                reason=data["reason"],
+                files=form.uploads(),
+                source_ip=_ip(request),
+            )
+        except CreditError as exc:
+            add_service_error(form, exc)
+        else:
+            _remember(request, objection.number)
+            messages.success(
+                request,
+                f"异议申请已提交，受理编号 {objection.number}。请记下编号，凭编号和手机号码后四位"
+                "查询办理进度。",
+            )
+            return redirect("objections:track_detail", number=objection.number)
+    return render(
+        request,
+        "objections/objection_form.html",
+        {
+            "record": record,
+            "rows": selectors.record_view(record, public=True),
+            "subject": selectors.subject_name(record, public=True),
+            "form": form,
+            "code_status": code_status,
+            "purpose": CodePurpose.OBJECTION,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def repair_new(request: HttpRequest) -> HttpResponse:
+    """``?record=<id>``: credit repair of a public record, eligibility shown first; an
+    ineligible record gets the reasons and no form."""
+    record = selectors.public_record(request.GET.get("record") or request.POST.get("record"))
+    if record is None:
+        return _record_missing(request)
+    eligibility = repairs.eligibility(record)
+    form = RepairForm(request.POST or None, request.FILES or None)
+    code_status = None
+    if not eligibility.eligible:
+        form = None
+    elif request.method == "POST" and "send_code" in request.POST:
+        code_status = _send_code(request, CodePurpose.REPAIR)
+        form = _step_one(request, RepairForm)
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application = repairs.submit_repair(
+                record_id=record.pk,
+                name=data["name"],
+                id_number=data["id_number"],
+                phone=data["phone"],
+                code=data["code"],
+                statement=data["statement"],
+                files=form.uploads(),
+                source_ip=_ip(request),
+            )
+        except CreditError as exc:
+            add_service_error(form, exc)
+        else:
+            _remember(request, application.number)
+            messages.success(
+                request,
+                f"信用修复申请已提交，申请编号 {application.number}。请记下编号，凭编号和手机号码"
+                "后四位查询审核进度。",
+            )
+            return redirect("objections:track_detail", number=application.number)
+    return render(
+        request,
+        "objections/repair_form.html",
+        {
+            "record": record,
+            "rows": selectors.record_view(record, public=True),
+            "subject": selectors.subject_name(record, public=True),
+            "eligibility": eligibility,
+            "form": form,
+            "code_status": code_status,
+            "purpose": CodePurpose.REPAIR,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.POST or None, initial={"number": request.GET.get("number", "")[:30]})
+    if request.method == "POST" and form.is_valid():
+        case = selectors.track(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
+        if case is None:
+            form.add_error(None, "未找到该编号的申请，或手机号码后四位不符")
+        else:
+            _remember(request, case.number)
+            return redirect("objections:track_detail", number=case.number)
+    return render(request, "objections/track.html", {"form": form})
+
+
+def _public_log(case: Any, labels: dict[str, str], statuses: dict[str, str]) -> list[dict]:
+    return [
+        {
+            "at": t.at,
+            "action": labels.get(t.action, t.action),
+            "status": statuses.get(t.to_status, t.to_status),
+            "department": t.department.name if t.department_id else "申请人",
+            "reason": t.reason if t.reason_public else "",
+        }
+        for t in case.transitions.select_related("department").order_by("at", "id")
+    ]
+
+
+def track_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """The status page of a case found by :func:`track` (or just submitted) in this session."""
+    number = selectors.normalize_number(number)
+    if number not in request.session.get(TRACKED, []):
+        return redirect(f"{reverse('objections:track')}?number={number}")
+    case = selectors.case_by_number(number)
+    if case is None:
+        return redirect("objections:track")
+    if isinstance(case, Objection):
+        context = {
+            "kind": "信用异议",
+            "status_label": ObjectionStatus(case.status).label,
+            "handler": selectors.public_handler(case),
+            "times": [
+                ("提交时间", case.created_at),
+                ("受理时间", case.accepted_at),
+                ("转部门核实时间", case.assigned_at),
+                ("办理完毕时间", case.decided_at),
+                ("办结时间", case.closed_at),
+            ],
+            "due": case.due or case.accept_due,
+            "result": case.result if case.status in rules.NOTIFIED or case.closed_at else "",
+            "log": _public_log(case, dict(Action.choices), dict(ObjectionStatus.choices)),
+        }
+    else:
+        office = selectors.credit_office()
+        context = {
+            "kind": "信用修复",
+            "status_label": RepairStatus(case.status).label,
+            "handler": office.name if office else "市信用办",
+            "times": [("申请时间", case.created_at), ("审核时间", case.decided_at)],
+            "due": case.due,
+            "result": case.decision,
+            "log": _public_log(case, dict(RepairAction.choices), dict(RepairStatus.choices)),
+        }
+    return render(
+        request,
+        "objections/track_detail.html",
+        {
+            "case": case,
+            "submitter": mask_name(case.submitter_name)
+            if case.submitter_kind == SubmitterKind.NATURAL
+            else case.submitter_name,
+            "attachments": [
+                (a.name, ATTACHMENT_KIND_LABELS.get(a.kind, a.kind))
+                for a in case.attachments.only("name", "kind")
+            ],
+            **context,
+        },
+    )

@@ -1,0 +1,118 @@
+"""What the staff pages of objections and repairs share: the permission decorator, the page
+renderer with the workbench's navigation, deadline texts, the case log, downloads."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import quote
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from credit.accounts.permissions import has_perm
+from credit.accounts.roles import PERM_LABELS, Perm
+from credit.core.workdays import WorkdayCalendar
+
+PAGE_SIZE = 30
+EXPORT_LIMIT = 50_000
+
+
+def any_perm_required(*perms: Perm) -> Callable:
+    """Login required, then any one of ``perms``; otherwise the Chinese 403 page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not any(has_perm(request.user, p) for p in perms):
+                return render(
+                    request,
+                    "403.html",
+                    {"perm_label": PERM_LABELS[perms[0]], "perm": perms[0]},
+                    status=403,
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """``render`` with the workbench's navigation (what the user may open)."""
+    context["nav"] = {
+        "handle": has_perm(request.user, Perm.OBJECTION_HANDLE),
+        "review": has_perm(request.user, Perm.REPAIR_REVIEW),
+    }
+    return render(request, template, context, status=status)
+
+
+def query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d")
+
+
+def time_text(value: datetime.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def date_text(value: datetime.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def calendar_around(today: datetime.date) -> WorkdayCalendar:
+    return WorkdayCalendar(
+        today - datetime.timedelta(days=400), today + datetime.timedelta(days=90)
+    )
+
+
+def deadline_info(
+    due: datetime.date | None, today: datetime.date, cal: WorkdayCalendar
+) -> dict[str, Any] | None:
+    """How a deadline reads on a staff page: overdue by N working days, due today, or N
+    working days left (``soon`` when at most one)."""
+    if due is None:
+        return None
+    if due < today:
+        days = cal.working_days_between(due, today)
+        return {"due": due, "overdue": True, "soon": False, "text": f"已超期 {days} 个工作日"}
+    days = cal.working_days_between(today, due)
+    text = "今日到期" if days == 0 else f"剩余 {days} 个工作日"
+    return {"due": due, "overdue": False, "soon": days <= 1, "text": text}
+
+
+def unplaced_errors(posted: tuple[str, forms.Form] | None, shown: set[str]) -> list[str]:
+    """The errors of a posted action whose form the page does not show (the status or the
+    user's rights do not allow it): shown above the case instead."""
+    if posted is None or posted[0] in shown:
+        return []
+    return [str(e) for errors in posted[1].errors.values() for e in errors]
+
+
+def log_steps(case: Any, labels: dict[str, dict[str, str]]) -> list:
+    """The case's log with its labels, for the staff pages."""
+    steps = list(case.transitions.select_related("department"))
+    for step in steps:
+        step.action_label = labels["action"].get(step.action, step.action)
+        step.from_label = labels["status"].get(step.from_status, step.from_status)
+        step.to_label = labels["status"].get(step.to_status, step.to_status)
+    return steps
+
+
+def download(found: Any) -> HttpResponse:
+    response = HttpResponse(bytes(found.data), content_type=found.content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(found.name)}"
+    return response
