@@ -103,6 +103,38 @@ def _links(request: HttpRequest) -> list[dict]:
         if perm in perms
         and (perm not in {Perm.CATALOG_MANAGE, Perm.AUDIT_VIEW} or request.user.is_staff)
     ]
+    if perms & {Perm.OBJECTION_HANDLE, Perm.OBJECTION_VERIFY}:
+        out.append(
+            {
+                "title": "异议处理",
+                "url": reverse("objections:manage"),
+                "help": "受理、分派、核实和办结信用异议，查看办理时限和超期提醒，导出",
+            }
+        )
+    if Perm.OBJECTION_HANDLE in perms:
+        out.append(
+            {
+                "title": "窗口异议登记",
+                "url": reverse("objections:offline_new"),
+                "help": "登记信用服务大厅收到的线下异议申请",
+            }
+        )
+    if Perm.REPAIR_REVIEW in perms:
+        out.append(
+            {
+                "title": "信用修复审核",
+                "url": reverse("objections:repairs"),
+                "help": "审核信用修复申请，准予修复后终止公示",
+            }
+        )
+    if perms & {Perm.OBJECTION_HANDLE, Perm.REPAIR_REVIEW}:
+        out.append(
+            {
+                "title": "异议和修复统计",
+                "url": reverse("objections:stats"),
+                "help": "按部门和月份统计异议和信用修复，导出 Excel",
+            }
+        )
     if Perm.API_CLIENT_MANAGE in perms:
         out.append(
             {
