@@ -403,6 +403,9 @@ def seed(
         from credit.demo.batches import load_demo_batches
 
         counts["demo_batches"] = load_demo_batches(lps, nps, seed)
+        from credit.demo.workflows import seed_workflows
+
+        counts.update({f"demo_{k}": v for k, v in seed_workflows().items()})
     with connection.cursor() as cur:
         for table in (
             "subjects_legalperson",
