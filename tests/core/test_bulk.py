@@ -41,3 +41,12 @@ def test_rows_without_ids_take_them_from_the_sequence():
 def test_copy_of_nothing_is_a_no_op():
     assert copy_dicts(AuditEntry, []) == 0
     assert reserve_ids(AuditEntry, 0) == []
+
+
+def test_generated_columns_are_left_to_the_database(uscc_factory):
+    from credit.subjects.models import LegalPerson
+
+    uscc = uscc_factory()
+    assert copy_dicts(LegalPerson, [{"uscc": uscc, "name": "常州Ab", "kind": "organisation"}]) == 1
+    stored = LegalPerson.objects.values_list("name_bigrams", flat=True).get(uscc=uscc)
+    assert sorted(stored) == ["AB", "州A", "常州"]

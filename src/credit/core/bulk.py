@@ -45,7 +45,9 @@ class _Columns:
         self.columns: list[str] = []
         self.defaults: list[Any] = []  # a value, or _NOW for auto_now(_add)
         self.json: set[int] = set()
-        for n, f in enumerate(meta.concrete_fields):
+        # Generated columns (e.g. a legal person's name bigrams) are the database's to fill.
+        fields = [f for f in meta.concrete_fields if not getattr(f, "generated", False)]
+        for n, f in enumerate(fields):
             self.names.append(f.attname)
             self.columns.append(connection.ops.quote_name(f.column))
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):

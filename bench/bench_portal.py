@@ -1,0 +1,312 @@
+"""Benchmark: the public portal's enterprise search (``GET /portal/search/?q=…``) served as in
+production — gunicorn, 2 worker processes — on the ``large`` data set (1,000,000 legal
+persons), called by 50 concurrent users from a load generator on loopback.
+
+Two runs of ``--seconds`` each: searches by a two-character name fragment (drawn at a random
+position of sampled real names, so a natural mix of fragments in nearly every name, such as
+常州 or 公司, and rare ones), then by USCC. Prints requests/s and p50/p99 latency per kind —
+name searches also split into common (more than 1,000 matches, the count capped) and rare
+fragments — and in the same run the same SQL issued directly through psycopg at the same
+concurrency (no HTTP, Django or template), as the baseline.
+The issue's target: p99 ≤ 200 ms at 50 concurrent users.
+
+Needs the ``large`` data set in ``credit_bench`` on the server of ``DATABASE_URL`` (or the
+embedded one): ``bench/bench_seed.py`` loads it; this script loads it too when it is missing,
+which takes about 15 minutes. It migrates it first (the ``name_bigrams`` column and its GIN
+index take about a minute the first time).
+
+    .venv/bin/python bench/bench_portal.py [--seconds 20] [--concurrency 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "src"))
+
+PATH = "/portal/search/"
+PAGE_SIZE, COUNT_CAP = 20, 1000
+
+# The SQL the portal issues (credit.portal.selectors, as Django renders it), for the baseline.
+SETTINGS = (
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+    " set_config('max_parallel_workers_per_gather', '0', true),"
+    " set_config('jit', 'off', true)"
+)
+HITS = """
+SELECT lp.id, lp.uscc, lp.name, lp.kind, lp.region_id, lp.legal_representative, lp.status,
+       r.code, r.name
+FROM subjects_legalperson lp LEFT OUTER JOIN core_region r ON lp.region_id = r.code
+"""
+MATCH = "lp.name_bigrams @> (credit_name_bigrams(%s))::varchar(2)[]"
+NAME_IDS = f"SELECT lp.id FROM subjects_legalperson lp WHERE {MATCH} LIMIT {COUNT_CAP + 1}"
+NAME_RANGE = f"{HITS} WHERE {MATCH} AND lp.id <= %s ORDER BY lp.id LIMIT {PAGE_SIZE}"
+NAME_PAGE = f"{HITS} WHERE {MATCH} ORDER BY lp.id LIMIT {PAGE_SIZE}"
+BY_IDS = f"{HITS} WHERE lp.id = ANY(%s) ORDER BY lp.id"
+BY_USCC = f"{HITS} WHERE lp.uscc = %s LIMIT 1"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--names", type=int, default=5_000, help="names sampled for fragments")
+    args = parser.parse_args()
+
+    from bench_seed import _bench_database_url
+
+    os.environ["DATABASE_URL"] = _bench_database_url()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from credit.catalog.services import import_catalog_file
+    from credit.core.services import load_city_config
+    from credit.demo import loader
+    from credit.subjects.models import LegalPerson
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    load_city_config()
+    import_catalog_file()
+    if LegalPerson.objects.count() < 1_000_000:
+        print("# loading the large data set first (about 15 minutes) …")
+        loader.seed(scale="large", seed=7, report=print)
+    print(f"# migrated and ready in {time.perf_counter() - started:.0f} s")
+    from credit.portal.selectors import common_bigrams
+
+    fragments, usccs = _samples(connection, args.names)
+    known = common_bigrams()
+    common = {f for f, n in fragments.items() if n > COUNT_CAP}  # n is capped at COUNT_CAP + 1
+    print(
+        f"# bench_portal — {LegalPerson.objects.count():,} legal persons; "
+        f"{len(fragments):,} name fragments ({len(common):,} with more than {COUNT_CAP:,} "
+        f"matches, {len(known & set(fragments)):,} of them known common from the statistics), "
+        f"{len(usccs):,} USCCs; concurrency {args.concurrency}, "
+        f"{args.seconds:.0f} s per run"
+    )
+    connection.close()
+
+    rng = random.Random(5)
+    lock = threading.Lock()
+    names = list(fragments)
+    pick_name = lambda: rng.choice(names)  # noqa: E731
+    pick_uscc = lambda: rng.choice(usccs)  # noqa: E731
+    label_name = lambda q: "common" if q in common else "rare"  # noqa: E731
+
+    server = _serve(args.port)
+    try:
+        _warm(args.port, [pick_name() for _ in range(40)] + [pick_uscc() for _ in range(40)])
+        for kind, pick, label in (("name", pick_name, label_name), ("USCC", pick_uscc, None)):
+            result = _load_http(args.port, pick, label, lock, args.concurrency, args.seconds)
+            _report(f"HTTP search by {kind} (gunicorn, 2 workers)", *result)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    for kind, pick, label in (("name", pick_name, label_name), ("USCC", pick_uscc, None)):
+        result = _load_sql(kind, pick, label, known, lock, args.concurrency, args.seconds)
+        _report(f"baseline: the same SQL by {kind} via psycopg", *result)
+    return 0
+
+
+def _samples(connection, count: int) -> tuple[dict[str, int], list[str]]:
+    """Two-character fragments of sampled real names with their number of matches (the
+    fragments at every position of a name, so common and rare ones both occur), and USCCs."""
+    rng = random.Random(3)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT name, uscc FROM subjects_legalperson TABLESAMPLE SYSTEM (2) REPEATABLE (7) "
+            "LIMIT %s",
+            [count],
+        )
+        rows = cur.fetchall()
+    picked: set[str] = set()
+    for name, _ in rows:
+        if len(name) >= 2:
+            at = rng.randrange(len(name) - 1)
+            fragment = name[at : at + 2]
+            if "%" not in fragment and "_" not in fragment and fragment.strip() == fragment:
+                picked.add(fragment)
+    fragments: dict[str, int] = {}
+    with connection.cursor() as cur:
+        cur.execute("SET plan_cache_mode = force_custom_plan")
+        cur.execute("SET max_parallel_workers_per_gather = 0")
+        for fragment in sorted(picked):
+            cur.execute(NAME_IDS, [fragment])
+            fragments[fragment] = len(cur.fetchall())
+        cur.execute("RESET plan_cache_mode")
+        cur.execute("RESET max_parallel_workers_per_gather")
+    usccs = [u for _, u in rows if u]
+    return fragments, usccs
+
+
+def _serve(port: int) -> subprocess.Popen:
+    env = {**os.environ, "CREDIT_ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "credit.wsgi",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "--backlog",
+            "256",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status in (200, 503):
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def _request(conn, q: str) -> int:
+    conn.request("GET", f"{PATH}?{urllib.parse.urlencode({'q': q})}")
+    response = conn.getresponse()
+    body = response.read()
+    if response.status == 200 and b"search-results" not in body:
+        return 0  # a page without results table: the search did not run
+    return response.status
+
+
+def _warm(port: int, queries: list[str]) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for q in queries:
+        status = _request(conn, q)
+        if status != 200:
+            raise SystemExit(f"warm-up request for {q!r} answered {status}")
+
+
+def _load_http(port, pick, label, lock, concurrency, seconds):
+    def one(conn_box, q):
+        try:
+            return _request(conn_box[0], q) == 200
+        except (OSError, http.client.HTTPException):
+            conn_box[0] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            return False
+
+    def connect():
+        return [http.client.HTTPConnection("127.0.0.1", port, timeout=30)]
+
+    return _run(connect, one, pick, label, lock, concurrency, seconds)
+
+
+def _load_sql(kind, pick, label, known, lock, concurrency, seconds):
+    import psycopg
+
+    from credit.dbserver import _psycopg_dsn
+
+    dsn = _psycopg_dsn(os.environ["DATABASE_URL"])
+
+    def one(conn_box, q):
+        conn = conn_box[0]
+        if kind == "USCC":
+            conn.execute(BY_USCC, [q]).fetchall()
+            return True
+        with conn.transaction():
+            conn.execute(SETTINGS).fetchall()
+            if q.upper() in known:  # "1000+" from the statistics: the page only
+                conn.execute(NAME_PAGE, [q]).fetchall()
+                return True
+            ids = sorted(i for (i,) in conn.execute(NAME_IDS, [q]).fetchall())
+            if len(ids) > COUNT_CAP:
+                conn.execute(NAME_RANGE, [q, ids[PAGE_SIZE - 1]]).fetchall()
+            elif ids:
+                conn.execute(BY_IDS, [ids[:PAGE_SIZE]]).fetchall()
+        return True
+
+    def connect():
+        return [psycopg.connect(dsn, prepare_threshold=5, autocommit=True)]
+
+    return _run(connect, one, pick, label, lock, concurrency, seconds)
+
+
+def _run(connect, one, pick, label, lock, concurrency, seconds):
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors = [0]
+    stop = time.perf_counter() + seconds
+
+    def worker():
+        box = connect()
+        mine: dict[str, list[float]] = defaultdict(list)
+        bad = 0
+        while time.perf_counter() < stop:
+            with lock:
+                q = pick()
+            began = time.perf_counter()
+            ok = one(box, q)
+            elapsed = time.perf_counter() - began
+            mine["all"].append(elapsed)
+            if label:
+                mine[label(q)].append(elapsed)
+            bad += not ok
+        with lock:
+            for key, values in mine.items():
+                latencies[key].extend(values)
+            errors[0] += bad
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors[0], time.perf_counter() - began
+
+
+def _line(label: str, values: list[float], seconds: float, errors: int | None = None) -> str:
+    ordered = sorted(values)
+    p50 = statistics.median(ordered) * 1000
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    tail = f", {errors} errors" if errors is not None else ""
+    return (
+        f"  {label:<48} {len(ordered) / seconds:>7,.0f} /s  p50 {p50:6.1f} ms  "
+        f"p99 {p99:6.1f} ms  ({len(ordered):,}{tail})"
+    )
+
+
+def _report(label, latencies, errors, seconds) -> None:
+    if not latencies.get("all"):
+        print(f"  {label:<48} no requests completed")
+        return
+    print(_line(label, latencies["all"], seconds, errors))
+    for key in ("common", "rare"):
+        if latencies.get(key):
+            print(_line(f"  … {key} fragments", latencies[key], seconds))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

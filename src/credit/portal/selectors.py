@@ -1,0 +1,419 @@
+"""Reads of the public portal (信用常州): enterprise search, subject pages and notices (the
+双公示 and list publicity are in :mod:`credit.portal.publicity`).
+
+Anyone may read these pages, so every read here is of public data only:
+
+- records through :func:`credit.records.publicity.public_q` — in force, of public usage
+  scope, publishable under the publicity policy and within the publicity window;
+- fields of a record through :mod:`credit.portal.disclosure` (public fields as they are,
+  personal ones masked, sensitive ones never);
+- subjects: legal persons only (a natural person is never searched for nor given a page);
+  legal representatives masked, a sole trader's address masked; a natural person appears in
+  a publicity list with the masked name and ID number only.
+
+Everything a page shows leaves this module already masked (rows are plain dataclasses, not
+model instances), so a template cannot print a clear name by mistake.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection, models, transaction
+from django.db.models import Func, QuerySet, Value
+from django.db.models.functions import StrIndex, Upper
+from django.db.models.lookups import GreaterThan
+from django.urls import reverse
+
+from credit.accounts.permissions import require
+from credit.accounts.roles import Perm
+from credit.catalog.constants import LIST_CATEGORIES, Category
+from credit.core.identifiers import detect, normalize_code
+from credit.core.masking import mask_address, mask_id_number, mask_name
+from credit.portal import constants as c
+from credit.portal.constants import NoticeKind
+from credit.portal.models import Notice
+from credit.portal.paging import CappedPage, capped_page, page_number
+from credit.portal.publicity import PublicRecord, public_record
+from credit.records.models import CreditRecord
+from credit.records.publicity import public_q
+from credit.subjects.constants import IdentifierScheme, LegalPersonKind, LegalPersonStatus
+from credit.subjects.models import LegalPerson, LegalPersonIdentifier
+
+# --------------------------------------------------------------------------------------------
+# Enterprise search
+# --------------------------------------------------------------------------------------------
+
+#: A code typed into the search box: a USCC or a legacy code (8–20 letters and digits).
+_CODE_SHAPE = re.compile(r"^(?=.*\d)[0-9A-Z]{8,20}$")
+_HIT_COLUMNS = ("id", "name", "uscc", "kind", "legal_representative", "status", "region__name")
+
+
+@dataclass(frozen=True)
+class SubjectHit:
+    """A search result: a legal person as the public sees it (representative masked)."""
+
+    id: int
+    name: str
+    uscc: str
+    kind: str
+    legal_representative: str
+    region: str
+    status: str
+
+    @property
+    def url(self) -> str:
+        return f"{_subject_prefix()}{self.id}/"
+
+
+@functools.cache
+def _subject_prefix() -> str:
+    """``/portal/subjects/``, reversed once (a reverse per row costs more than the row)."""
+    return reverse("portal:subject", kwargs={"pk": 0}).removesuffix("0/")
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """What a search found: ``mode`` ``"code"`` (USCC or legacy code, exact) or ``"name"``
+    (name fragment), ``page`` of :class:`SubjectHit` (None when nothing was searched), and a
+    ``message`` for the reader when the query was refused or needs explaining. ``query`` is
+    the query as the page may echo it (an ID number masked)."""
+
+    query: str
+    mode: str = ""
+    page: CappedPage | None = None
+    message: str = ""
+
+
+_KIND_LABELS = dict(LegalPersonKind.choices)
+_STATUS_LABELS = dict(LegalPersonStatus.choices)
+
+
+def _hit(row: dict[str, Any]) -> SubjectHit:
+    return SubjectHit(
+        id=row["id"],
+        name=row["name"],
+        uscc=row["uscc"] or "",
+        kind=_KIND_LABELS.get(row["kind"], row["kind"]),
+        legal_representative=mask_name(row["legal_representative"]),
+        region=row["region__name"] or "",
+        status=_STATUS_LABELS.get(row["status"], row["status"]),
+    )
+
+
+def _hit_rows(queryset: QuerySet[LegalPerson]) -> list[SubjectHit]:
+    """The hits of an ordered, sliced query, read as plain rows (no model instances)."""
+    return [_hit(row) for row in queryset.values(*_HIT_COLUMNS)]
+
+
+@contextlib.contextmanager
+def _search_settings() -> Iterator[None]:
+    """Plan the search's statements for their own parameters, without parallel workers.
+
+    Statements run often are prepared (``CREDIT_DB_PREPARE_THRESHOLD``), and PostgreSQL may
+    then switch to one generic plan for all parameters; but a fragment in every name (常州)
+    and a rare one need opposite plans, so a custom plan per execution (a fraction of a
+    millisecond) is worth it. Parallel workers and JIT compilation cost more to start than
+    these statements take (they stop after 1,001 rows) and compete for the cores under load.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+            " set_config('max_parallel_workers_per_gather', '0', true),"
+            " set_config('jit', 'off', true)"
+        )
+        yield
+
+
+def name_matches(q: str) -> QuerySet[LegalPerson]:
+    """Legal persons whose name contains ``q`` (Latin letters in any case), unordered.
+
+    Every bigram of ``q`` must be among the name's (the GIN index on ``name_bigrams``; the
+    same SQL function computes both sides). For a 2-character ``q`` that is exactly "the name
+    contains q", and the planner estimates it from the column's statistics. A longer ``q``
+    also needs ``strpos(upper(name), upper(q)) > 0`` for the bigrams' order — not ``LIKE``,
+    whose selectivity estimate (a few in ten thousand, multiplied with the bigrams') would
+    make the planner take every fragment for a rare one.
+    """
+    bigrams = Func(
+        Value(q),
+        function="credit_name_bigrams",
+        output_field=ArrayField(models.CharField(max_length=2)),
+    )
+    qs = LegalPerson.objects.filter(name_bigrams__contains=bigrams)
+    if len(q) > 2:
+        qs = qs.filter(GreaterThan(StrIndex(Upper("name"), Upper(Value(q))), 0))
+    return qs
+
+
+def _ids(queryset: QuerySet[LegalPerson]) -> list[int]:
+    """The ids a query selects, fetched as plain tuples (up to a thousand rows: Django's
+    row-by-row conversion would cost more than the statement)."""
+    sql, params = queryset.values_list("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+#: A bigram the statistics put in this many times the cap's names is counted as "1000+"
+#: without counting: a fivefold margin outlasts any drift between two ANALYZEs.
+COMMON_MARGIN = 5
+_STATS_SECONDS = 600.0
+_stats: dict[str, tuple[float, frozenset[str]]] = {}
+_stats_lock = threading.Lock()
+
+
+def common_bigrams() -> frozenset[str]:
+    """Bigrams in at least ``COMMON_MARGIN`` × the cap of names, by the planner's statistics
+    of ``name_bigrams`` (its most common elements, refreshed by ANALYZE/autovacuum); read at
+    most every ten minutes per process."""
+    now = time.monotonic()
+    with _stats_lock:
+        cached = _stats.get("common")
+        if cached and now - cached[0] < _STATS_SECONDS:
+            return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples"
+            " FROM pg_stats s JOIN pg_class c ON c.oid = %s::regclass"
+            " WHERE s.schemaname = current_schema() AND s.tablename = %s"
+            " AND s.attname = 'name_bigrams'",
+            [LegalPerson._meta.db_table, LegalPerson._meta.db_table],
+        )
+        row = cursor.fetchone()
+    common: frozenset[str] = frozenset()
+    if row and row[0]:
+        elems, freqs, rows = row
+        least = COMMON_MARGIN * c.SEARCH_COUNT_CAP
+        common = frozenset(e for e, f in zip(elems, freqs, strict=False) if f * rows >= least)
+    with _stats_lock:
+        _stats["common"] = (now, common)
+    return common
+
+
+def _name_page(q: str, raw_page: Any) -> CappedPage:
+    """A page of the legal persons whose name contains ``q``, in id order, the matches
+    counted up to the cap, with plans that stay fast whatever the fragment (measured on a
+    million names, see bench/bench_portal.py):
+
+    - a 2-character fragment the statistics know to be in thousands of names (常州, 公司):
+      "1000+" without counting, and the page in id order — the planner, knowing the fragment
+      common, walks the primary key until the page is full (a few hundred rows);
+    - otherwise: (1) the ids of at most cap + 1 matches, unordered — through the GIN index
+      for a rare fragment, a sequential scan that stops early for a common one; (2) at most
+      cap matches: sort those ids and take the page's slice, rows fetched by id; (3) more:
+      the first ``n`` matches by id all have an id ≤ the ``n``-th smallest id found in (1),
+      so the page is taken in id order from that range only — a bounded walk of the primary
+      key or a small bitmap, never a sort of hundreds of thousands of matches.
+    """
+    per_page, cap = c.SEARCH_PAGE_SIZE, c.SEARCH_COUNT_CAP
+    hits = name_matches(q).order_by("id")
+    with _search_settings():
+        if len(q) == 2 and q.upper() in common_bigrams():
+            number = min(page_number(raw_page), cap // per_page)
+            start = (number - 1) * per_page
+            rows = _hit_rows(hits[start : start + per_page])
+            return CappedPage(rows, number, per_page, cap, True)
+        ids = _ids(name_matches(q)[: cap + 1])
+        more = len(ids) > cap
+        count = min(len(ids), cap)
+        number = min(page_number(raw_page), max(1, -(-count // per_page)))
+        start = (number - 1) * per_page
+        stop = min(start + per_page, count)
+        ids.sort()
+        if more and stop:
+            rows = _hit_rows(hits.filter(id__lte=ids[stop - 1])[start:stop])
+        else:
+            page_ids = ids[start:stop]
+            by_id = LegalPerson.objects.filter(pk__in=page_ids).order_by("id")
+            rows = _hit_rows(by_id) if page_ids else []
+    return CappedPage(rows, number, per_page, count, more)
+
+
+def _by_code(code: str) -> list[SubjectHit]:
+    """Legal persons known by ``code``: the USCC (unique index), else a legacy code of the
+    cross-walk (工商注册号, 组织机构代码, 税务登记号 …; unique per scheme)."""
+    if len(code) == 18:
+        found = _hit_rows(LegalPerson.objects.filter(uscc=code)[:1])
+        if found:
+            return found
+    owners = list(
+        LegalPersonIdentifier.objects.filter(
+            scheme__in=IdentifierScheme.values, value=code
+        ).values_list("legal_person_id", flat=True)[: c.SEARCH_PAGE_SIZE]
+    )
+    if not owners:
+        return []
+    return _hit_rows(LegalPerson.objects.filter(pk__in=owners).order_by("id"))
+
+
+def search_legal_persons(q: str, page: Any = 1) -> SearchOutcome:
+    """The public enterprise search (企业信用查询).
+
+    A USCC or a legacy code finds its legal person exactly; otherwise ``q`` is a name
+    fragment of at least two characters, matched anywhere in the name. Results come 20 a
+    page in id order; at most 1,000 are counted (the page says "1000+" beyond). Natural
+    persons are never searched: an ID number finds nothing and is not echoed in clear.
+    """
+    q = " ".join((q or "").split())[: c.SEARCH_MAX_CHARS]
+    if not q:
+        return SearchOutcome(query="")
+    code = normalize_code(q, remove_hyphens=True)
+    if _CODE_SHAPE.fullmatch(code):
+        hits = _by_code(code)
+        if hits:
+            return SearchOutcome(
+                query=q, mode="code", page=CappedPage(hits, 1, c.SEARCH_PAGE_SIZE, len(hits), False)
+            )
+        if detect(code) == "resident_id":
+            return SearchOutcome(
+                query=mask_id_number(code),
+                message="本站只提供法人和非法人组织的信用信息查询，不提供自然人信息查询。",
+            )
+    if len(q) < c.SEARCH_MIN_CHARS:
+        return SearchOutcome(
+            query=q,
+            message=f"请输入至少{c.SEARCH_MIN_CHARS}个字的企业名称，或完整的统一社会信用代码。",
+        )
+    result = _name_page(q, page)
+    return SearchOutcome(query=q, mode="name", page=result)
+
+
+# --------------------------------------------------------------------------------------------
+# Subject page
+# --------------------------------------------------------------------------------------------
+
+#: Sections of a subject page: (key, title, filter on the record's item).
+SUBJECT_SECTIONS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("licenses", "行政许可", {"code": c.LICENSE_ITEM}),
+    ("penalties", "行政处罚", {"code": c.PENALTY_ITEM}),
+    ("red_list", "红名单", {"category": Category.RED_LIST}),
+    ("black_list", "黑名单", {"category": Category.BLACK_LIST}),
+    ("attention_list", "重点关注名单", {"category": Category.ATTENTION_LIST}),
+)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    records: list[PublicRecord] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.records)
+
+
+@dataclass(frozen=True)
+class SubjectProfile:
+    """A legal person's public page: basic facts (masked where personal) and its public
+    records by section."""
+
+    id: int
+    name: str
+    facts: tuple[tuple[str, str], ...]
+    sections: tuple[Section, ...]
+
+
+def public_legal_person(pk: int) -> LegalPerson | None:
+    """The legal person with this id, or None (the portal knows no other subjects)."""
+    return (
+        LegalPerson.objects.select_related("region")
+        .defer("name_bigrams", "division_code", "org_type")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _section_of(record: CreditRecord) -> str:
+    for key, _, match in SUBJECT_SECTIONS:
+        if match.get("code") == record.item.code or match.get("category") == record.item.category:
+            return key
+    return ""
+
+
+def subject_profile(subject: LegalPerson) -> SubjectProfile:
+    """What the public reads about ``subject``: basic information (legal representative
+    masked; a sole trader's registered address masked, as it is usually its keeper's home)
+    and its public 行政许可, 行政处罚 and list records (at most 50 a section, the total
+    counted), each field as :mod:`.disclosure` allows."""
+    sole_trader = subject.kind == LegalPersonKind.SOLE_TRADER
+    address = subject.registered_address
+    facts = (
+        ("统一社会信用代码", subject.uscc or "—"),
+        ("主体类别", subject.get_kind_display()),
+        ("经营者" if sole_trader else "法定代表人", mask_name(subject.legal_representative)),
+        ("所属区划", subject.region.name if subject.region_id else "—"),
+        ("行业门类", subject.get_industry_display() or "—"),
+        ("成立日期", subject.established_on.isoformat() if subject.established_on else "—"),
+        ("登记状态", subject.get_status_display()),
+        ("注册地址", (mask_address(address) if sole_trader else address) or "—"),
+    )
+    sections = {key: Section(key, title) for key, title, _ in SUBJECT_SECTIONS}
+    records = (
+        CreditRecord.objects.filter(public_q(), legal_person=subject)
+        .filter(item__category__in=(Category.DOUBLE_PUBLICITY, *LIST_CATEGORIES))
+        .select_related("item", "department", "region")
+        .order_by("-decision_date", "-id")
+    )
+    for record in records.iterator(chunk_size=200):
+        section = sections.get(_section_of(record))
+        if section is None:
+            continue
+        section.total += 1
+        if len(section.records) < c.SUBJECT_SECTION_LIMIT:
+            record.legal_person = subject  # already loaded; no query per record
+            section.records.append(public_record(record, with_fields=True))
+    return SubjectProfile(subject.pk, subject.name, facts, tuple(sections.values()))
+
+
+# --------------------------------------------------------------------------------------------
+# Notices
+# --------------------------------------------------------------------------------------------
+
+
+def published_notices(kind: str = "") -> QuerySet[Notice]:
+    """Published notices (of one column when ``kind`` is given), newest first."""
+    qs = Notice.objects.filter(is_published=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-published_at", "-id")
+
+
+def latest_notices(limit: int = c.HOME_NOTICES) -> dict[str, list[Notice]]:
+    """The newest published notices of each column, for the home page."""
+    return {kind: list(published_notices(kind).defer("body")[:limit]) for kind in NoticeKind}
+
+
+def page_of_notices(queryset: QuerySet[Notice], raw_page: Any) -> CappedPage:
+    return capped_page(
+        queryset.defer("body"), raw_page, per_page=c.NOTICE_PAGE_SIZE, cap=c.LIST_COUNT_CAP
+    )
+
+
+def published_notice(pk: int) -> Notice | None:
+    """A published notice; an unpublished or missing one is None (404)."""
+    return published_notices().filter(pk=pk).first()
+
+
+def notices_for(principal: Any, *, kind: str = "") -> QuerySet[Notice]:
+    """Every notice, drafts included, for the staff who manage the portal."""
+    require(principal, Perm.PORTAL_MANAGE)
+    qs = Notice.objects.select_related("created_by").defer("body")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-updated_at", "-id")
+
+
+def notice_for(principal: Any, pk: int) -> Notice | None:
+    require(principal, Perm.PORTAL_MANAGE)
+    return Notice.objects.filter(pk=pk).first()
