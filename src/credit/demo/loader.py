@@ -370,8 +370,11 @@ def seed(
     seed: int = 2026,
     report: Callable[[str], None] = print,
     validate_every: int | None = None,
+    workflows: bool = True,
 ) -> dict[str, Any]:
-    """Load the synthetic data set; returns what was inserted (zeros on a second run)."""
+    """Load the synthetic data set; returns what was inserted (zeros on a second run).
+    ``workflows``: with the small set, also the demo objections and repair application
+    (:mod:`credit.demo.workflows`)."""
     from credit.catalog.services import import_catalog_file
     from credit.core.services import load_city_config
     from credit.demo.accounts import ensure_demo_accounts
@@ -403,9 +406,10 @@ def seed(
         from credit.demo.batches import load_demo_batches
 
         counts["demo_batches"] = load_demo_batches(lps, nps, seed)
-        from credit.demo.workflows import seed_workflows
+        if workflows:
+            from credit.demo.workflows import seed_workflows
 
-        counts.update({f"demo_{k}": v for k, v in seed_workflows().items()})
+            counts.update({f"demo_{k}": v for k, v in seed_workflows().items()})
     with connection.cursor() as cur:
         for table in (
             "subjects_legalperson",
