@@ -3,6 +3,8 @@ that pass the publicity rule (public_q), each with its public fields and the obj
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -92,3 +94,25 @@ def test_the_page_takes_a_fixed_number_of_queries(client, portal_data):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     assert len(queries) <= 4  # subject, records (item, department, region joined), slack
+
+
+def test_a_penalty_past_its_minimum_period_offers_repair(client, legal_person):
+    """The repair link appears once the minimum publicity period has passed (一般: 3 months);
+    the application page checks the rest of the eligibility."""
+    from credit.records.publicity import add_months
+    from tests.records.factories import penalty
+
+    recent = penalty(legal_person, "SCJG", "常市监罚〔2026〕951号").record  # 2 months ago
+    decided = datetime.date.today() - datetime.timedelta(days=120)
+    older = penalty(
+        legal_person,
+        "SCJG",
+        "常市监罚〔2026〕952号",
+        decision_date=decided.isoformat(),
+        valid_to=add_months(decided, 6).isoformat(),
+        publicity_end=add_months(decided, 12).isoformat(),
+    ).record
+    page = client.get(f"/portal/subjects/{legal_person.pk}/").content.decode()
+    assert f"/objections/repair/new/?record={older.pk}" in page
+    assert f"/objections/repair/new/?record={recent.pk}" not in page
+    assert f"/objections/new/?record={recent.pk}" in page

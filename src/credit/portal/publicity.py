@@ -39,6 +39,8 @@ from credit.subjects.constants import LegalPersonKind
 
 #: Where the public lodges an objection to a record (the objections app owns the page).
 OBJECTION_PATH = "/objections/new/?record={}"
+#: Where the subject applies for credit repair (the objections app checks eligibility).
+REPAIR_PATH = "/objections/repair/new/?record={}"
 #: The longest a public list's statement may run.
 STATEMENT_TIMEOUT = "10s"
 
@@ -67,10 +69,20 @@ class PublicRecord:
     kind_value: str = ""  # 许可类别 / 处罚类别
     content: str = ""  # 许可内容 / 处罚内容
     fields: tuple[tuple[str, str], ...] = ()
+    #: From when credit repair may be applied for (None: not by period, e.g. a red list).
+    repair_from: datetime.date | None = None
 
     @property
     def objection_url(self) -> str:
         return OBJECTION_PATH.format(self.id)
+
+    @property
+    def repair_url(self) -> str:
+        """The repair application link once the minimum publicity period has passed (the
+        application page checks the rest of the eligibility and says why not)."""
+        if self.category == Category.RED_LIST or self.repair_from is None:
+            return ""
+        return REPAIR_PATH.format(self.id) if self.repair_from <= datetime.date.today() else ""
 
 
 def public_record(
@@ -116,6 +128,7 @@ def public_record(
         kind_value=text(category_field) if category_field else "",
         content=text(content_field) if content_field else "",
         fields=tuple(fields),
+        repair_from=record.repair_from,
     )
 
 
