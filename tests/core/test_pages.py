@@ -27,10 +27,11 @@ def test_healthz_answers_503_when_the_database_is_unreachable(client, monkeypatc
     assert response.json()["database"] == "unreachable"
 
 
-def test_home_requires_login(client):
+def test_the_public_is_sent_from_the_home_to_the_portal(client):
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response["Location"] == "/portal/"
+    assert "工作人员登录" in client.get("/portal/").content.decode()
 
 
 def test_login_page_is_in_chinese_and_logs_in(client, make_user):

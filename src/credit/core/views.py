@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -135,6 +134,14 @@ def _links(request: HttpRequest) -> list[dict]:
                 "help": "按部门和月份统计异议和信用修复，导出 Excel",
             }
         )
+    if Perm.PORTAL_MANAGE in perms:
+        out.append(
+            {
+                "title": "门户新闻和公告",
+                "url": reverse("portal:manage_notices"),
+                "help": "发布和维护“信用常州”网站的新闻动态、政策法规和通知公告",
+            }
+        )
     if Perm.API_CLIENT_MANAGE in perms:
         out.append(
             {
@@ -154,11 +161,20 @@ def _links(request: HttpRequest) -> list[dict]:
     out.append(
         {"title": "接口文档", "url": "/api/v1/docs", "help": "OpenAPI 接口说明，供部门系统对接"}
     )
+    out.append(
+        {
+            "title": "信用常州网站",
+            "url": reverse("portal:home"),
+            "help": "面向社会公众的信用信息查询和公示网站（只显示公示期内的公开信息）",
+        }
+    )
     return out
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The staff workbench; the public (not signed in) is sent to the 信用常州 portal."""
+    if not request.user.is_authenticated:
+        return redirect("portal:home")
     user = request.user
     scope = data_scope(user)
     return render(
