@@ -13,6 +13,7 @@ import pytest
 from credit.portal import services
 from credit.portal.disclosure import scrub
 from credit.subjects.models import LegalPerson
+from tests.portal.conftest import PERSON_NAME, PHONE
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +84,36 @@ def test_free_text_is_scrubbed_of_ids_phones_and_named_people(resident_id_factor
     # Codes that are not resident ID numbers stay as they are.
     assert scrub("统一社会信用代码91320402MA1XXXXX1A") == "统一社会信用代码91320402MA1XXXXX1A"
     assert scrub("罚款 12345 元") == "罚款 12345 元"
+
+
+def test_objection_pages_show_no_personal_data_in_clear(client, portal_data, admin_user):
+    """The public objection and repair forms show the record as the portal does, and the
+    tracking page of a natural person's objection shows the applicant masked."""
+    from credit.objections import services as objections
+
+    person_penalty = next(
+        r for r in portal_data.records if r.natural_person_id and r.item.code == "admin-penalty"
+    )
+    case = objections.record_offline_objection(
+        actor=admin_user,
+        record=person_penalty,
+        name=PERSON_NAME,
+        id_number=portal_data.person_id,
+        phone=PHONE,
+        reason=f"本人{PERSON_NAME}（身份证号{portal_data.person_id}）未实施该违法行为。",
+        files=[],
+    )
+    client.post("/objections/track/", {"number": case.number, "phone_last4": PHONE[-4:]})
+    pages = {
+        url: _text(client.get(url))
+        for url in (
+            f"/objections/new/?record={person_penalty.pk}",
+            f"/objections/repair/new/?record={person_penalty.pk}",
+            f"/objections/track/{case.number}/",
+        )
+    }
+    assert case.number in pages[f"/objections/track/{case.number}/"]
+    for url, text in pages.items():
+        assert not RESIDENT_ID.findall(text), url
+        for clear in (PERSON_NAME, PHONE, portal_data.person_id):
+            assert clear not in text, f"{url} shows {clear!r}"

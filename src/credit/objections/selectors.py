@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from credit.accounts.permissions import has_perm, require
 from credit.accounts.roles import Perm
-from credit.catalog.constants import Category, FieldRole, PublicityMode, Sensitivity, UsageScope
+from credit.catalog.constants import Category, PublicityMode
 from credit.catalog.models import FieldSpec
 from credit.core.errors import PermissionDenied
 from credit.core.identifiers import normalize_code
@@ -35,9 +35,11 @@ from credit.objections.constants import (
     RepairStatus,
 )
 from credit.objections.models import Objection, RepairApplication
+from credit.portal.disclosure import people_named, shown_payload
 from credit.records.constants import RecordStatus, Severity
 from credit.records.models import CreditRecord
 from credit.records.publicity import public_q
+from credit.subjects.constants import LegalPersonKind
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 S = ObjectionStatus
@@ -91,24 +93,27 @@ def subject_name(record: CreditRecord, *, public: bool) -> str:
 
 
 def record_view(record: CreditRecord, *, public: bool) -> list[tuple[str, str]]:
-    """The record's fields as ``(label, value)`` in catalog order: for the public only the
-    public fields (a natural person's name masked), for staff every field as stored
-    (identity numbers are stored masked)."""
+    """The record's fields as ``(label, value)`` in catalog order: for the public exactly what
+    the portal shows (:func:`credit.portal.disclosure.shown_payload`: public fields only,
+    personal ones masked, ID numbers, phones and the people named masked in free text), for
+    staff every field as stored (identity numbers are stored masked)."""
+    if public:
+        natural = bool(record.natural_person_id)
+        if natural:
+            names = people_named(record.item, record.payload, record.natural_person.name)
+        else:
+            lp = record.legal_person
+            names = people_named(record.item, record.payload, lp.legal_representative)
+        sole_trader = not natural and record.legal_person.kind == LegalPersonKind.SOLE_TRADER
+        return shown_payload(
+            record.item, record.payload, natural=natural, sole_trader=sole_trader, names=names
+        )
     specs = FieldSpec.objects.filter(item_id=record.item_id).order_by("position")
-    natural = bool(record.natural_person_id)
     rows = []
     for spec in specs:
         raw = record.payload.get(spec.code)
-        if raw in (None, ""):
-            continue
-        value = str(raw)
-        if public:
-            scope = spec.usage_scope or record.item.usage_scope
-            if spec.sensitivity != Sensitivity.PUBLIC or scope != UsageScope.PUBLIC:
-                continue
-            if natural and spec.role == FieldRole.SUBJECT_NAME:
-                value = mask_name(value)
-        rows.append((spec.name, value))
+        if raw not in (None, ""):
+            rows.append((spec.name, str(raw)))
     return rows
 
 
