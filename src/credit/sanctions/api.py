@@ -149,7 +149,11 @@ def feedback(request: HttpRequest, number: str, body: FeedbackIn):
 class ChangeOut(Schema):
     event_id: str
     kind: str = Field(
-        ..., description="listed 列入 / updated 变更 / expired 到期移出 / removed 移出"
+        ...,
+        description=(
+            "listed 列入 / updated 变更 / expired 到期移出 / removed 移出（修复、撤销）/ "
+            "suspended 异议暂停公示 / restored 恢复公示"
+        ),
     )
     occurred_at: datetime
     record: int
