@@ -16,7 +16,7 @@ from credit.accounts.roles import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
-PHONE = "13905190001"
+PHONE = "13905190001"  # no other test uses it
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +95,10 @@ def _remove(entry, company, users) -> None:
             [entry.pk],
         )
         cur.execute("DELETE FROM objections_objection WHERE record_id = %s", [entry.pk])
+    from credit.objections import verification
+    from credit.objections.models import VerificationCode
+
+    VerificationCode.objects.filter(phone_index=verification.phone_index(PHONE)).delete()
     ListChange.objects.filter(record=entry).delete()
     entry.delete()
     company.identifiers.all().delete()

@@ -31,8 +31,10 @@ def officer(django_db_setup, django_db_blocker):
 
 
 def test_officer_signs_in_and_downloads_the_penalty_template(page, live_url, officer, tmp_path):
-    page.goto(f"{live_url}/")
-    assert "/accounts/login/" in page.url
+    page.goto(f"{live_url}/")  # the public lands on the portal; staff log in from its footer
+    page.wait_for_url("**/portal/")
+    page.click("text=工作人员登录")
+    page.wait_for_url("**/accounts/login/**")
     page.fill("input[name=username]", officer.username)
     page.fill("input[name=password]", "wrong")
     page.click("button[type=submit]")

@@ -192,7 +192,7 @@ def test_acceptance_suspends_the_record_for_the_portal_and_the_api_at_once(
     objection = _refresh(objection)
     assert objection.status == S.ACCEPTED and objection.handler == office
     assert objection.due == add_working_days(timezone.localdate(objection.accepted_at), 15)
-    audit = AuditEntry.objects.get(event_type="record.suspended")
+    audit = AuditEntry.objects.get(event_type="record.suspended", object_id=str(penalty_record.pk))
     assert audit.after["reference"] == objection.number
 
 
@@ -491,7 +491,9 @@ def test_anonymous_and_auditors_cannot_act(submit, penalty_record, make_user):
 
 def test_a_decision_queues_one_notification_sent_once(submit, penalty_record, office, outbox):
     objection = _to_verified(office, submit(penalty_record))
-    jobs = ProcrastinateJob.objects.filter(task_name="objections.notify")
+    jobs = ProcrastinateJob.objects.filter(
+        task_name="objections.notify", args__pk=objection.pk, args__kind="objection"
+    )
     assert not jobs.exists()  # acceptance, assignment and verification are not results
     services.decide_objection(
         actor=office, objection=objection, action="uphold", result="经核实信息无误，恢复公示"

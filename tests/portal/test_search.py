@@ -124,7 +124,12 @@ def test_a_search_takes_a_bounded_number_of_queries(legal_person):
     with CaptureQueriesContext(connection) as queries:
         selectors.search_legal_persons("常州", "1")
     sql = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]  # the test's transaction
-    # The planner settings, the capped ids, the page's ids beyond the cap, the page's rows.
+    # Two characters: the capped count and the page's ids from the posting table, the rows.
+    assert len(sql) <= 3 and "subjects_namegram" in sql[0]
+    with CaptureQueriesContext(connection) as queries:
+        selectors.search_legal_persons("常州市", "1")
+    sql = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    # Longer: the planner settings, the capped ids, the page's ids beyond the cap, the rows.
     assert len(sql) <= 4 and "plan_cache_mode" in sql[0]
 
 
@@ -135,23 +140,35 @@ def test_the_name_bigrams_column_follows_the_name(legal_person):
     assert sorted(stored) == ["AB", "州A", "常州"]
 
 
-def test_a_fragment_known_common_is_paged_without_counting(uscc_factory, monkeypatch):
+def test_the_posting_table_follows_inserts_renames_and_deletions(uscc_factory):
+    """The triggers keep subjects_namegram: a name's bigrams on insert, replaced on rename,
+    gone with the legal person; a 2-character search pages it in id order, capped."""
     made = [
         register_legal_person(actor=None, uscc=uscc_factory(), name=f"松柏{n:02d}商贸有限公司")[0]
         for n in range(SEARCH_PAGE_SIZE + 3)
     ]
-    counted = selectors.search_legal_persons("松柏", "2").page
-    monkeypatch.setattr(selectors, "common_bigrams", lambda: frozenset({"松柏"}))
-    page = selectors.search_legal_persons("松柏", "2").page
-    assert (page.total_label, page.more) == ("1000+", True)
-    assert [h.id for h in page] == [h.id for h in counted] == [s.pk for s in made[20:]]
-
-
-def test_the_statistics_name_the_common_bigrams(legal_person):
-    from django.db import connection
-
+    first, second = (selectors.search_legal_persons("松柏", n).page for n in ("1", "2"))
+    assert (first.count, second.count, first.more) == (23, 23, False)
+    assert [h.id for h in first] + [h.id for h in second] == [s.pk for s in made]
+    renamed = made[0]
+    renamed.name = "常州市青松贸易有限公司"
+    renamed.save()
+    assert renamed.pk not in [h.id for h in selectors.search_legal_persons("松柏", "1").page]
+    assert [h.id for h in selectors.search_legal_persons("青松", "1").page] == [renamed.pk]
+    gone = made[1].pk
+    made[1].identifiers.all().delete()
+    made[1].delete()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE subjects_legalperson")
-    selectors._stats.clear()
-    assert isinstance(selectors.common_bigrams(), frozenset)  # none is that common here
-    assert "常州" not in selectors.common_bigrams()
+        cursor.execute("SELECT count(*) FROM subjects_namegram WHERE legal_person_id = %s", [gone])
+        assert cursor.fetchone()[0] == 0
+    assert selectors.search_legal_persons("松柏", "1").page.count == 21
+
+
+def test_a_two_character_count_stops_at_the_cap(uscc_factory, monkeypatch):
+    from credit.portal import constants
+
+    monkeypatch.setattr(constants, "SEARCH_COUNT_CAP", 5)
+    for n in range(7):
+        register_legal_person(actor=None, uscc=uscc_factory(), name=f"柏松{n}有限公司")
+    page = selectors.search_legal_persons("柏松", "9").page
+    assert (page.count, page.more, page.number) == (5, True, 1)

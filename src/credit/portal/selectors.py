@@ -20,8 +20,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -163,65 +161,25 @@ def _ids(queryset: QuerySet[LegalPerson]) -> list[int]:
         return [pk for (pk,) in cursor.fetchall()]
 
 
-#: A bigram the statistics put in this many times the cap's names is counted as "1000+"
-#: without counting: a fivefold margin outlasts any drift between two ANALYZEs.
-COMMON_MARGIN = 5
-_STATS_SECONDS = 600.0
-_stats: dict[str, tuple[float, frozenset[str]]] = {}
-_stats_lock = threading.Lock()
-
-
-def common_bigrams() -> frozenset[str]:
-    """Bigrams in at least ``COMMON_MARGIN`` × the cap of names, by the planner's statistics
-    of ``name_bigrams`` (its most common elements, refreshed by ANALYZE/autovacuum); read at
-    most every ten minutes per process."""
-    now = time.monotonic()
-    with _stats_lock:
-        cached = _stats.get("common")
-        if cached and now - cached[0] < _STATS_SECONDS:
-            return cached[1]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples"
-            " FROM pg_stats s JOIN pg_class c ON c.oid = %s::regclass"
-            " WHERE s.schemaname = current_schema() AND s.tablename = %s"
-            " AND s.attname = 'name_bigrams'",
-            [LegalPerson._meta.db_table, LegalPerson._meta.db_table],
-        )
-        row = cursor.fetchone()
-    common: frozenset[str] = frozenset()
-    if row and row[0]:
-        elems, freqs, rows = row
-        least = COMMON_MARGIN * c.SEARCH_COUNT_CAP
-        common = frozenset(e for e, f in zip(elems, freqs, strict=False) if f * rows >= least)
-    with _stats_lock:
-        _stats["common"] = (now, common)
-    return common
-
-
 def _name_page(q: str, raw_page: Any) -> CappedPage:
     """A page of the legal persons whose name contains ``q``, in id order, the matches
     counted up to the cap, with plans that stay fast whatever the fragment (measured on a
     million names, see bench/bench_portal.py):
 
-    - a 2-character fragment the statistics know to be in thousands of names (常州, 公司):
-      "1000+" without counting, and the page in id order — the planner, knowing the fragment
-      common, walks the primary key until the page is full (a few hundred rows);
-    - otherwise: (1) the ids of at most cap + 1 matches, unordered — through the GIN index
-      for a rare fragment, a sequential scan that stops early for a common one; (2) at most
-      cap matches: sort those ids and take the page's slice, rows fetched by id; (3) more:
-      the first ``n`` matches by id all have an id ≤ the ``n``-th smallest id found in (1),
-      so the page is taken in id order from that range only — a bounded walk of the primary
-      key or a small bitmap, never a sort of hundreds of thousands of matches.
+    - a 2-character fragment (the usual query): the name-bigram posting table
+      (:func:`_bigram_page`);
+    - longer: (1) the ids of at most cap + 1 matches, unordered — through the GIN index on
+      ``name_bigrams``; (2) at most cap matches: sort those ids and take the page's slice,
+      rows fetched by id; (3) more: the first ``n`` matches by id all have an id ≤ the
+      ``n``-th smallest id found in (1), so the page is taken in id order from that range
+      only — a bounded walk of the primary key or a small bitmap, never a sort of hundreds
+      of thousands of matches.
     """
     per_page, cap = c.SEARCH_PAGE_SIZE, c.SEARCH_COUNT_CAP
+    if len(q) == 2:
+        return _bigram_page(q.upper(), raw_page)
     hits = name_matches(q).order_by("id")
     with _search_settings():
-        if len(q) == 2 and q.upper() in common_bigrams():
-            number = min(page_number(raw_page), cap // per_page)
-            start = (number - 1) * per_page
-            rows = _hit_rows(hits[start : start + per_page])
-            return CappedPage(rows, number, per_page, cap, True)
         ids = _ids(name_matches(q)[: cap + 1])
         more = len(ids) > cap
         count = min(len(ids), cap)
@@ -235,6 +193,32 @@ def _name_page(q: str, raw_page: Any) -> CappedPage:
             page_ids = ids[start:stop]
             by_id = LegalPerson.objects.filter(pk__in=page_ids).order_by("id")
             rows = _hit_rows(by_id) if page_ids else []
+    return CappedPage(rows, number, per_page, count, more)
+
+
+def _bigram_page(gram: str, raw_page: Any) -> CappedPage:
+    """A page of the legal persons whose name contains the two characters ``gram``, from the
+    name-bigram posting table (``subjects_namegram``, kept by triggers): its primary key
+    ``(gram, legal_person_id)`` counts the matches up to the cap and yields the page's ids in
+    id order with index-only scans, so only the page's own rows are read from the
+    legal-person table — the same cost for a fragment in every name (常州) and a rare one."""
+    per_page, cap = c.SEARCH_PAGE_SIZE, c.SEARCH_COUNT_CAP
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM subjects_namegram WHERE gram = %s LIMIT %s) s",
+            [gram, cap + 1],
+        )
+        found = cursor.fetchone()[0]
+        count, more = min(found, cap), found > cap
+        number = min(page_number(raw_page), max(1, -(-count // per_page)))
+        start = (number - 1) * per_page
+        cursor.execute(
+            "SELECT legal_person_id FROM subjects_namegram WHERE gram = %s "
+            "ORDER BY legal_person_id OFFSET %s LIMIT %s",
+            [gram, start, max(0, min(per_page, count - start))],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    rows = _hit_rows(LegalPerson.objects.filter(pk__in=ids).order_by("id")) if ids else []
     return CappedPage(rows, number, per_page, count, more)
 
 
