@@ -1,9 +1,16 @@
-"""``credit demo-accounts``: print the demo accounts (creating missing ones) and two USCCs
-to try the joint reward/punishment check with."""
+"""``credit demo-accounts``: print the demo accounts (creating missing ones), two USCCs to
+try the joint reward/punishment check with, and where the portal and the objection
+workbench are."""
 
 from django.core.management.base import BaseCommand
 
 from credit.demo.accounts import check_examples, describe, ensure_demo_accounts
+
+PAGES = [
+    "信用常州网站（公众，无需登录）：/portal/ ；异议和修复进度：/objections/track/",
+    "异议处理工作台（reviewer 或 admin 登录）：/objections/manage/ ；"
+    "信用修复审核：/objections/manage/repairs/",
+]
 
 
 class Command(BaseCommand):
@@ -11,4 +18,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         ensure_demo_accounts()
-        self.stdout.write("\n".join([*describe(), *check_examples()]))
+        self.stdout.write("\n".join([*describe(), *check_examples(), *PAGES]))
