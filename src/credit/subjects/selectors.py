@@ -14,7 +14,12 @@ from credit.subjects.constants import IdentifierScheme, IdType
 from credit.subjects.models import LegalPerson, LegalPersonIdentifier, NaturalPerson
 from credit.subjects.services import id_index
 
-_BY_USCC = f"SELECT * FROM {LegalPerson._meta.db_table} WHERE uscc = %s LIMIT 1"  # noqa: S608
+#: Every column but the generated name bigrams (the portal's search index, never needed here:
+#: parsing the array would cost every look-up).
+_COLUMNS = ", ".join(
+    f.column for f in LegalPerson._meta.concrete_fields if not getattr(f, "generated", False)
+)
+_BY_USCC = f"SELECT {_COLUMNS} FROM {LegalPerson._meta.db_table} WHERE uscc = %s LIMIT 1"  # noqa: S608
 
 
 def legal_person_by_identifier(value: str, scheme: str | None = None) -> LegalPerson | None:
