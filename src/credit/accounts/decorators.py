@@ -13,18 +13,19 @@ from credit.accounts.permissions import has_perm
 from credit.accounts.roles import PERM_LABELS, Perm
 
 
-def perm_required(perm: Perm) -> Callable:
-    """Login required, then ``perm``; a signed-in user without it gets a Chinese 403 page."""
+def any_perm_required(*perms: Perm) -> Callable:
+    """Login required, then any one of ``perms``; a signed-in user without them gets a
+    Chinese 403 page naming the first."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not has_perm(request.user, perm):
+            if not any(has_perm(request.user, p) for p in perms):
                 return render(
                     request,
                     "403.html",
-                    {"perm_label": PERM_LABELS[perm], "perm": perm},
+                    {"perm_label": PERM_LABELS[perms[0]], "perm": perms[0]},
                     status=403,
                 )
             return view(request, *args, **kwargs)
@@ -32,3 +33,8 @@ def perm_required(perm: Perm) -> Callable:
         return wrapper
 
     return decorator
+
+
+def perm_required(perm: Perm) -> Callable:
+    """Login required, then ``perm``; a signed-in user without it gets a Chinese 403 page."""
+    return any_perm_required(perm)

@@ -22,7 +22,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from credit.accounts.decorators import perm_required
+from credit.accounts.decorators import any_perm_required, perm_required
 from credit.accounts.permissions import has_perm
 from credit.accounts.roles import Perm
 from credit.core import audit
@@ -44,7 +44,6 @@ from credit.objections.models import Objection
 from credit.objections.workbench import (
     EXPORT_LIMIT,
     PAGE_SIZE,
-    any_perm_required,
     calendar_around,
     date_text,
     deadline_info,

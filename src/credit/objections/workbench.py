@@ -4,44 +4,20 @@ renderer with the workbench's navigation, deadline texts, the case log, download
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import quote
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from credit.accounts.permissions import has_perm
-from credit.accounts.roles import PERM_LABELS, Perm
+from credit.accounts.roles import Perm
 from credit.core.workdays import WorkdayCalendar
 
 PAGE_SIZE = 30
 EXPORT_LIMIT = 50_000
-
-
-def any_perm_required(*perms: Perm) -> Callable:
-    """Login required, then any one of ``perms``; otherwise the Chinese 403 page."""
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not any(has_perm(request.user, p) for p in perms):
-                return render(
-                    request,
-                    "403.html",
-                    {"perm_label": PERM_LABELS[perms[0]], "perm": perms[0]},
-                    status=403,
-                )
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def render_page(

@@ -9,12 +9,10 @@ on the form with its message and code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from functools import wraps
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,9 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from credit.accounts.decorators import perm_required
+from credit.accounts.decorators import any_perm_required, perm_required
 from credit.accounts.permissions import has_perm
-from credit.accounts.roles import PERM_LABELS, Perm
+from credit.accounts.roles import Perm
 from credit.catalog.constants import Category
 from credit.core import audit
 from credit.core.errors import CreditError
@@ -51,27 +49,6 @@ SCENARIO_LABELS = dict(Scenario.choices)
 LIST_KIND_LABELS = {c.value: c.label for c in Category}
 ACTION_LABELS = dict(CheckFeedback.Action.choices)
 RESULT_LABELS = dict(Check.Result.choices)
-
-
-def any_perm_required(*perms: Perm) -> Callable:
-    """Login required, then any one of ``perms``; otherwise the Chinese 403 page."""
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not any(has_perm(request.user, p) for p in perms):
-                return render(
-                    request,
-                    "403.html",
-                    {"perm_label": PERM_LABELS[perms[0]], "perm": perms[0]},
-                    status=403,
-                )
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _query_without_page(request: HttpRequest) -> str:
