@@ -20,7 +20,6 @@ import http.client
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -43,6 +42,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from bench_seed import _bench_database_url
+    from serving import serve
 
     os.environ["DATABASE_URL"] = _bench_database_url()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit.settings")
@@ -76,7 +76,7 @@ def main() -> int:
     rng = random.Random(11)
     pick = lambda: rng.choice(listed) if rng.random() < 0.1 else rng.choice(clean)  # noqa: E731
 
-    server = _serve(args.port)
+    server = serve(args.port)
     try:
         _warm(args.port, key, secret, [pick() for _ in range(50)])
         done, latencies, errors, seconds = _load_http(
@@ -153,39 +153,6 @@ def _subjects(connection, count: int) -> tuple[list[str], list[str]]:
         )
         clean = [u for (u,) in cur.fetchall()]
     return clean, listed
-
-
-def _serve(port: int) -> subprocess.Popen:
-    env = {**os.environ, "CREDIT_ALLOWED_HOSTS": "127.0.0.1,localhost"}
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "credit.wsgi",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "8",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status in (200, 503):
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit("gunicorn did not start")
 
 
 def _request(conn, key, secret, uscc):

@@ -25,7 +25,6 @@ import http.client
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -74,6 +73,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from bench_seed import _bench_database_url
+    from serving import serve
 
     os.environ["DATABASE_URL"] = _bench_database_url()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit.settings")
@@ -116,7 +116,7 @@ def main() -> int:
     pick_uscc = lambda: rng.choice(usccs)  # noqa: E731
     label_name = lambda q: "common" if q in common else "rare"  # noqa: E731
 
-    server = _serve(args.port)
+    server = serve(args.port, "--backlog", "256")
     try:
         _warm(args.port, [pick_name() for _ in range(40)] + [pick_uscc() for _ in range(40)])
         for kind, pick, label in (("name", pick_name, label_name), ("USCC", pick_uscc, None)):
@@ -161,41 +161,6 @@ def _samples(connection, count: int) -> tuple[dict[str, int], list[str]]:
         cur.execute("RESET max_parallel_workers_per_gather")
     usccs = [u for _, u in rows if u]
     return fragments, usccs
-
-
-def _serve(port: int) -> subprocess.Popen:
-    env = {**os.environ, "CREDIT_ALLOWED_HOSTS": "127.0.0.1,localhost"}
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "credit.wsgi",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "8",
-            "--backlog",
-            "256",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status in (200, 503):
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit("gunicorn did not start")
 
 
 def _request(conn, q: str) -> int:
