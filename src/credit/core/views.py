@@ -14,161 +14,164 @@ from credit.accounts.roles import PERM_LABELS, Perm
 
 
 def _links(request: HttpRequest) -> list[dict]:
-    """What the signed-in user may do, as links (only those the role allows)."""
+    """What the signed-in user may do, as links (only those the role allows): each link needs
+    any one of its permissions (none: everyone), and the admin's pages a staff account."""
     perms = perms_of(request.user)
     links = [
         (
-            Perm.CATALOG_VIEW,
+            {Perm.CATALOG_VIEW},
+            False,
             "信用信息资源目录",
             reverse("catalog:list"),
             "查看目录项、字段规格，下载报送模板",
         ),
         (
-            Perm.SUBJECT_VIEW,
+            {Perm.SUBJECT_VIEW},
+            False,
             "信用主体查询",
             reverse("subjects:search"),
             "按统一社会信用代码、名称或身份证号查询法人和自然人档案",
         ),
         (
-            Perm.RECORD_SUBMIT,
+            {Perm.RECORD_SUBMIT},
+            False,
             "数据报送",
             reverse("ingest:upload"),
             "上传报送文件，查看回执和逐行反馈",
         ),
         (
-            Perm.RECORD_VIEW,
+            {Perm.RECORD_VIEW},
+            False,
             "报送批次",
             reverse("ingest:batches"),
             "查看报送批次的回执、退回原因和反馈文件",
         ),
         (
-            Perm.RECORD_REVIEW,
+            {Perm.RECORD_REVIEW},
+            False,
             "数据质量排名",
             reverse("ingest:quality"),
             "各部门报送数据的准确性、完整性、及时性排名",
         ),
         (
-            Perm.SANCTIONS_CHECK,
+            {Perm.SANCTIONS_CHECK},
+            False,
             "联合奖惩核查",
             reverse("sanctions:check"),
             "按主体代码查询红黑名单和应实施的奖惩措施，打印核查证明",
         ),
         (
-            Perm.SANCTIONS_CHECK,
+            {Perm.SANCTIONS_CHECK},
+            False,
             "核查记录",
             reverse("sanctions:checks"),
             "本部门（辖区）的核查记录，逐项反馈措施实施情况，导出 Excel",
         ),
         (
-            Perm.CATALOG_VIEW,
+            {Perm.CATALOG_VIEW},
+            False,
             "联合奖惩措施清单",
             reverse("sanctions:measures"),
             "各类名单的激励和惩戒措施、依据和应用场景（管理员可维护）",
         ),
         (
-            Perm.RECORD_VIEW,
+            {Perm.RECORD_VIEW},
+            False,
             "名单管理",
             reverse("lists:entries"),
             "红名单、黑名单和重点关注名单的记录、统计和导出",
         ),
         (
-            Perm.API_CLIENT_MANAGE,
+            {Perm.API_CLIENT_MANAGE},
+            False,
             "名单推送",
             reverse("push:subscriptions"),
             "部门和辖市区订阅名单变更的推送地址，查看推送记录、重新推送",
         ),
         (
-            Perm.CATALOG_MANAGE,
+            {Perm.CATALOG_MANAGE},
+            True,
             "维护目录",
             reverse("admin:catalog_catalogitem_changelist"),
             "在管理后台编辑目录项和字段规格",
         ),
         (
-            Perm.USER_MANAGE,
+            {Perm.USER_MANAGE},
+            False,
             "用户管理",
             reverse("accounts:users"),
             "创建用户、分配角色（辖市区管理员：本辖市区的部门用户）",
         ),
         (
-            Perm.AUDIT_VIEW,
+            {Perm.AUDIT_VIEW},
+            True,
             "审计日志",
             reverse("admin:core_auditentry_changelist"),
             "查看所有变更与个人信息查询记录",
         ),
+        (
+            {Perm.OBJECTION_HANDLE, Perm.OBJECTION_VERIFY},
+            False,
+            "异议处理",
+            reverse("objections:manage"),
+            "受理、分派、核实和办结信用异议，查看办理时限和超期提醒，导出",
+        ),
+        (
+            {Perm.OBJECTION_HANDLE},
+            False,
+            "窗口异议登记",
+            reverse("objections:offline_new"),
+            "登记信用服务大厅收到的线下异议申请",
+        ),
+        (
+            {Perm.REPAIR_REVIEW},
+            False,
+            "信用修复审核",
+            reverse("objections:repairs"),
+            "审核信用修复申请，准予修复后终止公示",
+        ),
+        (
+            {Perm.OBJECTION_HANDLE, Perm.REPAIR_REVIEW},
+            False,
+            "异议和修复统计",
+            reverse("objections:stats"),
+            "按部门和月份统计异议和信用修复，导出 Excel",
+        ),
+        (
+            {Perm.PORTAL_MANAGE},
+            False,
+            "门户新闻和公告",
+            reverse("portal:manage_notices"),
+            "发布和维护“信用常州”网站的新闻动态、政策法规和通知公告",
+        ),
+        (
+            {Perm.API_CLIENT_MANAGE},
+            False,
+            "接口调用方",
+            reverse("gateway:clients"),
+            "登记部门业务系统和第三方机构，授权接口，更换密钥，停用",
+        ),
+        (
+            {Perm.API_CLIENT_MANAGE, Perm.AUDIT_VIEW},
+            False,
+            "接口调用统计",
+            reverse("gateway:stats"),
+            "按调用方、部门和日期统计接口调用次数、错误和耗时，查看和导出调用明细",
+        ),
+        (None, False, "接口文档", "/api/v1/docs", "OpenAPI 接口说明，供部门系统对接"),
+        (
+            None,
+            False,
+            "信用常州网站",
+            reverse("portal:home"),
+            "面向社会公众的信用信息查询和公示网站（只显示公示期内的公开信息）",
+        ),
     ]
-    out = [
+    return [
         {"title": t, "url": u, "help": h}
-        for perm, t, u, h in links
-        if perm in perms
-        and (perm not in {Perm.CATALOG_MANAGE, Perm.AUDIT_VIEW} or request.user.is_staff)
+        for needs, staff_only, t, u, h in links
+        if (needs is None or perms & needs) and (not staff_only or request.user.is_staff)
     ]
-    if perms & {Perm.OBJECTION_HANDLE, Perm.OBJECTION_VERIFY}:
-        out.append(
-            {
-                "title": "异议处理",
-                "url": reverse("objections:manage"),
-                "help": "受理、分派、核实和办结信用异议，查看办理时限和超期提醒，导出",
-            }
-        )
-    if Perm.OBJECTION_HANDLE in perms:
-        out.append(
-            {
-                "title": "窗口异议登记",
-                "url": reverse("objections:offline_new"),
-                "help": "登记信用服务大厅收到的线下异议申请",
-            }
-        )
-    if Perm.REPAIR_REVIEW in perms:
-        out.append(
-            {
-                "title": "信用修复审核",
-                "url": reverse("objections:repairs"),
-                "help": "审核信用修复申请，准予修复后终止公示",
-            }
-        )
-    if perms & {Perm.OBJECTION_HANDLE, Perm.REPAIR_REVIEW}:
-        out.append(
-            {
-                "title": "异议和修复统计",
-                "url": reverse("objections:stats"),
-                "help": "按部门和月份统计异议和信用修复，导出 Excel",
-            }
-        )
-    if Perm.PORTAL_MANAGE in perms:
-        out.append(
-            {
-                "title": "门户新闻和公告",
-                "url": reverse("portal:manage_notices"),
-                "help": "发布和维护“信用常州”网站的新闻动态、政策法规和通知公告",
-            }
-        )
-    if Perm.API_CLIENT_MANAGE in perms:
-        out.append(
-            {
-                "title": "接口调用方",
-                "url": reverse("gateway:clients"),
-                "help": "登记部门业务系统和第三方机构，授权接口，更换密钥，停用",
-            }
-        )
-    if perms & {Perm.API_CLIENT_MANAGE, Perm.AUDIT_VIEW}:
-        out.append(
-            {
-                "title": "接口调用统计",
-                "url": reverse("gateway:stats"),
-                "help": "按调用方、部门和日期统计接口调用次数、错误和耗时，查看和导出调用明细",
-            }
-        )
-    out.append(
-        {"title": "接口文档", "url": "/api/v1/docs", "help": "OpenAPI 接口说明，供部门系统对接"}
-    )
-    out.append(
-        {
-            "title": "信用常州网站",
-            "url": reverse("portal:home"),
-            "help": "面向社会公众的信用信息查询和公示网站（只显示公示期内的公开信息）",
-        }
-    )
-    return out
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -36,7 +36,6 @@ class PublicityRuleInline(admin.TabularInline):
     model = PublicityRule
     extra = 0
     fields = ["item", "severity", "published", "min_months", "max_months"]
-    autocomplete_fields: list[str] = []
 
     def has_view_permission(self, request, obj=None):
         return has_perm(request.user, Perm.RECORD_VIEW)

@@ -33,7 +33,7 @@ import datetime
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +84,6 @@ class Book:
     """Every policy, oldest first."""
 
     policies: tuple[Policy, ...]
-    _dates: tuple[datetime.date, ...] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_dates", tuple(p.effective_from for p in self.policies))
 
     def policy_at(self, day: datetime.date | None) -> Policy | None:
         """The policy in force on ``day``: the latest one effective on or before it. A day

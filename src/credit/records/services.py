@@ -123,12 +123,9 @@ def upsert_record(
         return UpsertResult(record, "inserted")
     if record.payload == payload:
         return UpsertResult(record, "unchanged")
-    CreditRecordVersion.objects.create(
-        record=record, version=record.version, payload=record.payload, status=record.status
-    )
     before = {"version": record.version}
+    _keep_version(record)
     record.payload = payload
-    record.version += 1
     for name, value in columns.items():
         setattr(record, name, value)
     record.save()
