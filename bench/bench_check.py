@@ -41,7 +41,7 @@ def main() -> int:
     parser.add_argument("--subjects", type=int, default=20_000)
     args = parser.parse_args()
 
-    from bench_seed import _bench_database_url
+    from bench_seed import _bench_database_url, ready_large
     from serving import serve
 
     os.environ["DATABASE_URL"] = _bench_database_url()
@@ -49,20 +49,11 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
 
-    from credit.catalog.services import import_catalog_file
-    from credit.core.services import load_city_config
-    from credit.demo import loader
     from credit.subjects.models import LegalPerson
 
-    call_command("migrate", verbosity=0)
-    load_city_config()
-    import_catalog_file()
-    if LegalPerson.objects.count() < 1_000_000:
-        print("# loading the large data set first (about 15 minutes) …")
-        loader.seed(scale="large", seed=7, report=print)
+    ready_large()
     _load_measures()
     key, secret = _client()
     clean, listed = _subjects(connection, args.subjects)

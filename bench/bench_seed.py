@@ -29,6 +29,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 
+def ready_large() -> None:
+    """Migrate the bench database, load the city and catalog, and load the ``large`` data set
+    when it is missing (about 15 minutes). Django must be set up on ``credit_bench``."""
+    from django.core.management import call_command
+
+    from credit.catalog.services import import_catalog_file
+    from credit.core.services import load_city_config
+    from credit.demo import loader
+    from credit.subjects.models import LegalPerson
+
+    call_command("migrate", verbosity=0)
+    load_city_config()
+    import_catalog_file()
+    if LegalPerson.objects.count() < 1_000_000:
+        print("# loading the large data set first (about 15 minutes) …")
+        loader.seed(scale="large", seed=7, report=print)
+
+
 def _bench_database_url() -> str:
     from credit import dbserver
 

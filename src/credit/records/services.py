@@ -173,6 +173,23 @@ def _keep_version(record: CreditRecord) -> None:
     record.version += 1
 
 
+def _audit_change(
+    action: str, actor: Any, record: CreditRecord, before: dict, reason: str, reference: str
+) -> None:
+    audit.record(
+        action,
+        actor=actor,
+        obj=record,
+        before=before,
+        after={
+            "status": record.status,
+            "version": record.version,
+            "reason": reason,
+            "reference": reference,
+        },
+    )
+
+
 @transaction.atomic
 def change_status(
     *, actor: Any, record: CreditRecord, status: str, reason: str, reference: str = ""
@@ -199,18 +216,7 @@ def change_status(
         status = publicity.initial_status(record.publicity_end)
     record.status = status
     record.save(update_fields=["status", "version", "updated_at"])
-    audit.record(
-        action,
-        actor=actor,
-        obj=record,
-        before=before,
-        after={
-            "status": record.status,
-            "version": record.version,
-            "reason": reason,
-            "reference": reference,
-        },
-    )
+    _audit_change(action, actor, record, before, reason, reference)
     changes.emit(kind, [record.pk])
     return record
 
@@ -241,18 +247,7 @@ def correct_record(
         setattr(record, name, value)
     record.status = publicity.initial_status(record.publicity_end)
     record.save()
-    audit.record(
-        "record.corrected",
-        actor=actor,
-        obj=record,
-        before=before,
-        after={
-            "status": record.status,
-            "version": record.version,
-            "reason": reason,
-            "reference": reference,
-        },
-    )
+    _audit_change("record.corrected", actor, record, before, reason, reference)
     changes.emit(ListChange.Kind.UPDATED, [record.pk])
     return record
 
