@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from credit.accounts.decorators import any_perm_required, perm_required
-from credit.accounts.permissions import has_perm
 from credit.accounts.roles import Perm
 from credit.core import audit
 from credit.core.errors import CreditError
@@ -162,17 +161,6 @@ def _objection(request: HttpRequest, number: str) -> Objection:
     return found
 
 
-def _may(user: Any, row: rules.Transition, objection: Objection) -> bool:
-    """The service's permission rule, to offer only the actions the user may take."""
-    if has_perm(user, Perm.OBJECTION_HANDLE):
-        return True
-    return (
-        row.action == Action.VERIFY
-        and has_perm(user, Perm.OBJECTION_VERIFY)
-        and getattr(user, "department_id", None) == objection.department_id
-    )
-
-
 def _action_form(action: str, objection: Objection, data: Any = None) -> forms.Form:
     row = rules.TRANSITIONS[action]
     auto_id = f"id_{action}_%s"
@@ -251,7 +239,7 @@ def _render_detail(
     cal = calendar_around(today)
     actions = []
     for row in rules.allowed_actions(objection.status):
-        if not _may(request.user, row, objection):
+        if not services.may_act(request.user, row, objection):
             continue
         form = posted[1] if posted and posted[0] == row.action else None
         actions.append(

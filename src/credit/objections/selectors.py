@@ -28,18 +28,21 @@ from credit.core.masking import mask_name
 from credit.core.models import Department
 from credit.objections import rules
 from credit.objections.constants import (
+    ATTACHMENT_KIND_LABELS,
     OBJECTION_PREFIX,
     OPEN,
     REPAIR_PREFIX,
+    Action,
     ObjectionStatus,
+    RepairAction,
     RepairStatus,
+    SubmitterKind,
 )
 from credit.objections.models import Objection, RepairApplication
-from credit.portal.disclosure import people_named, shown_payload
+from credit.portal.disclosure import record_fields
 from credit.records.constants import RecordStatus, Severity
 from credit.records.models import CreditRecord
 from credit.records.publicity import public_q
-from credit.subjects.constants import LegalPersonKind
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 S = ObjectionStatus
@@ -98,16 +101,7 @@ def record_view(record: CreditRecord, *, public: bool) -> list[tuple[str, str]]:
     personal ones masked, ID numbers, phones and the people named masked in free text), for
     staff every field as stored (identity numbers are stored masked)."""
     if public:
-        natural = bool(record.natural_person_id)
-        if natural:
-            names = people_named(record.item, record.payload, record.natural_person.name)
-        else:
-            lp = record.legal_person
-            names = people_named(record.item, record.payload, lp.legal_representative)
-        sole_trader = not natural and record.legal_person.kind == LegalPersonKind.SOLE_TRADER
-        return shown_payload(
-            record.item, record.payload, natural=natural, sole_trader=sole_trader, names=names
-        )
+        return record_fields(record)
     specs = FieldSpec.objects.filter(item_id=record.item_id).order_by("position")
     rows = []
     for spec in specs:
@@ -195,12 +189,67 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), BEIJING)
 
 
-def public_handler(objection: Objection) -> str:
-    """Who handles the case, as the submitter sees it: a department, never a person."""
-    if objection.department_id and objection.status == S.VERIFYING:
-        return objection.department.name
+def public_handler(case: Objection | RepairApplication) -> str:
+    """Who handles the case, as the submitter sees it: a department, never a person (a repair
+    application: the credit office)."""
+    if isinstance(case, Objection) and case.department_id and case.status == S.VERIFYING:
+        return case.department.name
     office = credit_office()
     return office.name if office else "市信用办"
+
+
+def _public_log(case: Any, labels: dict[str, str], statuses: dict[str, str]) -> list[dict]:
+    return [
+        {
+            "at": t.at,
+            "action": labels.get(t.action, t.action),
+            "status": statuses.get(t.to_status, t.to_status),
+            "department": t.department.name if t.department_id else "申请人",
+            "reason": t.reason if t.reason_public else "",
+        }
+        for t in case.transitions.select_related("department").order_by("at", "id")
+    ]
+
+
+def public_case(case: Objection | RepairApplication) -> dict[str, Any]:
+    """What the submitter's tracking page shows of a case: status, handling department, times,
+    deadline, the result once it is published, the submitter (a person masked), the public
+    part of the step log and the attachments' names."""
+    if isinstance(case, Objection):
+        shown = {
+            "kind": "信用异议",
+            "status_label": ObjectionStatus(case.status).label,
+            "times": [
+                ("提交时间", case.created_at),
+                ("受理时间", case.accepted_at),
+                ("转部门核实时间", case.assigned_at),
+                ("办理完毕时间", case.decided_at),
+                ("办结时间", case.closed_at),
+            ],
+            "due": case.due or case.accept_due,
+            "result": case.result if case.status in rules.NOTIFIED or case.closed_at else "",
+            "log": _public_log(case, dict(Action.choices), dict(ObjectionStatus.choices)),
+        }
+    else:
+        shown = {
+            "kind": "信用修复",
+            "status_label": RepairStatus(case.status).label,
+            "times": [("申请时间", case.created_at), ("审核时间", case.decided_at)],
+            "due": case.due,
+            "result": case.decision,
+            "log": _public_log(case, dict(RepairAction.choices), dict(RepairStatus.choices)),
+        }
+    natural = case.submitter_kind == SubmitterKind.NATURAL
+    return {
+        "case": case,
+        "handler": public_handler(case),
+        "submitter": mask_name(case.submitter_name) if natural else case.submitter_name,
+        "attachments": [
+            (a.name, ATTACHMENT_KIND_LABELS.get(a.kind, a.kind))
+            for a in case.attachments.only("name", "kind")
+        ],
+        **shown,
+    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -144,16 +144,24 @@ def _create(record, applicant, reason, checked, *, channel: str, actor: Any) -> 
 # --------------------------------------------------------------------------------------------
 
 
-def _require(actor: Any, row: rules.Transition, objection: Objection) -> None:
-    """The row's permission; a verification also needs the task to be the actor's
-    department's, unless the credit office records it."""
+def may_act(actor: Any, row: rules.Transition, objection: Objection) -> bool:
+    """Whether ``actor`` may take the row's step on ``objection``: the row's permission; a
+    verification also needs the task to be the actor's department's, unless the credit office
+    records it. The pages offer only these steps; :func:`_require` enforces the same rule."""
     if row.action == Action.VERIFY:
-        if has_perm(actor, Perm.OBJECTION_HANDLE):
-            return
-        require(actor, Perm.OBJECTION_VERIFY)
-        if getattr(actor, "department_id", None) != objection.department_id:
-            raise PermissionDenied("只能核实分派给本部门的异议", code="not_assigned_department")
+        return has_perm(actor, Perm.OBJECTION_HANDLE) or (
+            has_perm(actor, Perm.OBJECTION_VERIFY)
+            and getattr(actor, "department_id", None) == objection.department_id
+        )
+    return has_perm(actor, row.perm)
+
+
+def _require(actor: Any, row: rules.Transition, objection: Objection) -> None:
+    """:func:`may_act`, raising ``PermissionDenied`` with the reason when not."""
+    if may_act(actor, row, objection):
         return
+    if row.action == Action.VERIFY and has_perm(actor, Perm.OBJECTION_VERIFY):
+        raise PermissionDenied("只能核实分派给本部门的异议", code="not_assigned_department")
     require(actor, row.perm)
 
 

@@ -19,19 +19,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from credit.core.errors import CreditError
-from credit.core.masking import mask_name, mask_phone
-from credit.objections import cases, repairs, rules, selectors, services, verification
+from credit.core.masking import mask_phone
+from credit.objections import cases, repairs, selectors, services, verification
 from credit.objections.constants import (
-    ATTACHMENT_KIND_LABELS,
-    Action,
     CodePurpose,
-    ObjectionStatus,
-    RepairAction,
-    RepairStatus,
-    SubmitterKind,
 )
 from credit.objections.forms import ObjectionForm, RepairForm, TrackForm, add_service_error
-from credit.objections.models import Objection
 
 TRACKED = "objections_tracked"
 TRACKED_LIMIT = 20
@@ -200,19 +193,6 @@ def track(request: HttpRequest) -> HttpResponse:
     return render(request, "objections/track.html", {"form": form})
 
 
-def _public_log(case: Any, labels: dict[str, str], statuses: dict[str, str]) -> list[dict]:
-    return [
-        {
-            "at": t.at,
-            "action": labels.get(t.action, t.action),
-            "status": statuses.get(t.to_status, t.to_status),
-            "department": t.department.name if t.department_id else "申请人",
-            "reason": t.reason if t.reason_public else "",
-        }
-        for t in case.transitions.select_related("department").order_by("at", "id")
-    ]
-
-
 def track_detail(request: HttpRequest, number: str) -> HttpResponse:
     """The status page of a case found by :func:`track` (or just submitted) in this session."""
     number = selectors.normalize_number(number)
@@ -221,45 +201,4 @@ def track_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = selectors.case_by_number(number)
     if case is None:
         return redirect("objections:track")
-    if isinstance(case, Objection):
-        context = {
-            "kind": "信用异议",
-            "status_label": ObjectionStatus(case.status).label,
-            "handler": selectors.public_handler(case),
-            "times": [
-                ("提交时间", case.created_at),
-                ("受理时间", case.accepted_at),
-                ("转部门核实时间", case.assigned_at),
-                ("办理完毕时间", case.decided_at),
-                ("办结时间", case.closed_at),
-            ],
-            "due": case.due or case.accept_due,
-            "result": case.result if case.status in rules.NOTIFIED or case.closed_at else "",
-            "log": _public_log(case, dict(Action.choices), dict(ObjectionStatus.choices)),
-        }
-    else:
-        office = selectors.credit_office()
-        context = {
-            "kind": "信用修复",
-            "status_label": RepairStatus(case.status).label,
-            "handler": office.name if office else "市信用办",
-            "times": [("申请时间", case.created_at), ("审核时间", case.decided_at)],
-            "due": case.due,
-            "result": case.decision,
-            "log": _public_log(case, dict(RepairAction.choices), dict(RepairStatus.choices)),
-        }
-    return render(
-        request,
-        "objections/track_detail.html",
-        {
-            "case": case,
-            "submitter": mask_name(case.submitter_name)
-            if case.submitter_kind == SubmitterKind.NATURAL
-            else case.submitter_name,
-            "attachments": [
-                (a.name, ATTACHMENT_KIND_LABELS.get(a.kind, a.kind))
-                for a in case.attachments.only("name", "kind")
-            ],
-            **context,
-        },
-    )
+    return render(request, "objections/track_detail.html", selectors.public_case(case))

@@ -28,6 +28,7 @@ from credit.catalog.models import CatalogItem, FieldSpec
 from credit.catalog.rules import spec_for
 from credit.core.identifiers import is_valid_resident_id
 from credit.core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from credit.subjects.constants import LegalPersonKind
 
 #: Show as it is, or mask with one of the helpers.
 SHOW = "show"
@@ -214,3 +215,36 @@ def forget() -> None:
     """Drop the cached field views (tests that edit a catalog item)."""
     with _lock:
         _views.clear()
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """How a record's fields are treated for the public: about a natural person, about a sole
+    trader, and the people it names (masked wherever they appear)."""
+
+    natural: bool
+    sole_trader: bool
+    names: tuple[str, ...]
+
+
+def treatment_of(record: Any) -> Treatment:
+    """The :class:`Treatment` of a loaded record (its subject joined)."""
+    payload = record.payload or {}
+    if record.natural_person_id is not None:
+        names = people_named(record.item, payload, record.natural_person.name)
+        return Treatment(True, False, names)
+    lp = record.legal_person
+    names = people_named(record.item, payload, lp.legal_representative)
+    return Treatment(False, lp.kind == LegalPersonKind.SOLE_TRADER, names)
+
+
+def record_fields(record: Any) -> list[tuple[str, str]]:
+    """The fields of a record the public may read, masked (:func:`shown_payload`)."""
+    how = treatment_of(record)
+    return shown_payload(
+        record.item,
+        record.payload or {},
+        natural=how.natural,
+        sole_trader=how.sole_trader,
+        names=how.names,
+    )

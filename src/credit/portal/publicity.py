@@ -31,11 +31,14 @@ from credit.catalog.models import CatalogItem
 from credit.core.masking import mask_name
 from credit.core.models import Department
 from credit.portal import constants as c
-from credit.portal.disclosure import payload_text, people_named, shown_payload
+from credit.portal.disclosure import (
+    payload_text,
+    record_fields,
+    treatment_of,
+)
 from credit.portal.paging import CappedPage, page_number
 from credit.records.models import CreditRecord
 from credit.records.publicity import public_q
-from credit.subjects.constants import LegalPersonKind
 
 #: Where the public lodges an objection to a record (the objections app owns the page).
 OBJECTION_PATH = "/objections/new/?record={}"
@@ -93,26 +96,19 @@ def public_record(
     with_fields: bool = False,
 ) -> PublicRecord:
     """One record of a public query, masked for the public (see :mod:`.disclosure`)."""
-    natural = record.natural_person_id is not None
     payload = record.payload or {}
-    if natural:
+    how = treatment_of(record)
+    if how.natural:
         person = record.natural_person
         name, code, subject_id = mask_name(person.name), person.id_masked, None
-        names = people_named(record.item, payload, person.name)
     else:
         lp = record.legal_person
         name, code, subject_id = lp.name, lp.uscc or "", lp.pk
-        names = people_named(record.item, payload, lp.legal_representative)
-    sole_trader = not natural and record.legal_person.kind == LegalPersonKind.SOLE_TRADER
 
     def text(field_code: str) -> str:
-        return payload_text(record.item, payload, field_code, natural=natural, names=names)
+        return payload_text(record.item, payload, field_code, natural=how.natural, names=how.names)
 
-    fields = (
-        shown_payload(record.item, payload, natural=natural, sole_trader=sole_trader, names=names)
-        if with_fields
-        else ()
-    )
+    fields = record_fields(record) if with_fields else ()
     return PublicRecord(
         id=record.pk,
         item=record.item.name,
