@@ -122,7 +122,6 @@ def _repair_application(today: datetime.date) -> int:
             Upload("信用承诺书.pdf", _PDF, AttachmentKind.COMMITMENT),
             Upload("培训证明.pdf", _PDF, AttachmentKind.PROOF),
         ],
-        source_ip="127.0.0.1",
         **applicant,
     )
     return 1

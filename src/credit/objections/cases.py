@@ -24,7 +24,6 @@ from credit.records.models import CreditRecord
 
 #: Encryption and blind-index purpose of the applicant's identity number, and of the phone.
 ID_PURPOSE = "objections.submitter_id"
-PHONE_PURPOSE = "objections.phone"
 #: Case numbers: prefix, date, then 10 characters from 32 (50 random bits).
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 NUMBER_RANDOM = 10
@@ -54,14 +53,37 @@ def check_applicant(*, name: str, id_number: str, phone: str) -> Applicant:
     return Applicant(name, kind, number, rules.normalize_phone(phone))
 
 
-def check_text(text: str, *, label: str, code: str) -> str:
-    """A required free text of at most 2000 characters."""
+def check_text(
+    text: str, *, label: str, code: str, required: bool = True, too_long_code: str = ""
+) -> str:
+    """A free text of at most 2000 characters, required unless ``required`` is false; too
+    long is refused with ``too_long_code`` (default: ``code``)."""
     text = (text or "").strip()
-    if not text:
+    if required and not text:
         raise ValidationFailed(f"请填写{label}", code=code)
     if len(text) > TEXT_LIMIT:
-        raise ValidationFailed(f"{label}过长（最多{TEXT_LIMIT}字）", code=code)
+        raise ValidationFailed(f"{label}过长（最多{TEXT_LIMIT}字）", code=too_long_code or code)
     return text
+
+
+def attachment_read(principal: Any, case: Any, attachment_id: int) -> Attachment | None:
+    """An attachment of ``case`` (an objection or a repair application the principal may
+    see, or None); the read of the applicant's file is audited."""
+    if case is None:
+        return None
+    found = case.attachments.filter(pk=attachment_id).first()
+    if found is not None:
+        audit.record(
+            f"{_EVENT_PREFIX[case._meta.model_name]}.attachment_read",
+            actor=principal,
+            obj=case,
+            after={"attachment": found.pk, "name": found.name},
+        )
+    return found
+
+
+#: Audit event prefix by case model.
+_EVENT_PREFIX = {"objection": "objection", "repairapplication": "repair"}
 
 
 def is_subject_of(record: CreditRecord, applicant: Applicant) -> bool:
@@ -88,7 +110,7 @@ def submitter_fields(applicant: Applicant, record: CreditRecord) -> dict[str, An
         "id_cipher": crypto.encrypt(applicant.number, purpose=ID_PURPOSE),
         "id_index": crypto.blind_index(applicant.number, purpose=ID_PURPOSE),
         "id_masked": mask_id_number(applicant.number),
-        "phone_cipher": crypto.encrypt(applicant.phone, purpose=PHONE_PURPOSE),
+        "phone_cipher": crypto.encrypt(applicant.phone, purpose=verification.PHONE_PURPOSE),
         "phone_index": verification.phone_index(applicant.phone),
         "phone_masked": mask_phone(applicant.phone),
         "is_subject": is_subject_of(record, applicant),
@@ -97,7 +119,7 @@ def submitter_fields(applicant: Applicant, record: CreditRecord) -> dict[str, An
 
 def phone_of(case: Any) -> str:
     """The applicant's clear phone number (to send an SMS only)."""
-    return crypto.decrypt(case.phone_cipher, purpose=PHONE_PURPOSE)
+    return crypto.decrypt(case.phone_cipher, purpose=verification.PHONE_PURPOSE)
 
 
 def new_number(prefix: str, today: datetime.date | None = None) -> str:

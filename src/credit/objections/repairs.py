@@ -60,7 +60,6 @@ def submit_repair(
     code: str,
     statement: str,
     files: list[uploads.Upload],
-    source_ip: str | None = None,
 ) -> RepairApplication:
     """The subject's application (the identity number must be the record's subject's: 本人
     或本单位), with a commitment letter and proof of correction among ``files`` (their
@@ -203,15 +202,5 @@ def notify_applicant(application_id: int) -> bool:
 
 
 def attachment_for(principal: Any, number: str, attachment_id: int):
-    application = selectors.repair_for(principal, number)
-    if application is None:
-        return None
-    found = application.attachments.filter(pk=attachment_id).first()
-    if found is not None:
-        audit.record(
-            "repair.attachment_read",
-            actor=principal,
-            obj=application,
-            after={"attachment": found.pk, "name": found.name},
-        )
-    return found
+    """An attachment of a repair application the principal may see, read audited."""
+    return cases.attachment_read(principal, selectors.repair_for(principal, number), attachment_id)

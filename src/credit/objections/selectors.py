@@ -334,45 +334,26 @@ def normalize_number(text: str) -> str:
 def track(number: str, phone_last4: str) -> Objection | RepairApplication | None:
     """The case with ``number`` whose phone ends with ``phone_last4``, else None (the same
     answer for a wrong number and wrong digits)."""
-    number = normalize_number(number)
     digits = (phone_last4 or "").strip()
     if len(digits) != 4 or not digits.isdigit():
         return None
-    if number.startswith(OBJECTION_PREFIX):
-        case = (
-            Objection.objects.select_related("record__item", "record__department", "department")
-            .filter(number=number)
-            .first()
-        )
-    elif number.startswith(REPAIR_PREFIX):
-        case = (
-            RepairApplication.objects.select_related("record__item", "record__department")
-            .filter(number=number)
-            .first()
-        )
-    else:
-        case = None
+    case = case_by_number(number)
     if case is None or not hmac.compare_digest(case.phone_masked[-4:], digits):
         return None
     return case
 
 
 def case_by_number(number: str) -> Objection | RepairApplication | None:
+    """The objection or repair application with ``number`` (by its prefix), its record (and an
+    objection's department) joined."""
     number = normalize_number(number)
-    model = (
-        Objection
-        if number.startswith(OBJECTION_PREFIX)
-        else RepairApplication
-        if number.startswith(REPAIR_PREFIX)
-        else None
-    )
-    if model is None:
+    if number.startswith(OBJECTION_PREFIX):
+        qs = Objection.objects.select_related("department")
+    elif number.startswith(REPAIR_PREFIX):
+        qs = RepairApplication.objects.all()
+    else:
         return None
-    return (
-        model.objects.select_related("record__item", "record__department")
-        .filter(number=number)
-        .first()
-    )
+    return qs.select_related("record__item", "record__department").filter(number=number).first()
 
 
 # --------------------------------------------------------------------------------------------

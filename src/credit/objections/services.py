@@ -61,7 +61,6 @@ def submit_objection(
     code: str,
     reason: str,
     files: list[uploads.Upload],
-    source_ip: str | None = None,
 ) -> Objection:
     """An objection raised online by anyone (no login) about a record the public can see,
     after the phone verification code. Every field and file is checked before the code is
@@ -183,12 +182,13 @@ def _begin(actor: Any, objection: Objection, action: str) -> tuple[Objection, ru
 
 
 def _reason(row: rules.Transition, text: str) -> str:
-    text = (text or "").strip()
-    if row.reason_required and not text:
-        raise ValidationFailed(f"请填写{row.reason_label}", code="reason_required")
-    if len(text) > cases.TEXT_LIMIT:
-        raise ValidationFailed(f"{row.reason_label}过长（最多2000字）", code="reason_too_long")
-    return text
+    return cases.check_text(
+        text,
+        label=row.reason_label,
+        code="reason_required",
+        required=row.reason_required,
+        too_long_code="reason_too_long",
+    )
 
 
 def _finish(
@@ -513,17 +513,6 @@ def notify_submitter(objection_id: int) -> bool:
 
 
 def attachment_for(principal: Any, objection_number: str, attachment_id: int):
-    """An attachment of an objection the principal may see (None otherwise); the read of
-    the applicant's file is audited."""
-    objection = selectors.objection_for(principal, objection_number)
-    if objection is None:
-        return None
-    found = objection.attachments.filter(pk=attachment_id).first()
-    if found is not None:
-        audit.record(
-            "objection.attachment_read",
-            actor=principal,
-            obj=objection,
-            after={"attachment": found.pk, "name": found.name},
-        )
-    return found
+    """An attachment of an objection the principal may see (None otherwise), read audited."""
+    case = selectors.objection_for(principal, objection_number)
+    return cases.attachment_read(principal, case, attachment_id)

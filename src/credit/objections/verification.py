@@ -30,7 +30,9 @@ from credit.objections import conf, rules, sms
 from credit.objections.constants import CodePurpose
 from credit.objections.models import VerificationCode
 
+#: The purpose of the phone numbers' encryption and blind index (submitters and codes).
 PHONE_PURPOSE = "objections.phone"
+
 CODE_PURPOSE = "objections.sms_code"
 MINUTE = datetime.timedelta(minutes=1)
 HOUR = datetime.timedelta(hours=1)

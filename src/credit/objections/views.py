@@ -28,7 +28,6 @@ from credit.objections.forms import ObjectionForm, RepairForm, TrackForm, add_se
 
 TRACKED = "objections_tracked"
 TRACKED_LIMIT = 20
-APPLICANT_FIELDS = ("name", "id_number", "phone")
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -101,7 +100,6 @@ def objection_new(request: HttpRequest) -> HttpResponse:
                 code=data["code"],
                 reason=data["reason"],
                 files=form.uploads(),
-                source_ip=_ip(request),
             )
         except CreditError as exc:
             add_service_error(form, exc)
@@ -153,7 +151,6 @@ def repair_new(request: HttpRequest) -> HttpResponse:
                 code=data["code"],
                 statement=data["statement"],
                 files=form.uploads(),
-                source_ip=_ip(request),
             )
         except CreditError as exc:
             add_service_error(form, exc)
