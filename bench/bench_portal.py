@@ -40,19 +40,11 @@ PATH = "/portal/search/"
 PAGE_SIZE, COUNT_CAP = 20, 1000
 
 # The SQL the portal issues (credit.portal.selectors, as Django renders it), for the baseline.
-SETTINGS = (
-    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
-    " set_config('max_parallel_workers_per_gather', '0', true),"
-    " set_config('jit', 'off', true)"
-)
 HITS = """
 SELECT lp.id, lp.uscc, lp.name, lp.kind, lp.region_id, lp.legal_representative, lp.status,
        r.code, r.name
 FROM subjects_legalperson lp LEFT OUTER JOIN core_region r ON lp.region_id = r.code
 """
-MATCH = "lp.name_bigrams @> (credit_name_bigrams(%s))::varchar(2)[]"
-NAME_IDS = f"SELECT lp.id FROM subjects_legalperson lp WHERE {MATCH} LIMIT {COUNT_CAP + 1}"
-NAME_RANGE = f"{HITS} WHERE {MATCH} AND lp.id <= %s ORDER BY lp.id LIMIT {PAGE_SIZE}"
 BY_IDS = f"{HITS} WHERE lp.id = ANY(%s) ORDER BY lp.id"
 BY_USCC = f"{HITS} WHERE lp.uscc = %s LIMIT 1"
 # A two-character fragment: the name-bigram posting table (migration subjects/0004).
@@ -143,13 +135,9 @@ def _samples(connection, count: int) -> tuple[dict[str, int], list[str]]:
                 picked.add(fragment)
     fragments: dict[str, int] = {}
     with connection.cursor() as cur:
-        cur.execute("SET plan_cache_mode = force_custom_plan")
-        cur.execute("SET max_parallel_workers_per_gather = 0")
         for fragment in sorted(picked):
-            cur.execute(NAME_IDS, [fragment])
-            fragments[fragment] = len(cur.fetchall())
-        cur.execute("RESET plan_cache_mode")
-        cur.execute("RESET max_parallel_workers_per_gather")
+            cur.execute(GRAM_COUNT, [fragment.upper()])
+            fragments[fragment] = cur.fetchone()[0]
     usccs = [u for _, u in rows if u]
     return fragments, usccs
 
@@ -197,19 +185,11 @@ def _load_sql(kind, pick, label, lock, concurrency, seconds):
         if kind == "USCC":
             conn.execute(BY_USCC, [q]).fetchall()
             return True
-        if len(q) == 2:  # the portal's two-character path
-            conn.execute(GRAM_COUNT, [q.upper()]).fetchall()
-            ids = [i for (i,) in conn.execute(GRAM_PAGE, [q.upper()]).fetchall()]
-            if ids:
-                conn.execute(BY_IDS, [ids]).fetchall()
-            return True
-        with conn.transaction():
-            conn.execute(SETTINGS).fetchall()
-            ids = sorted(i for (i,) in conn.execute(NAME_IDS, [q]).fetchall())
-            if len(ids) > COUNT_CAP:
-                conn.execute(NAME_RANGE, [q, ids[PAGE_SIZE - 1]]).fetchall()
-            elif ids:
-                conn.execute(BY_IDS, [ids[:PAGE_SIZE]]).fetchall()
+        # Fragments are two characters: the portal's posting-table path.
+        conn.execute(GRAM_COUNT, [q.upper()]).fetchall()
+        ids = [i for (i,) in conn.execute(GRAM_PAGE, [q.upper()]).fetchall()]
+        if ids:
+            conn.execute(BY_IDS, [ids]).fetchall()
         return True
 
     def connect():

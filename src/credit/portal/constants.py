@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from credit.catalog.constants import Category
+from credit.catalog.constants import LIST_KIND_LABELS
 
 
 class NoticeKind(models.TextChoices):
@@ -35,11 +35,7 @@ PUBLICITY_KINDS: dict[str, dict[str, str]] = {
 }
 
 #: The list kinds of ``/portal/lists/<kind>/`` and their titles.
-LIST_KINDS: dict[str, str] = {
-    Category.RED_LIST: "红名单",
-    Category.BLACK_LIST: "黑名单",
-    Category.ATTENTION_LIST: "重点关注名单",
-}
+LIST_KINDS: dict[str, str] = LIST_KIND_LABELS
 
 #: Search: shortest name fragment, longest query, page size, and how many matches are counted
 #: at most (beyond it the page says "1000+" and pages stop there).

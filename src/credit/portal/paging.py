@@ -51,10 +51,6 @@ class CappedPage:
     def next_page_number(self) -> int:
         return self.number + 1
 
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * self.per_page + 1 if self.count else 0
-
 
 def page_number(raw: Any) -> int:
     """The requested page number; anything unreadable is page 1."""
@@ -62,6 +58,11 @@ def page_number(raw: Any) -> int:
         return max(1, int(str(raw or "1")[:6]))
     except ValueError:
         return 1
+
+
+def page_within(raw: Any, count: int, per_page: int) -> int:
+    """The requested page number, past the last page of ``count`` rows the last one."""
+    return min(page_number(raw), max(1, -(-count // per_page)))
 
 
 def capped_page(queryset: QuerySet, raw_page: Any, *, per_page: int, cap: int) -> CappedPage:
@@ -78,7 +79,7 @@ def capped_page(queryset: QuerySet, raw_page: Any, *, per_page: int, cap: int) -
     count = min(counted, cap)
     if number == 1:
         return CappedPage(first[:per_page], 1, per_page, count, more)
-    number = min(number, max(1, -(-count // per_page)))
+    number = page_within(number, count, per_page)
     start = (number - 1) * per_page
     rows = list(queryset[start : min(start + per_page, count)]) if count else []
     return CappedPage(rows, number, per_page, count, more)

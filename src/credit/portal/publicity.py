@@ -36,7 +36,7 @@ from credit.portal.disclosure import (
     record_fields,
     treatment_of,
 )
-from credit.portal.paging import CappedPage, page_number
+from credit.portal.paging import CappedPage, page_within
 from credit.records.models import CreditRecord
 from credit.records.publicity import public_q
 
@@ -316,7 +316,7 @@ def page(query: RecordQuery, raw_page: Any) -> CappedPage:
     with list_settings():
         found = _found(query, cap + 1)
         total, more = min(len(found), cap), len(found) > cap
-        number = min(page_number(raw_page), max(1, -(-total // per_page)))
+        number = page_within(raw_page, total, per_page)
         start = (number - 1) * per_page
         ids = ordered_ids(query, start, min(start + per_page, total), found, not more)
         rows = query.rows(records_in_order(ids))

@@ -39,7 +39,7 @@ from credit.core.masking import mask_address, mask_id_number, mask_name
 from credit.portal import constants as c
 from credit.portal.constants import NoticeKind
 from credit.portal.models import Notice
-from credit.portal.paging import CappedPage, capped_page, page_number
+from credit.portal.paging import CappedPage, capped_page, page_within
 from credit.portal.publicity import PublicRecord, public_record
 from credit.records.models import CreditRecord
 from credit.records.publicity import public_q
@@ -132,24 +132,22 @@ def _search_settings() -> Iterator[None]:
 
 
 def name_matches(q: str) -> QuerySet[LegalPerson]:
-    """Legal persons whose name contains ``q`` (Latin letters in any case), unordered.
+    """Legal persons whose name contains ``q`` (longer than two characters; Latin letters in
+    any case), unordered (two characters: :func:`_bigram_page`).
 
     Every bigram of ``q`` must be among the name's (the GIN index on ``name_bigrams``; the
-    same SQL function computes both sides). For a 2-character ``q`` that is exactly "the name
-    contains q", and the planner estimates it from the column's statistics. A longer ``q``
-    also needs ``strpos(upper(name), upper(q)) > 0`` for the bigrams' order — not ``LIKE``,
-    whose selectivity estimate (a few in ten thousand, multiplied with the bigrams') would
-    make the planner take every fragment for a rare one.
+    same SQL function computes both sides), and ``strpos(upper(name), upper(q)) > 0`` checks
+    the bigrams' order — not ``LIKE``, whose selectivity estimate (a few in ten thousand,
+    multiplied with the bigrams') would make the planner take every fragment for a rare one.
     """
     bigrams = Func(
         Value(q),
         function="credit_name_bigrams",
         output_field=ArrayField(models.CharField(max_length=2)),
     )
-    qs = LegalPerson.objects.filter(name_bigrams__contains=bigrams)
-    if len(q) > 2:
-        qs = qs.filter(GreaterThan(StrIndex(Upper("name"), Upper(Value(q))), 0))
-    return qs
+    return LegalPerson.objects.filter(
+        GreaterThan(StrIndex(Upper("name"), Upper(Value(q))), 0), name_bigrams__contains=bigrams
+    )
 
 
 def _ids(queryset: QuerySet[LegalPerson]) -> list[int]:
@@ -183,7 +181,7 @@ def _name_page(q: str, raw_page: Any) -> CappedPage:
         ids = _ids(name_matches(q)[: cap + 1])
         more = len(ids) > cap
         count = min(len(ids), cap)
-        number = min(page_number(raw_page), max(1, -(-count // per_page)))
+        number = page_within(raw_page, count, per_page)
         start = (number - 1) * per_page
         stop = min(start + per_page, count)
         ids.sort()
@@ -210,7 +208,7 @@ def _bigram_page(gram: str, raw_page: Any) -> CappedPage:
         )
         found = cursor.fetchone()[0]
         count, more = min(found, cap), found > cap
-        number = min(page_number(raw_page), max(1, -(-count // per_page)))
+        number = page_within(raw_page, count, per_page)
         start = (number - 1) * per_page
         cursor.execute(
             "SELECT legal_person_id FROM subjects_namegram WHERE gram = %s "

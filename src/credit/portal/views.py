@@ -157,28 +157,21 @@ def _export(
     rows: Iterable[list[Any]],
     form: Any,
 ) -> HttpResponse:
-    written = [0]
+    written = 0
 
     def counted() -> Iterator[list[Any]]:
+        nonlocal written
         for row in rows:
-            written[0] += 1
+            written += 1
             yield row
 
-    sheets: list[tuple[str, list[str], Iterable[Iterable[Any]]]] = [(title, headers, counted())]
-    # The notes sheet is generated after the rows, so it can say how many were written.
-    sheets.append(("说明", ["项目", "内容"], _LazyRows(lambda: _notes(title, form, written[0]))))
+    def sheets() -> Iterator[tuple[str, list[str], Iterable[Iterable[Any]]]]:
+        yield title, headers, counted()
+        # Made once the rows are written, so it can say how many there were.
+        yield "说明", ["项目", "内容"], _notes(title, form, written)
+
     stamp = timezone.localtime().strftime("%Y%m%d")
-    return xlsx_response(xlsx_workbook(sheets), f"{title}-{stamp}.xlsx")
-
-
-class _LazyRows:
-    """Rows computed when the workbook writer reaches them."""
-
-    def __init__(self, make: Any) -> None:
-        self.make = make
-
-    def __iter__(self) -> Iterator[list[str]]:
-        return iter(self.make())
+    return xlsx_response(xlsx_workbook(sheets()), f"{title}-{stamp}.xlsx")
 
 
 def publicity_xlsx(request: HttpRequest, kind: str) -> HttpResponse:
