@@ -15,11 +15,16 @@ from openpyxl.styles import Font
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    """An .xlsx download whose Chinese file name survives every browser (RFC 6266/5987)."""
-    response = HttpResponse(content, content_type=XLSX)
+def download_response(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    """A file download whose Chinese file name survives every browser (RFC 6266/5987)."""
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    """An .xlsx download (:func:`download_response`)."""
+    return download_response(content, filename, XLSX)
 
 
 #: What a spreadsheet takes for the start of a formula.

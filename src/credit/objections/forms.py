@@ -14,6 +14,7 @@ from credit.catalog.models import FieldSpec
 from credit.core import forms as core_forms
 from credit.core.errors import CreditError
 from credit.core.models import Department
+from credit.core.selectors import departments
 from credit.objections import uploads
 from credit.objections.constants import (
     AttachmentKind,
@@ -22,6 +23,7 @@ from credit.objections.constants import (
     ObjectionStatus,
     RepairStatus,
 )
+from credit.objections.repairs import REQUIRED_FILES
 from credit.records.models import CreditRecord
 
 #: Service error code → form field.
@@ -144,9 +146,19 @@ class RepairForm(ApplicantForm):
     other = MultipleFileField(label="其他材料", required=False)
     service_fields = {"attachment_required": "commitment"}
 
+    #: The file field of each attachment kind.
+    FILE_FIELDS = {
+        AttachmentKind.COMMITMENT: "commitment",
+        AttachmentKind.PROOF: "proof",
+        AttachmentKind.OTHER: "other",
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["other"].help_text = file_help()
+        # Checked by the service (with its own message), marked required on the page.
+        for kind in REQUIRED_FILES:
+            self.fields[self.FILE_FIELDS[kind]].marked_required = True
 
     def uploads(self) -> list[uploads.Upload]:
         data = self.cleaned_data
@@ -171,10 +183,6 @@ class TrackForm(forms.Form):
 # --------------------------------------------------------------------------------------------
 # Staff
 # --------------------------------------------------------------------------------------------
-
-
-def departments():
-    return Department.objects.filter(is_active=True).order_by("sort_order", "code")
 
 
 class DepartmentChoiceField(forms.ModelChoiceField):

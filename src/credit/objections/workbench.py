@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
-from urllib.parse import quote
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from credit.accounts.permissions import has_perm
 from credit.accounts.roles import Perm
+from credit.core.http import download_response
 from credit.core.workdays import WorkdayCalendar
 
 PAGE_SIZE = 30
@@ -89,6 +89,4 @@ def log_steps(case: Any, labels: dict[str, dict[str, str]]) -> list:
 
 
 def download(found: Any) -> HttpResponse:
-    response = HttpResponse(bytes(found.data), content_type=found.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(found.name)}"
-    return response
+    return download_response(bytes(found.data), found.name, found.content_type)
