@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from credit.catalog.constants import Category
 from credit.catalog.models import CatalogItem
@@ -76,6 +78,11 @@ class PublicRecord:
     repair_from: datetime.date | None = None
 
     @property
+    def subject_url(self) -> str:
+        """The legal person's page; "" for a natural person (who has none)."""
+        return subject_url(self.subject_id) if self.subject_id else ""
+
+    @property
     def objection_url(self) -> str:
         return OBJECTION_PATH.format(self.id)
 
@@ -86,6 +93,17 @@ class PublicRecord:
         if self.category == Category.RED_LIST or self.repair_from is None:
             return ""
         return REPAIR_PATH.format(self.id) if self.repair_from <= datetime.date.today() else ""
+
+
+@functools.cache
+def _subject_prefix() -> str:
+    """``/portal/subjects/``, reversed once (a reverse per row costs more than the row)."""
+    return reverse("portal:subject", kwargs={"pk": 0}).removesuffix("0/")
+
+
+def subject_url(pk: int) -> str:
+    """The public page of the legal person ``pk``."""
+    return f"{_subject_prefix()}{pk}/"
 
 
 def public_record(

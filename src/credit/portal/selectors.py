@@ -18,7 +18,6 @@ model instances), so a template cannot print a clear name by mistake.
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from django.db import connection, models, transaction
 from django.db.models import Func, QuerySet, Value
 from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan
-from django.urls import reverse
 
 from credit.accounts.permissions import require
 from credit.accounts.roles import Perm
@@ -40,7 +38,7 @@ from credit.portal import constants as c
 from credit.portal.constants import NoticeKind
 from credit.portal.models import Notice
 from credit.portal.paging import CappedPage, capped_page, page_within
-from credit.portal.publicity import PublicRecord, public_record
+from credit.portal.publicity import PublicRecord, public_record, subject_url
 from credit.records.models import CreditRecord
 from credit.records.publicity import public_q
 from credit.subjects.constants import IdentifierScheme, LegalPersonKind, LegalPersonStatus
@@ -69,13 +67,7 @@ class SubjectHit:
 
     @property
     def url(self) -> str:
-        return f"{_subject_prefix()}{self.id}/"
-
-
-@functools.cache
-def _subject_prefix() -> str:
-    """``/portal/subjects/``, reversed once (a reverse per row costs more than the row)."""
-    return reverse("portal:subject", kwargs={"pk": 0}).removesuffix("0/")
+        return subject_url(self.id)
 
 
 @dataclass(frozen=True)
