@@ -14,6 +14,8 @@ Variables (all optional in development, see README "Configuration"):
 - ``CREDIT_VAR_DIR``: runtime data folder (default ``var/`` in the checkout).
 - ``CREDIT_CITY_CONFIG``: JSON file with the city, its districts and departments
   (default: the bundled Changzhou configuration).
+- ``CREDIT_TRUSTED_PROXIES``: comma-separated networks of the reverse proxies whose
+  ``X-Forwarded-For`` is believed (default: none; see ``credit.core.netaddr``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from credit import dbserver
+from credit.core.netaddr import parse_networks as netaddr_parse
 
 BASE_DIR = Path(__file__).resolve().parent
 ENV = os.environ.get("CREDIT_ENV", "development").strip().lower()
@@ -87,6 +90,12 @@ ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()] or [
     "[::1]",
     "testserver",
 ]
+
+#: Reverse proxies whose X-Forwarded-For is believed (credit.core.netaddr); default: nobody.
+CREDIT_TRUSTED_PROXIES = [
+    n.strip() for n in os.environ.get("CREDIT_TRUSTED_PROXIES", "").split(",") if n.strip()
+]
+netaddr_parse(CREDIT_TRUSTED_PROXIES)  # an invalid network refuses to start
 
 CREDIT_CITY_CONFIG = os.environ.get("CREDIT_CITY_CONFIG") or str(
     BASE_DIR / "core" / "data" / "changzhou.json"

@@ -1,4 +1,5 @@
-"""Binds a request id and the client IP for the audit log; echoes the id in X-Request-ID."""
+"""Binds a request id and the client IP (:func:`credit.core.netaddr.client_ip`, behind trusted
+proxies) for the audit log; echoes the id in X-Request-ID."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from credit.core import context
+from credit.core.netaddr import client_ip
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -21,7 +23,7 @@ class RequestContextMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         token = context.bind(
-            context.RequestContext(request_id=request_id, source_ip=request.META.get("REMOTE_ADDR"))
+            context.RequestContext(request_id=request_id, source_ip=client_ip(request))
         )
         try:
             response = self.get_response(request)

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.encoding import escape_uri_path
 from ninja.security import APIKeyHeader
 
+from credit.core.netaddr import client_ip
 from credit.gateway import services
 
 
@@ -36,7 +37,7 @@ class SignedRequest(APIKeyHeader):
             query=request.META.get("QUERY_STRING", ""),
             body=request.body,
             headers=request.headers,
-            source_ip=request.META.get("REMOTE_ADDR"),
+            source_ip=client_ip(request),
         )
         user = copy.copy(client.user)  # the client is cached per process: one copy per request
         user._api_client = client  # perms_of() reads the scopes without another query

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from credit.core import context
+from credit.core.netaddr import client_ip
 from credit.gateway import calllog
 from credit.gateway.models import ApiClient
 
@@ -85,6 +86,6 @@ def _describe(request: HttpRequest) -> dict:
         "path": request.path,
         "subject": getattr(request, "call_subject", None),
         "result": getattr(request, "call_result", None),
-        "source_ip": request.META.get("REMOTE_ADDR"),
+        "source_ip": client_ip(request),
         "request_id": context.current().request_id,
     }

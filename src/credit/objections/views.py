@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from credit.core.errors import CreditError
 from credit.core.masking import mask_phone
+from credit.core.netaddr import client_ip
 from credit.objections import cases, repairs, selectors, services, verification
 from credit.objections.constants import (
     CodePurpose,
@@ -28,10 +29,6 @@ from credit.objections.forms import ObjectionForm, RepairForm, TrackForm, add_se
 
 TRACKED = "objections_tracked"
 TRACKED_LIMIT = 20
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _remember(request: HttpRequest, number: str) -> None:
@@ -48,7 +45,7 @@ def _send_code(request: HttpRequest, purpose: str) -> dict[str, Any]:
             id_number=data.get("id_number", "")[:40],
             phone=data.get("phone", "")[:30],
         )
-        verification.send_code(phone=applicant.phone, purpose=purpose, source_ip=_ip(request))
+        verification.send_code(phone=applicant.phone, purpose=purpose, source_ip=client_ip(request))
     except CreditError as exc:
         return {"ok": False, "message": exc.message, "code": exc.code}
     return {
