@@ -3,8 +3,10 @@ users of every role, and subjects with valid codes."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
+from collections.abc import Iterator
 
 import pytest
 
@@ -89,6 +91,30 @@ def legal_person(db, uscc_factory):
     return subject
 
 
+@contextlib.contextmanager
+def append_only_bypass() -> Iterator[None]:
+    """For the clean-up of committed test data only: inside the block (one transaction) the
+    append-only guards (audit log, transitions, record versions, call log) do not fire.
+    ``session_replication_role = replica`` skips ordinary triggers, and only a superuser may
+    set it: the test database's user is one, the application's role in production is not."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL session_replication_role = replica")
+        yield
+        cur.execute("SET LOCAL session_replication_role = DEFAULT")
+
+
+def delete_records(records) -> None:
+    """Delete the credit records of a test with committed data (a queryset), their versions
+    first: records are never deleted by the platform, and versions are append-only."""
+    from credit.records.models import CreditRecordVersion
+
+    with append_only_bypass():
+        CreditRecordVersion.objects.filter(record__in=records).delete()
+        records.delete()
+
+
 def remove_uploads(user, doc_prefix: str) -> None:
     """Undo what a test with committed data uploaded: the user's batches, the records whose
     document number starts with ``doc_prefix`` and the legal persons left without records."""
@@ -99,5 +125,5 @@ def remove_uploads(user, doc_prefix: str) -> None:
     records = CreditRecord.objects.filter(document_no__startswith=doc_prefix)
     subjects = list(records.values_list("legal_person_id", flat=True))
     Batch.objects.filter(created_by=user).delete()
-    records.delete()
+    delete_records(records)
     LegalPerson.objects.filter(pk__in=subjects, records__isnull=True).delete()

@@ -9,16 +9,15 @@ Every error body is ``{"code", "message", "details"}``:
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import django_auth
 
 from credit.accounts.api import router as accounts_router
 from credit.catalog.api import router as catalog_router
 from credit.core.api import router as core_router
 from credit.core.errors import CreditError, RateLimited
-from credit.gateway.auth import SignedRequest
+from credit.gateway.auth import SessionAuth, SignedRequest
 from credit.ingest.api import router as ingest_router
 from credit.sanctions.api import router as sanctions_router
 from credit.sanctions.push_api import router as push_router
@@ -30,8 +29,11 @@ api = NinjaAPI(
     version="1",
     description="常州市公共信用信息平台对部门和业务系统开放的接口。错误返回 "
     '`{"code": 英文错误码, "message": 中文说明, "details": {...}}`。',
-    auth=[SignedRequest(), django_auth],
+    auth=[SignedRequest(), SessionAuth()],
     urls_namespace="api-1",
+    # Swagger UI from django-ninja's bundled static files (no CDN, no inline script). No
+    # validator badge: it would send the document's address to validator.swagger.io.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 

@@ -16,6 +16,17 @@ Variables (all optional in development, see README "Configuration"):
   (default: the bundled Changzhou configuration).
 - ``CREDIT_TRUSTED_PROXIES``: comma-separated networks of the reverse proxies whose
   ``X-Forwarded-For`` is believed (default: none; see ``credit.core.netaddr``).
+- ``CREDIT_SECURE_SSL_REDIRECT``: production only, ``1`` (default) redirects plain-HTTP
+  requests to HTTPS; ``0`` when the proxy in front (nginx) does it.
+- ``CREDIT_LOGIN_CAPTCHA_AFTER`` (default 3), ``CREDIT_LOGIN_LOCK_AFTER`` (10),
+  ``CREDIT_LOGIN_ADDRESS_LOCK_AFTER`` (30), ``CREDIT_LOGIN_COOLOFF_MINUTES`` (30, at most
+  1440): login protection (``credit.accounts.login``). From the first number of failed logins
+  of an account or of an address on, the login form asks for a captcha (0: always); the
+  second locks an account (tried from any addresses), the third an address (whatever
+  usernames it tried). A failure counts for the cool-off, so a lock ends by itself that long
+  after the failure that holds it at its limit; attempts while locked do not prolong it.
+
+``credit check-deploy`` reports what is unsafe for production (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -122,10 +133,16 @@ INSTALLED_APPS = [
     "credit.portal",
     "credit.objections",
     "credit.demo",
+    # After the platform's apps: their translations (credit/core/locale) win over the
+    # libraries' (django-simple-captcha would otherwise reword Django's own form errors).
+    "axes",  # login protection: failed-login counts and lockouts (credit.accounts.login)
+    "captcha",  # the login captcha
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy, static files included.
+    "credit.core.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -137,7 +154,15 @@ MIDDLEWARE = [
     "credit.core.middleware.RequestContextMiddleware",
     # After the request context (its request id) and authentication: logs /api/v1 calls.
     "credit.gateway.middleware.CallLogMiddleware",
+    # Inside the call log (a refused call is still logged), before every view: refuses control
+    # characters in the path, headers, parameters and bodies; DataError → 400/422, never 500.
+    "credit.core.inputs.InputCheckMiddleware",
+    # Last: turns a login refused by a lock into the lockout page (credit.accounts.login).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Database sessions; a cookie that cannot be a session key (NUL…) is no session, not a query.
+SESSION_ENGINE = "credit.core.sessions"
 
 ROOT_URLCONF = "credit.urls"
 WSGI_APPLICATION = "credit.wsgi.application"
@@ -180,6 +205,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+
+# --- Login protection (credit.accounts.login; see "登录保护" in docs/operations.md) ----------
+def _login_count(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, str(default)).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+#: Failed logins of an account or an address from which the form asks for a captcha (0: always).
+CREDIT_LOGIN_CAPTCHA_AFTER = _login_count("CREDIT_LOGIN_CAPTCHA_AFTER", 3, 0, 1000)
+#: Failed logins that lock one account (from any address) / one address (for any username).
+CREDIT_LOGIN_LOCK_AFTER = _login_count("CREDIT_LOGIN_LOCK_AFTER", 10, 1, 1000)
+CREDIT_LOGIN_ADDRESS_LOCK_AFTER = _login_count("CREDIT_LOGIN_ADDRESS_LOCK_AFTER", 30, 1, 10000)
+#: How long a failure counts: a lock ends by itself this long after the failure that keeps it
+#: at its limit (never forever: at most a day).
+CREDIT_LOGIN_COOLOFF_MINUTES = _login_count("CREDIT_LOGIN_COOLOFF_MINUTES", 30, 1, 1440)
+# django-axes counts the failures in PostgreSQL (shared by all web processes), per username and
+# per address separately; its backend refuses a locked login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "credit.accounts.login.handler.LoginThrottleHandler"  # database handler + audit
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = "credit.accounts.login.rules.account_limit"
+AXES_COOLOFF_TIME = "credit.accounts.login.rules.cool_off"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # attempts while locked do not prolong it
+AXES_CLIENT_IP_CALLABLE = "credit.core.netaddr.client_ip"  # honours CREDIT_TRUSTED_PROXIES
+AXES_LOCKOUT_CALLABLE = "credit.accounts.login.views.locked_out"  # the Chinese page, 429
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ADMIN = False  # unlocking goes through the audited page and command only
+AXES_DISABLE_ACCESS_LOG = True  # no second log of successful logins beside the audit log
+AXES_VERBOSE = False  # no start-up banner in every `credit` command's output
+# The login captcha (django-simple-captcha, its own bundled font; images drawn with Pillow).
+CAPTCHA_TIMEOUT = 5  # minutes an image stays answerable
+CAPTCHA_LENGTH = 4
+CAPTCHA_FONT_SIZE = 30  # pixels: readable without zooming (the default 22 is small)
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
@@ -197,15 +265,38 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = dbserver.var_dir() / "media"
 
+# Security headers: Content-Security-Policy and Permissions-Policy in credit.core.headers; the
+# rest from Django's settings below. See "Security headers and deployment checks" in
+# docs/operations.md.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+#: No Referer to other sites at all: page addresses carry search terms, subject and case ids.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if PRODUCTION:
+    # Shared office computers: a session ends with the browser, and after 8 hours at most.
+    SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    # No page script reads the CSRF cookie: forms (and htmx posting them) send the form field,
+    # the API documentation page the token written into the page.
+    CSRF_COOKIE_HTTPONLY = True
     SECURE_HSTS_SECONDS = 31536000
+    # HSTS covers the platform's host and its own sub-domains. Not preloaded: a preload entry
+    # is asked for by the registrable domain (the city's, not the platform's), binds every
+    # sub-domain of it to HTTPS and takes months to withdraw. Hence Django's reminder is off.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    # TLS ends at the reverse proxy, which must send X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    _ssl_redirect = os.environ.get("CREDIT_SECURE_SSL_REDIRECT", "1").strip()
+    if _ssl_redirect not in {"0", "1"}:
+        raise ImproperlyConfigured("CREDIT_SECURE_SSL_REDIRECT must be 0 or 1")
+    SECURE_SSL_REDIRECT = _ssl_redirect == "1"
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the balancer's health check may use plain HTTP
 
 LOGGING = {
     "version": 1,
@@ -223,6 +314,8 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+# Ninja's limit/offset pagination with the offset bounded to a PostgreSQL bigint.
+NINJA_PAGINATION_CLASS = "credit.core.inputs.LimitOffsetPagination"
 
 # --- Objections and credit repair (credit.objections, A4; see docs/objections.md) -----------
 #: SMS backend for verification codes and result notices (dotted path of a class with
@@ -233,6 +326,13 @@ CREDIT_SMS_BACKEND = os.environ.get("CREDIT_SMS_BACKEND", "credit.objections.sms
 CREDIT_SMS_PHONE_PER_MINUTE = int(os.environ.get("CREDIT_SMS_PHONE_PER_MINUTE", "1"))
 CREDIT_SMS_PHONE_PER_HOUR = int(os.environ.get("CREDIT_SMS_PHONE_PER_HOUR", "5"))
 CREDIT_SMS_IP_PER_HOUR = int(os.environ.get("CREDIT_SMS_IP_PER_HOUR", "20"))
+#: Wrong "last four digits of the phone" tries on the tracking page per hour, counted in the
+#: database like the SMS limits. Four digits are 10,000 guesses: at 5 per case number an
+#: applicant who mistypes still has room, while a guesser needs about 1,000 hours for an even
+#: chance on one case (and each lock is audited). 20 per address leaves room for a service
+#: hall or an office behind one address, yet holds one address to 480 guesses a day.
+CREDIT_TRACKING_NUMBER_PER_HOUR = int(os.environ.get("CREDIT_TRACKING_NUMBER_PER_HOUR", "5"))
+CREDIT_TRACKING_IP_PER_HOUR = int(os.environ.get("CREDIT_TRACKING_IP_PER_HOUR", "20"))
 #: Attachments of objections and repair applications: largest file in bytes, most files.
 CREDIT_OBJECTION_MAX_FILE_BYTES = int(
     os.environ.get("CREDIT_OBJECTION_MAX_FILE_BYTES", str(10 * 1024 * 1024))
@@ -244,3 +344,12 @@ CREDIT_OBJECTION_MAX_FILES = int(os.environ.get("CREDIT_OBJECTION_MAX_FILES", "5
 CREDIT_REPAIR_REPEAT_YEARS = int(os.environ.get("CREDIT_REPAIR_REPEAT_YEARS", "3"))
 _repair_excluded = os.environ.get("CREDIT_REPAIR_EXCLUDED_ITEMS", "dishonest-judgment-debtor")
 CREDIT_REPAIR_EXCLUDED_ITEMS = [c.strip() for c in _repair_excluded.split(",") if c.strip()]
+
+# --- Ingest (credit.ingest; see "The background worker" in docs/operations.md) --------------
+#: A batch queued or processing without progress for this many minutes is marked 处理中断
+#: (``stalled``) by the periodic job ``ingest.mark_stalled``. A running job moves its batch's
+#: heartbeat with every chunk of rows it commits (seconds apart) and about once a minute while
+#: it only reads the file; the floor of 5 leaves room for a slow chunk.
+CREDIT_INGEST_STALL_MINUTES = int(os.environ.get("CREDIT_INGEST_STALL_MINUTES", "30"))
+if CREDIT_INGEST_STALL_MINUTES < 5:
+    raise ImproperlyConfigured("CREDIT_INGEST_STALL_MINUTES must be at least 5")

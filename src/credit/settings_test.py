@@ -3,6 +3,7 @@
 import base64
 import os
 import secrets
+import warnings
 
 os.environ.setdefault("CREDIT_ENV", "test")
 os.environ.setdefault("CREDIT_SECRET_KEY", secrets.token_urlsafe(50))
@@ -20,3 +21,10 @@ STORAGES = {
 # procrastinate worker's Django middleware), so none is left open when the test database is
 # dropped. The test client keeps the test's own connection regardless.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Login protection stays on (axes counts and locks as in production); only the captcha's answer
+# is known: "PASSED" answers any captcha (a wrong answer is still refused).
+CAPTCHA_TEST_MODE = True
+# simple-captcha warns (a log error and a RuntimeWarning) when the line above is set without
+# DEBUG; here it is meant.
+LOGGING["loggers"]["captcha.conf.settings"] = {"level": "CRITICAL"}  # noqa: F405
+warnings.filterwarnings("ignore", "CAPTCHA_TEST_MODE is enabled", RuntimeWarning)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from credit.accounts.login import views as login_views
 from credit.api import api
 from credit.core import views as core_views
 
@@ -12,12 +13,9 @@ admin.site.index_title = "数据与配置管理"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
-        name="login",
-    ),
+    path("accounts/login/", login_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("captcha/", include("captcha.urls")),  # the login captcha's images
     path("accounts/", include("credit.accounts.urls")),
     path("catalog/", include("credit.catalog.urls")),
     path("ingest/", include("credit.ingest.urls")),

@@ -76,8 +76,8 @@ def scene(django_db_setup, django_db_blocker):
 
 
 def _remove(entry, company, users) -> None:
-    """The case (its step log is append-only: replica mode skips that guard, for this cleanup
-    only), the entry's versions and change events, the company and the users."""
+    """The case and the entry's versions (both append-only: replica mode skips those guards,
+    for this cleanup only), the entry's change events, the company and the users."""
     from django.db import connection, transaction
 
     from credit.records.models import ListChange
@@ -95,6 +95,7 @@ def _remove(entry, company, users) -> None:
             [entry.pk],
         )
         cur.execute("DELETE FROM objections_objection WHERE record_id = %s", [entry.pk])
+        cur.execute("DELETE FROM records_creditrecordversion WHERE record_id = %s", [entry.pk])
     from credit.objections import verification
     from credit.objections.models import VerificationCode
 

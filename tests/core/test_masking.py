@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 
 from credit.core.identifiers import ID_PROVINCE_CODES, make_resident_id
 from credit.core.masking import (
+    field_kind,
     mask_address,
     mask_email,
     mask_id_number,
     mask_name,
+    mask_numbers_in_text,
     mask_phone,
 )
 
@@ -273,3 +275,48 @@ def test_mask_email_properties(email: str) -> None:
     local, _, domain = email.rpartition("@")
     assert masked == local[0] + "***@" + domain
     assert mask_email(masked) == masked
+
+
+# ---------------------------------------------------------------------------
+# Free text and fields
+# ---------------------------------------------------------------------------
+
+
+def test_numbers_in_free_text_are_masked_even_when_mistyped() -> None:
+    number = make_resident_id("320402", datetime.date(1985, 3, 9), 11)
+    typo = number[:-1] + ("1" if number[-1] != "1" else "2")
+    text = f"当事人（身份证号{number}，另报{typo}，手机139 5123 4567，电话0519-88881234）"
+    masked = mask_numbers_in_text(text)
+    assert masked == (
+        f"当事人（身份证号{mask_id_number(number)}，另报{mask_id_number(typo)}，"
+        "手机139****4567，电话0519-******34）"
+    )
+    assert mask_numbers_in_text(masked) == masked
+    # Codes, amounts, dates and document numbers stay as they are.
+    for kept in (
+        "统一社会信用代码91320402MA1XXXXX1A",
+        "罚款 12345 元",
+        "2025-03-05",
+        "常市监罚〔2025〕12号",
+    ):
+        assert mask_numbers_in_text(kept) == kept
+    assert mask_numbers_in_text(None) == ""
+
+
+@given(resident_ids())
+def test_every_resident_id_in_text_is_masked(number: str) -> None:
+    masked = mask_numbers_in_text(f"号码{number}。")
+    assert number not in masked and mask_id_number(number) in masked
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "kind"),
+    [
+        ("contact_phone", "联系电话", "phone"),
+        ("", "住所", "address"),
+        ("legal_rep_id_number", "法定代表人证件号码", "id"),
+        ("legal_rep", "法定代表人", "name"),
+    ],
+)
+def test_field_kind_is_read_from_the_field_code_and_name(code: str, name: str, kind: str) -> None:
+    assert field_kind(code, name) == kind

@@ -170,17 +170,23 @@ def test_the_staff_session_uses_the_same_endpoints(client, make_user):
     assert response.status_code == 200
 
 
-def test_the_service_user_holds_exactly_its_scopes_permissions(api):
-    from credit.accounts.permissions import has_perm
-    from credit.accounts.roles import Perm
+def test_the_client_holds_exactly_its_scopes_permissions(api):
+    from credit.core.access import Perm, has_perm
 
-    user = api[0].user
-    assert has_perm(user, Perm.SUBJECT_VIEW)
-    assert not has_perm(user, Perm.RECORD_SUBMIT)
-    assert not has_perm(user, Perm.API_CLIENT_MANAGE)
-    services.set_active(actor=None, client=api[0], active=False, reason="测试")
-    user.refresh_from_db()
-    assert not has_perm(user, Perm.SUBJECT_VIEW)
+    client = api[0]
+    assert has_perm(client, Perm.SUBJECT_VIEW)
+    assert not has_perm(client, Perm.RECORD_SUBMIT)
+    assert not has_perm(client, Perm.API_CLIENT_MANAGE)
+    services.set_active(actor=None, client=client, active=False, reason="测试")
+    assert not has_perm(client, Perm.SUBJECT_VIEW)
+
+
+def test_the_service_account_holds_nothing_on_its_own(api):
+    """Signed in by itself (it cannot: no password), the service account would hold nothing:
+    its power comes only through its client's principal."""
+    from credit.core.access import principal_of
+
+    assert principal_of(api[0].user).perms == frozenset()
 
 
 def test_natural_persons_need_their_own_scope_and_come_masked(client, api, resident_id_factory):

@@ -12,7 +12,7 @@ import zoneinfo
 
 import openpyxl
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -173,6 +173,62 @@ def test_the_periodic_jobs_are_registered_and_run():
     tasks.ensure_calllog_partitions(timestamp=0)
     assert {partition_name(i) for i in range(tasks.MONTHS_AHEAD + 1)} <= _partitions()
     tasks.purge_expired(timestamp=0)
+
+
+# --------------------------------------------------------------------------------------------
+# append-only (the test database's user owns the table: the guards refuse the owner too)
+# --------------------------------------------------------------------------------------------
+
+
+def _refused(sql: str) -> None:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        cur.execute(sql)
+
+
+def test_a_logged_call_cannot_be_updated_or_deleted_even_by_the_tables_owner():
+    log_row(request_id="kept")
+    _refused("UPDATE gateway_calllog SET status = 500 WHERE request_id = 'kept'")
+    _refused(f"UPDATE {partition_name(0)} SET status = 500 WHERE request_id = 'kept'")
+    _refused("DELETE FROM gateway_calllog WHERE request_id = 'kept'")
+    assert CallLog.objects.get(request_id="kept").status == 200
+
+
+def test_the_call_log_and_every_partition_refuse_truncate_new_ones_included():
+    log_row(called_at=month_start(11), request_id="future")
+    created = calllog.ensure_partitions(months_ahead=11)
+    assert partition_name(11) in created
+    for table in ["gateway_calllog", "gateway_calllog_default", *sorted(_partitions())]:
+        _refused(f"TRUNCATE {table}")
+    assert CallLog.objects.filter(request_id="future").exists()
+
+
+def test_a_partition_made_by_hand_gets_its_truncate_guard_from_the_next_run():
+    with connection.cursor() as cur:
+        cur.execute(
+            f"CREATE TABLE gateway_calllog_hand PARTITION OF gateway_calllog "
+            f"FOR VALUES FROM ('{month_start(100).isoformat()}') "
+            f"TO ('{month_start(101).isoformat()}')"
+        )
+    calllog.ensure_partitions(months_ahead=0)
+    _refused("TRUNCATE gateway_calllog_hand")
+
+
+def test_a_guarded_month_can_still_be_archived_by_detach_and_drop():
+    log_row(called_at=month_start(12) + datetime.timedelta(days=1), request_id="archived")
+    calllog.ensure_partitions(months_ahead=12)
+    month = partition_name(12)
+    _refused(f"TRUNCATE {month}")
+    with connection.cursor() as cur:
+        cur.execute(f"ALTER TABLE gateway_calllog DETACH PARTITION {month}")
+        cur.execute(f"SELECT count(*) FROM {month}")
+        assert cur.fetchone()[0] == 1
+        cur.execute(f"DROP TABLE {month}")
+    assert month not in _partitions()
+    assert not CallLog.objects.filter(request_id="archived").exists()
 
 
 # --------------------------------------------------------------------------------------------

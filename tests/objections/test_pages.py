@@ -14,6 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from credit.accounts.roles import Role
+from credit.core.masking import mask_id_number
 from credit.core.models import AuditEntry
 from credit.objections import services
 from credit.objections.constants import Finding, ObjectionStatus, RepairStatus
@@ -79,7 +80,11 @@ def test_a_natural_persons_record_is_masked_on_the_form(client, resident_id_fact
     ).record
     text = _text(client.get(f"/objections/new/?record={record.pk}"))
     assert "王**" in text and "王小明" not in text
-    assert number not in text and number[-4:] not in text
+    # The ID number is sensitive: not shown, not even masked. Its last four digits alone may
+    # occur by chance in public codes on the page (the department's USCC), so they are looked
+    # for only as the tail of a masked number.
+    assert number not in text and mask_id_number(number) not in text
+    assert not re.search(r"\*" + re.escape(number[-4:]), text)
 
 
 @pytest.mark.parametrize("query", ["", "?record=999999999", "?record=abc"])
@@ -107,6 +112,36 @@ def test_htmx_sends_the_code_and_answers_a_status_line(client, outbox, applicant
     assert last_code(outbox)
     again = client.post("/objections/send-code/", {**applicant, "purpose": "objection"})
     assert "请1分钟后再试" in _text(again) and 'class="bad"' in _text(again)
+
+
+@pytest.mark.parametrize(
+    ("proxies", "counted_apart"), [(["10.0.0.0/8"], True), ([], False)], ids=["trusted", "none"]
+)
+def test_the_sms_limit_per_address_reads_the_client_behind_a_trusted_proxy(
+    client, outbox, settings, resident_id_factory, proxies, counted_apart
+):
+    from credit.objections.models import VerificationCode
+
+    settings.CREDIT_TRUSTED_PROXIES = proxies
+    settings.CREDIT_SMS_IP_PER_HOUR = 2
+
+    def send(phone: str, forwarded_for: str) -> str:
+        data = {"name": "李四", "id_number": resident_id_factory(), "phone": phone}
+        response = client.post(
+            "/objections/send-code/",
+            {**data, "purpose": "objection"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
+        return _text(response)
+
+    assert "验证码已发送" in send("13900000001", "1.2.3.4")
+    assert "验证码已发送" in send("13900000002", "1.2.3.4")
+    assert "本网络获取验证码次数过多" in send("13900000003", "1.2.3.4")
+    other = send("13900000004", "5.6.7.8")  # another client behind the same proxy
+    assert ("验证码已发送" in other) is counted_apart
+    sources = set(VerificationCode.objects.values_list("source_ip", flat=True))
+    assert sources == ({"1.2.3.4", "5.6.7.8"} if counted_apart else {"10.0.0.2"})
 
 
 def test_the_code_is_not_sent_for_a_bad_identity(client, outbox):

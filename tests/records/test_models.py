@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 
-from credit.records.models import CreditRecord
+from credit.records.models import CreditRecord, CreditRecordVersion
 from credit.subjects.services import register_natural_person
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +76,37 @@ def test_duplicate_item_and_natural_key_violates_uniqueness(make_record):
         make_record()
 
     assert CreditRecord.objects.filter(natural_key="k" * 64).count() == 1
+
+
+def _version_of(record) -> CreditRecordVersion:
+    return CreditRecordVersion.objects.create(
+        record=record, version=record.version, payload={"a": 1}, status=record.status
+    )
+
+
+def test_a_record_version_cannot_be_updated_deleted_or_truncated_even_by_the_tables_owner(
+    make_record,
+):
+    version = _version_of(make_record())
+    with connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK check: TRUNCATE may run
+    for sql in (
+        "UPDATE records_creditrecordversion SET payload = '{}' WHERE id = %s",
+        "DELETE FROM records_creditrecordversion WHERE id = %s",
+        "TRUNCATE records_creditrecordversion",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cur,
+        ):
+            cur.execute(sql, [version.pk] if "%s" in sql else None)
+    assert CreditRecordVersion.objects.get(pk=version.pk).payload == {"a": 1}
+
+
+def test_a_record_with_versions_cannot_be_deleted(make_record):
+    record = make_record()
+    _version_of(record)
+    with pytest.raises(ProtectedError), transaction.atomic():
+        record.delete()
+    assert CreditRecord.objects.filter(pk=record.pk).exists()

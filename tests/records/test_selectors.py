@@ -82,14 +82,30 @@ def test_inactive_user_may_not_read_records(make_user, records):
         records_for(user)
 
 
-def test_records_of_subject_are_scoped_too(make_user, records):
+def test_records_of_subject_are_shared_for_use_across_districts(make_user, records):
+    """Using a subject's records is not limited by the tenant: the public penalties of every
+    department and district are usable by a district administrator too."""
     company, _ = records
 
     city = records_of_subject(make_user(Role.CITY_REVIEWER), legal_person=company)
     tianning = records_of_subject(make_user(Role.DISTRICT_ADMIN, "320402"), legal_person=company)
 
-    assert _documents(city) == {"常市监罚〔2025〕1号", "天市监罚〔2025〕1号", "钟市监罚〔2025〕1号"}
-    assert _documents(tianning) == {"天市监罚〔2025〕1号"}
+    everything = {"常市监罚〔2025〕1号", "天市监罚〔2025〕1号", "钟市监罚〔2025〕1号"}
+    assert _documents(city) == everything
+    assert _documents(tianning) == everything
+    assert all(r.usable for r in tianning)
+
+
+def test_a_restricted_record_of_a_subject_is_seen_only_by_those_who_manage_it(make_user, records):
+    company, _ = records
+    penalty(company, "ZLQ-SCJG", "钟市监罚〔2025〕9号", info_usage_scope="授权查询")
+
+    def shown(user):
+        return {r.document_no: r.usable for r in records_of_subject(user, legal_person=company)}
+
+    assert "钟市监罚〔2025〕9号" not in shown(make_user(Role.DISTRICT_ADMIN, "320402"))
+    assert shown(make_user(Role.DISTRICT_ADMIN, "320404"))["钟市监罚〔2025〕9号"] is False
+    assert shown(make_user(Role.CITY_REVIEWER))["钟市监罚〔2025〕9号"] is False
 
 
 @pytest.mark.parametrize(

@@ -135,9 +135,12 @@ def test_natural_person_page_shows_only_the_masked_id(reviewer_client, natural_p
     assert number[6:14] not in html  # not even the birth date
 
 
-def test_legal_person_page_lists_only_records_in_the_readers_scope(client, make_user, legal_person):
+def test_legal_person_page_shares_records_across_districts_by_usage_scope(
+    client, make_user, legal_person
+):
     penalty(legal_person, "TNQ-SCJG", "天市监罚〔2025〕7号")
     penalty(legal_person, "ZLQ-SCJG", "钟市监罚〔2025〕8号")
+    penalty(legal_person, "ZLQ-SCJG", "钟市监罚〔2025〕10号", info_usage_scope="授权查询")
     url = reverse("subjects:legal", args=[legal_person.pk])
 
     client.force_login(make_user(Role.DISTRICT_ADMIN, "320402"))
@@ -146,6 +149,7 @@ def test_legal_person_page_lists_only_records_in_the_readers_scope(client, make_
     city = client.get(url).content.decode()
 
     assert "天市监罚〔2025〕7号" in tianning
-    assert "钟市监罚〔2025〕8号" not in tianning
+    assert "钟市监罚〔2025〕8号" in tianning  # 社会公开: shared for use across districts
+    assert "钟市监罚〔2025〕10号" not in tianning  # 授权查询 of another district
     assert "天市监罚〔2025〕7号" in city
-    assert "钟市监罚〔2025〕8号" in city
+    assert "钟市监罚〔2025〕10号" in city and "本单位管理" in city  # the city manages it

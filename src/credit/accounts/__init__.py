@@ -1,1 +1,2 @@
-"""Users, roles and their permissions, department and district membership."""
+"""Users, roles and their permissions, department and district membership; the login
+protection (captcha, lockouts, unlocking) in ``credit.accounts.login``."""

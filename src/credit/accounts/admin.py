@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from credit.accounts.login.forms import AdminLoginForm
 from credit.accounts.models import User
-from credit.accounts.roles import Perm
+from credit.core.access import Perm
 from credit.core.admin import AuditedAdminMixin
 
 
@@ -18,3 +19,8 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         ("平台角色", {"fields": ("role", "region", "department", "real_name", "phone")}),
     )
+
+
+# The admin's login page has the same protection as the staff login (credit.accounts.login).
+admin.site.login_form = AdminLoginForm
+admin.site.login_template = "accounts/admin_login.html"

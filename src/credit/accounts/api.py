@@ -1,10 +1,11 @@
-"""The signed-in user."""
+"""The caller: a member of staff or an API client, as the platform sees it."""
 
 from __future__ import annotations
 
 from ninja import Router, Schema
 
-from credit.accounts.permissions import data_scope, perms_of
+from credit.accounts.permissions import data_scope
+from credit.core.models import Department
 
 router = Router(tags=["用户"])
 
@@ -20,16 +21,21 @@ class MeOut(Schema):
     scope: dict[str, str | None]
 
 
-@router.get("/me", response=MeOut, summary="当前用户、角色和权限")
+@router.get("/me", response=MeOut, summary="当前用户（或接口调用方）、角色、权限和数据范围")
 def me(request):
-    user = request.auth
+    p = request.auth
+    department = (
+        Department.objects.filter(pk=p.department_id).values_list("code", flat=True).first()
+        if p.department_id
+        else None
+    )
     return MeOut(
-        username=user.username,
-        real_name=user.real_name,
-        role=user.role,
-        role_label=user.role_label,
-        region=user.region_id,
-        department=user.department.code if user.department_id else None,
-        permissions=sorted(str(p) for p in perms_of(user)),
-        scope=data_scope(user),
+        username=p.username,
+        real_name=p.name,
+        role=p.labels.get("role", ""),
+        role_label=p.labels.get("role_label", ""),
+        region=p.region_id,
+        department=department,
+        permissions=sorted(str(perm) for perm in p.perms),
+        scope=data_scope(p),
     )

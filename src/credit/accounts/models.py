@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from credit.accounts.roles import Role
+from credit.accounts.roles import CITY_WIDE_ROLES, ROLE_PERMS, Role
+from credit.catalog.constants import UsageScope
+from credit.core.access import Kind, Perm, Principal
+
+#: What every member of staff may use: public and government-shared records (授权查询 needs
+#: the subject's authorisation).
+STAFF_USAGE = frozenset({UsageScope.PUBLIC.value, UsageScope.SHARED.value})
 
 
 class User(AbstractUser):
@@ -50,3 +56,40 @@ class User(AbstractUser):
     @property
     def role_label(self) -> str:
         return Role(self.role).label if self.role else ""
+
+    def as_principal(self) -> Principal:
+        """The user as a principal (``credit.core.access``): its role's permissions (none
+        while inactive; every one for a superuser); its tenant — the city for city-wide roles,
+        its region for a district administrator, its department for a department officer;
+        every public and government-shared record of every active item to use.
+
+        A service account (role 接口调用方) holds nothing here: it acts only through its API
+        client, whose principal the gateway builds from the client's scopes."""
+        if not self.is_active:
+            perms: frozenset[Perm] = frozenset()
+        elif self.is_superuser:
+            perms = frozenset(Perm)
+        else:
+            perms = ROLE_PERMS.get(self.role, frozenset())
+        city_wide = bool(self.is_superuser or self.role in CITY_WIDE_ROLES)
+        if city_wide:
+            departments = None
+        elif self.role in (Role.DEPT_OFFICER, Role.API_CLIENT):
+            departments = frozenset({self.department_id} if self.department_id else ())
+        else:
+            departments = None  # a district administrator: its region
+        return Principal(
+            kind=Kind.STAFF,
+            name=self.real_name,
+            username=self.get_username(),
+            user_id=self.pk,
+            perms=perms,
+            department_id=self.department_id,
+            region_id=self.region_id,
+            city_wide=city_wide and self.is_active,
+            departments=departments,
+            usage_scopes=STAFF_USAGE if perms else frozenset(),
+            item_ids=None,
+            masked_names=False,
+            labels={"role": self.role, "role_label": self.role_label},
+        )

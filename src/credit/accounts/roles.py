@@ -1,15 +1,25 @@
-"""Roles (角色) and named permissions, and which role holds which permission.
+"""Roles (角色) of staff users and which role holds which permission.
 
-Permissions are checked in services (``require``), not only in views, so the admin, the pages,
-the API and the CLI enforce the same rules. Scope (which region's or department's data a user
-sees) is a separate question answered by ``credit.accounts.scope``.
+The permission vocabulary is the kernel's (``credit.core.access.Perm``); a user's principal
+(``User.as_principal``) carries its role's permissions and its tenant, and every service
+checks that principal, so the admin, the pages, the API and the CLI enforce the same rules.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from django.db import models
+
+from credit.core.access import PERM_LABELS, Perm
+
+__all__ = [
+    "CITY_WIDE_ROLES",
+    "PEOPLE_ROLES",
+    "PERM_LABELS",
+    "ROLE_PERMS",
+    "STAFF_ROLES",
+    "Perm",
+    "Role",
+]
 
 
 class Role(models.TextChoices):
@@ -21,50 +31,6 @@ class Role(models.TextChoices):
     #: The service account of an API client: its permissions are its scopes' (gateway).
     API_CLIENT = "api_client", "接口调用方"
 
-
-class Perm(StrEnum):
-    CATALOG_VIEW = "catalog.view"
-    CATALOG_MANAGE = "catalog.manage"
-    CATALOG_TEMPLATE = "catalog.template"
-    SUBJECT_VIEW = "subjects.view"
-    SUBJECT_VIEW_IDENTITY = "subjects.view_identity"
-    SUBJECT_VIEW_NATURAL = "subjects.view_natural"
-    RECORD_VIEW = "records.view"
-    RECORD_SUBMIT = "records.submit"
-    RECORD_REVIEW = "records.review"
-    USER_MANAGE = "accounts.manage"
-    AUDIT_VIEW = "audit.view"
-    CONFIG_MANAGE = "core.configure"
-    API_CLIENT_MANAGE = "gateway.manage"
-    SANCTIONS_CHECK = "sanctions.check"
-    MEASURE_MANAGE = "sanctions.manage"
-    OBJECTION_HANDLE = "objections.handle"
-    OBJECTION_VERIFY = "objections.verify"
-    REPAIR_REVIEW = "objections.repair"
-    PORTAL_MANAGE = "portal.manage"
-
-
-PERM_LABELS: dict[Perm, str] = {
-    Perm.CATALOG_VIEW: "查看信用信息资源目录",
-    Perm.CATALOG_MANAGE: "维护信用信息资源目录",
-    Perm.CATALOG_TEMPLATE: "下载数据报送模板",
-    Perm.SUBJECT_VIEW: "查询法人和自然人信用档案",
-    Perm.SUBJECT_VIEW_IDENTITY: "查看未脱敏的身份证件号码",
-    Perm.SUBJECT_VIEW_NATURAL: "查询自然人信用档案（脱敏）",
-    Perm.RECORD_VIEW: "查看信用记录",
-    Perm.RECORD_SUBMIT: "报送信用数据",
-    Perm.RECORD_REVIEW: "审核信用数据",
-    Perm.USER_MANAGE: "管理用户",
-    Perm.AUDIT_VIEW: "查看审计日志",
-    Perm.CONFIG_MANAGE: "维护区划与部门配置",
-    Perm.API_CLIENT_MANAGE: "管理接口调用方",
-    Perm.SANCTIONS_CHECK: "联合奖惩核查及反馈",
-    Perm.MEASURE_MANAGE: "维护联合奖惩措施",
-    Perm.OBJECTION_HANDLE: "受理和办结信用异议",
-    Perm.OBJECTION_VERIFY: "核实本部门的异议信息",
-    Perm.REPAIR_REVIEW: "审核信用修复申请",
-    Perm.PORTAL_MANAGE: "维护门户网站新闻和公告",
-}
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.CITY_ADMIN: frozenset(Perm),
@@ -115,7 +81,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.AUDIT_VIEW,
         }
     ),
-    Role.API_CLIENT: frozenset(),  # see credit.accounts.permissions.perms_of
+    # A service account acts only through its API client (credit.gateway builds that
+    # principal from the client's scopes); signed in on its own it holds nothing.
+    Role.API_CLIENT: frozenset(),
 }
 
 #: Roles held by people (the API client role belongs to service accounts that cannot log in).

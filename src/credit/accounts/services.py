@@ -7,9 +7,9 @@ from typing import Any
 from django.db import transaction
 
 from credit.accounts.models import User
-from credit.accounts.permissions import is_city_wide, require
-from credit.accounts.roles import CITY_WIDE_ROLES, STAFF_ROLES, Perm, Role
+from credit.accounts.roles import CITY_WIDE_ROLES, STAFF_ROLES, Role
 from credit.core import audit
+from credit.core.access import Perm, principal_of, require
 from credit.core.errors import PermissionDenied, ValidationFailed
 from credit.core.models import Department, Region
 
@@ -34,11 +34,12 @@ def _check_assignment(actor: Any, role: str, region: Region | None, dept: Depart
         raise ValidationFailed("辖市区管理员必须属于一个辖市区", code="user_region_required")
     if dept is not None and region is not None and dept.region_id != region.code:
         raise ValidationFailed("所属部门不在所属区划内", code="user_department_region_mismatch")
-    if actor is not None and not is_city_wide(actor):
+    p = principal_of(actor)
+    if actor is not None and not p.city_wide:
         # A district administrator manages its own district's department users only.
         if role in CITY_WIDE_ROLES or role == Role.DISTRICT_ADMIN:
             raise PermissionDenied("辖市区管理员只能创建本辖市区的部门用户")
-        if region is None or region.code != actor.region_id:
+        if region is None or region.code != p.region_id:
             raise PermissionDenied("辖市区管理员只能管理本辖市区的用户")
 
 
@@ -90,7 +91,8 @@ def change_role(
     require(actor, Perm.USER_MANAGE)
     if department is not None and region is None:
         region = department.region
-    if actor is not None and not is_city_wide(actor) and user.region_id != actor.region_id:
+    p = principal_of(actor)
+    if actor is not None and not p.city_wide and user.region_id != p.region_id:
         raise PermissionDenied("辖市区管理员只能管理本辖市区的用户")
     _check_assignment(actor, role, region, department)
     before = _snapshot(user)

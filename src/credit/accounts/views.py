@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from credit.accounts import selectors, services
-from credit.accounts.decorators import perm_required
 from credit.accounts.forms import NewUserForm
-from credit.accounts.roles import Perm, Role
+from credit.accounts.roles import Role
+from credit.core.access import Perm
+from credit.core.access.decorators import perm_required
 from credit.core.errors import CreditError
 from credit.core.forms import add_service_error
 

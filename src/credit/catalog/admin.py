@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from credit.accounts.roles import Perm
 from credit.catalog.models import CatalogItem, CodeTable, CodeValue, FieldSpec
 from credit.catalog.selectors import export_item
 from credit.catalog.services import bump_version, code_table_changed
+from credit.core.access import Perm
 from credit.core.admin import AuditedModelAdmin, RoleAdminMixin
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from credit.accounts.permissions import require
-from credit.accounts.roles import Perm
 from credit.catalog import selectors
 from credit.catalog.excel import build_template, template_filename
+from credit.core.access import Perm, require
 from credit.core.errors import NotFound
 from credit.core.http import XLSX, xlsx_response
 

@@ -47,6 +47,8 @@ class FieldRule:
     validator_args: dict = field(default_factory=dict)
     role: str = ""
     sensitivity: str = "public"
+    #: The field's usage scope (信息使用范围): its own, else its item's.
+    usage_scope: str = "public"
     #: Code-table synonym → standard value (CodeValue.synonyms), for the ingest normaliser.
     #: A dict, like ``validator_args``: FieldRule is frozen but never hashed.
     synonyms: dict[str, str] = field(default_factory=dict)
@@ -127,6 +129,7 @@ def spec_for(item: Any) -> ItemSpec:
                 validator_args=dict(f.validator_args or {}),
                 role=f.role,
                 sensitivity=f.sensitivity,
+                usage_scope=f.usage_scope or item.usage_scope,
                 synonyms=synonyms,
                 synonym_notes=synonym_notes,
             )

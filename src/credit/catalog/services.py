@@ -9,13 +9,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
-from credit.accounts.permissions import require
-from credit.accounts.roles import Perm
 from credit.catalog.constants import PublicityMode
 from credit.catalog.models import CatalogItem, CodeTable, CodeValue, FieldSpec
 from credit.catalog.selectors import export_item, export_table
 from credit.catalog.spec import parse_catalog
 from credit.core import audit
+from credit.core.access import Perm, require
 from credit.core.models import Department
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "catalog.json"

@@ -8,12 +8,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from credit.accounts.decorators import perm_required
-from credit.accounts.permissions import has_perm
-from credit.accounts.roles import Perm
 from credit.catalog import selectors
 from credit.catalog.constants import Category
 from credit.catalog.excel import build_template, template_filename
+from credit.core.access import Perm, has_perm
+from credit.core.access.decorators import perm_required
 from credit.core.http import xlsx_response
 
 

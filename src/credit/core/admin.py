@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.forms.models import model_to_dict
 
-from credit.accounts.permissions import has_perm
-from credit.accounts.roles import Perm
 from credit.core import audit
+from credit.core.access import Perm, has_perm
+from credit.core.masking import mask_numbers_in_text
 from credit.core.models import AuditEntry, CalendarDay, Department, Region
 
 _NEVER_AUDITED = {"password"}
@@ -70,6 +70,47 @@ class AuditedAdminMixin(RoleAdminMixin):
 
 class AuditedModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
     pass
+
+
+class PersonalDataAdminMixin(RoleAdminMixin):
+    """Admin pages that show personal data (natural persons, applicants, record contents):
+    opening the list or an object's page is an audited read, as on the staff pages —
+    ``<audit_name>.viewed`` with ``channel: "admin"``, naming the object, or for the list the
+    objects on the page (``naturalperson.viewed`` for the natural-person admin). A refused,
+    redirected or posted page writes nothing. Lists must show ID numbers masked only
+    (``id_masked``), never the number."""
+
+    #: The audit event's prefix; the model's name (``naturalperson``) when empty.
+    audit_name: str = ""
+
+    def _viewed(self, request, **target) -> None:
+        event = f"{self.audit_name or self.model._meta.model_name}.viewed"
+        audit.record(event, actor=request.user, **target)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        if request.method == "GET" and response.status_code == 200 and "cl" in context:
+            query = {k: mask_numbers_in_text(v)[:200] for k, v in request.GET.items()}
+            self._viewed(
+                request,
+                object_type=self.model._meta.label_lower,
+                after={
+                    "channel": "admin",
+                    "page": "list",
+                    "objects": [obj.pk for obj in context["cl"].result_list],
+                    "query": query,
+                },
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        shown = context.get("original")
+        if request.method == "GET" and response.status_code == 200 and shown is not None:
+            self._viewed(request, obj=shown, after={"channel": "admin", "page": "change"})
+        return response
 
 
 @admin.register(Region)

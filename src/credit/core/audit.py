@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from credit.core import context
+from credit.core.access import principal_of
 from credit.core.models import AuditEntry
 
 
@@ -27,11 +28,11 @@ def entry(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    principal = principal_of(actor)
     return AuditEntry(
         event_type=event_type,
-        actor=actor if authenticated else None,
-        actor_repr=(actor.get_username() if authenticated else "system")[:150],
+        actor_id=principal.user_id,
+        actor_repr=(principal.username if principal.user_id else "system")[:150],
         object_type=object_type,
         object_id=object_id,
         object_repr=object_repr[:200],
@@ -43,7 +44,8 @@ def entry(
 
 
 def record(event_type: str, **kwargs: Any) -> AuditEntry:
-    """Append one audit entry. ``actor`` is a user or ``None`` for the system (CLI, jobs)."""
+    """Append one audit entry. ``actor`` is a principal (or a user, or an API client), or
+    ``None`` for the system (CLI, jobs)."""
     new = entry(event_type, **kwargs)
     new.save()
     return new

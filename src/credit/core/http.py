@@ -1,16 +1,28 @@
-"""HTTP helpers shared by pages and API handlers: Excel downloads."""
+"""HTTP helpers shared by pages and API handlers: Excel downloads.
+
+Every spreadsheet the platform writes takes its text through :func:`xlsx_text`: formulas are
+escaped (:func:`escape_formula`) and the characters a workbook cannot hold (C0 controls other
+than tab, line feed and carriage return; lone surrogates; U+FFFE and U+FFFF) are written
+visibly as ``\\x07`` or ``\\ud800`` (:func:`credit.core.inputs.visible`), so one stored
+control character never makes an export fail. Sheet titles go through :func:`xlsx_title`.
+"""
 
 from __future__ import annotations
 
+import datetime
 import io
+import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from credit.core.inputs import visible
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -36,21 +48,51 @@ def escape_formula(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
+#: What an xlsx file cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, plus what XML 1.0 refuses).
+_XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: What a sheet title cannot hold besides those.
+_TITLE_ILLEGAL = re.compile(r"[\\*?:/\[\]]")
+TITLE_MAX = 31
+
+
+def xlsx_text(value: str) -> str:
+    """Text as a workbook cell holds it: characters an xlsx cannot hold written visibly
+    (``\\x07``), then formula-like text escaped (:func:`escape_formula`)."""
+    return escape_formula(_XLSX_ILLEGAL.sub(lambda m: visible(m.group(0)), value))
+
+
+def xlsx_title(title: str) -> str:
+    """A sheet title Excel takes: characters it refuses replaced by ``_``, at most 31."""
+    title = _TITLE_ILLEGAL.sub("_", _XLSX_ILLEGAL.sub("_", title))[:TITLE_MAX]
+    return title or "Sheet"
+
+
+def xlsx_value(value: Any) -> Any:
+    """A cell value as a workbook holds it: text through :func:`xlsx_text`, an aware
+    date-time in local time without its zone (a workbook has none)."""
+    if isinstance(value, str):
+        return xlsx_text(value)
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
 def xlsx_workbook(sheets: Iterable[tuple[str, list[str], Iterable[Iterable[Any]]]]) -> bytes:
     """A workbook of ``(title, headers, rows)`` sheets written in streaming mode, headers in
-    bold; every text cell a spreadsheet would take for a formula is escaped."""
+    bold; every value, header and title goes through :func:`xlsx_value` /
+    :func:`xlsx_title`, so any text can be written and none is taken for a formula."""
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
     for title, headers, rows in sheets:
-        ws = wb.create_sheet(title)
+        ws = wb.create_sheet(xlsx_title(title))
         header_cells = []
         for h in headers:
-            cell = WriteOnlyCell(ws, value=h)
+            cell = WriteOnlyCell(ws, value=xlsx_value(h))
             cell.font = bold
             header_cells.append(cell)
         ws.append(header_cells)
         for row in rows:
-            ws.append([escape_formula(v) if isinstance(v, str) else v for v in row])
+            ws.append([xlsx_value(v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

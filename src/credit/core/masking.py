@@ -1,7 +1,8 @@
-"""Dynamic masking of personal data shown to the public (pure Python, no Django).
+"""Dynamic masking of personal data (pure Python, no Django).
 
 Natural persons' names, identity numbers, phone numbers, addresses and e-mail
-addresses are masked before they leave the platform for anonymous readers.
+addresses are masked before they leave the platform for anonymous readers, and
+for members of staff who may not see them in clear (feedback files, exports).
 Every function:
 
 * returns ``""`` for ``None`` or blank input;
@@ -13,14 +14,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Final
+
+from credit.core.identifiers import detect
 
 __all__ = [
     "MASK",
+    "MASKERS",
+    "field_kind",
     "mask_address",
     "mask_email",
     "mask_id_number",
     "mask_name",
+    "mask_numbers_in_text",
     "mask_phone",
 ]
 
@@ -272,3 +279,63 @@ def mask_email(value: str | None) -> str:
     if not local:
         return MASK * 3 + at + domain
     return local[0] + MASK * 3 + at + domain
+
+
+# ---------------------------------------------------------------------------
+# Free text and fields
+# ---------------------------------------------------------------------------
+
+#: Runs shaped like a resident ID number (18 characters with a check character, or the old
+#: 15 digits), not part of a longer code.
+_ID_LIKE: Final = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT: Final = re.compile(
+    r"(?<![0-9])(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?![0-9])"
+)
+#: A fixed-line number written with its area code: 0519-88881234, (0519) 8888 1234.
+_LANDLINE_IN_TEXT: Final = re.compile(
+    r"(?<![0-9A-Za-z])(?:0\d{2,3}[- ]|\(0\d{2,3}\) ?)\d{3,4}[- ]?\d{4}(?![0-9])"
+)
+
+
+def _mask_id_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return run if detect(run) == "uscc" else mask_id_number(run)
+
+
+def mask_numbers_in_text(text: str | None) -> str:
+    """Mask the personal numbers inside free text.
+
+    Every run shaped like a resident ID number is masked (``320***********0011``), valid or
+    not — a mistyped number is still a person's — except a valid all-digit unified social
+    credit code; every mobile number (``139****4567``) and every fixed-line number written
+    with its area code (``0519-******34``) is masked. Other text is kept.
+    """
+    if not text or not text.strip():
+        return ""
+    if not any(ch.isdigit() for ch in text):
+        return text
+    text = _ID_LIKE.sub(_mask_id_run, text)
+    text = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+    return _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+#: The masking helpers by the kind of value :func:`field_kind` names.
+MASKERS: Final[dict[str, Callable[[str | None], str]]] = {
+    "name": mask_name,
+    "phone": mask_phone,
+    "address": mask_address,
+    "id": mask_id_number,
+}
+
+
+def field_kind(field_code: str, field_name: str) -> str:
+    """Which masking helper suits a personal field, from its code and (national) name:
+    ``"phone"``, ``"address"``, ``"id"``, else ``"name"`` (a person's name)."""
+    text = f"{field_code} {field_name}".lower()
+    if any(w in text for w in ("phone", "mobile", "tel", "电话", "手机", "联系方式")):
+        return "phone"
+    if any(w in text for w in ("address", "addr", "地址", "住所", "住址")):
+        return "address"
+    if any(w in text for w in ("id_number", "证件号码", "身份证", "证件号")):
+        return "id"
+    return "name"

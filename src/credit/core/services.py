@@ -12,9 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from credit.accounts.permissions import require
-from credit.accounts.roles import Perm
 from credit.core import audit
+from credit.core.access import Perm, require
 from credit.core.errors import ValidationFailed
 from credit.core.identifiers import IdentifierError, parse_uscc
 from credit.core.models import CalendarDay, Department, Region

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from credit.accounts.permissions import data_scope, perms_of
-from credit.accounts.roles import PERM_LABELS, Perm
+from credit.accounts.permissions import data_scope
+from credit.core.access import PERM_LABELS, Perm, perms_of
 
 
 def _links(request: HttpRequest) -> list[dict]:

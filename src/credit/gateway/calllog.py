@@ -15,7 +15,6 @@ personal number in clear (:func:`mask_subject`, :func:`mask_ids`).
 from __future__ import annotations
 
 import datetime
-import io
 import ipaddress
 import json
 import logging
@@ -26,13 +25,11 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from credit.core import audit
-from credit.core.http import escape_formula
+from credit.core.http import xlsx_workbook
 from credit.core.identifiers import detect
+from credit.core.inputs import escape_data, escape_text
 from credit.core.masking import mask_id_number
 from credit.gateway.models import CallLog
 
@@ -111,22 +108,27 @@ def record_call(
 
     Never raises: a database error is logged and the call goes on unlogged. Inside a
     transaction (tests, a caller's atomic block) the INSERT runs in a savepoint, so a failure
-    does not abort the caller's transaction.
+    does not abort the caller's transaction. Control characters and lone surrogates in the
+    texts (a refused call with ``%00`` in its path) are stored visibly as ``\\x00``
+    (:func:`credit.core.inputs.escape_text`): PostgreSQL text cannot hold NUL.
     """
+    subject_text = mask_subject(subject)
     params = [
         called_at,
         client_id,
         user_id,
         department_id,
-        (method or "")[:10],
-        (route or "")[:PATH_MAX],
-        mask_ids(path or "")[:PATH_MAX],
+        escape_text(method or "")[:10],
+        escape_text(route or "")[:PATH_MAX],
+        escape_text(mask_ids(path or ""))[:PATH_MAX],
         max(min(int(status), 32767), -32768),
         max(min(int(latency_ms), 2**31 - 1), 0),
-        mask_subject(subject),
-        None if result is None else json.dumps(result, ensure_ascii=False, default=str),
+        None if subject_text is None else escape_text(subject_text)[:SUBJECT_MAX],
+        None
+        if result is None
+        else json.dumps(escape_data(result), ensure_ascii=False, default=str),
         _ip(source_ip),
-        (request_id or "")[:64],
+        escape_text(request_id or "")[:64],
     ]
     try:
         if connection.in_atomic_block:
@@ -174,8 +176,6 @@ def partitions() -> list[dict[str, Any]]:
 # Excel export
 # --------------------------------------------------------------------------------------------
 
-BOLD = Font(bold=True)
-
 CALL_HEADERS = [
     "调用时间",
     "接口调用方",
@@ -194,18 +194,6 @@ CALL_HEADERS = [
 ]
 STAT_HEADERS = ["调用次数", "成功(2xx/3xx)", "客户端错误(4xx)", "服务端错误(5xx)"]
 LATENCY_HEADERS = ["平均耗时（毫秒）", "P95 耗时（毫秒）"]
-
-
-def _row(ws, values: Iterable[Any], *, font: Font | None = None) -> list[WriteOnlyCell]:
-    cells = []
-    for value in values:
-        if isinstance(value, datetime.datetime):
-            value = value.replace(tzinfo=None)
-        cell = WriteOnlyCell(ws, value=escape_formula(value) if isinstance(value, str) else value)
-        if font is not None:
-            cell.font = font
-        cells.append(cell)
-    return cells
 
 
 def _stat_values(row: dict[str, Any]) -> list[Any]:
@@ -227,68 +215,66 @@ def export_xlsx(
     filters: dict[str, Any],
 ) -> bytes:
     """A workbook of the statistics (汇总, 按调用方, 按部门, 按日) and the raw calls (明细, newest
-    first, at most :data:`EXPORT_MAX_ROWS`), every text cell escaped so that a spreadsheet
-    never takes it for a formula. The export itself is audited (``calllog.exported``)."""
-    wb = Workbook(write_only=True)
-
-    ws = wb.create_sheet("汇总")
-    ws.append(_row(ws, ["统计条件", ""], font=BOLD))
-    for label, value in filters.items():
-        ws.append(_row(ws, [label, value]))
-    ws.append([])
-    ws.append(_row(ws, ["", *STAT_HEADERS, *LATENCY_HEADERS], font=BOLD))
-    ws.append(_row(ws, ["合计", *_stat_values(stats["total"])]))
-
-    ws = wb.create_sheet("按调用方")
-    ws.append(_row(ws, ["接口调用方", "访问密钥", *STAT_HEADERS, *LATENCY_HEADERS], font=BOLD))
-    for row in stats["by_client"]:
-        ws.append(_row(ws, [row["label"], row["key"], *_stat_values(row)]))
-
-    ws = wb.create_sheet("按部门")
-    ws.append(_row(ws, ["部门", *STAT_HEADERS, *LATENCY_HEADERS], font=BOLD))
-    for row in stats["by_department"]:
-        ws.append(_row(ws, [row["label"], *_stat_values(row)]))
-
-    ws = wb.create_sheet("按日")
-    ws.append(_row(ws, ["日期", *STAT_HEADERS, *LATENCY_HEADERS], font=BOLD))
-    for row in stats["by_day"]:
-        ws.append(_row(ws, [row["day"].isoformat(), *_stat_values(row)]))
-
-    ws = wb.create_sheet("明细")
-    ws.append(_row(ws, CALL_HEADERS, font=BOLD))
+    first, at most :data:`EXPORT_MAX_ROWS`), written by :func:`credit.core.http.xlsx_workbook`:
+    formula-like text escaped, characters a workbook cannot hold written visibly. The export
+    itself is audited (``calllog.exported``)."""
     written = 0
-    for call in calls:
-        if written >= EXPORT_MAX_ROWS:
-            break
-        ws.append(
-            _row(
-                ws,
-                [
-                    timezone.localtime(call.called_at),
-                    call.client.name if call.client else "",
-                    call.client.key if call.client else "",
-                    call.user.get_username() if call.user else "",
-                    str(call.department) if call.department else "",
-                    call.method,
-                    call.route,
-                    call.path,
-                    call.status,
-                    call.latency_ms,
-                    call.subject or "",
-                    json.dumps(call.result, ensure_ascii=False) if call.result is not None else "",
-                    call.source_ip or "",
-                    call.request_id,
-                ],
-            )
-        )
-        written += 1
 
-    out = io.BytesIO()
-    wb.save(out)
+    def call_rows() -> Iterable[list[Any]]:
+        nonlocal written
+        for call in calls:
+            if written >= EXPORT_MAX_ROWS:
+                break
+            yield [
+                timezone.localtime(call.called_at),
+                call.client.name if call.client else "",
+                call.client.key if call.client else "",
+                call.user.get_username() if call.user else "",
+                str(call.department) if call.department else "",
+                call.method,
+                call.route,
+                call.path,
+                call.status,
+                call.latency_ms,
+                call.subject or "",
+                json.dumps(call.result, ensure_ascii=False) if call.result is not None else "",
+                call.source_ip or "",
+                call.request_id,
+            ]
+            written += 1
+
+    stat_headers = [*STAT_HEADERS, *LATENCY_HEADERS]
+    summary = [
+        *([label, value] for label, value in filters.items()),
+        [],
+        ["", *stat_headers],
+        ["合计", *_stat_values(stats["total"])],
+    ]
+    content = xlsx_workbook(
+        [
+            ("汇总", ["统计条件", ""], summary),
+            (
+                "按调用方",
+                ["接口调用方", "访问密钥", *stat_headers],
+                ([row["label"], row["key"], *_stat_values(row)] for row in stats["by_client"]),
+            ),
+            (
+                "按部门",
+                ["部门", *stat_headers],
+                ([row["label"], *_stat_values(row)] for row in stats["by_department"]),
+            ),
+            (
+                "按日",
+                ["日期", *stat_headers],
+                ([row["day"].isoformat(), *_stat_values(row)] for row in stats["by_day"]),
+            ),
+            ("明细", CALL_HEADERS, call_rows()),
+        ]
+    )
     audit.record(
         "calllog.exported",
         actor=actor,
         object_type=CallLog._meta.label_lower,
         after={**{str(k): str(v) for k, v in filters.items()}, "rows": written},
     )
-    return out.getvalue()
+    return content

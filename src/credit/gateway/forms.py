@@ -11,6 +11,7 @@ from credit.catalog.constants import UsageScope
 from credit.catalog.models import CatalogItem
 from credit.core import forms as core_forms
 from credit.core.errors import CreditError
+from credit.core.inputs import INTEGER_MAX
 from credit.core.models import Department
 from credit.gateway.models import ApiClient
 from credit.gateway.scopes import ITEM_SCOPES_BY_KIND, SCOPES
@@ -33,6 +34,8 @@ ERROR_FIELDS = {
     "scope_unknown": "scopes",
     "scope_department_only": "scopes",
     "item_scope_exceeded": "items",
+    "report_for_needs_push": "report_for",
+    "report_for_inactive": "report_for",
     "limit_invalid": "rate_limit",
     "reason_required": "reason",
 }
@@ -54,6 +57,11 @@ def _grantable_items():
 class _ItemChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: CatalogItem) -> str:
         return f"{obj.name}（{obj.get_usage_scope_display()}）"
+
+
+class _DepartmentChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Department) -> str:
+        return f"{obj.name}（{obj.region.name}）"
 
 
 class GrantForm(forms.Form):
@@ -79,12 +87,29 @@ class GrantForm(forms.Form):
             f"“{UsageScope.RESTRICTED.label}”的目录项不向接口调用方开放"
         ),
     )
-    rate_limit = forms.IntegerField(label="每秒请求上限", min_value=1, initial=50)
-    daily_quota = forms.IntegerField(label="每日调用配额", min_value=1, initial=100_000)
+    report_for = _DepartmentChoice(
+        label="可代报的其他部门",
+        queryset=Department.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=(
+            "默认只能报送所属部门的数据。仅在市信用办确认后勾选（如省级数据回流、辖市区平台），"
+            "需同时授予“推送本部门信用数据”接口权限；授权记入审计日志"
+        ),
+    )
+    rate_limit = forms.IntegerField(
+        label="每秒请求上限", min_value=1, max_value=INTEGER_MAX, initial=50
+    )
+    daily_quota = forms.IntegerField(
+        label="每日调用配额", min_value=1, max_value=INTEGER_MAX, initial=100_000
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = _grantable_items()
+        self.fields["report_for"].queryset = Department.objects.filter(
+            is_active=True
+        ).select_related("region")
 
     def clean_ips(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["ips"].splitlines() if line.strip()]
@@ -109,6 +134,7 @@ class ClientCreateForm(GrantForm):
         "ips",
         "scopes",
         "items",
+        "report_for",
         "rate_limit",
         "daily_quota",
     ]
@@ -121,7 +147,7 @@ class ClientCreateForm(GrantForm):
 class ClientEditForm(GrantForm):
     contact = forms.CharField(label="联系人及电话", max_length=100, required=False)
 
-    field_order = ["contact", "ips", "scopes", "items", "rate_limit", "daily_quota"]
+    field_order = ["contact", "ips", "scopes", "items", "report_for", "rate_limit", "daily_quota"]
 
     @classmethod
     def for_client(cls, client: ApiClient, data=None) -> ClientEditForm:
@@ -130,6 +156,7 @@ class ClientEditForm(GrantForm):
             "ips": "\n".join(client.allowed_ips),
             "scopes": client.scopes,
             "items": list(client.items.all()),
+            "report_for": list(client.report_for.all()),
             "rate_limit": client.rate_limit,
             "daily_quota": client.daily_quota,
         }

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from credit.core import context
+from credit.core.inputs import escape_text
 from credit.core.netaddr import client_ip
 from credit.gateway import calllog
 from credit.gateway.models import ApiClient
@@ -68,9 +69,8 @@ def _describe(request: HttpRequest) -> dict:
     else:
         key = request.headers.get("X-Credit-Key", "")
         if key:  # a refused signed call: name the client when the key is one
-            found = (
-                ApiClient.objects.filter(key=key[:40]).values_list("pk", "department_id").first()
-            )
+            key = escape_text(key)[:40]  # a key with NUL (refused) is no key, not a DataError
+            found = ApiClient.objects.filter(key=key).values_list("pk", "department_id").first()
             if found:
                 client_id, department_id = found
         else:

@@ -6,15 +6,18 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from credit.core.access import Kind, Principal
+
 
 class ApiClient(models.Model):
     """A department's business system or a third party that calls ``/api/v1``.
 
     It authenticates with ``key`` and a secret (stored encrypted, shown once), from the
     networks in ``allowed_ips``, within its ``scopes`` and catalog ``items``, at most
-    ``rate_limit`` requests a second and ``daily_quota`` a day. It acts inside the services as
-    its own service ``user`` (role 接口调用方), whose permissions are its scopes', so every
-    write it makes is audited under its name.
+    ``rate_limit`` requests a second and ``daily_quota`` a day. Inside the services it is a
+    principal (:meth:`as_principal`): its scopes' permissions, acting for its department —
+    and for the departments in ``report_for``, which only the credit office grants — and
+    audited under its service account ``user`` (role 接口调用方).
     """
 
     class Kind(models.TextChoices):
@@ -38,6 +41,13 @@ class ApiClient(models.Model):
     scopes = ArrayField(models.CharField(max_length=40), verbose_name="接口权限")
     items = models.ManyToManyField(
         "catalog.CatalogItem", verbose_name="可访问的目录项", blank=True, related_name="+"
+    )
+    report_for = models.ManyToManyField(
+        "core.Department",
+        verbose_name="可代报的其他部门",
+        blank=True,
+        related_name="+",
+        help_text="除本部门外，经市信用办授权可代为报送数据的部门（如省级数据回流、辖市区平台）",
     )
     rate_limit = models.PositiveIntegerField("每秒请求上限", default=50)
     daily_quota = models.PositiveIntegerField("每日调用配额", default=100_000)
@@ -73,6 +83,51 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def as_principal(self) -> Principal:
+        """The client as a principal (``credit.core.access``), built once per client object
+        (the gateway keeps client objects a few seconds; a change drops them):
+
+        - permissions: those of its scopes, none while disabled;
+        - tenant (what it manages and writes for): its department and the departments the
+          credit office granted in ``report_for``; a third party manages nothing;
+        - use: 社会公开 records, and 政务共享 ones for a department's system; only the granted
+          catalog ``items`` when any are granted; natural persons' names masked.
+        """
+        found = self.__dict__.get("_principal")
+        if found is not None:
+            return found
+        from credit.gateway.scopes import ITEM_SCOPES_BY_KIND, perms_for
+
+        department = self.department if self.department_id else None
+        departments: frozenset[int] = frozenset()
+        if self.kind == self.Kind.DEPARTMENT and department is not None:
+            departments = frozenset({department.pk, *(d.pk for d in self.report_for.all())})
+        granted = frozenset(i.pk for i in self.items.all())
+        found = Principal(
+            kind=Kind.CLIENT,
+            name=self.name,
+            username=self.user.get_username() if self.user_id else "",
+            user_id=self.user_id,
+            client_id=self.pk,
+            perms=perms_for(self.scopes) if self.is_active else frozenset(),
+            department_id=self.department_id,
+            region_id=department.region_id if department is not None else None,
+            city_wide=False,
+            departments=departments,
+            usage_scopes=ITEM_SCOPES_BY_KIND.get(self.kind, frozenset())
+            if self.is_active
+            else frozenset(),
+            item_ids=granted or None,
+            masked_names=True,
+            labels={"role": "api_client", "role_label": f"接口调用方（{self.get_kind_display()}）"},
+        )
+        self.__dict__["_principal"] = found
+        return found
+
+    def forget_principal(self) -> None:
+        """Drop the principal built from this object (after its grants changed)."""
+        self.__dict__.pop("_principal", None)
 
 
 class ApiNonce(models.Model):
@@ -118,7 +173,9 @@ class CallLog(models.Model):
     column, unique on its own. It has no foreign-key constraints (it is a log: a deleted client
     or user keeps its calls). Rows are written by :func:`credit.gateway.calllog.record_call`
     with one INSERT per call; monthly partitions are created ahead by
-    :func:`credit.gateway.calllog.ensure_partitions`.
+    :func:`credit.gateway.calllog.ensure_partitions`. Append-only: the database refuses
+    UPDATE, DELETE and TRUNCATE on it and on every partition (migration
+    ``0004_calllog_append_only``); old months are archived by the owner (DETACH, DROP).
     """
 
     id = models.BigIntegerField(primary_key=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from credit.accounts.roles import Perm
 from credit.catalog.constants import UsageScope
+from credit.core.access import Perm
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,9 @@ SCOPES: dict[str, Scope] = {
     for s in (
         Scope(
             "catalog:read",
-            "读取信用信息资源目录",
+            "读取信用信息资源目录和报送模板",
             (("GET", "/catalog/"),),
-            frozenset({Perm.CATALOG_VIEW}),
+            frozenset({Perm.CATALOG_VIEW, Perm.CATALOG_TEMPLATE}),
         ),
         Scope(
             "subjects:read",
@@ -72,12 +72,13 @@ SCOPES: dict[str, Scope] = {
     )
 }
 
-#: The catalog items' usage scopes a client may be granted, by kind of client: a third party
-#: sees public data only; a department also what is shared among government bodies. Items
-#: 授权查询 (restricted) are never granted to a client.
+#: The usage scopes (信息使用范围) a client may use and be granted items of, by kind of client:
+#: a third party public data only; a department's system (a government body) also what is
+#: shared among government bodies. 授权查询 (restricted) needs the subject's authorisation and
+#: is never granted to a client.
 ITEM_SCOPES_BY_KIND: dict[str, frozenset[str]] = {
-    "department": frozenset({UsageScope.PUBLIC, UsageScope.SHARED}),
-    "third_party": frozenset({UsageScope.PUBLIC}),
+    "department": frozenset({UsageScope.PUBLIC.value, UsageScope.SHARED.value}),
+    "third_party": frozenset({UsageScope.PUBLIC.value}),
 }
 
 

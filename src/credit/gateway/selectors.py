@@ -21,22 +21,10 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from credit.accounts.permissions import perms_of
-from credit.accounts.roles import Perm
+from credit.core.access import Perm, perms_of
 from credit.core.errors import PermissionDenied
 from credit.core.models import Department
 from credit.gateway.models import ApiClient, CallLog
-from credit.gateway.scopes import perms_for
-
-
-def client_perms(user: Any) -> frozenset[Perm]:
-    """The permissions of an API client's service user: those of its scopes while active."""
-    client = getattr(user, "_api_client", None)
-    if client is None:
-        client = ApiClient.objects.filter(user=user).only("scopes", "is_active").first()
-    if client is None or not client.is_active:
-        return frozenset()
-    return perms_for(client.scopes)
 
 
 def clients(*, q: str = "", active: bool | None = None) -> QuerySet[ApiClient]:

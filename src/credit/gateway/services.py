@@ -21,10 +21,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from credit.accounts.permissions import require
-from credit.accounts.roles import Perm, Role
+from credit.accounts.roles import Role
 from credit.catalog.models import CatalogItem
 from credit.core import audit, crypto
+from credit.core.access import Perm, principal_of, require
 from credit.core.errors import (
     NotAuthenticated,
     PermissionDenied,
@@ -56,7 +56,9 @@ def _networks(ips: Iterable[str]) -> list[str]:
     return sorted(set(found))
 
 
-def _check_grant(kind: str, department: Department | None, scopes, items) -> None:
+def _check_grant(
+    kind: str, department: Department | None, scopes, items, report_for: list[Department] = ()
+) -> None:
     if kind not in ApiClient.Kind.values:
         raise ValidationFailed(f"未知的调用方类型：{kind}", code="client_kind_unknown")
     if kind == ApiClient.Kind.DEPARTMENT and department is None:
@@ -75,6 +77,17 @@ def _check_grant(kind: str, department: Department | None, scopes, items) -> Non
                     f"接口权限“{SCOPES[code].label}”只能授予部门业务系统",
                     code="scope_department_only",
                 )
+    if report_for:
+        if "ingest:push" not in scopes:
+            raise ValidationFailed(
+                f"只有具备“{SCOPES['ingest:push'].label}”接口权限的部门业务系统才能代报其他部门",
+                code="report_for_needs_push",
+            )
+        inactive = [d.name for d in report_for if not d.is_active]
+        if inactive:
+            raise ValidationFailed(
+                f"不能授权代报已停用的部门：{'、'.join(inactive)}", code="report_for_inactive"
+            )
     allowed = ITEM_SCOPES_BY_KIND[kind]
     too_wide = [i for i in items if i.usage_scope not in allowed]
     if too_wide:
@@ -99,15 +112,19 @@ def create_client(
     ips: Iterable[str],
     scopes: Iterable[str],
     items: Iterable[CatalogItem] = (),
+    report_for: Iterable[Department] = (),
     rate_limit: int = 50,
     daily_quota: int = 100_000,
     contact: str = "",
 ) -> tuple[ApiClient, str]:
-    """Register a client; returns it and its secret (shown this once)."""
+    """Register a client; returns it and its secret (shown this once). ``report_for``: the
+    other departments the credit office lets a department's system report for (a provincial
+    feed, a district platform); without it a client writes only its own department's data."""
     if actor is not None:
         require(actor, Perm.API_CLIENT_MANAGE)
     scopes, items = sorted(set(scopes)), list(items)
-    _check_grant(kind, department, scopes, items)
+    report_for = _others(department, report_for)
+    _check_grant(kind, department, scopes, items, report_for)
     if ApiClient.objects.filter(name=name).exists():
         raise ValidationFailed(f"接口调用方“{name}”已存在", code="client_exists")
     if rate_limit < 1 or daily_quota < 1:
@@ -136,11 +153,18 @@ def create_client(
         rate_limit=rate_limit,
         daily_quota=daily_quota,
         user=user,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by_id=principal_of(actor).user_id,
     )
     client.items.set(items)
+    client.report_for.set(report_for)
     audit.record("apiclient.created", actor=actor, obj=client, after=summary(client))
     return client, secret
+
+
+def _others(department: Department | None, report_for: Iterable[Department]) -> list[Department]:
+    """The granted departments without the client's own (it reports for that anyway)."""
+    own = department.pk if department is not None else None
+    return sorted({d.pk: d for d in report_for if d.pk != own}.values(), key=lambda d: d.code)
 
 
 def summary(client: ApiClient) -> dict[str, Any]:
@@ -152,6 +176,7 @@ def summary(client: ApiClient) -> dict[str, Any]:
         "ips": client.allowed_ips,
         "scopes": client.scopes,
         "items": sorted(client.items.values_list("code", flat=True)),
+        "report_for": sorted(client.report_for.values_list("code", flat=True)),
         "rate_limit": client.rate_limit,
         "daily_quota": client.daily_quota,
         "is_active": client.is_active,
@@ -166,10 +191,13 @@ def update_client(
     ips: Iterable[str] | None = None,
     scopes: Iterable[str] | None = None,
     items: Iterable[CatalogItem] | None = None,
+    report_for: Iterable[Department] | None = None,
     rate_limit: int | None = None,
     daily_quota: int | None = None,
     contact: str | None = None,
 ) -> ApiClient:
+    """Change what a client may do (``None`` keeps a field); audited with before and after.
+    Takes effect in every web process within :data:`CLIENT_CACHE_SECONDS`."""
     if actor is not None:
         require(actor, Perm.API_CLIENT_MANAGE)
     before = summary(client)
@@ -177,7 +205,11 @@ def update_client(
         client.contact = contact.strip()[:100]
     new_scopes = sorted(set(scopes)) if scopes is not None else client.scopes
     new_items = list(items) if items is not None else list(client.items.all())
-    _check_grant(client.kind, client.department, new_scopes, new_items)
+    new_report_for = _others(
+        client.department,
+        report_for if report_for is not None else client.report_for.all(),
+    )
+    _check_grant(client.kind, client.department, new_scopes, new_items, new_report_for)
     if ips is not None:
         client.allowed_ips = _networks(ips)
     client.scopes = new_scopes
@@ -189,7 +221,7 @@ def update_client(
         raise ValidationFailed("调用频率和每日配额必须大于 0", code="limit_invalid")
     client.save()
     client.items.set(new_items)
-    client.__dict__.pop("_granted_ids", None)
+    client.report_for.set(new_report_for)
     forget(client)
     audit.record("apiclient.updated", actor=actor, obj=client, before=before, after=summary(client))
     return client
@@ -311,7 +343,12 @@ def _client_by_key(key: str) -> ApiClient | None:
     now = time.monotonic()
     if hit is not None and hit[0] > now:
         return hit[1]
-    client = ApiClient.objects.select_related("user", "department").filter(key=key).first()
+    client = (
+        ApiClient.objects.select_related("user", "department")
+        .prefetch_related("items", "report_for")
+        .filter(key=key)
+        .first()
+    )
     if client is not None:
         if len(_clients) > 10_000:
             _clients.clear()
@@ -320,8 +357,10 @@ def _client_by_key(key: str) -> ApiClient | None:
 
 
 def forget(client: ApiClient) -> None:
-    """Drop this process's cached copy of ``client`` (after a change)."""
+    """Drop this process's cached copy of ``client`` and the principal built from it (after a
+    change)."""
     _clients.pop(client.key, None)
+    client.forget_principal()
 
 
 def _address_allowed(client: ApiClient, source_ip: str | None) -> bool:

@@ -19,8 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from credit.accounts.decorators import perm_required
-from credit.accounts.roles import Perm
+from credit.core.access import Perm
+from credit.core.access.decorators import perm_required
 from credit.core.errors import CreditError
 from credit.core.http import xlsx_response
 from credit.gateway import calllog, selectors, services
@@ -96,6 +96,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
                 ips=data["ips"],
                 scopes=data["scopes"],
                 items=data["items"],
+                report_for=data["report_for"],
                 rate_limit=data["rate_limit"],
                 daily_quota=data["daily_quota"],
                 contact=data["contact"].strip(),
@@ -132,6 +133,7 @@ def _detail(request: HttpRequest, client: ApiClient, *, disable_form=None, statu
                 (code, SCOPES[code].label if code in SCOPES else "") for code in client.scopes
             ],
             "items": client.items.order_by("sort_order", "code"),
+            "report_for": client.report_for.select_related("region").order_by("code"),
             "used_today": used_today or 0,
             "week": selectors.call_totals(request.user, week),
             "week_filter": week,
@@ -160,6 +162,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 ips=data["ips"],
                 scopes=data["scopes"],
                 items=data["items"],
+                report_for=data["report_for"],
                 rate_limit=data["rate_limit"],
                 daily_quota=data["daily_quota"],
                 contact=data["contact"],

@@ -1,4 +1,5 @@
-"""Why a whole uploaded file is refused (文件被拒收) before any row is checked.
+"""Why a whole uploaded file is refused (文件被拒收) before any row is checked, and why a run
+stops (:class:`BatchInterrupted`).
 
 A :class:`FileRejected` carries a stable English ``code`` for programs and the API, and one
 Chinese ``message`` line a clerk (报送人员) understands and can act on. Row-level problems are
@@ -46,3 +47,13 @@ class FileRejected(Exception):
 
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message, "source": self.source}
+
+
+class BatchInterrupted(Exception):
+    """A run of the pipeline no longer owns its batch: the batch was marked 处理中断
+    (``stalled``) while the run was silent, or a newer run (重新处理) took it over. The run
+    stops without writing anything more to the batch."""
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        super().__init__(f"batch {batch_id} is no longer this run's")

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+
+#: ``error_code`` of a batch whose processing stopped without an outcome (处理中断).
+STALLED = "stalled"
+#: ``error_code`` of a batch whose job stopped on an unexpected error (处理失败).
+INTERNAL_ERROR = "internal_error"
 
 
 class Batch(models.Model):
@@ -13,6 +20,15 @@ class Batch(models.Model):
     ``inserted``, ``updated`` or ``unchanged`` in the library; ``corrected`` counts accepted
     rows that needed a recorded normalisation. A file refused as a whole has status
     ``failed`` with ``error_code``/``error_message`` and no rows.
+
+    While a run processes the batch, ``progress_at`` is its heartbeat (moved on with every
+    committed chunk and, while a file is only being read, about once a minute); a batch
+    ``queued`` or ``processing`` without progress for longer than
+    ``CREDIT_INGEST_STALL_MINUTES``, or whose job has left the queue, is marked failed with
+    the code :data:`STALLED` (处理中断) by a periodic job and may then be re-processed from
+    where it stopped (``credit.ingest.services``). An uploaded file waits for its job in the
+    upload folder under ``upload_name``; ``job_id`` is the procrastinate job that last took
+    the batch.
     """
 
     class Channel(models.TextChoices):
@@ -56,16 +72,54 @@ class Batch(models.Model):
     rejected = models.PositiveIntegerField("退回", default=0)
     created_at = models.DateTimeField("接收时间", auto_now_add=True)
     started_at = models.DateTimeField("开始处理时间", null=True, blank=True)
+    progress_at = models.DateTimeField("最近进展时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    upload_name = models.CharField("上传文件存放名", max_length=64, blank=True)
+    job_id = models.BigIntegerField("后台作业", null=True, blank=True)
 
     class Meta:
         verbose_name = "报送批次"
         verbose_name_plural = "报送批次"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["department", "-created_at"], name="batch_dept_time")]
+        indexes = [
+            models.Index(fields=["department", "-created_at"], name="batch_dept_time"),
+            # The stall check's look-up: the few batches still queued or processing.
+            models.Index(
+                fields=["id"],
+                name="batch_running",
+                condition=models.Q(status__in=["queued", "processing"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"批次 {self.pk} {self.file_name}"
+
+    @property
+    def status_label(self) -> str:
+        """The status as people read it: a failed batch is 文件被拒收 only when the file was
+        refused; an interrupted run is 处理中断, an unexpected error 处理失败."""
+        if self.error_code == STALLED:
+            return "处理中断"
+        if self.error_code == INTERNAL_ERROR:
+            return "处理失败"
+        return self.get_status_display()
+
+    @property
+    def status_text(self) -> str:
+        """The status with its reason, e.g. ``文件被拒收：…`` (a 处理中断 message begins with its
+        label already)."""
+        label = self.status_label
+        if not self.error_message:
+            return label
+        if self.error_message.startswith(label):
+            return self.error_message
+        return f"{label}：{self.error_message}"
+
+    @property
+    def last_progress(self) -> datetime.datetime:
+        """When the batch last moved: its heartbeat, else the start of processing, else its
+        arrival."""
+        return self.progress_at or self.started_at or self.created_at
 
     def summary(self) -> dict[str, int]:
         return {

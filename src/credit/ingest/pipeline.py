@@ -9,6 +9,13 @@ a process killed mid-file leaves the chunks already committed, and ingesting the
 again reaches the same end state because subjects and records are keyed naturally (nothing is
 duplicated, unchanged rows stay unchanged).
 
+A run owns its batch: it takes it (``processing``, its start time as token), moves the batch's
+heartbeat (``progress_at``) with every committed chunk and about once a minute while it only
+reads, and checks under the batch's row lock before every chunk that the batch is still its
+own. A batch marked 处理中断 meanwhile (``credit.ingest.services.mark_stalled_batches``) or
+taken over by a newer run stops the old run (:class:`BatchInterrupted`) before it writes
+again. A new run of an interrupted file batch resumes after the rows already committed.
+
 This first version loads each accepted row through the subject and record services, i.e. with
 the same rules as every other write; it is correct but not yet fast (see bench/): the bulk
 loader for large files replaces :func:`_load_row` behind the same interface.
@@ -19,7 +26,9 @@ from __future__ import annotations
 import contextvars
 import functools
 import hashlib
+import itertools
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,16 +38,16 @@ from typing import Any
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from credit.accounts.permissions import is_city_wide, require
-from credit.accounts.roles import Perm, Role
 from credit.catalog.constants import Sensitivity
 from credit.catalog.models import CatalogItem
 from credit.catalog.rules import ItemSpec, spec_for, validate_payload
 from credit.core import audit, crypto
+from credit.core.access import Perm, principal_of
 from credit.core.bulk import copy_dicts
 from credit.core.errors import NotFound, PermissionDenied
+from credit.core.inputs import describe, escape_data, escape_text, find_invalid
 from credit.core.models import Department
-from credit.ingest.errors import FileRejected
+from credit.ingest.errors import BatchInterrupted, FileRejected
 from credit.ingest.headers import looks_like_item, match_headers
 from credit.ingest.loader import LoadResult, load_rows, prepare
 from credit.ingest.models import Batch, BatchRow
@@ -49,6 +58,9 @@ from credit.ingest.taxonomy import error_class
 from credit.records import publicity
 
 CHUNK = 2000
+#: While a run only reads (no chunk committed), its batch's heartbeat moves this often.
+HEARTBEAT_SECONDS = 60
+_COUNTS = ["total", "inserted", "updated", "unchanged", "corrected", "rejected"]
 RAW_PURPOSE = "ingest.raw"
 _KINDS = {
     CellKind.DATE: CELL_DATE,
@@ -69,14 +81,23 @@ class IncomingRow:
     kinds: dict[str, str] = field(default_factory=dict)
 
 
-def _check_submitter(actor: Any, department: Department) -> None:
+def check_submitter(actor: Any, department: Department) -> None:
+    """Whoever writes a department's data must hold ``records.submit`` and have the
+    department in its tenant (``credit.core.access``): a department officer or a department's
+    system its own department (a system also those the credit office granted it to report
+    for), a district its district's departments, the credit office any. ``None`` is the
+    system (the command line run by an operator)."""
     if actor is None:
-        return  # the system: command line run by an operator
-    require(actor, Perm.RECORD_SUBMIT)
-    if actor.role == Role.DEPT_OFFICER and actor.department_id != department.pk:
-        raise PermissionDenied("部门数据报送员只能报送本部门的数据")
-    if not is_city_wide(actor) and actor.region_id != department.region_id:
-        raise PermissionDenied("只能报送本辖市区部门的数据")
+        return
+    p = principal_of(actor)
+    p.require(Perm.RECORD_SUBMIT)
+    if not p.manages(department_id=department.pk, region_id=department.region_id):
+        raise PermissionDenied(
+            f"您只能报送{p.tenant_label}的数据，不能代“{department.name}”报送；"
+            "如需代报，请联系市信用办授权",
+            code="department_not_allowed",
+            details={"department": department.code},
+        )
 
 
 def _lookup(item_code: str, department_code: str) -> tuple[CatalogItem, Department]:
@@ -96,7 +117,7 @@ def _new_batch(item, department, channel, actor, **file_info) -> Batch:
         department=department,
         region_id=department.region_id,
         channel=channel,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by_id=principal_of(actor).user_id,
         status=Batch.Status.PROCESSING,
         **file_info,
     )
@@ -109,8 +130,8 @@ def file_rows(
     appended to ``unknown``. ``shown`` is the file's name as the department gave it."""
     for table in iter_tables(path, name=shown):
         match = _matched(table, fields, item_name)
-        unknown.extend(
-            {"source": table.source, "column": col + 1, "header": header}
+        unknown.extend(  # kept in JSON, which cannot hold NUL: control characters escaped
+            {"source": escape_text(table.source), "column": col + 1, "header": escape_text(header)}
             for col, header in match.unknown
         )
         for raw in table.rows:
@@ -124,14 +145,16 @@ def file_rows(
             yield IncomingRow(raw.source, raw.row, raw.as_dict(), cells, kinds)
 
 
-def _read_through(path: Path, fields: list, item_name: str, shown: str | None) -> None:
+def _read_through(
+    path: Path, fields: list, item_name: str, shown: str | None, beat: Callable[[], None]
+) -> None:
     """Read the whole file once without checking its rows, so that damage anywhere in it (a
     truncated archive member, an encoding error on line 900,000, a later sheet of another
     item) refuses the file before a single row is loaded: a refused file changes nothing.
     Reading is cheap beside checking and loading (see bench/bench_ingest_parts.py)."""
     for table in iter_tables(path, name=shown):
         _matched(table, fields, item_name)
-        for _ in table.rows:
+        for _ in _beating(table.rows, beat):
             pass
 
 
@@ -184,7 +207,7 @@ def open_file_batch(
     by a background job, see :func:`process_file_batch`)."""
     path = Path(path)
     item, department = _lookup(item_code, department_code)
-    _check_submitter(actor, department)
+    check_submitter(actor, department)
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -207,18 +230,26 @@ def open_file_batch(
 def process_file_batch(batch: Batch, path: str | Path, *, actor: Any) -> Batch:
     """Read, check and load the file of a batch made by :func:`open_file_batch`. Counts are
     saved after every chunk, so another request can show the progress. Raises
-    :class:`FileRejected` (after marking the batch failed) when the file cannot be read."""
+    :class:`FileRejected` (after marking the batch failed) when the file cannot be read.
+
+    A batch that an earlier run left part-done (处理中断, then 重新处理) resumes after the
+    ``total`` rows that run committed: chunks are committed in file order together with the
+    counts, so they are the file's first ``total`` rows (the caller checks that the file is
+    the same). Raises :class:`BatchInterrupted` when the batch stops being this run's."""
     item = batch.item
-    batch.status = Batch.Status.PROCESSING
-    batch.started_at = timezone.now()
-    batch.save(update_fields=["status", "started_at"])
+    _start(batch)
     spec = spec_for(item)
     fields = list(item.fields.all())
     path = Path(path)
+    done = batch.total
+    beat = _Heartbeat(batch)
     try:
-        shown, unknown = batch.file_name or None, batch.unknown_columns
-        _read_through(path, fields, item.name, shown)
-        rows = file_rows(path, fields, item.name, shown, unknown)
+        shown = batch.file_name or None
+        unknown = batch.unknown_columns = []  # found again in the headers
+        _read_through(path, fields, item.name, shown, beat)
+        rows = _beating(file_rows(path, fields, item.name, shown, unknown), beat)
+        if done:
+            rows = itertools.islice(rows, done, None)
         _process(batch, item, spec, checked_chunks(item, spec, rows), actor)
     except FileRejected as exc:
         _fail(batch, exc, actor)
@@ -236,7 +267,7 @@ def ingest_payloads(
 ) -> Batch:
     """Ingest rows pushed as JSON objects keyed by field code or field name."""
     item, department = _lookup(item_code, department_code)
-    _check_submitter(actor, department)
+    check_submitter(actor, department)
     batch = _new_batch(item, department, channel, actor)
     fields = list(item.fields.all())
 
@@ -259,13 +290,68 @@ def ingest_payloads(
     return batch
 
 
+def _start(batch: Batch) -> None:
+    """Take a queued (or interrupted-and-requeued) batch for this run: ``processing``, with
+    this run's start time, which :func:`_owned` checks later. The counts are read again: a
+    resumed batch continues from them."""
+    now = timezone.now()
+    taken = Batch.objects.filter(
+        pk=batch.pk, status__in=[Batch.Status.QUEUED, Batch.Status.PROCESSING]
+    ).update(status=Batch.Status.PROCESSING, started_at=now, progress_at=now)
+    if not taken:
+        raise BatchInterrupted(batch.pk)
+    batch.refresh_from_db(fields=_COUNTS)
+    batch.status, batch.started_at, batch.progress_at = Batch.Status.PROCESSING, now, now
+
+
+def _owned(batch: Batch) -> Any:
+    """The batch's row while it is still this run's (processing, started by this run)."""
+    return Batch.objects.filter(
+        pk=batch.pk, status=Batch.Status.PROCESSING, started_at=batch.started_at
+    )
+
+
+def _own(batch: Batch) -> None:
+    """Lock the batch's row until the caller's transaction ends; raise
+    :class:`BatchInterrupted` if it is no longer this run's."""
+    if not list(_owned(batch).select_for_update().values_list("pk", flat=True)):
+        raise BatchInterrupted(batch.pk)
+
+
+class _Heartbeat:
+    """Moves the batch's ``progress_at`` on, at most every :data:`HEARTBEAT_SECONDS`, while a
+    run reads without committing rows (a large file is read once in full before its first
+    chunk is loaded); raises :class:`BatchInterrupted` when the batch is no longer the run's."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+        self.last = time.monotonic()
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last < HEARTBEAT_SECONDS:
+            return
+        self.last = time.monotonic()
+        if not _owned(self.batch).update(progress_at=timezone.now()):
+            raise BatchInterrupted(self.batch.pk)
+
+
+def _beating(rows: Iterable[Any], beat: Callable[[], None], every: int = 1000) -> Iterator[Any]:
+    """``rows`` unchanged, calling ``beat`` every ``every`` rows."""
+    for n, row in enumerate(rows, start=1):
+        if n % every == 0:
+            beat()
+        yield row
+
+
 def _fail(batch: Batch, exc: FileRejected, actor: Any) -> None:
-    Batch.objects.filter(pk=batch.pk).update(
+    updated = _owned(batch).update(
         status=Batch.Status.FAILED,
         error_code=exc.code,
         error_message=exc.message[:500],
         finished_at=timezone.now(),
     )
+    if not updated:
+        raise BatchInterrupted(batch.pk) from exc
     batch.refresh_from_db()
     audit.record("batch.failed", actor=actor, obj=batch, after={"code": exc.code})
 
@@ -280,12 +366,14 @@ def _process(
             _load_chunk(batch, item, spec, checked, actor=actor)
     else:
         load_overlapped(chunks, functools.partial(_load_chunk, batch, item, spec, actor=actor))
-    batch.status = Batch.Status.DONE
-    batch.finished_at = timezone.now()
-    batch.save()
-    batch.metrics = batch_metrics(batch)
-    batch.save(update_fields=["metrics"])
-    audit.record("batch.done", actor=actor, obj=batch, after=batch.summary())
+    with transaction.atomic():
+        _own(batch)
+        batch.status = Batch.Status.DONE
+        batch.finished_at = timezone.now()
+        batch.save()
+        batch.metrics = batch_metrics(batch)
+        batch.save(update_fields=["metrics"])
+        audit.record("batch.done", actor=actor, obj=batch, after=batch.summary())
 
 
 def load_overlapped(chunks: Iterable[Any], load: Callable[[Any], None]) -> None:
@@ -309,6 +397,34 @@ def load_overlapped(chunks: Iterable[Any], load: Callable[[Any], None]) -> None:
             pool.submit(connections.close_all).result()
 
 
+def refused_cells(spec: ItemSpec, cells: dict[str, str]) -> list[dict[str, str]]:
+    """The row errors (``invalid_characters``) of the cells, names included, that hold a
+    character no text may hold (NUL, control characters other than tab and line breaks, lone
+    surrogates: :mod:`credit.core.inputs`); empty for a clean row. Such a row is rejected as
+    sent and the batch goes on — whatever the channel (file, push, command line)."""
+    if find_invalid("\n".join([*cells, *cells.values()]), multiline=True) is None:
+        return []
+    rules = spec.by_code()
+    errors = []
+    for code, value in cells.items():
+        text = code if find_invalid(code, multiline=True) is not None else value
+        position = find_invalid(text, multiline=True)
+        if position is None:
+            continue
+        rule = rules.get(code)
+        label = rule.name if rule is not None else escape_text(code)
+        errors.append(
+            {
+                "field": escape_text(code),
+                "code": "invalid_characters",
+                "message": f"“{label}”含有不允许的字符（{describe(text[position])}），"
+                "请删除后重新报送",
+                "class": error_class("invalid_characters"),
+            }
+        )
+    return errors
+
+
 def checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRow]) -> Iterator:
     """Normalise and validate the rows; yields lists of ``(row, payload, corrections,
     errors)`` of at most :data:`CHUNK` rows. Duplicates inside the batch are found by the
@@ -318,22 +434,29 @@ def checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRow
     book = publicity.current_book()
     checked = []
     for row in rows:
-        result = normalise(row.cells, cell_kinds=row.kinds)
-        corrections = [
-            {"field": c.field, "code": c.code, "message": c.message}
-            if c.field not in sensitive
-            else {"field": c.field, "code": c.code, "message": "证件号码已规范化"}
-            for c in result.corrections
-        ]
-        errors = [
-            {**e.as_dict(), "class": error_class(e.code)}
-            for e in validate_payload(spec, result.payload)
-        ]
-        # Everything the loader needs that does not touch the database is done here, on the
-        # reading thread, while the loader thread writes the previous chunk.
-        ready = None if errors else prepare(item, spec, result.payload, book)
-        raw = crypto.encrypt(json.dumps(row.raw, ensure_ascii=False), purpose=RAW_PURPOSE)
-        checked.append((row, result.payload, corrections, errors, ready, raw))
+        refused = refused_cells(spec, row.cells)
+        if refused:  # rejected as sent: nothing of it may reach the database
+            payload, corrections, errors, ready = {}, [], refused, None
+            raw_values = escape_data(row.raw)
+        else:
+            result = normalise(row.cells, cell_kinds=row.kinds)
+            payload = result.payload
+            corrections = [
+                {"field": c.field, "code": c.code, "message": c.message}
+                if c.field not in sensitive
+                else {"field": c.field, "code": c.code, "message": "证件号码已规范化"}
+                for c in result.corrections
+            ]
+            errors = [
+                {**e.as_dict(), "class": error_class(e.code)}
+                for e in validate_payload(spec, payload)
+            ]
+            # Everything the loader needs that does not touch the database is done here, on
+            # the reading thread, while the loader thread writes the previous chunk.
+            ready = None if errors else prepare(item, spec, payload, book)
+            raw_values = row.raw
+        raw = crypto.encrypt(json.dumps(raw_values, ensure_ascii=False), purpose=RAW_PURPOSE)
+        checked.append((row, payload, corrections, errors, ready, raw))
         if len(checked) >= CHUNK:
             yield checked
             checked = []
@@ -343,7 +466,10 @@ def checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRow
 
 @transaction.atomic
 def _load_chunk(batch, item, spec, checked, *, actor) -> None:
-    """Load the chunk's good rows together and store all of its rows, in one transaction."""
+    """Load the chunk's good rows together and store all of its rows, in one transaction,
+    with the batch's counts and heartbeat; the batch's row stays locked until then, and
+    nothing is loaded when the batch is no longer this run's (:func:`_own`)."""
+    _own(batch)
     loadable = [n for n, entry in enumerate(checked) if not entry[3]]
     loaded = dict(
         zip(
@@ -380,7 +506,7 @@ def _load_chunk(batch, item, spec, checked, *, actor) -> None:
         stored.append(
             {
                 "batch_id": batch.pk,
-                "source": row.source[:300],
+                "source": escape_text(row.source)[:300],
                 "row_no": row.row_no,
                 "raw_cipher": raw,
                 "status": status,
@@ -392,19 +518,5 @@ def _load_chunk(batch, item, spec, checked, *, actor) -> None:
             }
         )
     copy_dicts(BatchRow, stored)
+    batch.progress_at = timezone.now()
     batch.save()
-
-
-def feedback_rows(batch: Batch) -> list[dict[str, Any]]:
-    """The JSON feedback: ``{"row", "source", "status", "errors", "warnings"}`` per row, in
-    file order."""
-    return [
-        {
-            "row": r.row_no,
-            "source": r.source,
-            "status": r.status,
-            "errors": r.errors,
-            "warnings": r.warnings,
-        }
-        for r in batch.rows.order_by("id").only("row_no", "source", "status", "errors", "warnings")
-    ]

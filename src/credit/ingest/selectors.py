@@ -1,5 +1,6 @@
-"""Reads of batches, scoped like records: city-wide roles all, a district its region's, a
-department officer its department's."""
+"""Reads of batches — managing data, so limited by the principal's tenant
+(``credit.core.access``): the credit office all, a district its region's, a department
+officer or a department's system its department's (and those it may report for)."""
 
 from __future__ import annotations
 
@@ -9,22 +10,18 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from credit.accounts.permissions import data_scope, require
-from credit.accounts.roles import Perm
 from credit.catalog.models import CatalogItem
+from credit.core.access import Perm, principal_of
 from credit.core.models import Department
 from credit.ingest.models import Batch
 
 
 def batches_for(principal: Any) -> QuerySet[Batch]:
-    require(principal, Perm.RECORD_VIEW)
-    scope = data_scope(principal)
-    qs = Batch.objects.select_related("item", "department", "created_by")
-    if scope["region"]:
-        qs = qs.filter(region_id=scope["region"])
-    if scope["department"]:
-        qs = qs.filter(department__code=scope["department"])
-    return qs
+    p = principal_of(principal)
+    p.require(Perm.RECORD_VIEW)
+    return Batch.objects.select_related("item", "department", "created_by").filter(
+        p.tenant_q(region="region_id", department="department_id")
+    )
 
 
 def batch_for(principal: Any, pk: int) -> Batch | None:
@@ -33,15 +30,14 @@ def batch_for(principal: Any, pk: int) -> Batch | None:
 
 
 def submittable_departments(principal: Any) -> QuerySet[Department]:
-    """Departments the principal may report for (an officer: its own)."""
-    require(principal, Perm.RECORD_SUBMIT)
-    qs = Department.objects.filter(is_active=True).select_related("region")
-    scope = data_scope(principal)
-    if scope["department"]:
-        qs = qs.filter(code=scope["department"])
-    elif scope["region"]:
-        qs = qs.filter(region_id=scope["region"])
-    return qs
+    """Departments the principal may report for (its tenant: an officer its own)."""
+    p = principal_of(principal)
+    p.require(Perm.RECORD_SUBMIT)
+    return (
+        Department.objects.filter(is_active=True)
+        .filter(p.tenant_q(region="region_id", department="pk"))
+        .select_related("region")
+    )
 
 
 def submittable_items() -> QuerySet[CatalogItem]:
@@ -59,12 +55,11 @@ def quality_batches(principal: Any, *, days: int = 90) -> QuerySet[Batch]:
 
 
 def department_visible(principal: Any, code: str) -> Department | None:
-    """The department if the principal's scope includes it, else None."""
-    require(principal, Perm.RECORD_VIEW)
-    scope = data_scope(principal)
-    if scope["department"] and scope["department"] != code:
-        return None
-    qs = Department.objects.filter(code=code)
-    if scope["region"]:
-        qs = qs.filter(region_id=scope["region"])
-    return qs.first()
+    """The department if the principal's tenant includes it, else None."""
+    p = principal_of(principal)
+    p.require(Perm.RECORD_VIEW)
+    return (
+        Department.objects.filter(code=code)
+        .filter(p.tenant_q(region="region_id", department="pk"))
+        .first()
+    )

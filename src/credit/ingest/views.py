@@ -1,5 +1,6 @@
 """Pages: upload a file (processed by a background job, ``tasks.py``), the list of batches, a
-batch's progress while its job runs, then its receipt and feedback downloads."""
+batch's progress while its job runs, then its receipt and feedback downloads — or, when the
+processing was interrupted, the 重新处理 button (``services.py``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -17,22 +19,25 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from credit import dbserver
-from credit.accounts.decorators import perm_required
-from credit.accounts.roles import Perm
-from credit.core import context
-from credit.core.errors import CreditError
-from credit.core.forms import add_service_error
+from credit.core.access import Perm
+from credit.core.access.decorators import any_perm_required, perm_required
+from credit.core.errors import CreditError, PermissionDenied
+from credit.core.forms import add_service_error, error_text
 from credit.core.http import xlsx_response
-from credit.ingest import selectors
-from credit.ingest.feedback import feedback_xlsx
+from credit.ingest import selectors, services
+from credit.ingest.feedback import (
+    feedback_rows,
+    feedback_xlsx,
+    mask_shown_rows,
+    record_download,
+)
 from credit.ingest.models import Batch
-from credit.ingest.pipeline import feedback_rows, open_file_batch
-from credit.ingest.tasks import ingest_upload
+from credit.ingest.pipeline import open_file_batch
+from credit.ingest.services import RUNNING
+from credit.ingest.tasks import queue_upload, upload_dir
 
-#: Statuses during which the batch page shows the progress panel.
-RUNNING = (Batch.Status.QUEUED, Batch.Status.PROCESSING)
 _SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
 
 
@@ -45,14 +50,6 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = selectors.submittable_items()
         self.fields["department"].queryset = selectors.submittable_departments(principal)
-
-
-def upload_dir() -> Path:
-    """Where uploaded files wait for their job: ``var/uploads`` (shared by the web processes
-    and the workers)."""
-    path = dbserver.var_dir() / "uploads"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
 
 
 def _store(upload_file: UploadedFile) -> Path:
@@ -78,7 +75,6 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
         path = _store(upload_file)
-        ctx = context.current()
         try:
             with transaction.atomic():
                 batch = open_file_batch(
@@ -90,13 +86,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                     file_name=upload_file.name,
                     queued=True,
                 )
-                ingest_upload.defer(
-                    batch_id=batch.pk,
-                    path=str(path),
-                    user_id=request.user.pk,
-                    request_id=ctx.request_id,
-                    source_ip=ctx.source_ip,
-                )
+                queue_upload(batch, path, actor=request.user)
         except CreditError as exc:
             path.unlink(missing_ok=True)
             add_service_error(form, exc, {})
@@ -131,10 +121,17 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .only("source", "row_no", "status", "errors", "corrections")
     )
     page = Paginator(problems, 50).get_page(request.GET.get("page"))
+    mask_shown_rows(batch, page, principal=request.user)  # as the feedback files show them
     return render(
         request,
         "ingest/batch_detail.html",
-        {"batch": batch, "page": page, "running": batch.status in RUNNING, **_progress(batch)},
+        {
+            "batch": batch,
+            "page": page,
+            "running": batch.status in RUNNING,
+            **_progress(batch),
+            **_recovery(batch, request.user),
+        },
     )
 
 
@@ -156,20 +153,46 @@ def _progress(batch: Batch) -> dict:
     end = batch.finished_at or timezone.now()
     elapsed = max((end - (batch.started_at or batch.created_at)).total_seconds(), 0.0)
     rate = round(batch.total / elapsed) if batch.total and elapsed >= 1 else None
-    return {"elapsed": _duration(elapsed), "rate": rate}
+    return {
+        "elapsed": _duration(elapsed),
+        "rate": rate,
+        "stalled": services.looks_stalled(batch),
+        "stall_minutes": services.stall_minutes(),
+    }
+
+
+def _recovery(batch: Batch, user: Any) -> dict:
+    """What the page says about a batch whose processing was interrupted (处理中断) or
+    failed on an error: the 重新处理 button for whoever may use it, or why the batch cannot
+    be processed again and what to do instead."""
+    if batch.status != Batch.Status.FAILED or batch.error_code not in services.REPROCESSABLE:
+        return {"interrupted": False}
+    refusal = services.reprocess_refusal(batch)
+    return {
+        "interrupted": True,
+        "refusal": refusal,
+        "may_reprocess": refusal is None and services.may_reprocess(user, batch),
+    }
 
 
 @perm_required(Perm.RECORD_VIEW)
 def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress panel of a batch, polled by the batch page (htmx) while the job runs.
     Once the batch is done or failed, htmx is told to reload the page, which then shows the
-    receipt and the feedback downloads."""
+    receipt and the feedback downloads (or, for 处理中断, the 重新处理 button). A batch
+    without progress for longer than the stall timeout no longer shows live progress: the
+    panel says so and is polled slowly until the periodic check marks it."""
     batch = _batch(request, pk)
     running = batch.status in RUNNING
     response = render(
         request,
         "ingest/_progress.html",
-        {"batch": batch, "running": running, **_progress(batch)},
+        {
+            "batch": batch,
+            "running": running,
+            **_progress(batch),
+            **_recovery(batch, request.user),
+        },
     )
     if not running:
         response["HX-Refresh"] = "true"
@@ -177,16 +200,45 @@ def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@any_perm_required(Perm.RECORD_SUBMIT, Perm.RECORD_REVIEW)
+@require_POST
+def batch_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 重新处理 button of an interrupted batch (:func:`services.reprocess_batch`), then
+    the batch page, which follows the new run. A refusal is shown on the batch page."""
+    batch = _batch(request, pk)
+    try:
+        services.reprocess_batch(actor=request.user, batch=batch)
+    except PermissionDenied as exc:
+        messages.error(request, exc.message)
+        return render(
+            request, "403.html", {"perm_label": "重新处理该批次", "perm": exc.code}, status=403
+        )
+    except CreditError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(
+            request,
+            f"批次 {batch.pk} 已重新排队处理：已处理的 {batch.total} 行不会重复处理，"
+            "其余行从中断处继续；本页显示处理进度",
+        )
+    return redirect("ingest:batch", pk=batch.pk)
+
+
 @perm_required(Perm.RECORD_VIEW)
 def batch_feedback_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The feedback workbook, masked unless the user may see ID numbers; audited."""
     batch = _batch(request, pk)
-    return xlsx_response(feedback_xlsx(batch), f"反馈-批次{batch.pk}.xlsx")
+    content = feedback_xlsx(batch, principal=request.user)
+    record_download(batch, principal=request.user, fmt="xlsx")
+    return xlsx_response(content, f"反馈-批次{batch.pk}.xlsx")
 
 
 @perm_required(Perm.RECORD_VIEW)
 def batch_feedback_json(request: HttpRequest, pk: int) -> HttpResponse:
+    """The JSON feedback, masked unless the user may see ID numbers; audited."""
     batch = _batch(request, pk)
-    body = json.dumps(feedback_rows(batch), ensure_ascii=False, indent=1)
+    body = json.dumps(feedback_rows(batch, principal=request.user), ensure_ascii=False, indent=1)
+    record_download(batch, principal=request.user, fmt="json")
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f"attachment; filename=feedback-{batch.pk}.json"
     return response

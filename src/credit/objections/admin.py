@@ -3,15 +3,17 @@ services (their pages are under ``/objections/manage/``)."""
 
 from django.contrib import admin
 
-from credit.accounts.roles import Perm
-from credit.core.admin import RoleAdminMixin
+from credit.core.access import Perm
+from credit.core.admin import PersonalDataAdminMixin
 from credit.objections.models import Objection, RepairApplication
 
 _HIDDEN = ["id_cipher", "id_index", "phone_cipher", "phone_index"]
 
 
 @admin.register(Objection)
-class ObjectionAdmin(RoleAdminMixin, admin.ModelAdmin):
+class ObjectionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+    """The applicant's data: every list and page view is audited (``objection.viewed``)."""
+
     view_perm = Perm.OBJECTION_HANDLE
     change_perm = None
     exclude = _HIDDEN
@@ -23,7 +25,11 @@ class ObjectionAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RepairApplication)
-class RepairApplicationAdmin(RoleAdminMixin, admin.ModelAdmin):
+class RepairApplicationAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+    """The applicant's data: every list and page view is audited (``repair.viewed``, as
+    on the staff pages)."""
+
+    audit_name = "repair"
     view_perm = Perm.REPAIR_REVIEW
     change_perm = None
     exclude = _HIDDEN

@@ -13,6 +13,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from credit.core import audit, crypto
+from credit.core.access import principal_of
 from credit.core.errors import ValidationFailed
 from credit.core.masking import mask_id_number, mask_phone
 from credit.core.models import Department
@@ -177,14 +178,14 @@ def log(
 ) -> Transition:
     """Append one step to the case's log (the table refuses changes to past steps)."""
     field = "objection" if case._meta.model_name == "objection" else "repair"
-    person = actor if getattr(actor, "is_authenticated", False) else None
+    person = principal_of(actor)
     return Transition.objects.create(
         **{field: case},
         action=action,
         from_status=from_status,
         to_status=to_status,
-        actor=person,
-        actor_repr=(str(person) if person else "申请人（网上）")[:150],
+        actor_id=person.user_id,
+        actor_repr=(str(person) if person.user_id else "申请人（网上）")[:150],
         department=department,
         reason=reason,
         reason_public=reason_public,

@@ -17,6 +17,8 @@ DEFAULTS = {
     "CREDIT_SMS_PHONE_PER_MINUTE": 1,
     "CREDIT_SMS_PHONE_PER_HOUR": 5,
     "CREDIT_SMS_IP_PER_HOUR": 20,
+    "CREDIT_TRACKING_NUMBER_PER_HOUR": 5,
+    "CREDIT_TRACKING_IP_PER_HOUR": 20,
     "CREDIT_REPAIR_REPEAT_YEARS": 3,
     "CREDIT_REPAIR_EXCLUDED_ITEMS": ("dishonest-judgment-debtor",),
 }
@@ -39,6 +41,14 @@ def sms_limits() -> dict[str, int]:
         "phone_minute": int(value("CREDIT_SMS_PHONE_PER_MINUTE")),
         "phone_hour": int(value("CREDIT_SMS_PHONE_PER_HOUR")),
         "ip_hour": int(value("CREDIT_SMS_IP_PER_HOUR")),
+    }
+
+
+def tracking_limits() -> dict[str, int]:
+    """Wrong tries allowed on the tracking page per hour: per case number, per address."""
+    return {
+        "number_hour": int(value("CREDIT_TRACKING_NUMBER_PER_HOUR")),
+        "ip_hour": int(value("CREDIT_TRACKING_IP_PER_HOUR")),
     }
 
 

@@ -172,11 +172,13 @@ class RepairForm(ApplicantForm):
 
 class TrackForm(forms.Form):
     number = forms.CharField(label="受理编号（申请编号）", max_length=30)
-    phone_last4 = forms.CharField(
+    phone_last4 = forms.RegexField(
         label="手机号码后四位",
-        min_length=4,
-        max_length=4,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        regex=r"^\d{4}$",
+        error_messages={"invalid": "请输入手机号码的后四位数字"},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "4"}
+        ),
     )
 
 

@@ -1,5 +1,6 @@
 """Objections (异议), credit repair applications (信用修复申请), their attachments, the
-append-only log of their transitions, and phone verification codes (短信验证码).
+append-only log of their transitions, phone verification codes (短信验证码), and the wrong
+tries of the public tracking page (办理进度查询).
 
 Submitters' identity numbers (ID number or USCC) and phones are stored only encrypted
 (AES-256-GCM, :mod:`credit.core.crypto`) with an HMAC blind index for look-ups and a masked
@@ -332,3 +333,27 @@ class VerificationCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class TrackingAttempt(models.Model):
+    """A wrong try on the public tracking page (办理进度查询): the case number as typed
+    (normalised, kept whether or not a case has that number, so that counting does not reveal
+    which numbers exist) and the client's address. The rows are the counters of the tracking
+    limits per number and per address (:mod:`credit.objections.tracking`), so the limits hold
+    across web processes; a periodic job deletes them after a day."""
+
+    number = models.CharField("受理编号", max_length=24)
+    source_ip = models.GenericIPAddressField("来源IP", null=True, blank=True)
+    created_at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "进度查询错误记录"
+        verbose_name_plural = "进度查询错误记录"
+        indexes = [
+            models.Index(fields=["number", "-created_at"], name="track_number_time"),
+            models.Index(fields=["source_ip", "-created_at"], name="track_ip_time"),
+            models.Index(fields=["created_at"], name="track_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.created_at:%Y-%m-%d %H:%M:%S}"

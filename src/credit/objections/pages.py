@@ -22,9 +22,9 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from credit.accounts.decorators import any_perm_required, perm_required
-from credit.accounts.roles import Perm
 from credit.core import audit
+from credit.core.access import Perm
+from credit.core.access.decorators import any_perm_required, perm_required
 from credit.core.errors import CreditError
 from credit.core.http import xlsx_response, xlsx_workbook
 from credit.objections import rules, selectors, services

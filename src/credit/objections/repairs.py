@@ -16,8 +16,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from credit.accounts.permissions import require
 from credit.core import audit
+from credit.core.access import principal_of, require
 from credit.core.errors import NotFound, ValidationFailed
 from credit.core.workdays import add_working_days
 from credit.objections import cases, conf, rules, selectors, uploads, verification
@@ -131,7 +131,7 @@ def _begin(actor: Any, application: RepairApplication, action: str):
 
 def _finish(actor, application, row, reason: str) -> RepairApplication:
     application.status = row.target
-    application.reviewer = actor
+    application.reviewer_id = principal_of(actor).user_id
     application.decision = reason
     application.decided_at = timezone.now()
     application.save(update_fields=["status", "reviewer", "decision", "decided_at", "updated_at"])

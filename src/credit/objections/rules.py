@@ -28,8 +28,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from credit.accounts.roles import Perm
 from credit.catalog.constants import Category, PublicityMode
+from credit.core.access import Perm
 from credit.core.errors import ValidationFailed
 from credit.core.identifiers import IdentifierError, normalize_code, parse_resident_id, parse_uscc
 from credit.objections.constants import (

@@ -18,10 +18,9 @@ from django.db.models import Case, Count, DateField, F, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from credit.accounts.permissions import has_perm, require
-from credit.accounts.roles import Perm
 from credit.catalog.constants import Category, PublicityMode
 from credit.catalog.models import FieldSpec
+from credit.core.access import Perm, has_perm, principal_of, require
 from credit.core.errors import PermissionDenied
 from credit.core.identifiers import normalize_code
 from credit.core.masking import mask_name
@@ -142,13 +141,13 @@ def objections_for(principal: Any) -> QuerySet[Objection]:
     qs = Objection.objects.select_related(
         "record__item", "record__department", "department", "handler"
     ).annotate(step_due=step_due())
-    if has_perm(principal, Perm.OBJECTION_HANDLE):
+    p = principal_of(principal)
+    if p.has_perm(Perm.OBJECTION_HANDLE):
         return qs
-    require(principal, Perm.OBJECTION_VERIFY)
-    department = getattr(principal, "department_id", None)
-    if department is None:
+    p.require(Perm.OBJECTION_VERIFY)
+    if p.department_id is None:
         return qs.none()
-    return qs.filter(department_id=department)
+    return qs.filter(department_id=p.department_id)
 
 
 def objection_for(principal: Any, number: str) -> Objection | None:
@@ -331,16 +330,13 @@ def normalize_number(text: str) -> str:
     return normalize_code(text or "", remove_hyphens=True)[:24]
 
 
-def track(number: str, phone_last4: str) -> Objection | RepairApplication | None:
-    """The case with ``number`` whose phone ends with ``phone_last4``, else None (the same
-    answer for a wrong number and wrong digits)."""
+def phone_last4_matches(case: Objection | RepairApplication, phone_last4: str) -> bool:
+    """Whether the case's phone ends with ``phone_last4`` (four digits). The tracking page
+    asks this only within the limits on wrong tries (:mod:`credit.objections.tracking`)."""
     digits = (phone_last4 or "").strip()
     if len(digits) != 4 or not digits.isdigit():
-        return None
-    case = case_by_number(number)
-    if case is None or not hmac.compare_digest(case.phone_masked[-4:], digits):
-        return None
-    return case
+        return False
+    return hmac.compare_digest(case.phone_masked[-4:], digits)
 
 
 def case_by_number(number: str) -> Objection | RepairApplication | None:

@@ -17,11 +17,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from credit.accounts.permissions import has_perm, require
-from credit.accounts.roles import Perm
 from credit.catalog.constants import FieldRole
 from credit.catalog.rules import spec_for
 from credit.core import audit, crypto
+from credit.core.access import Perm, has_perm, principal_of, require
 from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
 from credit.core.models import Department
 from credit.core.workdays import add_working_days
@@ -112,7 +111,7 @@ def _create(record, applicant, reason, checked, *, channel: str, actor: Any) -> 
         record_version=record.version,
         reason=reason,
         accept_due=_working_days("objection.accept", today),
-        entered_by=actor if channel == Channel.OFFLINE else None,
+        entered_by_id=principal_of(actor).user_id if channel == Channel.OFFLINE else None,
         **cases.submitter_fields(applicant, record),
     )
     cases.save_attachments(objection, checked, AttachmentKind.EVIDENCE)
@@ -148,9 +147,11 @@ def may_act(actor: Any, row: rules.Transition, objection: Objection) -> bool:
     verification also needs the task to be the actor's department's, unless the credit office
     records it. The pages offer only these steps; :func:`_require` enforces the same rule."""
     if row.action == Action.VERIFY:
-        return has_perm(actor, Perm.OBJECTION_HANDLE) or (
-            has_perm(actor, Perm.OBJECTION_VERIFY)
-            and getattr(actor, "department_id", None) == objection.department_id
+        p = principal_of(actor)
+        return p.has_perm(Perm.OBJECTION_HANDLE) or (
+            p.has_perm(Perm.OBJECTION_VERIFY)
+            and p.department_id is not None
+            and p.department_id == objection.department_id
         )
     return has_perm(actor, row.perm)
 
@@ -203,7 +204,7 @@ def _finish(
     extra: dict | None = None,
 ) -> Objection:
     objection.status = row.target
-    objection.handler = actor
+    objection.handler_id = principal_of(actor).user_id
     if row.target in rules.NOTIFIED:
         objection.outcome = row.target
     objection.save(update_fields=[*fields, "status", "outcome", "handler", "updated_at"])

@@ -5,6 +5,8 @@
   (:func:`credit.objections.cases.mark_notified`: idempotent, a second run sends nothing).
   A failed send is retried (5 attempts, growing delays).
 - ``objections.purge_codes`` (daily, 03:20): deletes verification codes older than 7 days.
+- ``objections.purge_tracking`` (hourly, at :25): deletes wrong tries of the tracking page
+  older than a day (they count for the limits one hour only).
 """
 
 from __future__ import annotations
@@ -39,3 +41,11 @@ def purge_codes(timestamp: int) -> int:
     from credit.objections import verification
 
     return verification.purge_codes()
+
+
+@app.periodic(cron="25 * * * *")
+@app.task(name="objections.purge_tracking", queue="objections", queueing_lock="purge-tracking")
+def purge_tracking(timestamp: int) -> int:
+    from credit.objections import tracking
+
+    return tracking.purge_attempts()

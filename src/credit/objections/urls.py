@@ -24,12 +24,12 @@ urlpatterns = [
     path("manage/repairs/export.xlsx", repair_pages.repair_xlsx, name="repairs_xlsx"),
     path("manage/repairs/<str:number>/", repair_pages.repair_detail, name="repair_detail"),
     path(
-        "manage/repairs/<str:number>/files/<int:pk>/",
+        "manage/repairs/<str:number>/files/<id:pk>/",
         repair_pages.repair_attachment,
         name="repair_attachment",
     ),
     path("manage/repairs/<str:number>/<str:action>/", repair_pages.repair_act, name="repair_act"),
     path("manage/<str:number>/", pages.objection_detail, name="manage_detail"),
-    path("manage/<str:number>/files/<int:pk>/", pages.objection_attachment, name="attachment"),
+    path("manage/<str:number>/files/<id:pk>/", pages.objection_attachment, name="attachment"),
     path("manage/<str:number>/<str:action>/", pages.objection_act, name="act"),
 ]

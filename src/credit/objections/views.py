@@ -4,8 +4,9 @@ An online application takes two steps on one page: the applicant's name, identit
 phone, then "获取验证码" (htmx posts them to :func:`send_code`, which answers with a status
 line; without JavaScript the same button posts the page), then the code, the reason and the
 files. The record is shown as the public sees it. A case is found again only with its number
-and the phone's last four digits; the numbers found are remembered in the session, so the
-status page cannot be opened by the number alone.
+and the phone's last four digits, within limits on wrong tries (:mod:`tracking`: over a limit
+the page answers 429 and says when to try again); the numbers found are remembered in the
+session, so the status page cannot be opened by the number alone.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from credit.core.errors import CreditError
+from credit.core.errors import CreditError, RateLimited
 from credit.core.masking import mask_phone
 from credit.core.netaddr import client_ip
-from credit.objections import cases, repairs, selectors, services, verification
+from credit.objections import cases, repairs, selectors, services, tracking, verification
 from credit.objections.constants import (
     CodePurpose,
 )
@@ -176,15 +177,29 @@ def repair_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
+    """Find a case by its number and the phone's last four digits (wrong tries limited)."""
     form = TrackForm(request.POST or None, initial={"number": request.GET.get("number", "")[:30]})
+    retry_after = None
     if request.method == "POST" and form.is_valid():
-        case = selectors.track(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
-        if case is None:
-            form.add_error(None, "未找到该编号的申请，或手机号码后四位不符")
+        try:
+            case = tracking.find_case(
+                number=form.cleaned_data["number"],
+                phone_last4=form.cleaned_data["phone_last4"],
+                source_ip=client_ip(request),
+            )
+        except CreditError as exc:
+            form.add_error(None, exc.message)
+            if isinstance(exc, RateLimited):
+                retry_after = exc.retry_after
         else:
             _remember(request, case.number)
             return redirect("objections:track_detail", number=case.number)
-    return render(request, "objections/track.html", {"form": form})
+    response = render(
+        request, "objections/track.html", {"form": form}, status=429 if retry_after else 200
+    )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def track_detail(request: HttpRequest, number: str) -> HttpResponse:

@@ -11,8 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from credit.accounts.permissions import has_perm
-from credit.accounts.roles import Perm
+from credit.core.access import Perm, has_perm
 from credit.core.http import download_response
 from credit.core.workdays import WorkdayCalendar
 

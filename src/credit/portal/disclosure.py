@@ -27,7 +27,7 @@ from credit.catalog.constants import FieldRole, Sensitivity, UsageScope
 from credit.catalog.models import CatalogItem, FieldSpec
 from credit.catalog.rules import spec_for
 from credit.core.identifiers import is_valid_resident_id
-from credit.core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from credit.core.masking import MASKERS, field_kind, mask_id_number, mask_name, mask_phone
 from credit.subjects.constants import LegalPersonKind
 
 #: Show as it is, or mask with one of the helpers.
@@ -46,12 +46,7 @@ CODE_ROLES = frozenset(
         FieldRole.DOCUMENT_NO,
     }
 )
-_MASKERS: dict[str, Callable[[str | None], str]] = {
-    "name": mask_name,
-    "phone": mask_phone,
-    "address": mask_address,
-    "id": mask_id_number,
-}
+_MASKERS: dict[str, Callable[[str | None], str]] = MASKERS
 _ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?![0-9])")
 
@@ -77,16 +72,8 @@ def scrub(text: str, names: Iterable[str] = ()) -> str:
     return text
 
 
-def _looks_like(field_code: str, field_name: str) -> str:
-    """Which masking helper suits a personal field, from its code and national name."""
-    text = f"{field_code} {field_name}".lower()
-    if any(w in text for w in ("phone", "mobile", "tel", "电话", "手机", "联系方式")):
-        return "phone"
-    if any(w in text for w in ("address", "addr", "地址", "住所", "住址")):
-        return "address"
-    if any(w in text for w in ("id_number", "证件号码", "身份证", "证件号")):
-        return "id"
-    return "name"
+#: Which masking helper suits a personal field, from its code and national name.
+_looks_like = field_kind
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from credit.accounts.decorators import perm_required
-from credit.accounts.roles import Perm
 from credit.core import forms as core_forms
+from credit.core.access import Perm
+from credit.core.access.decorators import perm_required
 from credit.core.errors import CreditError
 from credit.portal import selectors, services
 from credit.portal.constants import NoticeKind

@@ -29,9 +29,8 @@ from django.db.models import Func, QuerySet, Value
 from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan
 
-from credit.accounts.permissions import require
-from credit.accounts.roles import Perm
 from credit.catalog.constants import LIST_CATEGORIES, Category
+from credit.core.access import Perm, require
 from credit.core.identifiers import detect, normalize_code
 from credit.core.masking import mask_address, mask_id_number, mask_name
 from credit.portal import constants as c

@@ -11,9 +11,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from credit.accounts.permissions import require
-from credit.accounts.roles import Perm
 from credit.core import audit
+from credit.core.access import Perm, principal_of, require
 from credit.core.errors import ValidationFailed
 from credit.portal.constants import NoticeKind
 from credit.portal.models import Notice
@@ -54,7 +53,11 @@ def create_notice(*, actor: Any, kind: str, title: str, body: str, source: str =
     require(actor, Perm.PORTAL_MANAGE)
     kind, title, body, source = _clean(kind, title, body, source)
     notice = Notice.objects.create(
-        kind=kind, title=title, body=body, source=source, created_by=actor
+        kind=kind,
+        title=title,
+        body=body,
+        source=source,
+        created_by_id=principal_of(actor).user_id,
     )
     audit.record("notice.created", actor=actor, obj=notice, after=_snapshot(notice))
     return notice

@@ -1,17 +1,25 @@
+import json
+
 from django.contrib import admin, messages
 from django.db import transaction
 
-from credit.accounts.permissions import has_perm
-from credit.accounts.roles import Perm
+from credit.catalog.masking import masked_payload
+from credit.catalog.rules import spec_for
 from credit.core import audit
-from credit.core.admin import AuditedAdminMixin, RoleAdminMixin
+from credit.core.access import Perm, has_perm
+from credit.core.admin import AuditedAdminMixin, PersonalDataAdminMixin
 from credit.records import publicity, tasks
 from credit.records.models import CreditRecord, PublicityPolicy, PublicityRule
 
 
 @admin.register(CreditRecord)
-class CreditRecordAdmin(RoleAdminMixin, admin.ModelAdmin):
-    """Read-only in the admin: records change only through the ingest and workflow services."""
+class CreditRecordAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+    """Read-only in the admin: records change only through the ingest and workflow services.
+
+    A record's payload holds personal data as sent (a natural person's ID number, phone
+    numbers in free text): every list and page view is audited (``creditrecord.viewed``), and
+    whoever may not see ID numbers reads the payload masked field by field
+    (:func:`credit.catalog.masking.masked_payload`)."""
 
     view_perm = Perm.RECORD_VIEW
     change_perm = None
@@ -30,6 +38,21 @@ class CreditRecordAdmin(RoleAdminMixin, admin.ModelAdmin):
     search_fields = ["document_no"]
     raw_id_fields = ["legal_person", "natural_person"]
     list_select_related = ["item", "legal_person", "natural_person", "department"]
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if has_perm(request.user, Perm.SUBJECT_VIEW_IDENTITY):
+            return fields
+        return ["masked_payload" if f == "payload" else f for f in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "masked_payload"]
+
+    @admin.display(description="数据项（脱敏）")
+    def masked_payload(self, obj: CreditRecord) -> str:
+        rules = spec_for(obj.item).by_code()
+        shown = masked_payload(rules, obj.payload or {})
+        return json.dumps(shown, ensure_ascii=False, indent=1, default=str)
 
 
 class PublicityRuleInline(admin.TabularInline):

@@ -192,9 +192,13 @@ class CreditRecord(models.Model):
 
 
 class CreditRecordVersion(models.Model):
-    """A previous version of a record, kept when a department sends a changed row."""
+    """A previous version of a record (信用记录历史版本), kept when a department sends a changed
+    row or the record's status changes. Append-only: the database refuses UPDATE, DELETE and
+    TRUNCATE on it (migration ``0006_version_append_only``), so a record that has versions
+    cannot be deleted either (``PROTECT``) — records are never deleted, they are revoked,
+    repaired or expire by status."""
 
-    record = models.ForeignKey(CreditRecord, on_delete=models.CASCADE, related_name="versions")
+    record = models.ForeignKey(CreditRecord, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveIntegerField("版本")
     payload = models.JSONField("数据项")
     status = models.CharField("状态", max_length=10, choices=RecordStatus.choices)

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from credit.core.errors import NotFound
+from credit.core.inputs import Id
 from credit.sanctions import selectors, services
 from credit.sanctions.constants import Scenario
 from credit.sanctions.models import Check
@@ -74,7 +75,7 @@ class CheckOut(Schema):
 
 
 class FeedbackIn(Schema):
-    record: int = Field(..., description="名单记录（entries[].record）")
+    record: Id = Field(..., description="名单记录（entries[].record）")
     measure: str = Field(..., description="措施编号（entries[].measures[].code）")
     action: str = Field(
         ..., description="applied 已实施 / not_applicable 不适用 / exempted 依法免予实施"

@@ -8,8 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from credit.accounts.permissions import is_city_wide, require
-from credit.accounts.roles import Perm, Role
+from credit.core.access import Perm, principal_of
 from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord
 from credit.sanctions.constants import LIST_CATEGORIES
@@ -36,18 +35,17 @@ def entries_for(
     q: str = "",
     today: datetime.date | None = None,
 ) -> QuerySet[CreditRecord]:
-    """List entries the principal may see: city-wide roles all; a district administrator its
-    district's; a department officer its department's."""
-    require(principal, Perm.RECORD_VIEW)
+    """List entries the principal manages (its tenant, see ``credit.core.access``): the
+    credit office all; a district administrator its district's; a department officer its
+    department's."""
+    p = principal_of(principal)
+    p.require(Perm.RECORD_VIEW)
     today = today or datetime.date.today()
-    qs = CreditRecord.objects.filter(item__category__in=LIST_CATEGORIES).select_related(
-        "item", "department", "region", "legal_person", "natural_person"
+    qs = (
+        CreditRecord.objects.filter(item__category__in=LIST_CATEGORIES)
+        .filter(p.tenant_q(region="region_id", department="department_id"))
+        .select_related("item", "department", "region", "legal_person", "natural_person")
     )
-    if not is_city_wide(principal):
-        if principal.role == Role.DEPT_OFFICER:
-            qs = qs.filter(department_id=principal.department_id)
-        else:
-            qs = qs.filter(region_id=principal.region_id)
     if list_kind:
         qs = qs.filter(item__category=list_kind)
     if item:

@@ -21,11 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from credit.accounts.decorators import any_perm_required, perm_required
-from credit.accounts.permissions import has_perm
-from credit.accounts.roles import Perm
 from credit.catalog.constants import Category
 from credit.core import audit
+from credit.core.access import Perm, has_perm
+from credit.core.access.decorators import any_perm_required, perm_required
 from credit.core.errors import CreditError
 from credit.core.http import xlsx_response, xlsx_workbook
 from credit.core.models import Department

@@ -43,12 +43,10 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from credit.accounts.permissions import has_perm, require
-from credit.accounts.roles import Perm
 from credit.core import audit
+from credit.core.access import Perm, has_perm, principal_of, require
 from credit.core.errors import NotFound, ValidationFailed
 from credit.gateway.client import signed_headers
-from credit.gateway.grants import client_of
 from credit.gateway.models import ApiClient
 from credit.records.models import ListChange
 from credit.sanctions.constants import LIST_CATEGORIES
@@ -155,17 +153,19 @@ def _snapshot(sub: Subscription) -> dict[str, Any]:
 
 
 def _require_manage(actor: Any, client: ApiClient) -> None:
-    """The credit office manages every subscription; a client only its own; ``None`` is the
-    system (CLI, tests)."""
+    """The credit office (``gateway.manage``) manages every subscription; any other principal
+    only the subscriptions of the client it is (``sanctions.check``); ``None`` is the system
+    (CLI, tests)."""
     if actor is None:
         return
-    acting = client_of(actor)
-    if acting is not None:
-        require(actor, Perm.SANCTIONS_CHECK)
-        if acting.pk != client.pk:
-            raise NotFound("订阅不存在", code="subscription_not_found")
+    p = principal_of(actor)
+    if p.has_perm(Perm.API_CLIENT_MANAGE):
         return
-    require(actor, Perm.API_CLIENT_MANAGE)
+    if p.client_id is None:
+        p.require(Perm.API_CLIENT_MANAGE)
+    p.require(Perm.SANCTIONS_CHECK)
+    if p.client_id != client.pk:
+        raise NotFound("订阅不存在", code="subscription_not_found")
 
 
 @transaction.atomic
@@ -186,7 +186,7 @@ def create_subscription(
     if not name or len(name) > 100:
         raise ValidationFailed("名称须为 1–100 个字符", code="name_invalid")
     kinds, codes = _check_filters(list_kinds, regions)
-    legal, natural = _resolve_subject(client.user if client_of(actor) else actor, subject)
+    legal, natural = _resolve_subject(actor if actor is not None else client, subject)
     sub = Subscription.objects.create(
         client=client,
         name=name,
@@ -196,7 +196,7 @@ def create_subscription(
         legal_person=legal,
         natural_person=natural,
         is_active=is_active,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by_id=principal_of(actor).user_id,
     )
     audit.record("sanctions.subscription.create", actor=actor, obj=sub, after=_snapshot(sub))
     return sub
@@ -232,7 +232,9 @@ def update_subscription(
         )
         sub.list_kinds, sub.regions = kinds, codes
     if subject is not None:
-        sub.legal_person, sub.natural_person = _resolve_subject(actor, subject)
+        sub.legal_person, sub.natural_person = _resolve_subject(
+            actor if actor is not None else sub.client, subject
+        )
     if is_active is not None:
         sub.is_active = is_active
     sub.save()
@@ -247,15 +249,22 @@ def delete_subscription(*, actor: Any, subscription: Subscription) -> Subscripti
     return update_subscription(actor=actor, subscription=subscription, is_active=False)
 
 
+def _owned(principal: Any, qs: QuerySet, client_field: str) -> QuerySet:
+    """Everything for the credit office (``gateway.manage``); for any other principal with
+    ``sanctions.check``, what belongs to the client it is (a member of staff owns none)."""
+    p = principal_of(principal)
+    if p.has_perm(Perm.API_CLIENT_MANAGE):
+        return qs
+    if p.client_id is None:
+        p.require(Perm.API_CLIENT_MANAGE)
+    p.require(Perm.SANCTIONS_CHECK)
+    return qs.filter(**{client_field: p.client_id})
+
+
 def subscriptions_for(principal: Any) -> QuerySet[Subscription]:
     """The credit office: every subscription; an API client: its own."""
     qs = Subscription.objects.select_related("client", "legal_person", "natural_person")
-    client = client_of(principal)
-    if client is not None:
-        require(principal, Perm.SANCTIONS_CHECK)
-        return qs.filter(client=client)
-    require(principal, Perm.API_CLIENT_MANAGE)
-    return qs
+    return _owned(principal, qs, "client_id")
 
 
 def subscription_for(principal: Any, pk: int) -> Subscription | None:
@@ -267,12 +276,7 @@ def deliveries_for(principal: Any) -> QuerySet[Delivery]:
     qs = Delivery.objects.select_related(
         "subscription__client", "event__item", "event__legal_person", "event__natural_person"
     )
-    client = client_of(principal)
-    if client is not None:
-        require(principal, Perm.SANCTIONS_CHECK)
-        return qs.filter(subscription__client=client)
-    require(principal, Perm.API_CLIENT_MANAGE)
-    return qs
+    return _owned(principal, qs, "subscription__client_id")
 
 
 def delivery_for(principal: Any, pk: int) -> Delivery | None:
@@ -298,19 +302,18 @@ def enqueue_fan_out(first_id: int, last_id: int) -> None:
     fan_out_task.defer(first_id=first_id, last_id=last_id)
 
 
-def _visible_items(client: ApiClient) -> list[int]:
-    from credit.sanctions.selectors import list_item_ids
-
-    user = client.user
-    user._api_client = client
-    return list_item_ids(user)
-
-
 def matching_events(sub: Subscription, first_id: int, last_id: int) -> QuerySet[ListChange]:
     """The events in ``first_id..last_id`` that ``sub`` receives: its list kinds, regions
-    and subject, within the list items its client may see."""
+    and subject, within what its client may use (its list items and usage scopes) — the
+    same as the client would pull."""
+    from credit.sanctions.selectors import list_item_ids
+
+    client = sub.client.as_principal()
     qs = ListChange.objects.filter(
-        id__gte=first_id, id__lte=last_id, item_id__in=_visible_items(sub.client)
+        id__gte=first_id,
+        id__lte=last_id,
+        item_id__in=list_item_ids(client),
+        record__usage_scope__in=sorted(client.usage_scopes),
     )
     if sub.list_kinds:
         qs = qs.filter(list_kind__in=sub.list_kinds)
@@ -365,14 +368,14 @@ def fan_out(first_id: int, last_id: int) -> list[int]:
 
 
 def payload(delivery: Delivery) -> bytes:
-    """The JSON body of a delivery (the shape of ``GET /sanctions/changes``), masked as for
-    an API client."""
+    """The JSON body of a delivery (the shape of ``GET /sanctions/changes``), as its client
+    would pull it (natural persons masked)."""
     from credit.sanctions.selectors import change_dict
 
     event = ListChange.objects.select_related(
         "item", "department", "legal_person", "natural_person"
     ).get(pk=delivery.event_id)
-    body = change_dict(event, masked=True)
+    body = change_dict(event, principal=delivery.subscription.client.as_principal())
     return json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False).encode("utf-8")
 
 

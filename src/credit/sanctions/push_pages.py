@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from credit.accounts.decorators import perm_required
-from credit.accounts.roles import Perm
 from credit.catalog.constants import LIST_CATEGORIES, LIST_KIND_LABELS
+from credit.core.access import Perm
+from credit.core.access.decorators import perm_required
 from credit.core.errors import CreditError
 from credit.core.forms import add_service_error
 from credit.core.http import xlsx_response, xlsx_workbook

@@ -9,20 +9,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from credit.accounts.permissions import is_city_wide, require
-from credit.accounts.roles import Perm
 from credit.catalog.models import CatalogItem
+from credit.core.access import Perm, principal_of, require
 from credit.core.identifiers import detect
 from credit.core.models import Department
-from credit.gateway.grants import client_of, shown_name, visible_items
 from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord
 from credit.sanctions.constants import LIST_CATEGORIES
 from credit.sanctions.models import Check, Measure
 from credit.subjects.models import LegalPerson, NaturalPerson
-from credit.subjects.selectors import legal_person_by_identifier, natural_person_by_id
+from credit.subjects.selectors import (
+    legal_person_by_identifier,
+    natural_person_by_id,
+    shown_name,
+)
 
 
 def subject_for(principal: Any, identifier: str) -> LegalPerson | NaturalPerson | None:
@@ -36,10 +38,10 @@ def subject_for(principal: Any, identifier: str) -> LegalPerson | NaturalPerson 
 
 
 def list_items_for(principal: Any) -> QuerySet[CatalogItem]:
-    """The list items whose entries the principal may see (:func:`visible_items`)."""
-    return visible_items(
-        principal, CatalogItem.objects.filter(category__in=LIST_CATEGORIES, is_active=True)
-    )
+    """The active list items whose entries the principal may use (its granted items)."""
+    p = principal_of(principal)
+    qs = CatalogItem.objects.filter(category__in=LIST_CATEGORIES, is_active=True)
+    return qs if p.item_ids is None else qs.filter(pk__in=sorted(p.item_ids))
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,12 @@ def active_entries(
     subject: LegalPerson | NaturalPerson,
     item_ids: list[int],
     *,
+    usage_scopes: list[str],
     today: datetime.date | None = None,
 ) -> list[Entry]:
-    """The subject's list entries in force today among ``item_ids``: active records whose
-    validity has begun and not ended (one statement on the subject's own index)."""
+    """The subject's list entries in force today among ``item_ids`` and of ``usage_scopes``:
+    active records whose validity has begun and not ended (one statement on the subject's own
+    index). :func:`entries_for_check` gives the principal's items and usage scopes."""
     today = today or datetime.date.today()
     column = "legal_person_id" if isinstance(subject, LegalPerson) else "natural_person_id"
     with connection.cursor() as cur:
@@ -77,34 +81,46 @@ def active_entries(
             JOIN {_ITEM} i ON i.id = r.item_id
             JOIN {_DEPT} d ON d.id = r.department_id
             WHERE r.{column} = %s AND r.item_id = ANY(%s) AND r.status = %s
+              AND r.usage_scope = ANY(%s)
               AND (r.valid_to IS NULL OR r.valid_to >= %s)
               AND (r.valid_from IS NULL OR r.valid_from <= %s)
             ORDER BY i.category, i.code, r.decision_date DESC NULLS LAST, r.id
             """,  # noqa: S608 — table and column names are ours
-            [subject.pk, item_ids, RecordStatus.ACTIVE, today, today],
+            [subject.pk, item_ids, RecordStatus.ACTIVE, usage_scopes, today, today],
         )
         return [Entry(*row) for row in cur.fetchall()]
 
 
+def entries_for_check(
+    principal: Any, subject: LegalPerson | NaturalPerson, *, today: datetime.date | None = None
+) -> list[Entry]:
+    """The subject's list entries in force that the principal may use: the use rule
+    (``credit.records.selectors.usable_q``) for list entries — its usage scopes and granted
+    list items, across departments and districts."""
+    p = principal_of(principal)
+    return active_entries(
+        subject, list_item_ids(p), usage_scopes=sorted(p.usage_scopes), today=today
+    )
+
+
 def list_item_ids(principal: Any) -> list[int]:
-    """:func:`list_items_for` as ids, kept a few seconds per process (items rarely change)."""
-    client = client_of(principal)
-    if client is not None:
-        found = client.__dict__.get("_list_item_ids")
-        if found is None:
-            found = client.__dict__["_list_item_ids"] = list(
-                list_items_for(principal).values_list("pk", flat=True)
-            )
-        return found
+    """:func:`list_items_for` as ids. The active list items are kept a few seconds per process
+    (they rarely change); the principal's grants narrow them."""
+    p = principal_of(principal)
     now = time.monotonic()
-    if _staff_items[0] < now:
-        ids = list(list_items_for(principal).values_list("pk", flat=True))
-        _staff_items[:] = [now + ITEMS_CACHE_SECONDS, ids]
-    return _staff_items[1]
+    if _list_items[0] < now:
+        ids = list(
+            CatalogItem.objects.filter(category__in=LIST_CATEGORIES, is_active=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        _list_items[:] = [now + ITEMS_CACHE_SECONDS, ids]
+    ids = _list_items[1]
+    return ids if p.item_ids is None else [i for i in ids if i in p.item_ids]
 
 
 ITEMS_CACHE_SECONDS = 5.0
-_staff_items: list = [0.0, []]
+_list_items: list = [0.0, []]
 
 
 @dataclass
@@ -159,18 +175,13 @@ _MEASURE = Measure._meta.db_table
 
 
 def checks_for(principal: Any) -> QuerySet[Check]:
-    """Checks a principal may read: city-wide staff all; others their department's; an API
-    client its own."""
-    require(principal, Perm.SANCTIONS_CHECK)
+    """Checks a principal may read: those of its tenant (the city; its district's
+    departments; its department's) and those it ran itself (a third party's own)."""
+    p = principal_of(principal)
+    p.require(Perm.SANCTIONS_CHECK)
     qs = Check.objects.select_related("user", "client", "department").prefetch_related("feedback")
-    client = client_of(principal)
-    if client is not None:
-        return qs.filter(client=client)
-    if is_city_wide(principal):
-        return qs
-    if principal.department_id:
-        return qs.filter(department_id=principal.department_id)
-    return qs.filter(department__region_id=principal.region_id)
+    own = Q(user_id=p.user_id) if p.user_id else Q(pk__in=[])
+    return qs.filter(p.tenant_q(region="department__region_id", department="department_id") | own)
 
 
 def check_for(principal: Any, number: str) -> Check | None:
@@ -190,7 +201,11 @@ def changes_for(
         changes.decode_cursor(cursor)
     except ValueError:
         raise ValidationFailed("cursor 格式不正确", code="cursor_invalid") from None
-    filters: dict[str, Any] = {"item__in": list_items_for(principal)}
+    p = principal_of(principal)
+    filters: dict[str, Any] = {
+        "item_id__in": list_item_ids(p),
+        "record__usage_scope__in": sorted(p.usage_scopes),
+    }
     if list_kind:
         filters["list_kind"] = list_kind
     if region:
@@ -200,15 +215,14 @@ def changes_for(
     if more:
         events = events[:limit]
         after = changes.encode_cursor(events[-1].txid, events[-1].pk)
-    masked = client_of(principal) is not None
-    out = [change_dict(e, masked=masked) for e in events]
+    out = [change_dict(e, principal=p) for e in events]
     return out, after, more
 
 
-def change_dict(event: Any, *, masked: bool) -> dict[str, Any]:
+def change_dict(event: Any, *, principal: Any) -> dict[str, Any]:
     """One list change as handed to subscribers (pulled or pushed): natural persons by their
-    masked ID number, and by a masked name when ``masked`` (an API client). The event needs
-    ``item``, ``department`` and its subject loaded."""
+    masked ID number, and by a masked name for a principal that receives names masked. The
+    event needs ``item``, ``department`` and its subject loaded."""
 
     natural = event.natural_person_id is not None
     person = event.natural_person if natural else event.legal_person
@@ -223,6 +237,6 @@ def change_dict(event: Any, *, masked: bool) -> dict[str, Any]:
         "department": event.department.name,
         "subject_type": "natural" if natural else "legal",
         "subject_code": person.id_masked if natural else (person.uscc or ""),
-        "subject_name": shown_name(person, to_client=masked),
+        "subject_name": shown_name(person, principal),
         "version": event.version,
     }

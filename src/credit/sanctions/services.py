@@ -21,19 +21,18 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from credit.accounts.permissions import require
-from credit.accounts.roles import Perm
 from credit.catalog.models import CatalogItem
 from credit.core import audit
+from credit.core.access import Perm, principal_of, require
 from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
 from credit.core.identifiers import detect
 from credit.core.masking import mask_id_number
 from credit.core.models import Department
-from credit.gateway.grants import shown_name
 from credit.sanctions import selectors
 from credit.sanctions.constants import LIST_CATEGORIES, Scenario, measure_kind_for
 from credit.sanctions.models import Check, CheckFeedback, Measure
 from credit.subjects.models import NaturalPerson
+from credit.subjects.selectors import shown_name
 
 CERTIFICATE_SALT = "credit.sanctions.certificate"
 #: How long a certificate link handed to a business system stays valid.
@@ -94,23 +93,23 @@ def run_check(*, principal: Any, identifier: str, reason: str, scenario: str = "
             code="scenario_unknown",
             details={"known": list(Scenario.values)},
         )
-    subject = selectors.subject_for(principal, identifier)
-    client = selectors.client_of(principal)
+    p = principal_of(principal)
+    subject = selectors.subject_for(p, identifier)
     natural = isinstance(subject, NaturalPerson)
     hits: list[dict[str, Any]] = []
     if subject is not None:
-        entries = selectors.active_entries(subject, selectors.list_item_ids(principal))
+        entries = selectors.entries_for_check(p, subject)
         measures = selectors.measures_for(entries, scenario)
         hits = [_entry_out(e, measures.get(e.pk, [])) for e in entries]
     if subject is None:
         result, name = Check.Result.NOT_FOUND, ""
     else:
         result = Check.Result.HIT if hits else Check.Result.CLEAN
-        name = shown_name(subject, to_client=client is not None)
+        name = shown_name(subject, p)
     fields = {
-        "user": principal,
-        "client": client,
-        "department_id": getattr(principal, "department_id", None),
+        "user_id": p.user_id,
+        "client_id": p.client_id,
+        "department_id": p.department_id,
         "query": _masked_query(identifier),
         "legal_person": None if natural or subject is None else subject,
         "natural_person": subject if natural else None,
@@ -128,7 +127,7 @@ def run_check(*, principal: Any, identifier: str, reason: str, scenario: str = "
                 if natural:
                     audit.record(
                         "naturalperson.checked",
-                        actor=principal,
+                        actor=p,
                         obj=subject,
                         after={"check": check.number},
                     )
@@ -195,12 +194,13 @@ def record_feedback(
 ) -> CheckFeedback:
     """What was done about one measure for one entry of a check (replaces an earlier answer
     for the same pair; every answer is audited)."""
-    require(principal, Perm.SANCTIONS_CHECK)
-    check = selectors.check_for(principal, number)
+    p = principal_of(principal)
+    p.require(Perm.SANCTIONS_CHECK)
+    check = selectors.check_for(p, number)
     if check is None:
         raise NotFound(f"核查编号 {number} 不存在", code="check_not_found")
-    if check.user_id != principal.pk and check.department_id != getattr(
-        principal, "department_id", None
+    if check.user_id != p.user_id and (
+        check.department_id is None or check.department_id != p.department_id
     ):
         raise PermissionDenied("只能反馈本部门的核查", code="feedback_not_yours")
     if action not in CheckFeedback.Action.values:
@@ -222,11 +222,11 @@ def record_feedback(
         check_ref=check,
         measure=measure,
         record_id=record_id,
-        defaults={"action": action, "reason": reason[:500], "user": principal},
+        defaults={"action": action, "reason": reason[:500], "user_id": p.user_id},
     )
     audit.record(
         "check.feedback",
-        actor=principal,
+        actor=p,
         obj=check,
         after={"measure": measure_code, "record": record_id, "action": action, "reason": reason},
     )
@@ -279,7 +279,7 @@ def save_measure(
     measure = Measure.objects.filter(code=code).first()
     before = _measure_out(measure) if measure else None
     if measure is None:
-        measure = Measure(code=code, created_by=actor if getattr(actor, "pk", None) else None)
+        measure = Measure(code=code, created_by_id=principal_of(actor).user_id)
     measure.kind = measure_kind_for(list_kind)
     measure.list_kind = list_kind
     measure.text = text.strip()

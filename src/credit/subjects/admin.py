@@ -1,7 +1,8 @@
 from django.contrib import admin
 
-from credit.accounts.roles import Perm
-from credit.core.admin import RoleAdminMixin
+from credit.accounts.permissions import has_perm
+from credit.core.access import Perm
+from credit.core.admin import PersonalDataAdminMixin, RoleAdminMixin
 from credit.subjects.models import LegalPerson, LegalPersonIdentifier, NaturalPerson
 
 
@@ -28,7 +29,17 @@ class LegalPersonAdmin(SubjectAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(NaturalPerson)
-class NaturalPersonAdmin(SubjectAdminMixin, admin.ModelAdmin):
+class NaturalPersonAdmin(PersonalDataAdminMixin, SubjectAdminMixin, admin.ModelAdmin):
+    """Every list and page view is audited (``naturalperson.viewed``, channel admin). The
+    number is shown masked only; its birth date and division code are hidden from those who
+    may not see the number, since with the masked form they would spell it out."""
+
     list_display = ["name", "id_type", "id_masked", "gender", "region"]
     list_filter = ["id_type", "region"]
     exclude = ["id_cipher", "id_index"]
+
+    def get_exclude(self, request, obj=None):
+        hidden = list(super().get_exclude(request, obj) or [])
+        if not has_perm(request.user, Perm.SUBJECT_VIEW_IDENTITY):
+            hidden += ["birth_date", "division_code"]
+        return hidden

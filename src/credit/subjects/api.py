@@ -1,4 +1,4 @@
-"""Subject look-up for staff (the signed embedded query for business systems comes with S2)."""
+"""Subject look-up by code, name or ID number (staff and API clients with ``subjects:read``)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def search(request, body: SearchIn):
         "natural_persons": [
             {
                 "id": p.pk,
-                "name": p.name,
+                "name": selectors.shown_name(p, request.auth),
                 "id_type": p.id_type,
                 "id_masked": p.id_masked,
                 "region": p.region_id,

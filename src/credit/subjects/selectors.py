@@ -6,9 +6,8 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from credit.accounts.permissions import require
-from credit.accounts.roles import Perm
 from credit.core import audit
+from credit.core.access import Perm, principal_of, require
 from credit.core.identifiers import IdentifierError, detect, normalize_code, upgrade_id15
 from credit.subjects.constants import IdentifierScheme, IdType
 from credit.subjects.models import LegalPerson, LegalPersonIdentifier, NaturalPerson
@@ -143,34 +142,42 @@ PROFILE_SECTIONS = {
 PROFILE_LIMIT = 50
 
 
+def shown_name(subject: Any, principal: Any) -> str:
+    """A subject's name as the principal may see it: a natural person's masked (张*三) for a
+    principal that receives names masked (systems outside the staff), else in full."""
+    from credit.core.masking import mask_name
+
+    if isinstance(subject, NaturalPerson) and principal_of(principal).masked_names:
+        return mask_name(subject.name)
+    return subject.name
+
+
 def profile_for(principal: Any, identifier: str) -> dict[str, Any] | None:
     """A subject's profile for embedding in business systems (S2): basic information, its
-    licences and penalties in force, and its list entries in force — only of the catalog
-    items the principal may read (an API client: its grants and the items' usage scope).
-    A natural person needs ``subjects.view_natural`` and comes masked to API clients."""
-    import datetime
-
+    licences and penalties in force, and its list entries in force — exactly the records the
+    principal may use (``credit.records.selectors.usable_q``: usage scope and granted items,
+    across departments and districts), each with the fields it may use. A natural person
+    needs ``subjects.view_natural`` and its name comes masked to systems."""
     from credit.catalog.constants import LIST_CATEGORIES
-    from credit.gateway.grants import client_of, shown_name, visible_items
     from credit.records.models import CreditRecord
-    from credit.records.publicity import in_force_q
+    from credit.records.selectors import usable_payload, usable_q
 
-    require(principal, Perm.SUBJECT_VIEW)
+    p = principal_of(principal)
+    p.require(Perm.SUBJECT_VIEW)
     identifier = (identifier or "").strip()[:40]
     if detect(identifier) == "resident_id":
-        require(principal, Perm.SUBJECT_VIEW_NATURAL)
+        p.require(Perm.SUBJECT_VIEW_NATURAL)
         subject = natural_person_by_id(identifier)
     else:
         subject = legal_person_by_identifier(identifier)
     if subject is None:
         return None
     natural = isinstance(subject, NaturalPerson)
-    client = client_of(principal)
     if natural:
-        audit.record("naturalperson.viewed", actor=principal, obj=subject)
+        audit.record("naturalperson.viewed", actor=p, obj=subject)
         basic = {
             "type": "natural",
-            "name": shown_name(subject, to_client=client is not None),
+            "name": shown_name(subject, p),
             "id_masked": subject.id_masked,
             "region": subject.region_id,
         }
@@ -186,14 +193,10 @@ def profile_for(principal: Any, identifier: str) -> dict[str, Any] | None:
             "legal_representative": subject.legal_representative,
             "established_on": subject.established_on,
         }
-    items = visible_items(principal)
-    today = datetime.date.today()
     records = (
         CreditRecord.objects.filter(
-            Q(natural_person=subject) if natural else Q(legal_person=subject),
-            item__in=items,
+            Q(natural_person=subject) if natural else Q(legal_person=subject), usable_q(p)
         )
-        .filter(in_force_q(today))
         .select_related("item", "department")
         .order_by("-decision_date", "-id")
     )
@@ -221,7 +224,7 @@ def profile_for(principal: Any, identifier: str) -> dict[str, Any] | None:
                     "decision_date": record.decision_date,
                     "valid_to": record.valid_to,
                     "severity": record.severity,
-                    "payload": record.payload,
+                    "payload": usable_payload(record, p),
                 }
             )
     return {"subject": basic, **sections, "counts": counts}

@@ -195,8 +195,7 @@ def register_natural_person(
 @transaction.atomic
 def reveal_id_number(*, actor: Any, person: NaturalPerson, reason: str) -> str:
     """The clear document number, for a user allowed to see it; the read is audited."""
-    from credit.accounts.permissions import require
-    from credit.accounts.roles import Perm
+    from credit.core.access import Perm, require
 
     require(actor, Perm.SUBJECT_VIEW_IDENTITY)
     if not reason.strip():

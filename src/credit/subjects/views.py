@@ -6,8 +6,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from credit.accounts.decorators import perm_required
-from credit.accounts.roles import Perm
+from credit.core.access import Perm, principal_of
+from credit.core.access.decorators import perm_required
 from credit.records.selectors import records_of_subject
 from credit.subjects import selectors
 
@@ -34,6 +34,7 @@ def legal_person(request: HttpRequest, pk: int) -> HttpResponse:
             "subject": subject,
             "identifiers": selectors.identifiers_of(subject),
             "page": records.get_page(request.GET.get("page")),
+            "tenant_label": principal_of(request.user).tenant_label,
         },
     )
 
@@ -50,5 +51,6 @@ def natural_person(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "person": person,
             "page": records.get_page(request.GET.get("page")),
+            "tenant_label": principal_of(request.user).tenant_label,
         },
     )

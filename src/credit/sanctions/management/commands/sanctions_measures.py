@@ -16,8 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from credit.accounts.permissions import require
-from credit.accounts.roles import Perm
+from credit.core.access import Perm, require
 from credit.core.errors import CreditError
 from credit.sanctions import services
 from credit.sanctions.forms import SERVICE_ERROR_FIELDS, MeasureForm

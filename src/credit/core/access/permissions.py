@@ -1,0 +1,56 @@
+"""The platform's permission vocabulary (权限): every check in every app names one of these.
+
+Which principal holds which permission is decided where the principal is built: a staff
+user's role (``credit.accounts.roles.ROLE_PERMS``), an API client's scopes
+(``credit.gateway.scopes``). The vocabulary itself belongs to the kernel so that any app can
+ask a principal without importing the apps that build principals.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Perm(StrEnum):
+    CATALOG_VIEW = "catalog.view"
+    CATALOG_MANAGE = "catalog.manage"
+    CATALOG_TEMPLATE = "catalog.template"
+    SUBJECT_VIEW = "subjects.view"
+    SUBJECT_VIEW_IDENTITY = "subjects.view_identity"
+    SUBJECT_VIEW_NATURAL = "subjects.view_natural"
+    RECORD_VIEW = "records.view"
+    RECORD_SUBMIT = "records.submit"
+    RECORD_REVIEW = "records.review"
+    USER_MANAGE = "accounts.manage"
+    AUDIT_VIEW = "audit.view"
+    CONFIG_MANAGE = "core.configure"
+    API_CLIENT_MANAGE = "gateway.manage"
+    SANCTIONS_CHECK = "sanctions.check"
+    MEASURE_MANAGE = "sanctions.manage"
+    OBJECTION_HANDLE = "objections.handle"
+    OBJECTION_VERIFY = "objections.verify"
+    REPAIR_REVIEW = "objections.repair"
+    PORTAL_MANAGE = "portal.manage"
+
+
+PERM_LABELS: dict[Perm, str] = {
+    Perm.CATALOG_VIEW: "查看信用信息资源目录",
+    Perm.CATALOG_MANAGE: "维护信用信息资源目录",
+    Perm.CATALOG_TEMPLATE: "下载数据报送模板",
+    Perm.SUBJECT_VIEW: "查询法人和自然人信用档案",
+    Perm.SUBJECT_VIEW_IDENTITY: "查看未脱敏的身份证件号码",
+    Perm.SUBJECT_VIEW_NATURAL: "查询自然人信用档案（脱敏）",
+    Perm.RECORD_VIEW: "查看信用记录",
+    Perm.RECORD_SUBMIT: "报送信用数据",
+    Perm.RECORD_REVIEW: "审核信用数据",
+    Perm.USER_MANAGE: "管理用户",
+    Perm.AUDIT_VIEW: "查看审计日志",
+    Perm.CONFIG_MANAGE: "维护区划与部门配置",
+    Perm.API_CLIENT_MANAGE: "管理接口调用方",
+    Perm.SANCTIONS_CHECK: "联合奖惩核查及反馈",
+    Perm.MEASURE_MANAGE: "维护联合奖惩措施",
+    Perm.OBJECTION_HANDLE: "受理和办结信用异议",
+    Perm.OBJECTION_VERIFY: "核实本部门的异议信息",
+    Perm.REPAIR_REVIEW: "审核信用修复申请",
+    Perm.PORTAL_MANAGE: "维护门户网站新闻和公告",
+}
