@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from credit.accounts.permissions import has_perm
 from credit.accounts.roles import Perm, Role
+from credit.core.access import has_perm
 from credit.core.models import AuditEntry, Department
 from credit.ingest.pipeline import ingest_file
 from credit.objections import repairs, services, sms, verification

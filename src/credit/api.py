@@ -8,6 +8,9 @@ Every error body is ``{"code", "message", "details"}``:
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
@@ -17,6 +20,7 @@ from credit.accounts.api import router as accounts_router
 from credit.catalog.api import router as catalog_router
 from credit.core.api import router as core_router
 from credit.core.errors import CreditError, RateLimited
+from credit.core.schemas import ERROR_DESCRIPTIONS
 from credit.gateway.auth import SessionAuth, SignedRequest
 from credit.ingest.api import router as ingest_router
 from credit.sanctions.api import router as sanctions_router
@@ -24,7 +28,22 @@ from credit.sanctions.push_api import router as push_router
 from credit.subjects.api import router as subjects_router
 from credit.subjects.embedded import router as embedded_router
 
-api = NinjaAPI(
+
+class CreditAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document describes each error status in Chinese with the
+    codes it carries (``credit.core.schemas.ERROR_DESCRIPTIONS``)."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if int(status) in ERROR_DESCRIPTIONS:
+                        response["description"] = ERROR_DESCRIPTIONS[int(status)]
+        return schema
+
+
+api = CreditAPI(
     title="公共信用信息平台 API",
     version="1",
     description="常州市公共信用信息平台对部门和业务系统开放的接口。错误返回 "
@@ -63,8 +82,15 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     return _error(request, 422, "invalid_request", "请求参数不正确", {"errors": exc.errors})
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "body_too_large", "请求体过大，请分批提交")
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # Ninja could not parse the body
+        return _error(request, 400, "invalid_json", "请求体不是有效的 JSON，请检查格式后重试")
     codes = {404: "not_found", 403: "permission_denied", 405: "method_not_allowed"}
     return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
 

@@ -353,3 +353,8 @@ CREDIT_REPAIR_EXCLUDED_ITEMS = [c.strip() for c in _repair_excluded.split(",") i
 CREDIT_INGEST_STALL_MINUTES = int(os.environ.get("CREDIT_INGEST_STALL_MINUTES", "30"))
 if CREDIT_INGEST_STALL_MINUTES < 5:
     raise ImproperlyConfigured("CREDIT_INGEST_STALL_MINUTES must be at least 5")
+
+# --- API bodies (credit.core.inputs) --------------------------------------------------------
+#: The largest JSON body of a push (POST /api/v1/ingest/{item}, at most 5,000 rows): 32 MiB
+#: holds 5,000 rows of long texts; other API bodies keep Django's 2.5 MB.
+CREDIT_PUSH_MAX_BYTES = int(os.environ.get("CREDIT_PUSH_MAX_BYTES", str(32 * 1024 * 1024)))

@@ -5,8 +5,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 
 from credit.accounts.models import User
-from credit.accounts.permissions import data_scope, has_perm, perms_of, require
 from credit.accounts.roles import PEOPLE_ROLES, ROLE_PERMS, Perm, Role
+from credit.core.access import data_scope, has_perm, perms_of, require
 from credit.core.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db

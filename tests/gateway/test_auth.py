@@ -116,11 +116,30 @@ def test_an_endpoint_outside_the_scopes_is_forbidden(client, api):
     )
     assert (response.status_code, _code(response)) == (403, "scope_not_granted")
     response = client.get(
-        "/api/v1/regions",
-        headers=signed_headers(client_obj.key, secret, "GET", "/api/v1/regions"),
+        "/api/v1/sanctions/changes",
+        headers=signed_headers(client_obj.key, secret, "GET", "/api/v1/sanctions/changes"),
         REMOTE_ADDR="127.0.0.1",
     )
     assert (response.status_code, _code(response)) == (403, "scope_not_granted")
+
+
+def test_reference_data_and_the_caller_are_open_to_every_client(client, api):
+    """The codes a push names (regions, departments) and the caller itself need no scope."""
+    client_obj, secret = api
+    for path in ("/api/v1/regions", "/api/v1/departments", "/api/v1/accounts/me"):
+        response = client.get(
+            path,
+            headers=signed_headers(client_obj.key, secret, "GET", path),
+            REMOTE_ADDR="127.0.0.1",
+        )
+        assert response.status_code == 200, (path, response.content)
+    me = client.get(
+        "/api/v1/accounts/me",
+        headers=signed_headers(client_obj.key, secret, "GET", "/api/v1/accounts/me"),
+        REMOTE_ADDR="127.0.0.1",
+    ).json()
+    assert me["role"] == "api_client" and me["department"] == "SCJG"
+    assert me["scope"] == {"region": None, "department": "SCJG"}
 
 
 def test_a_disabled_client_is_forbidden_and_a_rotated_secret_replaces_the_old(client, api):

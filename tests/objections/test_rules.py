@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credit.accounts.roles import Perm
 from credit.catalog.constants import Category, PublicityMode
+from credit.core.access import Perm
 from credit.core.errors import ValidationFailed
 from credit.core.identifiers import make_resident_id, make_uscc
 from credit.objections import rules

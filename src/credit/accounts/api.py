@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
-from credit.accounts.permissions import data_scope
+from credit.core.access import data_scope
 from credit.core.models import Department
+from credit.core.schemas import responses
 
 router = Router(tags=["用户"])
 
@@ -18,10 +19,14 @@ class MeOut(Schema):
     region: str | None
     department: str | None
     permissions: list[str]
-    scope: dict[str, str | None]
+    scope: dict[str, str | None] = Field(
+        ..., description="管理数据的范围：region 辖市区代码、department 部门编码（null 为不限）"
+    )
 
 
-@router.get("/me", response=MeOut, summary="当前用户（或接口调用方）、角色、权限和数据范围")
+@router.get(
+    "/me", response=responses(MeOut), summary="当前用户（或接口调用方）、角色、权限和数据范围"
+)
 def me(request):
     p = request.auth
     department = (

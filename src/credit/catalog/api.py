@@ -1,26 +1,40 @@
 """Catalog endpoints: items, an item's field specifications, its Excel template."""
 
-from __future__ import annotations
+from typing import Literal
 
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from credit.catalog import selectors
+from credit.catalog.constants import (
+    Category,
+    DataType,
+    FieldRole,
+    Sensitivity,
+    SubjectType,
+    UpdatePeriod,
+    UsageScope,
+    Validator,
+)
 from credit.catalog.excel import build_template, template_filename
 from credit.core.access import Perm, require
 from credit.core.errors import NotFound
 from credit.core.http import XLSX, xlsx_response
+from credit.core.schemas import links, responses
 
 router = Router(tags=["信用信息资源目录"])
+CategoryCode = Literal[tuple(Category.values)]
 
 
 class ItemOut(Schema):
     code: str
     name: str
-    category: str
-    subject_type: str
-    update_period: str
-    usage_scope: str
+    category: Literal[tuple(Category.values)]
+    subject_type: Literal[tuple(SubjectType.values)]
+    update_period: Literal[tuple(UpdatePeriod.values)]
+    usage_scope: Literal[tuple(UsageScope.values)] = Field(
+        ..., description="public 社会公开 / shared 政务共享 / restricted 授权查询"
+    )
     version: int
     source_departments: list[str]
     field_count: int
@@ -31,7 +45,7 @@ class FieldOut(Schema):
     code: str
     name: str
     aliases: list[str]
-    type: str
+    type: Literal[tuple(DataType.values)]
     max_length: int | None
     decimal_places: int | None
     required: bool
@@ -39,10 +53,10 @@ class FieldOut(Schema):
     code_table: str | None
     code_values: list[str]
     multi_value: bool
-    validator: str
-    sensitivity: str
-    usage_scope: str
-    role: str
+    validator: Literal[tuple(Validator.values)]
+    sensitivity: Literal[tuple(Sensitivity.values)]
+    usage_scope: Literal[tuple(UsageScope.values)]
+    role: Literal[tuple(FieldRole.values)]
 
 
 class ItemDetailOut(ItemOut):
@@ -66,9 +80,24 @@ def _item_out(item, field_count: int) -> dict:
     }
 
 
-@router.get("/items", response=list[ItemOut], summary="目录项列表")
+@router.get(
+    "/items",
+    response=responses(list[ItemOut]),
+    summary="目录项列表",
+    openapi_extra=links(
+        GetItem=("credit_catalog_api_get_item", {"code": "$response.body#/items/0/code"}),
+        GetTemplate=(
+            "credit_catalog_api_download_template",
+            {"code": "$response.body#/items/0/code"},
+        ),
+    ),
+)
 @paginate
-def list_items(request, category: str | None = None, q: str | None = None):
+def list_items(
+    request,
+    category: CategoryCode | None = None,
+    q: str | None = Query(None, max_length=100, description="名称或标识的片段"),
+):
     require(request.auth, Perm.CATALOG_VIEW)
     return [_item_out(i, i.field_count) for i in selectors.items(category=category, q=q)]
 
@@ -80,7 +109,7 @@ def _get(code: str):
     return item
 
 
-@router.get("/items/{code}", response=ItemDetailOut, summary="目录项及字段规格")
+@router.get("/items/{code}", response=responses(ItemDetailOut, 404), summary="目录项及字段规格")
 def get_item(request, code: str):
     require(request.auth, Perm.CATALOG_VIEW)
     item = _get(code)
@@ -114,7 +143,7 @@ def get_item(request, code: str):
 @router.get(
     "/items/{code}/template",
     summary="下载 Excel 报送模板",
-    response={200: None},
+    response=responses({200: None}, 404),
     openapi_extra={
         "responses": {
             200: {

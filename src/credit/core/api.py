@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from typing import Literal
+
+from ninja import Field, Query, Router, Schema
 
 from credit.core import selectors
+from credit.core.models import Department, Region
+from credit.core.schemas import responses
 
 router = Router(tags=["基础数据"])
 
@@ -12,7 +16,7 @@ router = Router(tags=["基础数据"])
 class RegionOut(Schema):
     code: str
     name: str
-    level: str
+    level: Literal[tuple(Region.Level.values)] = Field(..., description="city 市 / district 辖市区")
     parent: str | None
     historic_codes: list[str]
 
@@ -24,10 +28,12 @@ class DepartmentOut(Schema):
     uscc: str
     region: str
     region_name: str
-    kind: str
+    kind: Literal[tuple(Department.Kind.values)] = Field(
+        ..., description="city 市级部门 / district 辖市区部门 / credit_office 信用主管部门"
+    )
 
 
-@router.get("/regions", response=list[RegionOut], summary="行政区划（市及辖市区）")
+@router.get("/regions", response=responses(list[RegionOut]), summary="行政区划（市及辖市区）")
 def list_regions(request):
     return [
         RegionOut(
@@ -41,8 +47,11 @@ def list_regions(request):
     ]
 
 
-@router.get("/departments", response=list[DepartmentOut], summary="部门")
-def list_departments(request, region: str | None = None):
+@router.get("/departments", response=responses(list[DepartmentOut]), summary="部门")
+def list_departments(
+    request,
+    region: str | None = Query(None, pattern=r"^[0-9]{6}$", description="行政区划代码"),
+):
     return [
         DepartmentOut(
             code=d.code,

@@ -21,6 +21,10 @@ What this layer guarantees:
 * **Backstop.** A :class:`django.db.DataError` raised while serving a request (a value the
   database refuses: a number out of range, an invalid byte sequence) is answered 422
   ``invalid_input`` (API) or 400 (pages) and logged at warning level — never a 500.
+* **Body size.** An ``/api/v1`` request whose ``Content-Length`` is above the limit is
+  answered 413 ``body_too_large`` before its body is read: ``CREDIT_PUSH_MAX_BYTES`` (default
+  32 MiB, enough for the 5,000 rows a push may carry) for ``POST /api/v1/ingest/…``, Django's
+  ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (2.5 MB) for every other endpoint.
 * **Escaping.** Where text must be kept although it breaks the rule (the call log of a refused
   call, a file's raw row), :func:`escape_text` writes every refused character visibly as
   ``\\x00`` (C0 controls) or ``\\ud800`` (surrogates); the result always passes the rule.
@@ -37,8 +41,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from ninja import Field
 from ninja.pagination import LimitOffsetPagination as NinjaLimitOffsetPagination
@@ -53,6 +59,7 @@ INTEGER_MAX = 2**31 - 1
 #: Codes of the refusals (API ``code``; pages show the Chinese message).
 INVALID_CHARACTERS = "invalid_characters"
 INVALID_INPUT = "invalid_input"
+INVALID_BODY = "invalid_body"
 INVALID_INPUT_MESSAGE = "提交的内容中有无法处理的值（如超出范围的数字或无效的字符），请检查后重试"
 
 API_PREFIX = "/api/v1/"
@@ -276,13 +283,58 @@ def first_refusal(request: HttpRequest) -> Refusal | None:
     return None
 
 
+PUSH_PREFIX = API_PREFIX + "ingest/"
+BODY_TOO_LARGE = "body_too_large"
+
+
+def body_limit(request: HttpRequest) -> int | None:
+    """The largest body an API request may carry (None: no limit of ours)."""
+    if not request.path.startswith(API_PREFIX):
+        return None
+    if request.method == "POST" and request.path.startswith(PUSH_PREFIX):
+        return settings.CREDIT_PUSH_MAX_BYTES
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _oversized(request: HttpRequest) -> HttpResponse | None:
+    """413 for an API body above :func:`body_limit`; a push within its own (larger) limit is
+    read here, so Django's general limit does not refuse it later."""
+    limit = body_limit(request)
+    if limit is None:
+        return None
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        body = {
+            "code": BODY_TOO_LARGE,
+            "message": (
+                f"请求体过大：至多 {limit / 1024 / 1024:.1f} MB，"
+                f"本次 {length / 1024 / 1024:.1f} MB；请分批推送"
+            ),
+            "details": {"limit": limit, "length": length},
+        }
+        return JsonResponse(body, status=413)
+    if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        # The push route's larger limit: read the body now, within it (HttpRequest.body
+        # would apply the general limit).
+        request._body = request.read()
+    return None
+
+
 def is_public_page(path: str) -> bool:
     """A page of the public (the portal's layout) rather than a staff page."""
     return path.startswith(PUBLIC_PREFIXES) and not path.startswith(STAFF_PREFIXES)
 
 
 def refusal_response(
-    request: HttpRequest, *, code: str, message: str, details: dict[str, Any] | None = None
+    request: HttpRequest,
+    *,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    status: int = 422,
 ) -> HttpResponse:
     """422 ``{"code", "message", "details"}`` under ``/api/v1``; else the Chinese 400 page
     (``portal/400.html`` for public pages, ``400.html`` for staff pages). The page is rendered
@@ -290,7 +342,7 @@ def refusal_response(
     read, and no query runs."""
     if request.path.startswith(API_PREFIX):
         body = {"code": code, "message": message, "details": details or {}}
-        return JsonResponse(body, status=422)
+        return JsonResponse(body, status=status)
     template = "portal/400.html" if is_public_page(request.path) else "400.html"
     return HttpResponse(render_to_string(template, {"message": message, "code": code}), status=400)
 
@@ -306,7 +358,19 @@ class InputCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        refusal = first_refusal(request)
+        oversized = _oversized(request)
+        if oversized is not None:
+            return oversized
+        try:
+            refusal = first_refusal(request)
+        except MultiPartParserError:
+            return refusal_response(
+                request,
+                code=INVALID_BODY,
+                message="请求体的格式与其 Content-Type 不符（如缺少 multipart 的 boundary），"
+                "请检查后重试",
+                status=400,
+            )
         if refusal is not None:
             logger.info(
                 "input refused: %s %s (%s %s)",

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from credit.accounts.permissions import data_scope
-from credit.core.access import PERM_LABELS, Perm, perms_of
+from credit.core.access import PERM_LABELS, Perm, data_scope, perms_of
 
 
 def _links(request: HttpRequest) -> list[dict]:

@@ -82,6 +82,20 @@ ITEM_SCOPES_BY_KIND: dict[str, frozenset[str]] = {
 }
 
 
+#: What every client may call whatever its scopes: reference data (regions, departments — the
+#: codes a push names) and the caller itself.
+OPEN_ROUTES: tuple[tuple[str, str], ...] = (
+    ("GET", "/regions"),
+    ("GET", "/departments"),
+    ("GET", "/accounts/me"),
+)
+
+
+def is_open(method: str, path: str) -> bool:
+    """Whether ``method path`` (relative to ``/api/v1``) is open to every client."""
+    return (method, path.rstrip("/")) in OPEN_ROUTES
+
+
 def scope_for(method: str, path: str) -> str | None:
     """The scope that opens ``method path`` (path relative to ``/api/v1``), or None."""
     for scope in SCOPES.values():

@@ -34,7 +34,7 @@ from credit.core.errors import (
 from credit.core.models import Department
 from credit.gateway import signing
 from credit.gateway.models import ApiClient, ApiCounter, ApiNonce
-from credit.gateway.scopes import ITEM_SCOPES_BY_KIND, SCOPES, scope_for
+from credit.gateway.scopes import ITEM_SCOPES_BY_KIND, SCOPES, is_open, scope_for
 
 SECRET_PURPOSE = "gateway.secret"  # noqa: S105 — an encryption purpose label, not a secret
 API_PREFIX = "/api/v1"
@@ -324,7 +324,7 @@ def authenticate(
         raise PermissionDenied(f"来源地址 {source_ip} 不在允许范围内", code="ip_not_allowed")
     relative = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else path
     scope = scope_for(method.upper(), relative)
-    if scope is None or scope not in client.scopes:
+    if not is_open(method.upper(), relative) and (scope is None or scope not in client.scopes):
         label = SCOPES[scope].label if scope else relative
         raise PermissionDenied(f"未授权调用该接口：{label}", code="scope_not_granted")
     _count(client, nonce, now)

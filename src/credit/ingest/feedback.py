@@ -30,11 +30,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
-from credit.accounts.permissions import has_perm
-from credit.accounts.roles import Perm
 from credit.catalog.masking import SCAN, header_treatment, mask_as, treatment
 from credit.catalog.rules import FieldRule, spec_for
 from credit.core import audit, crypto
+from credit.core.access import Perm, has_perm
 from credit.core.http import (
     FORMULA_PREFIXES,  # noqa: F401 — re-exported
     escape_formula,  # noqa: F401 — re-exported

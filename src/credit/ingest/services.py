@@ -26,9 +26,8 @@ from django.db.models import Max
 from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateEvent, ProcrastinateJob
 
-from credit.accounts.permissions import has_perm, is_city_wide
-from credit.accounts.roles import Perm
 from credit.core import audit
+from credit.core.access import Perm, principal_of
 from credit.core.errors import CreditError, PermissionDenied
 from credit.ingest import tasks
 from credit.ingest.models import INTERNAL_ERROR, STALLED, Batch
@@ -165,7 +164,8 @@ def check_reprocessor(actor: Any, batch: Batch) -> None:
     city-wide with 审核信用数据). ``None`` is the system (the command line)."""
     if actor is None:
         return
-    if is_city_wide(actor) and has_perm(actor, Perm.RECORD_REVIEW):
+    p = principal_of(actor)
+    if p.city_wide and p.has_perm(Perm.RECORD_REVIEW):
         return
     try:
         check_submitter(actor, batch.department)

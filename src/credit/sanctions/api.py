@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from credit.core.errors import NotFound
 from credit.core.inputs import Id
+from credit.core.schemas import BODY_ERRORS, links, responses
+from credit.records.models import ListChange
 from credit.sanctions import selectors, services
-from credit.sanctions.constants import Scenario
-from credit.sanctions.models import Check
+from credit.sanctions.constants import LIST_CATEGORIES, Scenario
+from credit.sanctions.models import Check, CheckFeedback
 
 router = Router(tags=["联合奖惩"])
+#: The list kinds as plain strings (red_list, black_list, attention_list).
+LIST_KINDS = tuple(str(c.value) for c in LIST_CATEGORIES)
+ListKind = Literal[LIST_KINDS]
+#: A list kind to filter by, or "" for every kind.
+ListKindFilter = Literal[("", *LIST_KINDS)]
+#: A scenario, or "" for every scenario.
+ScenarioFilter = Literal[("", *Scenario.values)]
 
 
 class CheckQuery(Schema):
     id: str = Field(
         ..., min_length=1, max_length=40, description="统一社会信用代码、原代码或身份证号码"
     )
-    scenario: str = Field(
-        "", description="应用场景：" + "、".join(f"{v}（{label}）" for v, label in Scenario.choices)
+    scenario: ScenarioFilter = Field(
+        "",
+        description="应用场景（省略为全部场景）："
+        + "、".join(f"{v}（{label}）" for v, label in Scenario.choices),
     )
     reason: str = Field(..., min_length=1, max_length=200, description="核查事由")
 
@@ -41,7 +52,7 @@ class EntryOut(Schema):
     record: int
     item: str
     item_name: str
-    list_kind: str
+    list_kind: ListKind
     department: str
     document_no: str
     decision_date: str | None
@@ -61,10 +72,12 @@ class FeedbackOut(Schema):
 class CheckOut(Schema):
     number: str
     checked_at: datetime
-    result: str = Field(
+    result: Literal[tuple(Check.Result.values)] = Field(
         ..., description="clean 未发现名单信息 / hit 发现名单信息 / not_found 未找到主体"
     )
-    subject_type: str | None = Field(None, description="legal 法人 / natural 自然人")
+    subject_type: Literal["legal", "natural"] | None = Field(
+        None, description="legal 法人 / natural 自然人"
+    )
     subject_name: str
     query: str = Field(..., description="所查代码（身份证号码脱敏）")
     scenario: str
@@ -77,7 +90,7 @@ class CheckOut(Schema):
 class FeedbackIn(Schema):
     record: Id = Field(..., description="名单记录（entries[].record）")
     measure: str = Field(..., description="措施编号（entries[].measures[].code）")
-    action: str = Field(
+    action: Literal[tuple(CheckFeedback.Action.values)] = Field(
         ..., description="applied 已实施 / not_applicable 不适用 / exempted 依法免予实施"
     )
     reason: str = Field("", max_length=500, description="不适用或免予实施时必填")
@@ -114,7 +127,15 @@ def check_out(request: HttpRequest, check: Check, *, fresh: bool = False) -> dic
     }
 
 
-@router.get("/check", response=CheckOut, summary="联合奖惩核查")
+@router.get(
+    "/check",
+    response=responses(CheckOut),
+    summary="联合奖惩核查",
+    openapi_extra=links(
+        GetCheck=("credit_sanctions_api_check_detail", {"number": "$response.body#/number"}),
+        GiveFeedback=("credit_sanctions_api_feedback", {"number": "$response.body#/number"}),
+    ),
+)
 def check(request: HttpRequest, query: Query[CheckQuery]):
     """Finds the subject, its red/black/attention list entries in force and the measures for
     the scenario (all scenarios when omitted); records who checked, when and why."""
@@ -126,16 +147,20 @@ def check(request: HttpRequest, query: Query[CheckQuery]):
     return check_out(request, done, fresh=True)
 
 
-@router.get("/checks/{number}", response=CheckOut, summary="查看一次核查")
-def check_detail(request: HttpRequest, number: str):
+@router.get("/checks/{number}", response=responses(CheckOut, 404), summary="查看一次核查")
+def check_detail(request: HttpRequest, number: str = Path(..., max_length=32)):
     found = selectors.check_for(request.auth, number)
     if found is None:
         raise NotFound(f"核查编号 {number} 不存在", code="check_not_found")
     return check_out(request, found)
 
 
-@router.post("/checks/{number}/feedback", response=CheckOut, summary="反馈措施实施情况")
-def feedback(request: HttpRequest, number: str, body: FeedbackIn):
+@router.post(
+    "/checks/{number}/feedback",
+    response=responses(CheckOut, 404, *BODY_ERRORS),
+    summary="反馈措施实施情况",
+)
+def feedback(request: HttpRequest, body: FeedbackIn, number: str = Path(..., max_length=32)):
     services.record_feedback(
         principal=request.auth,
         number=number,
@@ -149,7 +174,7 @@ def feedback(request: HttpRequest, number: str, body: FeedbackIn):
 
 class ChangeOut(Schema):
     event_id: str
-    kind: str = Field(
+    kind: Literal[tuple(ListChange.Kind.values)] = Field(
         ...,
         description=(
             "listed 列入 / updated 变更 / expired 到期移出 / removed 移出（修复、撤销）/ "
@@ -159,10 +184,10 @@ class ChangeOut(Schema):
     occurred_at: datetime
     record: int
     item: str
-    list_kind: str
+    list_kind: ListKind
     region: str
     department: str
-    subject_type: str
+    subject_type: Literal["legal", "natural"]
     subject_code: str = Field(..., description="统一社会信用代码，或脱敏的身份证号码")
     subject_name: str
     version: int
@@ -174,13 +199,13 @@ class ChangesOut(Schema):
     more: bool = Field(..., description="是否还有更多事件可立即拉取")
 
 
-@router.get("/changes", response=ChangesOut, summary="拉取名单变更（游标）")
+@router.get("/changes", response=responses(ChangesOut), summary="拉取名单变更（游标）")
 def list_changes(
     request: HttpRequest,
-    cursor: str = "",
+    cursor: str = Query("", max_length=64, description="上次返回的 cursor；首次为空"),
     limit: int = Query(500, ge=1, le=5000),
-    list_kind: str = "",
-    region: str = "",
+    list_kind: ListKindFilter = "",
+    region: str = Query("", pattern=r"^([0-9]{6})?$", description="行政区划代码"),
 ):
     """Events after ``cursor`` in a stable order; pass the returned cursor next time. An event
     is handed out once its transaction and every older one have ended, so a cursor never

@@ -4,18 +4,24 @@ delivery log; the credit office (staff session) sees every one and re-sends a de
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from credit.core.errors import NotFound, ValidationFailed
 from credit.core.inputs import Id, Offset
+from credit.core.schemas import BODY_ERRORS, links, responses
 from credit.gateway.models import ApiClient
 from credit.sanctions import push
+from credit.sanctions.api import ListKind
 from credit.sanctions.push_models import Delivery, Subscription
 
 router = Router(tags=["推送订阅"])
+#: A delivery status to filter by, or "" for every status.
+DeliveryStatusFilter = Literal[("", *Delivery.Status.values)]
+#: A division code.
+RegionCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 
 
 class SubscriptionIn(Schema):
@@ -23,10 +29,10 @@ class SubscriptionIn(Schema):
     url: str = Field(
         ..., min_length=8, max_length=500, description="接收地址，须为 https://；不跟随重定向"
     )
-    list_kinds: list[str] = Field(
+    list_kinds: list[ListKind] = Field(
         [], max_length=3, description="red_list / black_list / attention_list；空为全部"
     )
-    regions: list[str] = Field([], max_length=20, description="行政区划代码；空为全部")
+    regions: list[RegionCode] = Field([], max_length=20, description="行政区划代码；空为全部")
     subject: str = Field(
         "", max_length=40, description="只订阅一个主体：统一社会信用代码或身份证号码"
     )
@@ -40,7 +46,7 @@ class SubscriptionOut(Schema):
     url: str
     list_kinds: list[str]
     regions: list[str]
-    subject_type: str | None
+    subject_type: Literal["legal", "natural"] | None
     subject_name: str
     is_active: bool
     created_at: datetime.datetime
@@ -50,7 +56,9 @@ class DeliveryOut(Schema):
     id: int
     subscription: int
     event_id: str
-    status: str = Field(..., description="pending 待推送 / retrying 重试中 / delivered / failed")
+    status: Literal[tuple(Delivery.Status.values)] = Field(
+        ..., description="pending 待推送 / retrying 重试中 / delivered 已送达 / failed 失败"
+    )
     attempts: int
     resends: int
     last_status: int | None
@@ -103,13 +111,34 @@ def delivery_out(d: Delivery) -> dict[str, Any]:
     }
 
 
-@router.get("/subscriptions", response=list[SubscriptionOut], summary="推送订阅列表")
+@router.get(
+    "/subscriptions",
+    response=responses(list[SubscriptionOut]),
+    summary="推送订阅列表",
+    openapi_extra=links(
+        StopSubscription=(
+            "credit_sanctions_push_api_delete_subscription",
+            {"sub_id": "$response.body#/0/id"},
+        )
+    ),
+)
 def list_subscriptions(request: HttpRequest):
     """A client: its own subscriptions; the credit office: all (newest first, at most 500)."""
     return [subscription_out(s) for s in push.subscriptions_for(request.auth)[:500]]
 
 
-@router.post("/subscriptions", response={201: SubscriptionOut}, summary="登记推送订阅")
+@router.post(
+    "/subscriptions",
+    response=responses({201: SubscriptionOut}, 404, *BODY_ERRORS),
+    summary="登记推送订阅",
+    openapi_extra=links(
+        201,
+        StopSubscription=(
+            "credit_sanctions_push_api_delete_subscription",
+            {"sub_id": "$response.body#/id"},
+        ),
+    ),
+)
 def create_subscription(request: HttpRequest, body: SubscriptionIn):
     """Registers a webhook. Deliveries are POSTs signed with the client's key and secret
     (the request-signing scheme of this API) and carry ``X-Credit-Event-Id``."""
@@ -133,20 +162,33 @@ def create_subscription(request: HttpRequest, body: SubscriptionIn):
     return Status(201, subscription_out(sub))
 
 
-@router.delete("/subscriptions/{sub_id}", response=SubscriptionOut, summary="停用推送订阅")
+@router.delete(
+    "/subscriptions/{sub_id}", response=responses(SubscriptionOut, 404), summary="停用推送订阅"
+)
 def delete_subscription(request: HttpRequest, sub_id: Id):
-    """Stops the subscription; its delivery log is kept."""
+    """Stops the subscription; its delivery log is kept. A stopped subscription is gone for
+    this endpoint: stopping it again answers 404."""
     sub = push.subscription_for(request.auth, sub_id)
-    if sub is None:
-        raise NotFound("订阅不存在", code="subscription_not_found")
+    if sub is None or not sub.is_active:
+        raise NotFound("订阅不存在或已停用", code="subscription_not_found")
     return subscription_out(push.delete_subscription(actor=request.auth, subscription=sub))
 
 
-@router.get("/deliveries", response=DeliveriesOut, summary="推送记录")
+@router.get(
+    "/deliveries",
+    response=responses(DeliveriesOut),
+    summary="推送记录",
+    openapi_extra=links(
+        Resend=(
+            "credit_sanctions_push_api_resend",
+            {"delivery_id": "$response.body#/deliveries/0/id"},
+        )
+    ),
+)
 def list_deliveries(
     request: HttpRequest,
     subscription: Id | None = None,
-    status: str = Query("", max_length=10),
+    status: DeliveryStatusFilter = "",
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     limit: int = Query(100, ge=1, le=1000),
@@ -163,7 +205,11 @@ def list_deliveries(
     return {"count": qs.count(), "deliveries": [delivery_out(d) for d in page]}
 
 
-@router.post("/deliveries/{delivery_id}/resend", response=DeliveryOut, summary="人工重发")
+@router.post(
+    "/deliveries/{delivery_id}/resend",
+    response=responses(DeliveryOut, 404, *BODY_ERRORS),
+    summary="人工重发",
+)
 def resend(request: HttpRequest, delivery_id: Id):
     """The credit office queues a delivery again with the same event id (audited)."""
     found = push.delivery_for(request.auth, delivery_id)

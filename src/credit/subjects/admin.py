@@ -1,7 +1,6 @@
 from django.contrib import admin
 
-from credit.accounts.permissions import has_perm
-from credit.core.access import Perm
+from credit.core.access import Perm, has_perm
 from credit.core.admin import PersonalDataAdminMixin, RoleAdminMixin
 from credit.subjects.models import LegalPerson, LegalPersonIdentifier, NaturalPerson
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ninja import Field, Router, Schema
 
+from credit.core.schemas import BODY_ERRORS, links, responses
 from credit.subjects import selectors
+from credit.subjects.constants import IdType, LegalPersonKind, LegalPersonStatus
 
 router = Router(tags=["信用主体"])
 
@@ -13,16 +17,16 @@ class LegalPersonOut(Schema):
     id: int
     uscc: str | None
     name: str
-    kind: str
+    kind: Literal[tuple(LegalPersonKind.values)]
     region: str | None
     industry: str
-    status: str
+    status: Literal[tuple(LegalPersonStatus.values)]
 
 
 class NaturalPersonOut(Schema):
     id: int
     name: str
-    id_type: str
+    id_type: Literal[tuple(IdType.values)]
     id_masked: str
     region: str | None
 
@@ -36,7 +40,17 @@ class SearchOut(Schema):
     natural_persons: list[NaturalPersonOut]
 
 
-@router.post("/search", response=SearchOut, summary="按代码、名称或身份证号码查询主体")
+@router.post(
+    "/search",
+    response=responses(SearchOut, *BODY_ERRORS),
+    summary="按代码、名称或身份证号码查询主体",
+    openapi_extra=links(
+        GetProfile=(
+            "credit_subjects_embedded_profile",
+            {"identifier": "$response.body#/legal_persons/0/uscc"},
+        )
+    ),
+)
 def search(request, body: SearchIn):
     """POST, so an ID number never appears in a URL or an access log."""
     found = selectors.search(request.auth, body.q)

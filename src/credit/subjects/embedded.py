@@ -7,9 +7,10 @@ import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 
 from credit.core.errors import NotFound
+from credit.core.schemas import responses
 from credit.subjects import selectors
 
 router = Router(tags=["信用主体"])
@@ -36,8 +37,10 @@ class ProfileOut(Schema):
     counts: dict[str, int] = Field(..., description="各部分的总条数")
 
 
-@router.get("/{identifier}", response=ProfileOut, summary="主体信用信息（嵌入式查询）")
-def profile(request: HttpRequest, identifier: str):
+@router.get(
+    "/{identifier}", response=responses(ProfileOut, 404), summary="主体信用信息（嵌入式查询）"
+)
+def profile(request: HttpRequest, identifier: str = Path(..., max_length=40)):
     """By USCC, legacy code (组织机构代码、注册号 …) or resident ID number."""
     found = selectors.profile_for(request.auth, identifier)
     request.call_subject = identifier

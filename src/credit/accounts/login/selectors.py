@@ -21,9 +21,8 @@ from django.utils import timezone
 
 from credit.accounts.login import rules
 from credit.accounts.models import User
-from credit.accounts.permissions import is_city_wide, require
-from credit.accounts.roles import Perm
 from credit.accounts.selectors import users_for
+from credit.core.access import Perm, principal_of, require
 
 
 @dataclass(frozen=True)
@@ -160,7 +159,7 @@ def lockouts_for(principal: Any) -> list[Lockout]:
     the accounts of its district's users only. ``principal=None`` is the system (CLI)."""
     if principal is not None:
         require(principal, Perm.USER_MANAGE)
-    city_wide = principal is None or is_city_wide(principal)
+    city_wide = principal is None or principal_of(principal).city_wide
     recent = _recent()
     scope = None if city_wide else users_for(principal).values("username")
     found = _locked(recent, "username", rules.account_limit(), scope)

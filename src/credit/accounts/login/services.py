@@ -21,10 +21,9 @@ from django.db.models import QuerySet
 from credit.accounts.login import rules, selectors
 from credit.accounts.login.selectors import LoginState
 from credit.accounts.models import User
-from credit.accounts.permissions import is_city_wide, require
-from credit.accounts.roles import Perm
 from credit.accounts.selectors import users_for
 from credit.core import audit
+from credit.core.access import Perm, principal_of, require
 from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 #: ``object_type`` of audit entries about an address (an account's is ``accounts.user``).
@@ -155,7 +154,7 @@ def unlock_login(
         raise ValueError("unlock_login needs exactly one of username and ip")
     if actor is not None:
         require(actor, Perm.USER_MANAGE)
-    city_wide = actor is None or is_city_wide(actor)
+    city_wide = actor is None or principal_of(actor).city_wide
     if username is not None:
         if not city_wide and not users_for(actor).filter(username=username).exists():
             raise NotFound(

@@ -12,11 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from credit.accounts.decorators import perm_required
 from credit.accounts.login import rules, selectors, services
 from credit.accounts.login.forms import LoginForm
-from credit.accounts.permissions import is_city_wide
-from credit.accounts.roles import Perm
+from credit.core.access import Perm, principal_of
+from credit.core.access.decorators import perm_required
 from credit.core.errors import CreditError
 from credit.core.netaddr import client_ip
 
@@ -77,7 +76,7 @@ def lockouts(request: HttpRequest) -> HttpResponse:
         "accounts/lockouts.html",
         {
             "lockouts": selectors.lockouts_for(request.user),
-            "city_wide": is_city_wide(request.user),
+            "city_wide": principal_of(request.user).city_wide,
             "account_limit": rules.account_limit(),
             "address_limit": rules.address_limit(),
             "cool_off_minutes": int(rules.cool_off().total_seconds() // 60),

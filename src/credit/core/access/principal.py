@@ -157,6 +157,25 @@ def principal_of(actor: Any) -> Principal:
     return ANONYMOUS
 
 
+def data_scope(actor: Any) -> dict[str, str | None]:
+    """How a principal's managing is limited, for pages and ``/accounts/me``:
+    ``{"region": code|None, "department": code|None}`` (None: not limited by it; "-": the
+    principal manages nothing)."""
+    from credit.core.models import Department
+
+    p = principal_of(actor)
+    if p.city_wide:
+        return {"region": None, "department": None}
+    if p.departments is not None:
+        code = (
+            Department.objects.filter(pk=p.department_id).values_list("code", flat=True).first()
+            if p.department_id
+            else None
+        )
+        return {"region": None, "department": code or "-"}
+    return {"region": p.region_id or "-", "department": None}
+
+
 def has_perm(actor: Any, perm: Perm) -> bool:
     return principal_of(actor).has_perm(perm)
 
