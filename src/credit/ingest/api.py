@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from ninja import Field, Path, Router, Schema
 
+from credit.core.access import Perm
 from credit.core.errors import NotFound, ValidationFailed
 from credit.core.inputs import Id
 from credit.core.models import Department
@@ -83,6 +84,7 @@ def push(request, body: PushIn, item: str = Path(..., max_length=64)):
             f"每次至多推送 {MAX_ROWS} 行，本次 {len(body.rows)} 行", code="too_many_rows"
         )
     principal = request.auth
+    principal.require(Perm.RECORD_SUBMIT)
     department = body.department or (
         Department.objects.filter(pk=principal.department_id).values_list("code", flat=True).first()
         if principal.department_id

@@ -249,6 +249,17 @@ def delete_subscription(*, actor: Any, subscription: Subscription) -> Subscripti
     return update_subscription(actor=actor, subscription=subscription, is_active=False)
 
 
+def require_subscriber(principal: Any) -> None:
+    """Who may register subscriptions at all: the credit office (``gateway.manage``), or a
+    client (for itself) with ``sanctions.check``; refused before anything else is read."""
+    p = principal_of(principal)
+    if p.has_perm(Perm.API_CLIENT_MANAGE):
+        return
+    if p.client_id is None:
+        p.require(Perm.API_CLIENT_MANAGE)
+    p.require(Perm.SANCTIONS_CHECK)
+
+
 def _owned(principal: Any, qs: QuerySet, client_field: str) -> QuerySet:
     """Everything for the credit office (``gateway.manage``); for any other principal with
     ``sanctions.check``, what belongs to the client it is (a member of staff owns none)."""

@@ -142,6 +142,7 @@ def list_subscriptions(request: HttpRequest):
 def create_subscription(request: HttpRequest, body: SubscriptionIn):
     """Registers a webhook. Deliveries are POSTs signed with the client's key and secret
     (the request-signing scheme of this API) and carry ``X-Credit-Event-Id``."""
+    push.require_subscriber(request.auth)
     # A client subscribes for itself; the credit office names the client (the service
     # refuses anyone else's).
     client_id = body.client if body.client is not None else request.auth.client_id

@@ -1,0 +1,626 @@
+"""The permission matrix: every page (from the URL resolver) and every API operation (from the
+OpenAPI document) × anonymous, each role, a district user of another district, a department
+officer of another department, and API clients without and with the scope → the outcome the
+rules say (``credit.core.access``: permissions, then the tenant for managed objects).
+
+The objects asked for belong to 天宁区 (its market-supervision bureau TNQ-SCJG). A URL or an
+operation missing from the tables below fails the test: a new endpoint cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from credit.accounts.roles import ROLE_PERMS, Role
+from credit.api import api
+from credit.catalog.models import CatalogItem
+from credit.core.access import Perm
+from credit.core.models import Department
+from credit.gateway import services as gateway
+from credit.gateway.client import signed_headers
+from credit.gateway.models import ApiClient
+from credit.gateway.scopes import OPEN_ROUTES, SCOPES, scope_for
+from credit.ingest.pipeline import ingest_payloads
+from credit.objections import services as objections
+from credit.objections import sms, verification
+from credit.objections.models import Attachment
+from credit.objections.repairs import submit_repair
+from credit.objections.uploads import Upload
+from credit.portal import services as portal
+from credit.records.models import CreditRecord, ListChange
+from credit.records.publicity import add_months
+from credit.sanctions import push
+from credit.sanctions import services as sanctions
+from credit.sanctions.push_models import Delivery
+from credit.subjects.services import register_natural_person
+from tests.records.factories import legal_payload, penalty
+
+pytestmark = pytest.mark.django_db
+
+# Outcomes
+OK, LOGIN, FORBIDDEN, HIDDEN, UNAUTHENTICATED = "ok", "login", "403", "404", "401"
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+PHONE = "13812345678"
+
+
+@dataclass(frozen=True)
+class Who:
+    """A principal of the matrix: its role (None: anonymous), region and department, and
+    whether it manages 天宁区's objects (the tenant rule)."""
+
+    name: str
+    role: str | None
+    region: str = "320400"
+    department: str | None = None
+    manages_tianning: bool = False
+
+    @property
+    def perms(self) -> frozenset:
+        return ROLE_PERMS[self.role] if self.role else frozenset()
+
+    def has(self, *perms: Perm) -> bool:
+        return any(p in self.perms for p in perms)
+
+
+STAFF = [
+    Who("city_admin", Role.CITY_ADMIN, manages_tianning=True),
+    Who("reviewer", Role.CITY_REVIEWER, manages_tianning=True),
+    Who("auditor", Role.AUDITOR, manages_tianning=True),
+    Who("tianning_admin", Role.DISTRICT_ADMIN, "320402", manages_tianning=True),
+    Who("zhonglou_admin", Role.DISTRICT_ADMIN, "320404"),  # another district
+    Who("tianning_officer", Role.DEPT_OFFICER, "320402", "TNQ-SCJG", manages_tianning=True),
+    Who("city_officer", Role.DEPT_OFFICER, "320400", "SCJG"),  # another department
+]
+ANONYMOUS = Who("anonymous", None)
+EVERYONE = [ANONYMOUS, *STAFF]
+
+
+# --------------------------------------------------------------------------------------------
+# The world: objects of 天宁区 that the URLs and operations name
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(legal_person, resident_id_factory, admin_user, make_user, settings):
+    settings.CREDIT_SMS_BACKEND = "credit.objections.sms.MemoryBackend"
+    settings.CREDIT_SMS_PHONE_PER_MINUTE = settings.CREDIT_SMS_PHONE_PER_HOUR = 100
+    tnq = Department.objects.get(code="TNQ-SCJG")
+    record = penalty(legal_person, "TNQ-SCJG", "天市监罚〔2026〕1号").record
+    decided = datetime.date.today() - datetime.timedelta(days=200)
+    old = penalty(
+        legal_person,
+        "TNQ-SCJG",
+        "天市监罚〔2026〕2号",
+        decision_date=decided.isoformat(),
+        valid_to=add_months(decided, 12).isoformat(),
+        publicity_end=add_months(decided, 12).isoformat(),
+    ).record
+    person, _ = register_natural_person(actor=None, name="王五", id_number=resident_id_factory())
+    batch = ingest_payloads(
+        actor=None,
+        rows=[legal_payload(legal_person, tnq, "天市监罚〔2026〕3号")],
+        item_code="admin-penalty",
+        department_code="TNQ-SCJG",
+    )
+    other_client, _ = gateway.create_client(
+        actor=None,
+        name="天宁区审批系统",
+        kind=ApiClient.Kind.DEPARTMENT,
+        department=tnq,
+        ips=["10.0.0.0/8"],
+        scopes=["sanctions:changes"],
+    )
+    subscription = push.create_subscription(
+        actor=None, client=other_client, name="天宁推送", url="https://example.org/hook"
+    )
+    entry = CreditRecord.objects.create(
+        item=CatalogItem.objects.get(code="dishonest-judgment-debtor"),
+        legal_person=legal_person,
+        department=tnq,
+        region_id="320402",
+        natural_key=f"matrix-{legal_person.pk}",
+        document_no="（2026）苏0402执1号",
+        payload={},
+        usage_scope="public",
+        valid_to=datetime.date.today() + datetime.timedelta(days=300),
+    )
+    event = ListChange.objects.create(
+        txid=1,
+        occurred_at=datetime.datetime.now(datetime.UTC),
+        event_id="00000000-0000-4000-8000-000000000001",
+        kind="listed",
+        record=entry,
+        item=entry.item,
+        list_kind="black_list",
+        region_id="320402",
+        department=tnq,
+        legal_person=legal_person,
+        version=1,
+    )
+    delivery = Delivery.objects.create(event=event, subscription=subscription, status="failed")
+    measure = sanctions.save_measure(
+        actor=None,
+        code="B-MX-01",
+        list_kind="black_list",
+        text="限制参加政府采购活动",
+        legal_basis="《政府采购法》第二十二条",
+        scenarios=["gov_procurement"],
+    )
+    officer = make_user(Role.DEPT_OFFICER, "320402", "TNQ-SCJG")
+    check = sanctions.run_check(principal=officer, identifier=legal_person.uscc, reason="审批")
+    objection = objections.record_offline_objection(
+        actor=admin_user,
+        record=record,
+        name="李四",
+        id_number=resident_id_factory(),
+        phone=PHONE,
+        reason="本人未实施该违法行为。",
+        files=[Upload("证明.pdf", PDF, "")],
+    )
+    sms.outbox.clear()
+    verification.send_code(phone=PHONE, purpose="repair", source_ip=None)
+    code = re.search(r"验证码为(\d{6})", sms.outbox[-1].message).group(1)
+    repair = submit_repair(
+        record_id=old.pk,
+        name=legal_person.name,
+        id_number=legal_person.uscc,
+        phone=PHONE,
+        code=code,
+        statement="已按要求整改并接受信用修复培训。",
+        files=[Upload("信用承诺书.pdf", PDF, "commitment"), Upload("证明.jpg", JPG, "proof")],
+    )
+    notice = portal.create_notice(actor=admin_user, kind="news", title="通知", body="正文")
+    portal.publish_notice(actor=admin_user, notice=notice)
+    return {
+        "record": record,
+        "legal_person": legal_person,
+        "person": person,
+        "batch": batch,
+        "client": other_client,
+        "subscription": subscription,
+        "delivery": delivery,
+        "measure": measure,
+        "check": check,
+        "objection": objection,
+        "objection_file": Attachment.objects.filter(objection=objection).first(),
+        "repair": repair,
+        "repair_file": Attachment.objects.filter(repair=repair).first(),
+        "notice": notice,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------------------------
+
+
+def public(who: Who) -> str:
+    return OK
+
+
+def perm(*perms: Perm, tenant: bool = False) -> Callable[[Who], str]:
+    """Login, then any of ``perms``; with ``tenant``, an object of 天宁区 is hidden (404)
+    from those who do not manage it."""
+
+    def rule(who: Who) -> str:
+        if who.role is None:
+            return LOGIN
+        if not who.has(*perms):
+            return FORBIDDEN
+        if tenant and not who.manages_tianning:
+            return HIDDEN
+        return OK
+
+    return rule
+
+
+def handles_objections(who: Who) -> str:
+    """The queue opens with 受理 or 核实; a case not assigned to the officer's department is
+    hidden from those who only verify."""
+    outcome = perm(Perm.OBJECTION_HANDLE, Perm.OBJECTION_VERIFY)(who)
+    if outcome == OK and not who.has(Perm.OBJECTION_HANDLE):
+        return HIDDEN
+    return outcome
+
+
+def reprocess(who: Who) -> str:
+    """Re-processing a batch: who may submit for its department, or the city's reviewers; a
+    pushed batch then cannot be re-processed (an answer on the page, not a refusal)."""
+    outcome = perm(Perm.RECORD_SUBMIT, Perm.RECORD_REVIEW, tenant=True)(who)
+    if outcome != OK:
+        return outcome
+    submits = who.has(Perm.RECORD_SUBMIT)
+    city_review = who.region == "320400" and who.has(Perm.RECORD_REVIEW)
+    return OK if submits or city_review else FORBIDDEN
+
+
+#: name → (method, rule). A URL missing here fails the test.
+PAGES: dict[str, tuple[str, Callable[[Who], str]]] = {
+    "home": ("GET", public),
+    "healthz": ("GET", public),
+    "login": ("GET", public),
+    "logout": ("POST", lambda who: LOGIN),  # signed out, back to the login page
+    "captcha-refresh": ("GET", lambda who: HIDDEN),
+    "captcha-image": ("GET", public),
+    "captcha-image-2x": ("GET", public),
+    # The library's audio needs a speech synthesiser the platform does not install, and a
+    # refresh answers only the login page's script: both 404 here, for everyone.
+    "captcha-audio": ("GET", lambda who: HIDDEN),
+    "accounts:users": ("GET", perm(Perm.USER_MANAGE)),
+    "accounts:lockouts": ("GET", perm(Perm.USER_MANAGE)),
+    "catalog:list": ("GET", perm(Perm.CATALOG_VIEW)),
+    "catalog:export": ("GET", perm(Perm.CATALOG_MANAGE)),
+    "catalog:detail": ("GET", perm(Perm.CATALOG_VIEW)),
+    "catalog:template": ("GET", perm(Perm.CATALOG_TEMPLATE)),
+    "ingest:upload": ("GET", perm(Perm.RECORD_SUBMIT)),
+    "ingest:batches": ("GET", perm(Perm.RECORD_VIEW)),
+    "ingest:quality": ("GET", perm(Perm.RECORD_REVIEW)),
+    "ingest:quality_department": ("GET", perm(Perm.RECORD_VIEW, tenant=True)),
+    "ingest:batch": ("GET", perm(Perm.RECORD_VIEW, tenant=True)),
+    "ingest:progress": ("GET", perm(Perm.RECORD_VIEW, tenant=True)),
+    "ingest:reprocess": ("POST", reprocess),
+    "ingest:feedback_xlsx": ("GET", perm(Perm.RECORD_VIEW, tenant=True)),
+    "ingest:feedback_json": ("GET", perm(Perm.RECORD_VIEW, tenant=True)),
+    "subjects:search": ("GET", perm(Perm.SUBJECT_VIEW)),
+    "subjects:legal": ("GET", perm(Perm.SUBJECT_VIEW)),
+    "subjects:natural": ("GET", perm(Perm.SUBJECT_VIEW_NATURAL)),
+    "gateway:clients": ("GET", perm(Perm.API_CLIENT_MANAGE)),
+    "gateway:client_create": ("GET", perm(Perm.API_CLIENT_MANAGE)),
+    "gateway:client": ("GET", perm(Perm.API_CLIENT_MANAGE)),
+    "gateway:client_edit": ("GET", perm(Perm.API_CLIENT_MANAGE)),
+    "gateway:client_rotate": ("POST", perm(Perm.API_CLIENT_MANAGE)),
+    "gateway:client_disable": ("POST", perm(Perm.API_CLIENT_MANAGE)),
+    "gateway:client_enable": ("POST", perm(Perm.API_CLIENT_MANAGE)),
+    "gateway:calls": ("GET", perm(Perm.API_CLIENT_MANAGE, Perm.AUDIT_VIEW)),
+    "gateway:stats": ("GET", perm(Perm.API_CLIENT_MANAGE, Perm.AUDIT_VIEW)),
+    "gateway:export": ("GET", perm(Perm.API_CLIENT_MANAGE, Perm.AUDIT_VIEW)),
+    "lists:entries": ("GET", perm(Perm.RECORD_VIEW)),
+    "lists:entries_xlsx": ("GET", perm(Perm.RECORD_VIEW)),
+    "push:subscriptions": ("GET", perm(Perm.API_CLIENT_MANAGE)),
+    "push:subscription_create": ("GET", perm(Perm.API_CLIENT_MANAGE)),
+    "push:subscription_edit": ("GET", perm(Perm.API_CLIENT_MANAGE)),
+    "push:subscription_disable": ("POST", perm(Perm.API_CLIENT_MANAGE)),
+    "push:deliveries": ("GET", perm(Perm.API_CLIENT_MANAGE)),
+    "push:export": ("GET", perm(Perm.API_CLIENT_MANAGE)),
+    "push:resend": ("POST", perm(Perm.API_CLIENT_MANAGE)),
+    "sanctions:measures": ("GET", perm(Perm.SANCTIONS_CHECK, Perm.CATALOG_VIEW)),
+    "sanctions:measure_create": ("GET", perm(Perm.MEASURE_MANAGE)),
+    "sanctions:measures_xlsx": ("GET", perm(Perm.SANCTIONS_CHECK, Perm.CATALOG_VIEW)),
+    "sanctions:measure": ("GET", perm(Perm.SANCTIONS_CHECK, Perm.CATALOG_VIEW)),
+    "sanctions:measure_edit": ("GET", perm(Perm.MEASURE_MANAGE)),
+    "sanctions:check": ("GET", perm(Perm.SANCTIONS_CHECK)),
+    "sanctions:checks": ("GET", perm(Perm.SANCTIONS_CHECK)),
+    "sanctions:checks_xlsx": ("GET", perm(Perm.SANCTIONS_CHECK)),
+    "sanctions:check_detail": ("GET", perm(Perm.SANCTIONS_CHECK, tenant=True)),
+    "sanctions:feedback": ("POST", perm(Perm.SANCTIONS_CHECK, tenant=True)),
+    "sanctions:certificate": ("GET", public),
+    "portal:home": ("GET", public),
+    "portal:search": ("GET", public),
+    "portal:subject": ("GET", public),
+    "portal:publicity": ("GET", public),
+    "portal:publicity_xlsx": ("GET", public),
+    "portal:list": ("GET", public),
+    "portal:list_xlsx": ("GET", public),
+    "portal:notices": ("GET", public),
+    "portal:notice": ("GET", public),
+    "portal:manage_notices": ("GET", perm(Perm.PORTAL_MANAGE)),
+    "portal:manage_notice_new": ("GET", perm(Perm.PORTAL_MANAGE)),
+    "portal:manage_notice_edit": ("GET", perm(Perm.PORTAL_MANAGE)),
+    "portal:manage_notice_publish": ("POST", perm(Perm.PORTAL_MANAGE)),
+    "portal:manage_notice_unpublish": ("POST", perm(Perm.PORTAL_MANAGE)),
+    "objections:new": ("GET", public),
+    "objections:send_code": ("POST", public),
+    "objections:repair_new": ("GET", public),
+    "objections:track": ("GET", public),
+    "objections:track_detail": ("GET", public),
+    "objections:manage": ("GET", perm(Perm.OBJECTION_HANDLE, Perm.OBJECTION_VERIFY)),
+    "objections:manage_xlsx": ("GET", perm(Perm.OBJECTION_HANDLE, Perm.OBJECTION_VERIFY)),
+    "objections:offline_new": ("GET", perm(Perm.OBJECTION_HANDLE)),
+    "objections:stats": ("GET", perm(Perm.OBJECTION_HANDLE, Perm.REPAIR_REVIEW)),
+    "objections:stats_xlsx": ("GET", perm(Perm.OBJECTION_HANDLE, Perm.REPAIR_REVIEW)),
+    "objections:repairs": ("GET", perm(Perm.REPAIR_REVIEW)),
+    "objections:repairs_xlsx": ("GET", perm(Perm.REPAIR_REVIEW)),
+    "objections:repair_detail": ("GET", perm(Perm.REPAIR_REVIEW)),
+    "objections:repair_attachment": ("GET", perm(Perm.REPAIR_REVIEW)),
+    "objections:repair_act": ("POST", perm(Perm.REPAIR_REVIEW)),
+    "objections:manage_detail": ("GET", handles_objections),
+    "objections:attachment": ("GET", handles_objections),
+    "objections:act": ("POST", handles_objections),
+}
+
+
+def _kwargs(world: dict, name: str, pattern: str) -> dict:
+    """Values for a URL's parameters, naming 天宁区's objects."""
+    values = {
+        "code": "admin-penalty",
+        "kind": "penalty",
+        "key": "0" * 40,
+        "token": sanctions.certificate_token(world["check"]),
+    }
+    by_name = {
+        "ingest:quality_department": {"code": "TNQ-SCJG"},
+        "ingest:batch": {"pk": world["batch"].pk},
+        "ingest:progress": {"pk": world["batch"].pk},
+        "ingest:reprocess": {"pk": world["batch"].pk},
+        "ingest:feedback_xlsx": {"pk": world["batch"].pk},
+        "ingest:feedback_json": {"pk": world["batch"].pk},
+        "subjects:legal": {"pk": world["legal_person"].pk},
+        "subjects:natural": {"pk": world["person"].pk},
+        "portal:subject": {"pk": world["legal_person"].pk},
+        "portal:list": {"kind": "black_list"},
+        "portal:list_xlsx": {"kind": "black_list"},
+        "portal:notice": {"pk": world["notice"].pk},
+        "portal:manage_notice_edit": {"pk": world["notice"].pk},
+        "portal:manage_notice_publish": {"pk": world["notice"].pk},
+        "portal:manage_notice_unpublish": {"pk": world["notice"].pk},
+        "push:subscription_edit": {"pk": world["subscription"].pk},
+        "push:subscription_disable": {"pk": world["subscription"].pk},
+        "push:resend": {"pk": world["delivery"].pk},
+        "sanctions:measure": {"code": world["measure"].code},
+        "sanctions:measure_edit": {"code": world["measure"].code},
+        "sanctions:check_detail": {"number": world["check"].number},
+        "sanctions:feedback": {"number": world["check"].number},
+        "objections:track_detail": {"number": world["objection"].number},
+        "objections:manage_detail": {"number": world["objection"].number},
+        "objections:attachment": {
+            "number": world["objection"].number,
+            "pk": world["objection_file"].pk,
+        },
+        "objections:act": {"number": world["objection"].number, "action": "accept"},
+        "objections:repair_detail": {"number": world["repair"].number},
+        "objections:repair_attachment": {
+            "number": world["repair"].number,
+            "pk": world["repair_file"].pk,
+        },
+        "objections:repair_act": {"number": world["repair"].number, "action": "refuse"},
+    }
+    if name in by_name:
+        return by_name[name]
+    if name.startswith("gateway:client") and "<id:pk>" in pattern:
+        return {"pk": world["client"].pk}
+    params = re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", pattern)
+    return {a or b: values[a or b] for a, b in params}
+
+
+def _url_patterns(resolver: URLResolver | None = None, prefix: str = "", ns: str = ""):
+    """(name with namespace, pattern) of every page (the admin and the API are elsewhere)."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        pattern = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if pattern.startswith(("admin/", "api/v1/")):
+                continue
+            namespace = f"{ns}:{entry.namespace}" if ns and entry.namespace else entry.namespace
+            yield from _url_patterns(entry, pattern, namespace or ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield (f"{ns}:{entry.name}" if ns else entry.name), pattern
+
+
+def test_every_page_is_in_the_matrix():
+    missing = {name for name, _ in _url_patterns()} - set(PAGES)
+    assert not missing, f"add these pages to the permission matrix: {sorted(missing)}"
+
+
+def _outcome(response) -> str:
+    status = response.status_code
+    assert status < 500, (status, response.content[:300])
+    if status == 302 and response["Location"].startswith(reverse("login")):
+        return LOGIN
+    return {403: FORBIDDEN, 404: HIDDEN}.get(status, OK)
+
+
+def _users(make_user) -> dict[str, object]:
+    return {
+        who.name: make_user(who.role, region=who.region, department=who.department) for who in STAFF
+    }
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_page(name, world, make_user):
+    method, rule = PAGES[name]
+    pattern = dict(_url_patterns())[name]
+    url = reverse(name, kwargs=_kwargs(world, name, pattern))
+    if name in ("objections:new", "objections:repair_new"):
+        url += f"?record={world['record'].pk}"
+    users = _users(make_user)
+    seen = {}
+    for who in EVERYONE:
+        client = Client()
+        if who.role is not None:
+            client.force_login(users[who.name])
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        seen[who.name] = (_outcome(response), rule(who))
+    wrong = {k: v for k, v in seen.items() if v[0] != v[1]}
+    assert not wrong, f"{name} {url}: (got, expected) {wrong}"
+
+
+# --------------------------------------------------------------------------------------------
+# API operations
+# --------------------------------------------------------------------------------------------
+
+OPERATIONS = {
+    (method.upper(), path): op
+    for path, ops in api.get_openapi_schema()["paths"].items()
+    for method, op in ops.items()
+}
+
+#: (method, path) → (the permission its service asks, whether its object is 天宁区's).
+API: dict[tuple[str, str], tuple[Perm | None, bool]] = {
+    ("GET", "/api/v1/regions"): (None, False),
+    ("GET", "/api/v1/departments"): (None, False),
+    ("GET", "/api/v1/accounts/me"): (None, False),
+    ("GET", "/api/v1/catalog/items"): (Perm.CATALOG_VIEW, False),
+    ("GET", "/api/v1/catalog/items/{code}"): (Perm.CATALOG_VIEW, False),
+    ("GET", "/api/v1/catalog/items/{code}/template"): (Perm.CATALOG_TEMPLATE, False),
+    ("POST", "/api/v1/subjects/search"): (Perm.SUBJECT_VIEW, False),
+    ("GET", "/api/v1/subjects/{identifier}"): (Perm.SUBJECT_VIEW, False),
+    ("POST", "/api/v1/ingest/{item}"): (Perm.RECORD_SUBMIT, False),
+    ("GET", "/api/v1/ingest/batches/{batch_id}"): (Perm.RECORD_VIEW, True),
+    ("GET", "/api/v1/ingest/batches/{batch_id}/feedback"): (Perm.RECORD_VIEW, True),
+    ("GET", "/api/v1/sanctions/check"): (Perm.SANCTIONS_CHECK, False),
+    ("GET", "/api/v1/sanctions/checks/{number}"): (Perm.SANCTIONS_CHECK, True),
+    ("POST", "/api/v1/sanctions/checks/{number}/feedback"): (Perm.SANCTIONS_CHECK, True),
+    ("GET", "/api/v1/sanctions/changes"): (Perm.SANCTIONS_CHECK, False),
+    ("GET", "/api/v1/sanctions/subscriptions"): (Perm.API_CLIENT_MANAGE, False),
+    ("POST", "/api/v1/sanctions/subscriptions"): (Perm.API_CLIENT_MANAGE, False),
+    ("DELETE", "/api/v1/sanctions/subscriptions/{sub_id}"): (Perm.API_CLIENT_MANAGE, True),
+    ("GET", "/api/v1/sanctions/deliveries"): (Perm.API_CLIENT_MANAGE, False),
+    ("POST", "/api/v1/sanctions/deliveries/{delivery_id}/resend"): (Perm.API_CLIENT_MANAGE, True),
+}
+
+
+def test_every_operation_is_in_the_matrix():
+    missing = set(OPERATIONS) - set(API)
+    assert not missing, f"add these operations to the permission matrix: {sorted(missing)}"
+
+
+def _request(world: dict, method: str, path: str) -> tuple[str, str, bytes]:
+    """(path, query, JSON body) of a call naming 天宁区's objects."""
+    check = world["check"]
+    hit = check.hits[0] if check.hits else None
+    values = {
+        "code": "admin-penalty",
+        "item": "admin-penalty",
+        "identifier": world["legal_person"].uscc,
+        "batch_id": world["batch"].pk,
+        "number": check.number,
+        "sub_id": world["subscription"].pk,
+        "delivery_id": world["delivery"].pk,
+    }
+    concrete = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+    query = f"id={world['legal_person'].uscc}&reason=matrix" if path.endswith("/check") else ""
+    bodies = {
+        ("POST", "/api/v1/subjects/search"): {"q": world["legal_person"].uscc},
+        ("POST", "/api/v1/ingest/{item}"): {"rows": []},
+        ("POST", "/api/v1/sanctions/checks/{number}/feedback"): {
+            "record": hit["record"] if hit else 1,
+            "measure": world["measure"].code,
+            "action": "applied",
+        },
+        ("POST", "/api/v1/sanctions/subscriptions"): {
+            "name": "矩阵推送",
+            "url": "https://example.org/matrix",
+        },
+    }
+    body = json.dumps(bodies[(method, path)]).encode() if (method, path) in bodies else b""
+    return concrete, query, body
+
+
+def _api_outcome(response) -> str:
+    status = response.status_code
+    assert status < 500, (status, response.content[:300])
+    return {401: UNAUTHENTICATED, 403: FORBIDDEN, 404: HIDDEN}.get(status, OK)
+
+
+def _staff_expected(who: Who, need: Perm | None, tianning: bool, method: str, path: str) -> str:
+    if who.role is None:
+        return UNAUTHENTICATED
+    if need is not None and not who.has(need):
+        return FORBIDDEN
+    if tianning and not who.manages_tianning:
+        return HIDDEN
+    if path.endswith("/feedback") and method == "POST":
+        # Feedback is given by whoever checked, or by the checking department.
+        return OK if who.department == "TNQ-SCJG" else FORBIDDEN
+    if path.endswith("{sub_id}") or path.endswith("/resend"):
+        return OK  # the credit office manages every subscription
+    return OK
+
+
+def _call(client: Client, method: str, path: str, query: str, body: bytes, **headers):
+    url = path + (f"?{query}" if query else "")
+    return client.generic(
+        method, url, body, content_type="application/json", REMOTE_ADDR="127.0.0.1", **headers
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(API))
+def test_operation_for_staff(method, path, world, make_user):
+    need, tianning = API[(method, path)]
+    users = _users(make_user)
+    concrete, query, body = _request(world, method, path)
+    seen = {}
+    for who in EVERYONE:
+        client = Client()
+        if who.role is not None:
+            client.force_login(users[who.name])
+        response = _call(client, method, concrete, query, body)
+        seen[who.name] = (
+            _api_outcome(response),
+            _staff_expected(who, need, tianning, method, path),
+        )
+    wrong = {k: v for k, v in seen.items() if v[0] != v[1]}
+    assert not wrong, f"{method} {path}: (got, expected) {wrong}"
+
+
+def _signed(client: Client, api_client, secret, method, path, query, body):
+    headers = signed_headers(api_client.key, secret, method, path, query, body)
+    return _call(client, method, path, query, body, headers=headers)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(API))
+def test_operation_for_clients(method, path, world):
+    """A client of 天宁区's bureau without the operation's scope is refused (403), except on
+    the routes open to every client; with the scope, the same rules as staff: 天宁区's
+    objects are its own, another client's subscription and deliveries are hidden."""
+    relative = path.removeprefix("/api/v1")
+    scope = scope_for(method, relative)
+    is_open = (method, relative) in OPEN_ROUTES
+    concrete, query, body = _request(world, method, path)
+    tnq = Department.objects.get(code="TNQ-SCJG")
+    without = [code for code in SCOPES if code != scope and SCOPES[code].routes][:1]
+    lacking, lacking_secret = gateway.create_client(
+        actor=None,
+        name="无此权限的系统",
+        kind=ApiClient.Kind.DEPARTMENT,
+        department=tnq,
+        ips=["127.0.0.1/32"],
+        scopes=without,
+    )
+    outcome = _api_outcome(
+        _signed(Client(), lacking, lacking_secret, method, concrete, query, body)
+    )
+    assert outcome == (OK if is_open else FORBIDDEN), (method, path, outcome)
+    if scope is None:
+        return  # open to every client, or the credit office's alone (re-send)
+    holder, secret = gateway.create_client(
+        actor=None,
+        name="有此权限的系统",
+        kind=ApiClient.Kind.DEPARTMENT,
+        department=tnq,
+        ips=["127.0.0.1/32"],
+        scopes=[scope],
+    )
+    outcome = _api_outcome(_signed(Client(), holder, secret, method, concrete, query, body))
+    owned_by_another_client = path.endswith("{sub_id}") or path.endswith("/resend")
+    assert outcome == (HIDDEN if owned_by_another_client else OK), (method, path, outcome)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(API))
+def test_operation_for_a_third_party(method, path, world):
+    """A third party's system with the scope: 天宁区's managed objects are not its own."""
+    relative = path.removeprefix("/api/v1")
+    scope = scope_for(method, relative)
+    if scope is None or SCOPES[scope].department_only:
+        return
+    concrete, query, body = _request(world, method, path)
+    holder, secret = gateway.create_client(
+        actor=None,
+        name="第三方机构系统",
+        kind=ApiClient.Kind.THIRD_PARTY,
+        ips=["127.0.0.1/32"],
+        scopes=[scope],
+    )
+    outcome = _api_outcome(_signed(Client(), holder, secret, method, concrete, query, body))
+    _, tianning = API[(method, path)]
+    assert outcome == (HIDDEN if tianning else OK), (method, path, outcome)
