@@ -19,15 +19,15 @@ $(VENV)/.test: $(VENV)/.base pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-$(VENDOR)/.stamp: package.json package-lock.json
+# The built front-end assets are committed under $(VENDOR): installing needs no Node.js.
+# `make assets` rebuilds them from package-lock.json (needs npm); commit the result.
+assets:
 	npm ci --no-audit --no-fund
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js $(VENDOR)/
-	touch $@
 
-install: $(VENV)/.base assets
-install-test: $(VENV)/.test assets
-assets: $(VENDOR)/.stamp
+install: $(VENV)/.base
+install-test: $(VENV)/.test
 
 ## make demo: install, start the database (embedded unless DATABASE_URL), migrate, seed, serve.
 demo: install
@@ -56,4 +56,4 @@ bench: install-test
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
