@@ -127,3 +127,21 @@ def remove_uploads(user, doc_prefix: str) -> None:
     Batch.objects.filter(created_by=user).delete()
     delete_records(records)
     LegalPerson.objects.filter(pk__in=subjects, records__isnull=True).delete()
+
+
+def response_text(response) -> str:
+    """Everything a page or a download shows, as text: an xlsx's every cell, else the body."""
+    import io
+
+    import openpyxl
+
+    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        return "\n".join(
+            str(v)
+            for ws in book.worksheets
+            for row in ws.iter_rows(values_only=True)
+            for v in row
+            if v is not None
+        )
+    return response.content.decode()

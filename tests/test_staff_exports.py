@@ -12,10 +12,8 @@ tests/portal/test_masking.py.
 from __future__ import annotations
 
 import datetime
-import io
 import re
 
-import openpyxl
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -29,6 +27,7 @@ from credit.records.publicity import add_months
 from credit.sanctions.services import run_check
 from credit.subjects.models import LegalPerson
 from credit.subjects.selectors import natural_person_by_id
+from tests.conftest import response_text
 from tests.ingest.test_feedback import (
     DEPARTMENT,
     PERSON,
@@ -96,17 +95,7 @@ def _personal_ids(text: str, usccs: set[str]) -> set[str]:
     return found
 
 
-def _text(response) -> str:
-    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
-        book = openpyxl.load_workbook(io.BytesIO(response.content))
-        return "\n".join(
-            str(v)
-            for ws in book.worksheets
-            for row in ws.iter_rows(values_only=True)
-            for v in row
-            if v is not None
-        )
-    return response.content.decode()
+_text = response_text
 
 
 @pytest.fixture

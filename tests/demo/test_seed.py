@@ -154,3 +154,20 @@ def test_demo_batches_are_ingested_once_with_their_mistakes_reported(seeded):
     assert all(b.status == "done" and b.metrics["volume"] == b.total for b in batches)
     assert sum(b.rejected for b in batches) > 0
     assert any(b.metrics["timeliness"] is not None for b in batches)
+
+
+@pytest.mark.django_db
+def test_the_demo_registers_api_clients_once_with_a_report_for_grant():
+    """The demo shows a district platform granted to report for a district bureau (and sees a
+    third party that may use public data only)."""
+    from credit.demo.accounts import ensure_demo_clients
+    from credit.gateway.models import ApiClient
+
+    assert ensure_demo_clients() == 3
+    assert ensure_demo_clients() == 0
+    platform = ApiClient.objects.get(name="天宁区公共信用信息平台")
+    assert [d.code for d in platform.report_for.all()] == ["TNQ-SCJG"]
+    tnq = Department.objects.get(code="TNQ-SCJG")
+    assert platform.as_principal().manages(department_id=tnq.pk, region_id=tnq.region_id)
+    bank = ApiClient.objects.get(name="某商业银行信贷审批系统").as_principal()
+    assert bank.usage_scopes == {"public"} and bank.departments == frozenset()

@@ -4,15 +4,14 @@ name of a person and no clear phone number."""
 
 from __future__ import annotations
 
-import io
 import re
 
-import openpyxl
 import pytest
 
 from credit.portal import services
 from credit.portal.disclosure import scrub
 from credit.subjects.models import LegalPerson
+from tests.conftest import response_text
 from tests.portal.conftest import PERSON_NAME, PHONE
 
 pytestmark = pytest.mark.django_db
@@ -23,16 +22,7 @@ RESIDENT_ID = re.compile(r"\b\d{17}[\dX]\b", re.ASCII)
 
 def _text(response) -> str:
     assert response.status_code == 200, response
-    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
-        book = openpyxl.load_workbook(io.BytesIO(response.content))
-        return "\n".join(
-            str(v)
-            for ws in book.worksheets
-            for row in ws.iter_rows(values_only=True)
-            for v in row
-            if v is not None
-        )
-    return response.content.decode()
+    return response_text(response)
 
 
 def _public_pages(client, data, admin_user) -> dict[str, str]:

@@ -46,6 +46,54 @@ def ensure_demo_accounts() -> int:
     return created
 
 
+#: (name, kind, department, scopes, departments it is granted to report for): a department's
+#: system, a district platform reporting for a district bureau (the credit office's grant,
+#: shown on the client's page) and a bank that sees public data only.
+DEMO_CLIENTS = [
+    (
+        "市场监管局审批系统",
+        "department",
+        "SCJG",
+        ["subjects:read", "sanctions:check", "ingest:push"],
+        [],
+    ),
+    (
+        "天宁区公共信用信息平台",
+        "department",
+        "TNQ-FG",
+        ["ingest:push", "catalog:read"],
+        ["TNQ-SCJG"],
+    ),
+    ("某商业银行信贷审批系统", "third_party", None, ["subjects:read", "sanctions:check"], []),
+]
+
+
+def ensure_demo_clients() -> int:
+    """Register the missing demo API clients (from loopback only); returns how many. Their
+    secrets are not kept: the credit office rotates one on ``/gateway/clients/`` to try it."""
+    from credit.gateway.models import ApiClient
+    from credit.gateway.services import create_client
+
+    if settings.PRODUCTION:
+        raise CreditError("生产环境不创建演示接口调用方", code="demo_in_production")
+    created = 0
+    for name, kind, dept, scopes, report_for in DEMO_CLIENTS:
+        if ApiClient.objects.filter(name=name).exists():
+            continue
+        create_client(
+            actor=None,
+            name=name,
+            kind=kind,
+            department=Department.objects.get(code=dept) if dept else None,
+            ips=["127.0.0.1/32"],
+            scopes=scopes,
+            report_for=Department.objects.filter(code__in=report_for),
+            contact="演示数据",
+        )
+        created += 1
+    return created
+
+
 def describe() -> list[str]:
     lines = [f"演示账号（密码均为 {DEMO_PASSWORD}）："]
     for username, role, _region, _dept, real_name in DEMO_ACCOUNTS:

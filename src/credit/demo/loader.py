@@ -377,13 +377,14 @@ def seed(
     (:mod:`credit.demo.workflows`)."""
     from credit.catalog.services import import_catalog_file
     from credit.core.services import load_city_config
-    from credit.demo.accounts import ensure_demo_accounts
+    from credit.demo.accounts import ensure_demo_accounts, ensure_demo_clients
 
     size = synthetic.SCALES[scale]
     progress = Progress(report)
     load_city_config()
     import_catalog_file()
     accounts = ensure_demo_accounts()
+    clients = ensure_demo_clients()
     departments = {d.code: (d.name, d.uscc) for d in Department.objects.all()}
     missing = {"FY", "SW", "YJ", "HG", *synthetic.LICENSE_DEPTS, *synthetic.PENALTY_DEPTS} - set(
         departments
@@ -402,6 +403,7 @@ def seed(
     lp_ids, np_ids = subject_ids(lps, np_indexes)
     counts.update(load_records(rows, size.records, lp_ids, np_ids, progress, validate_every=every))
     counts["accounts_created"] = accounts
+    counts["api_clients_created"] = clients
     if scale == "small":
         from credit.demo.batches import load_demo_batches
 
