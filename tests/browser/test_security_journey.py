@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 @pytest.fixture(scope="module")
 def scene(django_db_setup, django_db_blocker):
     """A committed city administrator (staff), an API client whose key it may rotate, and the
-    catalog item whose admin change form is opened."""
+    catalog item whose admin change form is opened; removed afterwards."""
     from credit.accounts.services import create_user
     from credit.catalog.models import CatalogItem
     from credit.core.models import Department
@@ -41,6 +41,11 @@ def scene(django_db_setup, django_db_blocker):
         )
         item = CatalogItem.objects.get(code="admin-penalty")
     yield {"admin": admin, "client": client, "item": item}
+    with django_db_blocker.unblock():  # committed: other tests on this database count clients
+        service_user = client.user
+        client.delete()
+        service_user.delete()
+        admin.delete()
 
 
 @pytest.fixture

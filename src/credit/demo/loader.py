@@ -371,10 +371,11 @@ def seed(
     report: Callable[[str], None] = print,
     validate_every: int | None = None,
     workflows: bool = True,
+    clients: bool = True,
 ) -> dict[str, Any]:
     """Load the synthetic data set; returns what was inserted (zeros on a second run).
     ``workflows``: with the small set, also the demo objections and repair application
-    (:mod:`credit.demo.workflows`)."""
+    (:mod:`credit.demo.workflows`); ``clients``: the demo API clients."""
     from credit.catalog.services import import_catalog_file
     from credit.core.services import load_city_config
     from credit.demo.accounts import ensure_demo_accounts, ensure_demo_clients
@@ -384,7 +385,7 @@ def seed(
     load_city_config()
     import_catalog_file()
     accounts = ensure_demo_accounts()
-    clients = ensure_demo_clients()
+    clients_created = ensure_demo_clients() if clients else 0
     departments = {d.code: (d.name, d.uscc) for d in Department.objects.all()}
     missing = {"FY", "SW", "YJ", "HG", *synthetic.LICENSE_DEPTS, *synthetic.PENALTY_DEPTS} - set(
         departments
@@ -403,7 +404,7 @@ def seed(
     lp_ids, np_ids = subject_ids(lps, np_indexes)
     counts.update(load_records(rows, size.records, lp_ids, np_ids, progress, validate_every=every))
     counts["accounts_created"] = accounts
-    counts["api_clients_created"] = clients
+    counts["api_clients_created"] = clients_created
     if scale == "small":
         from credit.demo.batches import load_demo_batches
 
