@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test lint format bench bench-large assets install install-test clean
+.PHONY: demo serve test lint format bench bench-large assets install install-test clean mutants
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,5 +55,10 @@ format: install-test
 bench: install-test
 	$(BIN)/python bench/run.py
 
+## make mutants: mutation testing of the rule modules listed in pyproject.toml [tool.mutmut].
+mutants: install-test
+	$(BIN)/mutmut run
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache mutants

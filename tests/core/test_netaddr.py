@@ -31,6 +31,7 @@ PROXIES = parse_networks(["10.0.0.0/8", "192.168.1.1", "fd00::/8"])
         ("10.0.0.5", "10.1.1.1, 10.2.2.2", "10.1.1.1"),
         # Garbage where a trusted proxy would have written an address: stop at the last proxy.
         ("10.0.0.5", "198.51.100.7, not-an-ip", "10.0.0.5"),
+        ("10.0.0.5", "198.51.100.7, 1.2.3.4]", "10.0.0.5"),
         # Ports and IPv6 brackets as some balancers write them.
         ("10.0.0.5", "198.51.100.7:5123", "198.51.100.7"),
         ("fd00::1", "[2001:db8::7]:443", "2001:db8::7"),
@@ -50,9 +51,29 @@ def test_an_ipv4_mapped_peer_is_read_as_ipv4():
     assert resolve("::ffff:10.0.0.5", "198.51.100.7", PROXIES) == "198.51.100.7"
 
 
-def test_an_invalid_setting_refuses_to_start():
-    with pytest.raises(ImproperlyConfigured):
+def test_an_invalid_setting_refuses_to_start_and_names_the_setting():
+    with pytest.raises(ImproperlyConfigured, match=r"CREDIT_TRUSTED_PROXIES.*nginx\.local"):
         parse_networks(["10.0.0.0/8", "nginx.local"])
+
+
+def test_blank_entries_of_the_setting_are_skipped():
+    assert [str(n) for n in parse_networks(["", " ", "10.0.0.0/8", "192.168.1.1"])] == [
+        "10.0.0.0/8",
+        "192.168.1.1/32",
+    ]
+
+
+def test_a_network_written_with_its_host_bits_is_taken_as_its_network():
+    assert [str(n) for n in parse_networks(["10.1.2.3/8"])] == ["10.0.0.0/8"]
+
+
+def test_a_forged_header_is_read_through_at_most_32_trusted_proxies():
+    """A client can make the header as long as it likes; the platform reads it only as far as
+    32 hops from the right (no real chain of proxies is that long)."""
+    chain = ["203.0.113.9"] + [f"10.0.0.{n}" for n in range(1, 33)]
+    assert resolve("10.0.1.1", ", ".join(chain), PROXIES) == "10.0.0.1"
+    assert resolve("10.0.1.1", ", ".join(chain[1:]), PROXIES) == "10.0.0.1"
+    assert resolve("10.0.1.1", ", ".join(chain[:1] + chain[2:]), PROXIES) == "203.0.113.9"
 
 
 @pytest.mark.parametrize(("trusted", "expected"), [([], "10.0.0.5"), (["10.0.0.0/8"], "1.2.3.4")])

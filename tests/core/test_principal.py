@@ -83,6 +83,10 @@ def test_the_tenant_as_a_filter(principal, expected):
     assert principal.tenant_q(region="region_id", department="department_id") == expected
 
 
+def test_the_tenant_filter_reads_the_region_column_by_default():
+    assert DISTRICT.tenant_q() == Q(region_id="320402")
+
+
 def test_a_tenant_of_departments_on_a_model_without_departments_is_nothing():
     assert OFFICER.tenant_q(region="region_id", department=None) == NOTHING
     assert DISTRICT.tenant_q(region=None, department="department_id") == NOTHING
@@ -159,8 +163,21 @@ def test_any_actor_becomes_a_principal():
     assert principal_of(object()) is ANONYMOUS
     assert has_perm(Builds(), Perm.RECORD_SUBMIT) and not has_perm(None, Perm.RECORD_VIEW)
     assert perms_of(Builds()) == OFFICER.perms and perms_of(None) == frozenset()
+    require(Builds(), Perm.RECORD_SUBMIT)  # held: no refusal
     with pytest.raises(PermissionDenied):
         require(None, Perm.RECORD_VIEW)
+
+
+def test_the_data_scope_of_a_principal_that_manages_nothing():
+    from credit.core.access import data_scope
+
+    assert data_scope(CITY) == {"region": None, "department": None}
+    assert data_scope(DISTRICT) == {"region": "320402", "department": None}
+    assert data_scope(THIRD_PARTY) == {"region": None, "department": "-"}
+    assert data_scope(Principal(kind=Kind.STAFF, departments=None)) == {
+        "region": "-",
+        "department": None,
+    }
 
 
 def test_who_is_authenticated_and_how_it_reads():
