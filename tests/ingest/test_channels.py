@@ -13,7 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from credit.accounts.roles import Role
-from credit.ingest.feedback import escape_formula
+from credit.core.http import escape_formula
 from credit.ingest.models import Batch
 from tests.ingest.test_pipeline import HEADERS, _csv, _row
 

@@ -12,7 +12,7 @@ What this layer guarantees:
   ``{"code": "invalid_characters", "message": <Chinese>, "details": {"field", "location"}}``
   (location ``path``, ``header``, ``cookie``, ``query``, ``form`` or ``body``), pages with a
   Chinese 400 page (the portal's layout for the public pages). Text is never changed
-  silently: it passes unchanged or it is refused (:func:`check_text`). The middleware sits
+  silently: it passes unchanged or it is refused (:func:`find_invalid`). The middleware sits
   inside the API call log, so a refused call is still logged.
 * **Integers.** Ids in page URLs match only 0 … 2⁶³−1, what a PostgreSQL ``bigint`` holds
   (the ``<id:…>`` converter, :class:`IdConverter`); a longer number matches no URL (404). API
@@ -79,16 +79,6 @@ _JSON_ESCAPE = re.compile(rb"\\u(?:00[01][0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2
 # --------------------------------------------------------------------------------------------
 
 
-class InvalidCharacters(ValueError):
-    """``text`` holds a character the rule refuses, first at ``position``."""
-
-    def __init__(self, text: str, position: int) -> None:
-        self.text = text
-        self.position = position
-        self.character = text[position]
-        super().__init__(f"refused character {describe(self.character)} at {position}")
-
-
 def find_invalid(text: str, *, multiline: bool = False) -> int | None:
     """The position of the first character the rule refuses in ``text``, or None.
 
@@ -97,14 +87,6 @@ def find_invalid(text: str, *, multiline: bool = False) -> int | None:
     """
     found = (_REFUSED_MULTILINE if multiline else _REFUSED).search(text)
     return None if found is None else found.start()
-
-
-def check_text(text: str, *, multiline: bool = False) -> str:
-    """``text`` unchanged when the rule allows it; :class:`InvalidCharacters` otherwise."""
-    position = find_invalid(text, multiline=multiline)
-    if position is not None:
-        raise InvalidCharacters(text, position)
-    return text
 
 
 def describe(character: str) -> str:
@@ -269,16 +251,11 @@ def first_refusal(request: HttpRequest) -> Refusal | None:
     if refusal is not None or request.method in ("GET", "HEAD", "OPTIONS"):
         return refusal
     content_type = request.content_type or ""
-    is_json = content_type == "application/json" or content_type.endswith("+json")
-    is_form = content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
-    if request.path.startswith(API_PREFIX) and (is_json or is_form):
-        # Read the body first: the API's signature check reads it after this middleware.
-        body = request.body
-        if is_json:
-            return _json_refusal(body)
-    elif is_json:
+    if content_type == "application/json" or content_type.endswith("+json"):
         return _json_refusal(request.body)
-    if is_form:
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if request.path.startswith(API_PREFIX):
+            request.body  # noqa: B018 — kept: the API's signature check reads it after parsing
         return _first_in_pairs("form", request.POST.lists(), multiline=True)
     return None
 
@@ -307,15 +284,16 @@ def _oversized(request: HttpRequest) -> HttpResponse | None:
     except ValueError:
         length = 0
     if length > limit:
-        body = {
-            "code": BODY_TOO_LARGE,
-            "message": (
+        return refusal_response(
+            request,
+            code=BODY_TOO_LARGE,
+            message=(
                 f"请求体过大：至多 {limit / 1024 / 1024:.1f} MB，"
                 f"本次 {length / 1024 / 1024:.1f} MB；请分批推送"
             ),
-            "details": {"limit": limit, "length": length},
-        }
-        return JsonResponse(body, status=413)
+            details={"limit": limit, "length": length},
+            status=413,
+        )
     if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         # The push route's larger limit: read the body now, within it (HttpRequest.body
         # would apply the general limit).

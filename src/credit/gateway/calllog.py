@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from credit.core import audit
 from credit.core.http import xlsx_workbook
@@ -226,7 +225,7 @@ def export_xlsx(
             if written >= EXPORT_MAX_ROWS:
                 break
             yield [
-                timezone.localtime(call.called_at),
+                call.called_at,  # in local time (xlsx_value)
                 call.client.name if call.client else "",
                 call.client.key if call.client else "",
                 call.user.get_username() if call.user else "",

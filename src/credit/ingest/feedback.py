@@ -34,12 +34,7 @@ from credit.catalog.masking import SCAN, header_treatment, mask_as, treatment
 from credit.catalog.rules import FieldRule, spec_for
 from credit.core import audit, crypto
 from credit.core.access import Perm, has_perm
-from credit.core.http import (
-    FORMULA_PREFIXES,  # noqa: F401 — re-exported
-    escape_formula,  # noqa: F401 — re-exported
-    xlsx_text,
-    xlsx_value,
-)
+from credit.core.http import xlsx_text, xlsx_value
 from credit.core.masking import MASKERS, mask_numbers_in_text
 from credit.ingest.headers import match_headers
 from credit.ingest.models import Batch, BatchRow

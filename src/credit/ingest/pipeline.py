@@ -193,6 +193,15 @@ def ingest_file(
     return batch
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks (a batch records it; re-processing compares it)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def open_file_batch(
     *,
     actor: Any,
@@ -208,17 +217,13 @@ def open_file_batch(
     path = Path(path)
     item, department = _lookup(item_code, department_code)
     check_submitter(actor, department)
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
     batch = _new_batch(
         item,
         department,
         channel,
         actor,
         file_name=(file_name or path.name)[:255],
-        file_sha256=digest.hexdigest(),
+        file_sha256=file_sha256(path),
         file_size=path.stat().st_size,
     )
     if queued:

@@ -15,7 +15,6 @@ channel): recovering batches whose processing stopped without an outcome.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from credit.core.access import Perm, principal_of
 from credit.core.errors import CreditError, PermissionDenied
 from credit.ingest import tasks
 from credit.ingest.models import INTERNAL_ERROR, STALLED, Batch
-from credit.ingest.pipeline import check_submitter
+from credit.ingest.pipeline import check_submitter, file_sha256
 
 #: Statuses of a batch whose processing has not ended.
 RUNNING = (Batch.Status.QUEUED, Batch.Status.PROCESSING)
@@ -262,7 +261,7 @@ def reprocess_batch(*, actor: Any, batch: Batch) -> Batch:
     path = stored_file(batch)
     if path is None:
         raise _gone()
-    if _sha256(path) != batch.file_sha256:
+    if file_sha256(path) != batch.file_sha256:
         raise _changed()
     before = {
         "status": batch.status,
@@ -287,11 +286,3 @@ def reprocess_batch(*, actor: Any, batch: Batch) -> Batch:
         after={"status": batch.status, "job": job_id, "resume_after": batch.total},
     )
     return batch
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -27,6 +27,7 @@ from procrastinate.contrib.django import app
 
 from credit import dbserver
 from credit.core import audit, context
+from credit.core.access import principal_of
 from credit.ingest.errors import BatchInterrupted, FileRejected
 from credit.ingest.models import INTERNAL_ERROR, STALLED, Batch
 from credit.ingest.pipeline import process_file_batch
@@ -51,11 +52,10 @@ def queue_upload(batch: Batch, path: Path, *, actor: Any) -> int:
     carries the current request's id and address for its audit entries. Returns the job's
     id."""
     ctx = context.current()
-    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     job_id = ingest_upload.defer(
         batch_id=batch.pk,
         path=str(path),
-        user_id=user_id,
+        user_id=principal_of(actor).user_id,
         request_id=ctx.request_id,
         source_ip=ctx.source_ip,
     )

@@ -24,12 +24,13 @@ from __future__ import annotations
 import datetime
 import math
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from credit.core import audit
 from credit.core.errors import CreditError, NotFound, RateLimited
+from credit.core.locks import advisory_xact_lock
 from credit.objections import conf, selectors
 from credit.objections.models import Objection, RepairApplication, TrackingAttempt
 
@@ -41,11 +42,6 @@ KEEP = datetime.timedelta(days=1)
 
 MISMATCH = "未找到该编号的申请，或手机号码后四位不符。请核对受理编号和申请时填写的手机号码"
 HELP = "或携带身份证件到政务服务中心信用窗口查询"
-
-
-def _lock(key: str) -> None:
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
 def _counts(number: str, source_ip: str | None, now: datetime.datetime) -> dict:
@@ -103,9 +99,11 @@ def find_case(
     limits = conf.tracking_limits()
     refusal: CreditError
     with transaction.atomic():
-        _lock(f"track-number:{number}")  # always number first, then address: no lock cycle
+        advisory_xact_lock(
+            f"track-number:{number}"
+        )  # always number first, then address: no lock cycle
         if source_ip:
-            _lock(f"track-ip:{source_ip}")
+            advisory_xact_lock(f"track-ip:{source_ip}")
         over = _over_limit(_counts(number, source_ip, now), limits, source_ip, now)
         if over is not None:
             raise over  # nothing written: a refused try is not counted

@@ -19,12 +19,13 @@ import datetime
 import hmac
 import secrets
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from credit.core import audit, crypto
 from credit.core.errors import CreditError, RateLimited, ValidationFailed
+from credit.core.locks import advisory_xact_lock
 from credit.core.masking import mask_phone
 from credit.objections import conf, rules, sms
 from credit.objections.constants import CodePurpose
@@ -45,11 +46,6 @@ def phone_index(phone: str) -> str:
 
 def _code_hash(index: str, code: str) -> str:
     return crypto.blind_index(f"{index}:{code}", purpose=CODE_PURPOSE)
-
-
-def _lock(key: str) -> None:
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
 def _seconds_until(start: datetime.datetime | None, window: datetime.timedelta, now) -> int:
@@ -108,9 +104,9 @@ def send_code(
     now = now or timezone.now()
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
-        _lock(f"sms-phone:{index}")  # always phone first, then IP: no lock cycle
+        advisory_xact_lock(f"sms-phone:{index}")  # always phone first, then IP: no lock cycle
         if source_ip:
-            _lock(f"sms-ip:{source_ip}")
+            advisory_xact_lock(f"sms-ip:{source_ip}")
         _check_limits(index, source_ip, now)
         row = VerificationCode.objects.create(
             phone_index=index,
