@@ -76,6 +76,18 @@ def _secret(name: str) -> str:
     return _development_secrets()[name]
 
 
+def _env_int(name: str, default: int, low: int, high: int) -> int:
+    """A whole number from the environment within ``low``..``high``; refuses to start if not."""
+    raw = os.environ.get(name, str(default)).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
 def _key(name: str) -> bytes:
     try:
         key = base64.b64decode(_secret(name), validate=True)
@@ -207,25 +219,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 
 # --- Login protection (credit.accounts.login; see "登录保护" in docs/operations.md) ----------
-def _login_count(name: str, default: int, low: int, high: int) -> int:
-    raw = os.environ.get(name, str(default)).strip()
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
-    if not low <= value <= high:
-        raise ImproperlyConfigured(f"{name} must be between {low} and {high}, not {value}")
-    return value
-
-
 #: Failed logins of an account or an address from which the form asks for a captcha (0: always).
-CREDIT_LOGIN_CAPTCHA_AFTER = _login_count("CREDIT_LOGIN_CAPTCHA_AFTER", 3, 0, 1000)
+CREDIT_LOGIN_CAPTCHA_AFTER = _env_int("CREDIT_LOGIN_CAPTCHA_AFTER", 3, 0, 1000)
 #: Failed logins that lock one account (from any address) / one address (for any username).
-CREDIT_LOGIN_LOCK_AFTER = _login_count("CREDIT_LOGIN_LOCK_AFTER", 10, 1, 1000)
-CREDIT_LOGIN_ADDRESS_LOCK_AFTER = _login_count("CREDIT_LOGIN_ADDRESS_LOCK_AFTER", 30, 1, 10000)
+CREDIT_LOGIN_LOCK_AFTER = _env_int("CREDIT_LOGIN_LOCK_AFTER", 10, 1, 1000)
+CREDIT_LOGIN_ADDRESS_LOCK_AFTER = _env_int("CREDIT_LOGIN_ADDRESS_LOCK_AFTER", 30, 1, 10000)
 #: How long a failure counts: a lock ends by itself this long after the failure that keeps it
 #: at its limit (never forever: at most a day).
-CREDIT_LOGIN_COOLOFF_MINUTES = _login_count("CREDIT_LOGIN_COOLOFF_MINUTES", 30, 1, 1440)
+CREDIT_LOGIN_COOLOFF_MINUTES = _env_int("CREDIT_LOGIN_COOLOFF_MINUTES", 30, 1, 1440)
 # django-axes counts the failures in PostgreSQL (shared by all web processes), per username and
 # per address separately; its backend refuses a locked login before the password is checked.
 AUTHENTICATION_BACKENDS = [
@@ -331,8 +332,8 @@ CREDIT_SMS_IP_PER_HOUR = int(os.environ.get("CREDIT_SMS_IP_PER_HOUR", "20"))
 #: applicant who mistypes still has room, while a guesser needs about 1,000 hours for an even
 #: chance on one case (and each lock is audited). 20 per address leaves room for a service
 #: hall or an office behind one address, yet holds one address to 480 guesses a day.
-CREDIT_TRACKING_NUMBER_PER_HOUR = int(os.environ.get("CREDIT_TRACKING_NUMBER_PER_HOUR", "5"))
-CREDIT_TRACKING_IP_PER_HOUR = int(os.environ.get("CREDIT_TRACKING_IP_PER_HOUR", "20"))
+CREDIT_TRACKING_NUMBER_PER_HOUR = _env_int("CREDIT_TRACKING_NUMBER_PER_HOUR", 5, 1, 1000)
+CREDIT_TRACKING_IP_PER_HOUR = _env_int("CREDIT_TRACKING_IP_PER_HOUR", 20, 1, 100_000)
 #: Attachments of objections and repair applications: largest file in bytes, most files.
 CREDIT_OBJECTION_MAX_FILE_BYTES = int(
     os.environ.get("CREDIT_OBJECTION_MAX_FILE_BYTES", str(10 * 1024 * 1024))
@@ -350,11 +351,9 @@ CREDIT_REPAIR_EXCLUDED_ITEMS = [c.strip() for c in _repair_excluded.split(",") i
 #: (``stalled``) by the periodic job ``ingest.mark_stalled``. A running job moves its batch's
 #: heartbeat with every chunk of rows it commits (seconds apart) and about once a minute while
 #: it only reads the file; the floor of 5 leaves room for a slow chunk.
-CREDIT_INGEST_STALL_MINUTES = int(os.environ.get("CREDIT_INGEST_STALL_MINUTES", "30"))
-if CREDIT_INGEST_STALL_MINUTES < 5:
-    raise ImproperlyConfigured("CREDIT_INGEST_STALL_MINUTES must be at least 5")
+CREDIT_INGEST_STALL_MINUTES = _env_int("CREDIT_INGEST_STALL_MINUTES", 30, 5, 7 * 24 * 60)
 
 # --- API bodies (credit.core.inputs) --------------------------------------------------------
 #: The largest JSON body of a push (POST /api/v1/ingest/{item}, at most 5,000 rows): 32 MiB
 #: holds 5,000 rows of long texts; other API bodies keep Django's 2.5 MB.
-CREDIT_PUSH_MAX_BYTES = int(os.environ.get("CREDIT_PUSH_MAX_BYTES", str(32 * 1024 * 1024)))
+CREDIT_PUSH_MAX_BYTES = _env_int("CREDIT_PUSH_MAX_BYTES", 32 * 1024 * 1024, 1, 1024**3)

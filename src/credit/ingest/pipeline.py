@@ -44,7 +44,7 @@ from credit.catalog.rules import ItemSpec, spec_for, validate_payload
 from credit.core import audit, crypto
 from credit.core.access import Perm, principal_of
 from credit.core.bulk import copy_dicts
-from credit.core.errors import NotFound, PermissionDenied
+from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
 from credit.core.inputs import describe, escape_data, escape_text, find_invalid
 from credit.core.models import Department
 from credit.ingest.errors import BatchInterrupted, FileRejected
@@ -267,10 +267,21 @@ def ingest_payloads(
     actor: Any,
     rows: Iterable[dict[str, Any]],
     item_code: str,
-    department_code: str,
+    department_code: str | None,
     channel: str = Batch.Channel.API,
 ) -> Batch:
-    """Ingest rows pushed as JSON objects keyed by field code or field name."""
+    """Ingest rows pushed as JSON objects keyed by field code or field name, for
+    ``department_code`` — by default the actor's own department."""
+    if actor is not None:
+        principal_of(actor).require(Perm.RECORD_SUBMIT)  # before anything else is looked at
+        if not department_code:
+            department_code = (
+                Department.objects.filter(pk=principal_of(actor).department_id)
+                .values_list("code", flat=True)
+                .first()
+            )
+    if not department_code:
+        raise ValidationFailed("请指定报送部门编码 department", code="department_required")
     item, department = _lookup(item_code, department_code)
     check_submitter(actor, department)
     batch = _new_batch(item, department, channel, actor)

@@ -2,7 +2,7 @@
 
 - **managing** (:func:`records_for`): the records of the principal's tenant — the city, its
   district, or its department(s) — in every state, for the pages that manage data;
-- **using** (:func:`usable_q`, :func:`usable_records`, :func:`records_of_subject`): the records
+- **using** (:func:`usable_q`, :func:`records_of_subject`, :func:`usable_payload`): the records
   in force whose usage scope (信息使用范围) the principal may use, of the catalog items it is
   granted, across departments and districts — the same answer on the staff subject page, the
   embedded query, the check and the change feed.
@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from credit.catalog.rules import spec_for
-from credit.core.access import Perm, principal_of, require
+from credit.core.access import Perm, principal_of
 from credit.records.models import CreditRecord
 from credit.records.publicity import in_force_q
 
@@ -47,12 +47,6 @@ def usable_q(principal: Any, *, today: datetime.date | None = None, prefix: str 
     if p.item_ids is not None:
         q &= Q(**{f"{prefix}item_id__in": sorted(p.item_ids)})
     return q
-
-
-def usable_records(principal: Any, *, today: datetime.date | None = None):
-    """Every record the principal may use (:func:`usable_q`); needs ``subjects.view``."""
-    require(principal, Perm.SUBJECT_VIEW)
-    return CreditRecord.objects.select_related(*_RELATED).filter(usable_q(principal, today=today))
 
 
 def records_of_subject(

@@ -317,14 +317,10 @@ def matching_events(sub: Subscription, first_id: int, last_id: int) -> QuerySet[
     """The events in ``first_id..last_id`` that ``sub`` receives: its list kinds, regions
     and subject, within what its client may use (its list items and usage scopes) — the
     same as the client would pull."""
-    from credit.sanctions.selectors import list_item_ids
+    from credit.sanctions.selectors import usable_change_filters
 
-    client = sub.client.as_principal()
     qs = ListChange.objects.filter(
-        id__gte=first_id,
-        id__lte=last_id,
-        item_id__in=list_item_ids(client),
-        record__usage_scope__in=sorted(client.usage_scopes),
+        id__gte=first_id, id__lte=last_id, **usable_change_filters(sub.client)
     )
     if sub.list_kinds:
         qs = qs.filter(list_kind__in=sub.list_kinds)
@@ -505,7 +501,9 @@ def deliver(delivery_id: int) -> Delivery | None:
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
-            .select_related("subscription__client", "event")
+            .select_related(
+                "subscription__client__user", "subscription__client__department", "event"
+            )
             .filter(pk=delivery_id)
             .first()
         )

@@ -18,7 +18,7 @@ class Subscription(models.Model):
 
     Empty ``list_kinds`` or ``regions`` mean all; ``legal_person`` / ``natural_person`` (at
     most one) narrow it to one subject. Only events of list items the client may see are ever
-    delivered (:func:`credit.sanctions.selectors.list_items_for`).
+    delivered (:func:`credit.sanctions.selectors.usable_change_filters`).
     """
 
     client = models.ForeignKey(

@@ -37,13 +37,6 @@ def subject_for(principal: Any, identifier: str) -> LegalPerson | NaturalPerson 
     return legal_person_by_identifier(identifier)
 
 
-def list_items_for(principal: Any) -> QuerySet[CatalogItem]:
-    """The active list items whose entries the principal may use (its granted items)."""
-    p = principal_of(principal)
-    qs = CatalogItem.objects.filter(category__in=LIST_CATEGORIES, is_active=True)
-    return qs if p.item_ids is None else qs.filter(pk__in=sorted(p.item_ids))
-
-
 @dataclass(frozen=True)
 class Entry:
     """A list entry in force, as a check shows it."""
@@ -104,8 +97,9 @@ def entries_for_check(
 
 
 def list_item_ids(principal: Any) -> list[int]:
-    """:func:`list_items_for` as ids. The active list items are kept a few seconds per process
-    (they rarely change); the principal's grants narrow them."""
+    """The ids of the active list items whose entries the principal may use. The active list
+    items are kept a few seconds per process (they rarely change); the principal's grants
+    narrow them."""
     p = principal_of(principal)
     now = time.monotonic()
     if _list_items[0] < now:
@@ -188,6 +182,13 @@ def check_for(principal: Any, number: str) -> Check | None:
     return checks_for(principal).filter(number=number).first()
 
 
+def usable_change_filters(principal: Any) -> dict[str, Any]:
+    """Which list changes a principal receives, pulled or pushed: those of the list items and
+    usage scopes it may use (the use rule of ``credit.records.selectors.usable_q``)."""
+    p = principal_of(principal)
+    return {"item_id__in": list_item_ids(p), "record__usage_scope__in": sorted(p.usage_scopes)}
+
+
 def changes_for(
     principal: Any, cursor: str, *, limit: int = 500, list_kind: str = "", region: str = ""
 ) -> tuple[list[dict[str, Any]], str, bool]:
@@ -202,10 +203,7 @@ def changes_for(
     except ValueError:
         raise ValidationFailed("cursor 格式不正确", code="cursor_invalid") from None
     p = principal_of(principal)
-    filters: dict[str, Any] = {
-        "item_id__in": list_item_ids(p),
-        "record__usage_scope__in": sorted(p.usage_scopes),
-    }
+    filters = usable_change_filters(p)
     if list_kind:
         filters["list_kind"] = list_kind
     if region:
