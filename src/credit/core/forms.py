@@ -1,10 +1,23 @@
-"""Form helpers shared by the staff pages."""
+"""The page steps every staff form takes, written once: a valid form calls a service, a
+refusal is shown on the form, success adds a message and moves on (:func:`submit`); a button
+without a form does the same with messages (:func:`act`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
 from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from credit.core.errors import CreditError
+
+T = TypeVar("T")
+#: Where a page goes after the service succeeded: a URL (or URL name) to redirect to, a
+#: response, or a function of the service's result giving either.
+Done = str | HttpResponse | Callable[[Any], "str | HttpResponse"]
 
 
 def error_text(exc: CreditError) -> str:
@@ -13,11 +26,76 @@ def error_text(exc: CreditError) -> str:
 
 
 def add_service_error(
-    form: forms.Form, exc: CreditError, fields: dict[str, str], *, with_code: bool = True
+    form: forms.Form,
+    exc: CreditError,
+    fields: Mapping[str, str] | None = None,
+    *,
+    with_code: bool = True,
 ) -> None:
     """Show a service's refusal on the field its code concerns (``fields``: code → field
-    name), or on the form as a whole."""
-    field = fields.get(exc.code)
+    name, merged with the form's own ``service_fields``), or on the form as a whole."""
+    mapping = {**(fields or {}), **getattr(form, "service_fields", {})}
+    field = mapping.get(exc.code)
     form.add_error(
         field if field in form.fields else None, error_text(exc) if with_code else exc.message
     )
+
+
+def _finish(request: HttpRequest, result: Any, message: Any, done: Done) -> HttpResponse:
+    if message:
+        messages.success(request, message(result) if callable(message) else message)
+    target = done(result) if callable(done) else done
+    return target if isinstance(target, HttpResponse) else redirect(target)
+
+
+def submit(
+    request: HttpRequest,
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], T],
+    *,
+    done: Done,
+    message: str | Callable[[T], str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    with_code: bool = True,
+    on_error: Callable[[CreditError], None] | None = None,
+) -> HttpResponse | None:
+    """The step "valid form → service → refusal on the form → success message → redirect".
+
+    On a POST whose form is valid, ``action(form.cleaned_data)`` runs (a service call, which
+    checks permissions and writes in one transaction). A refusal (:class:`CreditError`) is
+    shown on the form (:func:`add_service_error` with ``errors``) after ``on_error`` ran (e.g.
+    to reload an object the service left unchanged), and ``None`` is returned: the caller
+    renders the form again. On success ``message`` (text, or a function of the result) is
+    shown on the next page and the response of ``done`` is returned.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except CreditError as exc:
+        if on_error is not None:
+            on_error(exc)
+        add_service_error(form, exc, errors, with_code=with_code)
+        return None
+    return _finish(request, result, message, done)
+
+
+def act(
+    request: HttpRequest,
+    action: Callable[[], T],
+    *,
+    done: Done,
+    message: str | Callable[[T], str] | None = None,
+    refused: Done | None = None,
+) -> HttpResponse:
+    """A button without a form (enable, resend, rotate): run ``action()``; a refusal becomes an
+    error message and the page goes to ``refused`` (default: ``done``); success as
+    :func:`submit`."""
+    try:
+        result = action()
+    except CreditError as exc:
+        messages.error(request, error_text(exc))
+        target = refused if refused is not None else done
+        target = target(None) if callable(target) else target
+        return target if isinstance(target, HttpResponse) else redirect(target)
+    return _finish(request, result, message, done)

@@ -1,4 +1,6 @@
-"""HTTP helpers shared by pages and API handlers: Excel downloads.
+"""HTTP helpers shared by pages and API handlers: "not found" for a missing or forbidden
+object (:func:`found`), file downloads and Excel exports (:func:`xlsx_download`, at most
+:data:`EXPORT_LIMIT` rows a sheet).
 
 Every spreadsheet the platform writes takes its text through :func:`xlsx_text`: formulas are
 escaped (:func:`escape_formula`) and the characters a workbook cannot hold (C0 controls other
@@ -13,10 +15,10 @@ import datetime
 import io
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -25,6 +27,18 @@ from openpyxl.styles import Font
 from credit.core.inputs import visible
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The most rows a staff page exports in one workbook sheet (filters narrow larger results).
+EXPORT_LIMIT = 100_000
+
+T = TypeVar("T")
+
+
+def found(obj: T | None) -> T:
+    """``obj``, or the 404 page when a scoped selector found nothing: a page answers "not
+    found" alike for what does not exist and for what the principal may not see."""
+    if obj is None:
+        raise Http404
+    return obj
 
 
 def download_response(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -96,3 +110,10 @@ def xlsx_workbook(sheets: Iterable[tuple[str, list[str], Iterable[Iterable[Any]]
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def xlsx_download(
+    filename: str, sheets: Iterable[tuple[str, list[str], Iterable[Iterable[Any]]]]
+) -> HttpResponse:
+    """An Excel download of ``(title, headers, rows)`` sheets (:func:`xlsx_workbook`)."""
+    return xlsx_response(xlsx_workbook(sheets), filename)

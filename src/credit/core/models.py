@@ -1,10 +1,39 @@
-"""Regions, departments, the working-day calendar overrides and the audit log."""
+"""Regions, departments, the working-day calendar overrides, the audit log and the abstract
+mixins every app's models take their bookkeeping fields from (:class:`Timestamped`,
+:class:`ChangeTracked`)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+
+
+class Timestamped(models.Model):
+    """When a row was created and last changed (``created_at``, ``updated_at``)."""
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ChangeTracked(Timestamped):
+    """:class:`Timestamped` and who created the row (``created_by``, the acting user; empty
+    for a row made by the platform itself or an API client)."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
 
 
 class Region(models.Model):
