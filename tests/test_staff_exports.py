@@ -177,7 +177,7 @@ def test_the_resolver_lists_every_staff_export():
     assert {
         "ingest:feedback_xlsx",
         "ingest:feedback_json",
-        "lists:entries_xlsx",
+        "sanctions:lists_xlsx",
         "sanctions:checks_xlsx",
         "sanctions:measures_xlsx",
         "push:export",
@@ -222,7 +222,7 @@ def test_no_staff_export_shows_a_full_id_or_phone_number_to_a_role_that_may_not_
     shown = masked_id(PERSON_ID)
     for role in (Role.CITY_REVIEWER, Role.DEPT_OFFICER, Role.DISTRICT_ADMIN, Role.AUDITOR):
         assert shown in texts[("ingest:feedback_xlsx", role)], role
-    for name in ("lists:entries_xlsx", "objections:manage_xlsx", "objections:repairs_xlsx"):
+    for name in ("sanctions:lists_xlsx", "objections:manage_xlsx", "objections:repairs_xlsx"):
         assert shown in texts[(name, Role.CITY_REVIEWER)], name
     assert PERSON_ID in texts[("ingest:feedback_xlsx", Role.CITY_ADMIN)]  # as sent
 

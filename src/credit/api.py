@@ -21,10 +21,10 @@ from credit.catalog.api import router as catalog_router
 from credit.core.api import router as core_router
 from credit.core.errors import CreditError, RateLimited
 from credit.core.schemas import ERROR_DESCRIPTIONS
+from credit.events.api import router as push_router
 from credit.gateway.auth import SessionAuth, SignedRequest
 from credit.ingest.api import router as ingest_router
 from credit.sanctions.api import router as sanctions_router
-from credit.sanctions.push_api import router as push_router
 from credit.subjects.api import router as subjects_router
 from credit.subjects.embedded import router as embedded_router
 

@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "credit.core",
     "credit.accounts",
     "credit.catalog",
+    "credit.events",  # the push: below the domain apps that publish into it
     "credit.subjects",
     "credit.records",
     "credit.ingest",

@@ -24,6 +24,8 @@ from credit.api import api
 from credit.catalog.models import CatalogItem
 from credit.core.access import Perm
 from credit.core.models import Department
+from credit.events import services as push
+from credit.events.models import Delivery
 from credit.gateway import services as gateway
 from credit.gateway.client import signed_headers
 from credit.gateway.models import ApiClient
@@ -37,9 +39,7 @@ from credit.objections.uploads import Upload
 from credit.portal import services as portal
 from credit.records.models import CreditRecord, ListChange
 from credit.records.publicity import add_months
-from credit.sanctions import push
 from credit.sanctions import services as sanctions
-from credit.sanctions.push_models import Delivery
 from credit.subjects.services import register_natural_person
 from tests.records.factories import legal_payload, penalty
 
@@ -284,8 +284,8 @@ PAGES: dict[str, tuple[str, Callable[[Who], str]]] = {
     "gateway:calls": ("GET", perm(Perm.API_CLIENT_MANAGE, Perm.AUDIT_VIEW)),
     "gateway:stats": ("GET", perm(Perm.API_CLIENT_MANAGE, Perm.AUDIT_VIEW)),
     "gateway:export": ("GET", perm(Perm.API_CLIENT_MANAGE, Perm.AUDIT_VIEW)),
-    "lists:entries": ("GET", perm(Perm.RECORD_VIEW)),
-    "lists:entries_xlsx": ("GET", perm(Perm.RECORD_VIEW)),
+    "sanctions:lists": ("GET", perm(Perm.RECORD_VIEW)),
+    "sanctions:lists_xlsx": ("GET", perm(Perm.RECORD_VIEW)),
     "push:subscriptions": ("GET", perm(Perm.API_CLIENT_MANAGE)),
     "push:subscription_create": ("GET", perm(Perm.API_CLIENT_MANAGE)),
     "push:subscription_edit": ("GET", perm(Perm.API_CLIENT_MANAGE)),

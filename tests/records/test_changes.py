@@ -12,6 +12,7 @@ import pytest
 
 from credit.catalog.models import CatalogItem
 from credit.core.models import Department
+from credit.events import feed
 from credit.records import changes
 from credit.records.models import CreditRecord, ListChange
 
@@ -46,14 +47,16 @@ def test_the_cursor_walks_forward_without_repeats(legal_person, monkeypatch):
     start = ListChange.objects.order_by("txid", "id").last()
     # Inside one test transaction the events are this transaction's own: the reader's horizon
     # is the oldest running transaction, which is ours — so nothing is handed out yet …
-    events, _ = changes.read(None)
+    events, _ = feed.read(ListChange.objects, None)
     assert start.txid not in {e.txid for e in events}
     # … once it has ended (the horizon moved past it), pages of two walk through all five.
-    monkeypatch.setattr(changes, "horizon", lambda: start.txid + 1)
+    monkeypatch.setattr(feed, "horizon", lambda: start.txid + 1)
     mine = {e.pk for e in entries}
     seen, cursor = [], None
     for _ in range(10):
-        page, cursor = changes.read(cursor, limit=2, filters={"record_id__in": mine})
+        page, cursor = feed.read(
+            ListChange.objects, cursor, limit=2, filters={"record_id__in": mine}
+        )
         if not page:
             break
         seen += [e.record_id for e in page]
@@ -88,7 +91,8 @@ def test_an_event_committed_late_is_not_skipped(committed_subject, django_db_blo
     with django_db_blocker.unblock():
         first, second = _entry(subject, n=1), _entry(subject, n=2)
         made += [first.pk, second.pk]
-        _, cursor = changes.read(None, limit=1_000_000)  # everything before this test
+        # Everything before this test:
+        _, cursor = feed.read(ListChange.objects, None, limit=1_000_000)
         settings = connection.settings_dict
         other = psycopg.connect(
             dbname=settings["NAME"],
@@ -109,7 +113,7 @@ def test_an_event_committed_late_is_not_skipped(committed_subject, django_db_blo
             # B: this connection emits for `second` and commits.
             with transaction.atomic():
                 changes.emit(ListChange.Kind.LISTED, [second.pk])
-            events, _ = changes.read(cursor)
+            events, _ = feed.read(ListChange.objects, cursor)
             assert [e.record_id for e in events if e.record_id in made] == []
             other.commit()
         finally:
@@ -118,13 +122,13 @@ def test_an_event_committed_late_is_not_skipped(committed_subject, django_db_blo
         # back for a moment: wait until it passes both events.
         deadline = time.monotonic() + 60
         while True:
-            events, end = changes.read(cursor)
+            events, end = feed.read(ListChange.objects, cursor)
             mine = [e.record_id for e in events if e.record_id in made]
             if len(mine) == 2 or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         assert mine == [first.pk, second.pk]  # A's event first: it began first
-        again, _ = changes.read(end)
+        again, _ = feed.read(ListChange.objects, end)
         assert not [e for e in again if e.record_id in made]  # nothing repeats
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from credit.catalog.models import CatalogItem
 from credit.core.models import Department
+from credit.events import feed
 from credit.gateway import services as gateway
 from credit.gateway.client import signed_headers
 from credit.records import changes
@@ -28,7 +29,7 @@ def past_the_horizon(monkeypatch):
             cur.execute("SELECT pg_current_xact_id()::text::bigint + 1")
             return cur.fetchone()[0]
 
-    monkeypatch.setattr(changes, "horizon", beyond)
+    monkeypatch.setattr(feed, "horizon", beyond)
 
 
 def test_staff_pull_pages_with_the_cursor(client, make_user, listed):

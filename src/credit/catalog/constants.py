@@ -1,5 +1,7 @@
 """Code tables of the catalog itself (choices for items and field specifications)."""
 
+from typing import Literal
+
 from django.db import models
 
 
@@ -16,6 +18,10 @@ class Category(models.TextChoices):
 LIST_CATEGORIES = (Category.RED_LIST, Category.BLACK_LIST, Category.ATTENTION_LIST)
 #: Their labels, for pages and exports.
 LIST_KIND_LABELS = {c.value: c.label for c in LIST_CATEGORIES}
+#: The list kinds as plain strings (red_list, black_list, attention_list), and their type in
+#: the API's schemas.
+LIST_KINDS = tuple(str(c.value) for c in LIST_CATEGORIES)
+ListKind = Literal[LIST_KINDS]
 
 
 class PublicityMode(models.TextChoices):

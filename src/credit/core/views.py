@@ -77,7 +77,7 @@ def _links(request: HttpRequest) -> list[dict]:
             {Perm.RECORD_VIEW},
             False,
             "名单管理",
-            reverse("lists:entries"),
+            reverse("sanctions:lists"),
             "红名单、黑名单和重点关注名单的记录、统计和导出",
         ),
         (

@@ -222,7 +222,7 @@ class ListChange(models.Model):
 
     ``txid`` is the writing transaction's id: readers return only events of transactions older
     than every transaction still running, ordered by ``(txid, id)``, so a cursor never skips an
-    event committed late (see :func:`credit.records.changes.read`).
+    event committed late (see :func:`credit.events.feed.read`).
     """
 
     class Kind(models.TextChoices):

@@ -1,1 +1,2 @@
-"""D5.2 joint reward and punishment: list entries, measures, checks and their feedback (S3)."""
+"""Joint reward and punishment (联合奖惩): the lists in force and their management, the measures
+catalogue, checks and their certificates, measure feedback (change feed and push: credit.events)."""

@@ -8,18 +8,16 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 
+from credit.catalog.constants import LIST_KINDS, ListKind
 from credit.core.errors import NotFound
 from credit.core.inputs import Id
 from credit.core.schemas import BODY_ERRORS, links, responses
 from credit.records.models import ListChange
 from credit.sanctions import selectors, services
-from credit.sanctions.constants import LIST_CATEGORIES, Scenario
+from credit.sanctions.constants import Scenario
 from credit.sanctions.models import Check, CheckFeedback
 
 router = Router(tags=["联合奖惩"])
-#: The list kinds as plain strings (red_list, black_list, attention_list).
-LIST_KINDS = tuple(str(c.value) for c in LIST_CATEGORIES)
-ListKind = Literal[LIST_KINDS]
 #: A list kind to filter by, or "" for every kind.
 ListKindFilter = Literal[("", *LIST_KINDS)]
 #: A scenario, or "" for every scenario.

@@ -7,10 +7,6 @@ class SanctionsConfig(AppConfig):
     verbose_name = "联合奖惩"
 
     def ready(self) -> None:
-        """Push list changes: one fan-out job enqueued in every transaction that writes
-        them (:func:`credit.sanctions.push.enqueue_fan_out`)."""
-        from credit.records import changes
-        from credit.sanctions import push
-
-        if push.enqueue_fan_out not in changes.listeners:
-            changes.listeners.append(push.enqueue_fan_out)
+        """Register the list-change event type with the push (:mod:`credit.sanctions.events`):
+        ``credit.records.changes`` publishes list changes, :mod:`credit.events` delivers them."""
+        from credit.sanctions import events  # noqa: F401 — registers on import

@@ -2,8 +2,9 @@
 one (entry, measure) pair, and the filters of the check list.
 
 Forms only parse and bound the input; the rules live in :mod:`credit.sanctions.services`,
-whose :class:`~credit.core.errors.CreditError` codes :func:`add_service_error` turns back
-into the error of the field they concern.
+whose :class:`~credit.core.errors.CreditError` codes :data:`SERVICE_ERROR_FIELDS` (and a
+form's own ``service_fields``) turn back into the error of the field they concern (the pages
+pass it to :func:`credit.core.forms.submit`).
 """
 
 from __future__ import annotations
@@ -15,14 +16,12 @@ from django.core.validators import RegexValidator
 
 from credit.catalog.constants import Category
 from credit.catalog.models import CatalogItem
-from credit.core import forms as core_forms
-from credit.core.errors import CreditError
 from credit.core.models import Department
 from credit.sanctions.constants import LIST_CATEGORIES, Scenario
 from credit.sanctions.models import Check, CheckFeedback, Measure
 
-#: Service error code → the form field it concerns (None: the whole form).
-SERVICE_ERROR_FIELDS: dict[str, str | None] = {
+#: Service error code → the form field it concerns (a code not named: the whole form).
+SERVICE_ERROR_FIELDS: dict[str, str] = {
     "list_kind_unknown": "list_kind",
     "scenario_unknown": "scenario",
     "measure_item_kind": "items",
@@ -38,13 +37,6 @@ measure_code = RegexValidator(
     "措施编号由大写字母、数字和连字符组成，如 B-SX-01",
     code="measure_code",
 )
-
-
-def add_service_error(form: forms.Form, exc: CreditError) -> None:
-    """Show a service's refusal on the field it concerns (or on the form): message and code.
-    A form may name its own fields for some codes in ``service_fields``."""
-    mapping = {**SERVICE_ERROR_FIELDS, **getattr(form, "service_fields", {})}
-    core_forms.add_service_error(form, exc, mapping)
 
 
 def list_items():

@@ -12,12 +12,14 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from credit.catalog.constants import Category
+from credit.core.models import ChangeTracked
 from credit.sanctions.constants import LIST_CATEGORIES, MeasureKind, Scenario
 
 
-class Measure(models.Model):
+class Measure(ChangeTracked):
     """A reward or punishment measure from a joint memorandum, with the scenarios it applies
-    in and the list kinds (or list items) whose entries trigger it."""
+    in and the list kinds (or list items) whose entries trigger it; who created it and when
+    (:class:`~credit.core.models.ChangeTracked`)."""
 
     code = models.CharField("措施编号", max_length=32, unique=True)
     kind = models.CharField("类别", max_length=10, choices=MeasureKind.choices)
@@ -49,11 +51,6 @@ class Measure(models.Model):
         models.CharField(max_length=20, choices=Scenario.choices), verbose_name="应用场景"
     )
     is_active = models.BooleanField("有效", default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "联合奖惩措施"
@@ -158,6 +155,3 @@ class CheckFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.check_ref} {self.measure.code} {self.action}"
-
-
-from credit.sanctions.push_models import Delivery, Subscription  # noqa: E402,F401

@@ -15,8 +15,9 @@ from credit.catalog.models import CatalogItem
 from credit.core.access import Perm, principal_of, require
 from credit.core.identifiers import detect
 from credit.core.models import Department
+from credit.events import feed
 from credit.records.constants import RecordStatus
-from credit.records.models import CreditRecord
+from credit.records.models import CreditRecord, ListChange
 from credit.sanctions.constants import LIST_CATEGORIES
 from credit.sanctions.models import Check, Measure
 from credit.subjects.models import LegalPerson, NaturalPerson
@@ -193,13 +194,12 @@ def changes_for(
     principal: Any, cursor: str, *, limit: int = 500, list_kind: str = "", region: str = ""
 ) -> tuple[list[dict[str, Any]], str, bool]:
     """List changes after ``cursor`` that the principal may see (its list items), as dicts;
-    the next cursor; whether more are waiting."""
+    the next cursor; whether more are waiting (the pull of :mod:`credit.events.feed`)."""
     from credit.core.errors import ValidationFailed
-    from credit.records import changes
 
     require(principal, Perm.SANCTIONS_CHECK)
     try:
-        changes.decode_cursor(cursor)
+        feed.decode_cursor(cursor)
     except ValueError:
         raise ValidationFailed("cursor 格式不正确", code="cursor_invalid") from None
     p = principal_of(principal)
@@ -208,19 +208,24 @@ def changes_for(
         filters["list_kind"] = list_kind
     if region:
         filters["region_id"] = region
-    events, after = changes.read(cursor, limit=limit + 1, filters=filters)
+    changes = ListChange.objects.select_related(*CHANGE_RELATED)
+    events, after = feed.read(changes, cursor, limit=limit + 1, filters=filters)
     more = len(events) > limit
     if more:
         events = events[:limit]
-        after = changes.encode_cursor(events[-1].txid, events[-1].pk)
+        after = feed.encode_cursor(events[-1].txid, events[-1].pk)
     out = [change_dict(e, principal=p) for e in events]
     return out, after, more
+
+
+#: What :func:`change_dict` reads of a list change besides its own columns.
+CHANGE_RELATED = ("item", "department", "legal_person", "natural_person")
 
 
 def change_dict(event: Any, *, principal: Any) -> dict[str, Any]:
     """One list change as handed to subscribers (pulled or pushed): natural persons by their
     masked ID number, and by a masked name for a principal that receives names masked. The
-    event needs ``item``, ``department`` and its subject loaded."""
+    event needs :data:`CHANGE_RELATED` loaded."""
 
     natural = event.natural_person_id is not None
     person = event.natural_person if natural else event.legal_person

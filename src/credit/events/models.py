@@ -1,24 +1,30 @@
-"""Push subscriptions (名单变更推送订阅) and their deliveries (推送记录).
+"""Push subscriptions (推送订阅) and their deliveries (推送记录).
 
 A :class:`Subscription` belongs to an API client: its key and secret sign every delivery, its
-catalog-item grants bound what is delivered. A :class:`Delivery` is one list-change event for
-one subscription — unique on the pair, so fanning out the same events again creates nothing
+catalog-item grants bound what is delivered. A :class:`Delivery` is one event for one
+subscription — unique on the pair, so fanning out the same events again creates nothing
 twice — and carries the outcome of its attempts: it is the delivery log.
+
+Both moved here from the sanctions app with their tables (``sanctions_subscription``,
+``sanctions_delivery``), indexes and constraints unchanged.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from credit.core.models import ChangeTracked
+from credit.events import registry
 
-class Subscription(models.Model):
+
+class Subscription(ChangeTracked):
     """A webhook that receives the list changes of chosen list kinds, regions and subject.
 
     Empty ``list_kinds`` or ``regions`` mean all; ``legal_person`` / ``natural_person`` (at
-    most one) narrow it to one subject. Only events of list items the client may see are ever
-    delivered (:func:`credit.sanctions.selectors.usable_change_filters`).
+    most one) narrow it to one subject. Only events the client may receive are ever delivered
+    (the event type's ``filters_for``). Every subscription receives
+    :data:`~credit.events.registry.LIST_CHANGED` (:attr:`event_type`).
     """
 
     client = models.ForeignKey(
@@ -52,18 +58,9 @@ class Subscription(models.Model):
         related_name="+",
     )
     is_active = models.BooleanField("启用", default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="登记人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
+        db_table = "sanctions_subscription"
         verbose_name = "推送订阅"
         verbose_name_plural = "推送订阅"
         ordering = ["-created_at", "-id"]
@@ -78,6 +75,11 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def event_type(self) -> registry.EventType:
+        """What the subscription receives (:func:`credit.events.registry.subscribed`)."""
+        return registry.subscribed()
 
 
 class Delivery(models.Model):
@@ -108,6 +110,7 @@ class Delivery(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
+        db_table = "sanctions_delivery"
         verbose_name = "推送记录"
         verbose_name_plural = "推送记录"
         ordering = ["-created_at", "-id"]

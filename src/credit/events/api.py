@@ -1,5 +1,9 @@
-"""Push subscriptions over the API (S4): a client manages its own webhooks and reads its
-delivery log; the credit office (staff session) sees every one and re-sends a delivery."""
+"""Push subscriptions over the API: a client manages its own webhooks and reads its delivery
+log; the credit office (staff session) sees every one and re-sends a delivery.
+
+Mounted under ``/sanctions`` (``/api/v1/sanctions/subscriptions``, ``…/deliveries``). Every
+operation names its ``operation_id`` as it was when this router lived in the sanctions app
+(``credit_sanctions_push_api_…``): integrators generate clients from them."""
 
 from __future__ import annotations
 
@@ -9,13 +13,13 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from credit.catalog.constants import ListKind
 from credit.core.errors import NotFound, ValidationFailed
 from credit.core.inputs import Id, Offset
 from credit.core.schemas import BODY_ERRORS, links, responses
+from credit.events import selectors, services
+from credit.events.models import Delivery, Subscription
 from credit.gateway.models import ApiClient
-from credit.sanctions import push
-from credit.sanctions.api import ListKind
-from credit.sanctions.push_models import Delivery, Subscription
 
 router = Router(tags=["推送订阅"])
 #: A delivery status to filter by, or "" for every status.
@@ -121,10 +125,11 @@ def delivery_out(d: Delivery) -> dict[str, Any]:
             {"sub_id": "$response.body#/0/id"},
         )
     ),
+    operation_id="credit_sanctions_push_api_list_subscriptions",
 )
 def list_subscriptions(request: HttpRequest):
     """A client: its own subscriptions; the credit office: all (newest first, at most 500)."""
-    return [subscription_out(s) for s in push.subscriptions_for(request.auth)[:500]]
+    return [subscription_out(s) for s in selectors.subscriptions_for(request.auth)[:500]]
 
 
 @router.post(
@@ -138,11 +143,12 @@ def list_subscriptions(request: HttpRequest):
             {"sub_id": "$response.body#/id"},
         ),
     ),
+    operation_id="credit_sanctions_push_api_create_subscription",
 )
 def create_subscription(request: HttpRequest, body: SubscriptionIn):
     """Registers a webhook. Deliveries are POSTs signed with the client's key and secret
     (the request-signing scheme of this API) and carry ``X-Credit-Event-Id``."""
-    push.require_subscriber(request.auth)
+    services.require_subscriber(request.auth)
     # A client subscribes for itself; the credit office names the client (the service
     # refuses anyone else's).
     client_id = body.client if body.client is not None else request.auth.client_id
@@ -151,7 +157,7 @@ def create_subscription(request: HttpRequest, body: SubscriptionIn):
     client = ApiClient.objects.select_related("user").filter(pk=client_id).first()
     if client is None:
         raise NotFound("接口调用方不存在", code="client_not_found")
-    sub = push.create_subscription(
+    sub = services.create_subscription(
         actor=request.auth,
         client=client,
         name=body.name,
@@ -164,15 +170,18 @@ def create_subscription(request: HttpRequest, body: SubscriptionIn):
 
 
 @router.delete(
-    "/subscriptions/{sub_id}", response=responses(SubscriptionOut, 404), summary="停用推送订阅"
+    "/subscriptions/{sub_id}",
+    response=responses(SubscriptionOut, 404),
+    summary="停用推送订阅",
+    operation_id="credit_sanctions_push_api_delete_subscription",
 )
 def delete_subscription(request: HttpRequest, sub_id: Id):
     """Stops the subscription; its delivery log is kept. A stopped subscription is gone for
     this endpoint: stopping it again answers 404."""
-    sub = push.subscription_for(request.auth, sub_id)
+    sub = selectors.subscription_for(request.auth, sub_id)
     if sub is None or not sub.is_active:
         raise NotFound("订阅不存在或已停用", code="subscription_not_found")
-    return subscription_out(push.delete_subscription(actor=request.auth, subscription=sub))
+    return subscription_out(services.delete_subscription(actor=request.auth, subscription=sub))
 
 
 @router.get(
@@ -185,6 +194,7 @@ def delete_subscription(request: HttpRequest, sub_id: Id):
             {"delivery_id": "$response.body#/deliveries/0/id"},
         )
     ),
+    operation_id="credit_sanctions_push_api_list_deliveries",
 )
 def list_deliveries(
     request: HttpRequest,
@@ -195,8 +205,8 @@ def list_deliveries(
     limit: int = Query(100, ge=1, le=1000),
     offset: Offset = 0,
 ):
-    qs = push.filter_deliveries(
-        push.deliveries_for(request.auth),
+    qs = selectors.filter_deliveries(
+        selectors.deliveries_for(request.auth),
         subscription=subscription,
         status=status,
         date_from=date_from,
@@ -210,11 +220,12 @@ def list_deliveries(
     "/deliveries/{delivery_id}/resend",
     response=responses(DeliveryOut, 404, *BODY_ERRORS),
     summary="人工重发",
+    operation_id="credit_sanctions_push_api_resend",
 )
 def resend(request: HttpRequest, delivery_id: Id):
     """The credit office queues a delivery again with the same event id (audited)."""
-    found = push.delivery_for(request.auth, delivery_id)
+    found = selectors.delivery_for(request.auth, delivery_id)
     if found is None:
         raise NotFound("推送记录不存在", code="delivery_not_found")
-    done = push.resend(actor=request.auth, delivery=found)
-    return delivery_out(push.delivery_for(request.auth, done.pk))
+    done = services.resend(actor=request.auth, delivery=found)
+    return delivery_out(selectors.delivery_for(request.auth, done.pk))

@@ -1,4 +1,5 @@
-"""The list management page: counts per list and the entries, filtered and exported."""
+"""The list management page (名单管理): counts per list and the entries in the caller's scope
+(:mod:`credit.sanctions.lists`), filtered and exported."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from credit.catalog.models import CatalogItem
 from credit.core import audit
 from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
-from credit.core.http import xlsx_response, xlsx_workbook
+from credit.core.http import EXPORT_LIMIT, xlsx_download
 from credit.core.masking import mask_numbers_in_text
 from credit.core.models import Region
 from credit.sanctions import lists
 
-EXPORT_LIMIT = 100_000
 STATES = [("", "全部"), (lists.IN_FORCE, "有效"), (lists.ENDED, "已失效（到期、修复或撤销）")]
 KINDS = LIST_KIND_LABELS
 
@@ -83,8 +83,9 @@ def entry_xlsx(request: HttpRequest) -> HttpResponse:
         [c["item__name"], KINDS.get(c["item__category"], ""), c["in_force"], c["ended"], c["total"]]
         for c in lists.counts(entries)
     ]
-    content = xlsx_workbook(
-        [("名单", headers, rows()), ("统计", ["名单", "类型", "有效", "已失效", "合计"], counts)]
+    response = xlsx_download(
+        "名单.xlsx",
+        [("名单", headers, rows()), ("统计", ["名单", "类型", "有效", "已失效", "合计"], counts)],
     )
     audit.record(
         "listentries.exported",
@@ -96,4 +97,4 @@ def entry_xlsx(request: HttpRequest) -> HttpResponse:
             "natural_persons": sorted(exported["people"]),
         },
     )
-    return xlsx_response(content, "名单.xlsx")
+    return response

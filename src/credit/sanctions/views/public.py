@@ -1,4 +1,5 @@
-"""The printable check certificate (核查证明), opened by its signed link."""
+"""The printable check certificate (核查证明), opened by its signed link: the one sanctions page
+that needs no login."""
 
 from __future__ import annotations
 
