@@ -1,15 +1,19 @@
 """Fixtures of the objection and repair tests: records to object to, staff of each kind,
-an SMS outbox, and valid attachment bytes."""
+an SMS outbox, valid attachment bytes, cases at given steps, and how the page tests read a
+page, a workbook sheet or post a file."""
 
 from __future__ import annotations
 
 import datetime
+import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 
 from credit.accounts.roles import Role
 from credit.objections import sms
+from credit.objections.constants import Finding
 from credit.objections.uploads import Upload
 from credit.records.publicity import add_months
 
@@ -122,3 +126,68 @@ def submit(outbox, applicant, settings):
         )
 
     return make
+
+
+def page_text(response) -> str:
+    return response.content.decode()
+
+
+def sheet(response, title):
+    """The rows of the sheet ``title`` of an xlsx download."""
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    wb = load_workbook(io.BytesIO(response.content), read_only=True)
+    return [list(row) for row in wb[title].iter_rows(values_only=True)]
+
+
+def uploaded(name, data):
+    """A file as a page's form posts it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+def to_verified(office, objection, finding=Finding.UPHOLD):
+    """``objection`` accepted, assigned and verified (by the credit office), reloaded."""
+    from credit.objections import services
+    from credit.objections.models import Objection
+
+    services.accept_objection(actor=office, objection=objection)
+    services.assign_objection(actor=office, objection=objection)
+    services.record_verification(
+        actor=office, objection=objection, finding=finding, opinion="经核实"
+    )
+    return Objection.objects.get(pk=objection.pk)
+
+
+@pytest.fixture
+def relaxed(settings):
+    settings.CREDIT_SMS_PHONE_PER_MINUTE = settings.CREDIT_SMS_PHONE_PER_HOUR = 100
+
+
+@pytest.fixture
+def assigned(submit, penalty_record, office):
+    """An objection assigned to SCJG for verification."""
+    from credit.objections import services
+    from credit.objections.models import Objection
+
+    objection = submit(penalty_record)
+    services.accept_objection(actor=office, objection=objection)
+    services.assign_objection(actor=office, objection=objection, department="SCJG")
+    return Objection.objects.get(pk=objection.pk)
+
+
+@pytest.fixture
+def application(outbox, repairable, legal_person, relaxed):
+    """A repair application of ``repairable`` by its subject, waiting for review."""
+    from credit.objections import repairs, verification
+
+    verification.send_code(phone=PHONE, purpose="repair", source_ip=None)
+    return repairs.submit_repair(
+        record_id=repairable.pk,
+        name=legal_person.name,
+        id_number=legal_person.uscc,
+        phone=PHONE,
+        code=last_code(outbox),
+        statement="已整改",
+        files=repair_files(),
+    )

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from credit.catalog.models import CatalogItem
 from credit.core.errors import PermissionDenied, ValidationFailed
 from credit.core.models import AuditEntry, Department
-from credit.objections import repairs, services, verification
+from credit.objections import notifications, repairs, services, verification
 from credit.objections.constants import RepairStatus
 from credit.objections.models import RepairApplication
 from credit.records.constants import RecordStatus
@@ -212,9 +212,9 @@ def test_a_refusal_keeps_the_record_published(apply, repairable, office, outbox)
     assert application.status == RepairStatus.REFUSED and application.decision == "纠正证明不充分"
     assert CreditRecord.objects.get(pk=repairable.pk).status == RecordStatus.ACTIVE
     outbox.clear()
-    assert repairs.notify_applicant(application.pk) is True
+    assert notifications.notify_applicant(application.pk) is True
     assert "不予修复" in outbox[0].message
-    assert repairs.notify_applicant(application.pk) is False
+    assert notifications.notify_applicant(application.pk) is False
 
 
 def test_a_decided_application_cannot_be_decided_again(apply, repairable, office):

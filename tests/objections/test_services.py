@@ -1,7 +1,7 @@
 """The objection workflow through its services: submission online and offline, each
 transition with its effect on the record (suspended at once for the portal and the API,
-restored, revoked, corrected), the log, audit and notification, permissions, and every
-forbidden transition from every status against the database."""
+restored, revoked, corrected), the log and audit, permissions, and every forbidden
+transition from every status against the database. The result SMS: test_notifications."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import datetime
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from procrastinate.contrib.django.models import ProcrastinateJob
 
 from credit.core import crypto
 from credit.core.errors import CreditError, PermissionDenied, ValidationFailed
@@ -22,7 +21,7 @@ from credit.objections.models import Objection, Transition
 from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord, CreditRecordVersion, ListChange
 from credit.records.publicity import in_force_q, public_q
-from tests.objections.conftest import PHONE, last_code, pdf
+from tests.objections.conftest import PHONE, last_code, pdf, to_verified
 
 pytestmark = pytest.mark.django_db
 S = ObjectionStatus
@@ -46,15 +45,6 @@ def _status(record) -> str:
 
 def _refresh(objection) -> Objection:
     return Objection.objects.get(pk=objection.pk)
-
-
-def _to_verified(office, objection, finding=Finding.UPHOLD):
-    services.accept_objection(actor=office, objection=objection)
-    services.assign_objection(actor=office, objection=objection)
-    services.record_verification(
-        actor=office, objection=objection, finding=finding, opinion="经核实"
-    )
-    return _refresh(objection)
 
 
 # --- submission -------------------------------------------------------------------------------
@@ -197,7 +187,7 @@ def test_acceptance_suspends_the_record_for_the_portal_and_the_api_at_once(
 
 
 def test_uphold_restores_publication(client, submit, penalty_record, office, scjg_officer):
-    objection = _to_verified(office, submit(penalty_record))
+    objection = to_verified(office, submit(penalty_record))
     services.decide_objection(
         actor=office, objection=objection, action=Action.UPHOLD, result="经核实信息无误"
     )
@@ -209,7 +199,7 @@ def test_uphold_restores_publication(client, submit, penalty_record, office, scj
 
 
 def test_revoke_removes_the_record_for_good(client, submit, penalty_record, office, scjg_officer):
-    objection = _to_verified(office, submit(penalty_record), Finding.REVOKE)
+    objection = to_verified(office, submit(penalty_record), Finding.REVOKE)
     services.decide_objection(
         actor=office, objection=objection, action=Action.REVOKE, result="处罚决定已撤销"
     )
@@ -218,7 +208,7 @@ def test_revoke_removes_the_record_for_good(client, submit, penalty_record, offi
 
 
 def test_correct_makes_a_new_version_and_keeps_the_old(submit, penalty_record, office):
-    objection = _to_verified(office, submit(penalty_record), Finding.CORRECT)
+    objection = to_verified(office, submit(penalty_record), Finding.CORRECT)
     before = penalty_record.payload
     services.decide_objection(
         actor=office,
@@ -237,7 +227,7 @@ def test_correct_makes_a_new_version_and_keeps_the_old(submit, penalty_record, o
 
 
 def test_a_correction_must_change_something(submit, penalty_record, office):
-    objection = _to_verified(office, submit(penalty_record), Finding.CORRECT)
+    objection = to_verified(office, submit(penalty_record), Finding.CORRECT)
     with pytest.raises(ValidationFailed) as raised:
         services.decide_objection(
             actor=office,
@@ -251,7 +241,7 @@ def test_a_correction_must_change_something(submit, penalty_record, office):
 
 
 def test_an_invalid_correction_is_refused_by_the_records_service(submit, penalty_record, office):
-    objection = _to_verified(office, submit(penalty_record), Finding.CORRECT)
+    objection = to_verified(office, submit(penalty_record), Finding.CORRECT)
     with pytest.raises(ValidationFailed) as raised:
         services.decide_objection(
             actor=office,
@@ -283,7 +273,7 @@ def test_correcting_a_natural_persons_record_keeps_the_id_number(
         payload=natural_payload("王小明", number, department, "常市监罚〔2026〕9号"),
     ).record
     assert "*" in record.payload["id_number"]
-    objection = _to_verified(office, submit(record, id_number=number, name="王小明"))
+    objection = to_verified(office, submit(record, id_number=number, name="王小明"))
     assert objection.is_subject
     services.decide_objection(
         actor=office,
@@ -353,7 +343,7 @@ def test_a_deadline_in_the_past_is_refused(submit, penalty_record, office):
 
 
 def test_return_sends_the_task_back_to_the_department(submit, penalty_record, office):
-    objection = _to_verified(office, submit(penalty_record))
+    objection = to_verified(office, submit(penalty_record))
     services.return_for_verification(actor=office, objection=objection, reason="请补充依据")
     objection = _refresh(objection)
     assert objection.status == S.VERIFYING and objection.finding == ""
@@ -398,7 +388,7 @@ def test_accepting_on_a_record_no_longer_active_is_refused(submit, penalty_recor
 
 
 def test_every_step_is_logged_and_audited(submit, penalty_record, office):
-    objection = _to_verified(office, submit(penalty_record))
+    objection = to_verified(office, submit(penalty_record))
     services.decide_objection(actor=office, objection=objection, action="uphold", result="维持")
     steps = list(objection.transitions.values_list("action", "from_status", "to_status"))
     assert steps == [
@@ -486,43 +476,6 @@ def test_anonymous_and_auditors_cannot_act(submit, penalty_record, make_user):
         services.accept_objection(actor=make_user("auditor"), objection=objection)
 
 
-# --- notification ---------------------------------------------------------------------------
-
-
-def test_a_decision_queues_one_notification_sent_once(submit, penalty_record, office, outbox):
-    objection = _to_verified(office, submit(penalty_record))
-    jobs = ProcrastinateJob.objects.filter(
-        task_name="objections.notify", args__pk=objection.pk, args__kind="objection"
-    )
-    assert not jobs.exists()  # acceptance, assignment and verification are not results
-    services.decide_objection(
-        actor=office, objection=objection, action="uphold", result="经核实信息无误，恢复公示"
-    )
-    job = jobs.get()
-    assert job.args == {"kind": "objection", "pk": objection.pk}
-    outbox.clear()
-    assert services.notify_submitter(objection.pk) is True
-    assert services.notify_submitter(objection.pk) is False  # idempotent
-    (sent,) = outbox
-    assert sent.phone == PHONE and objection.number in sent.message and "维持原信息" in sent.message
-    assert _refresh(objection).notified_at is not None
-
-
-def test_a_refusal_is_notified_too(submit, penalty_record, office, outbox):
-    objection = services.refuse_objection(
-        actor=office, objection=submit(penalty_record), reason="不属于异议范围"
-    )
-    from credit.objections.tasks import notify
-
-    outbox.clear()
-    assert notify(kind="objection", pk=objection.pk) is True
-    assert "不予受理" in outbox[0].message and "不属于异议范围" in outbox[0].message
-
-
-def test_no_notification_before_a_result(submit, penalty_record):
-    assert services.notify_submitter(submit(penalty_record).pk) is False
-
-
 # --- every forbidden transition from every status, against the database ----------------------
 
 PATHS = {
@@ -565,7 +518,7 @@ def _do(actor, objection, action):
 def test_every_action_not_in_the_table_is_refused_in_the_database(
     submit, penalty_record, office, status
 ):
-    from tests.objections.test_rules import EXPECTED
+    from tests.objections.test_rules_transitions import EXPECTED
 
     objection = submit(penalty_record)
     for action in PATHS[status]:

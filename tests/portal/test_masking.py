@@ -9,7 +9,7 @@ import re
 import pytest
 
 from credit.portal import services
-from credit.portal.disclosure import scrub
+from credit.records.disclosure import scrub
 from credit.subjects.models import LegalPerson
 from tests.conftest import response_text
 from tests.portal.conftest import PERSON_NAME, PHONE

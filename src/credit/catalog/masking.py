@@ -18,7 +18,7 @@ The rule follows the field's specification (:class:`~credit.catalog.rules.FieldR
 
 Who may see values in clear is the caller's question (the permission); this module only says
 how they look masked. The public portal has its own, stricter rules
-(:mod:`credit.portal.disclosure`).
+(:mod:`credit.records.disclosure`).
 """
 
 from __future__ import annotations

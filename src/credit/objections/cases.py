@@ -1,5 +1,6 @@
 """What objections and repair applications share: checking and storing the applicant
-(encrypted), case numbers, attachments, the transition log and the result notification."""
+(encrypted), case numbers, attachments and the transition log. The result SMS:
+:mod:`credit.objections.notifications`."""
 
 from __future__ import annotations
 
@@ -190,30 +191,3 @@ def log(
         reason=reason,
         reason_public=reason_public,
     )
-
-
-def defer_notification(kind: str, pk: int) -> None:
-    """Queue the result SMS in the current transaction (sent only if it commits)."""
-    from credit.objections.tasks import notify
-
-    notify.defer(kind=kind, pk=pk)
-
-
-def mark_notified(case: Any, message: str) -> bool:
-    """Send ``message`` to the case's applicant once: False when already notified. The
-    send happens before ``notified_at`` is written; a failure leaves it unset (retried)."""
-    from credit.objections import sms
-
-    with transaction.atomic():
-        locked = type(case).objects.select_for_update().get(pk=case.pk)
-        if locked.notified_at is not None:
-            return False
-        sms.send(phone_of(locked), message)
-        locked.notified_at = timezone.now()
-        locked.save(update_fields=["notified_at"])
-        audit.record(
-            f"{locked._meta.model_name}.notified",
-            obj=locked,
-            after={"status": locked.status, "phone": locked.phone_masked},
-        )
-    return True

@@ -1,5 +1,6 @@
 """Forms of the objection and repair pages. They parse and bound the input; the rules live
-in the services, whose error codes :func:`add_service_error` puts on the field concerned."""
+in the services, whose refusals the pages put on the field their code concerns
+(:data:`SERVICE_ERROR_FIELDS`, through :func:`credit.core.forms.submit`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from django.utils import timezone
 
 from credit.catalog.constants import Sensitivity
 from credit.catalog.models import FieldSpec
-from credit.core import forms as core_forms
-from credit.core.errors import CreditError
 from credit.core.models import Department
 from credit.core.selectors import departments
 from credit.objections import uploads
@@ -26,7 +25,7 @@ from credit.objections.constants import (
 from credit.objections.repairs import REQUIRED_FILES
 from credit.records.models import CreditRecord
 
-#: Service error code → form field.
+#: Service error code → form field (a form's own ``service_fields`` take precedence).
 SERVICE_ERROR_FIELDS: dict[str, str] = {
     "name_required": "name",
     "name_invalid": "name",
@@ -52,11 +51,6 @@ SERVICE_ERROR_FIELDS: dict[str, str] = {
     "due_invalid": "due",
     "finding_required": "finding",
 }
-
-
-def add_service_error(form: forms.Form, exc: CreditError) -> None:
-    mapping = {**SERVICE_ERROR_FIELDS, **getattr(form, "service_fields", {})}
-    core_forms.add_service_error(form, exc, mapping, with_code=False)
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from credit.core.models import Timestamped
 from credit.objections.constants import (
     OPEN,
     SUSPENDING,
@@ -44,14 +45,15 @@ class Submitter(models.Model):
         abstract = True
 
 
-class Objection(Submitter):
+class Objection(Timestamped, Submitter):
     """An objection (异议) to one credit record: who raised it, why, and where it stands.
 
     ``number`` (受理编号) is random enough to be the public look-up key together with the
     phone's last four digits. Deadlines are dates: ``accept_due`` (受理审查) from receipt,
     ``due`` (办结) from acceptance, ``verify_due`` (部门核实) from assignment. While the status
     is accepted, verifying or verified the record is suspended (停发) by this objection; the
-    database allows at most one such objection per record.
+    database allows at most one such objection per record. ``created_at`` is the time of receipt
+    (提交时间).
     """
 
     number = models.CharField("受理编号", max_length=24, unique=True)
@@ -103,14 +105,12 @@ class Objection(Submitter):
     )
     finding_text = models.TextField("部门核实意见", blank=True)
     result = models.TextField("处理结果", blank=True)
-    created_at = models.DateTimeField("提交时间", auto_now_add=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
     assigned_at = models.DateTimeField("转办时间", null=True, blank=True)
     verified_at = models.DateTimeField("核实时间", null=True, blank=True)
     decided_at = models.DateTimeField("办理完毕时间", null=True, blank=True)
     closed_at = models.DateTimeField("办结归档时间", null=True, blank=True)
     notified_at = models.DateTimeField("告知申请人时间", null=True, blank=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "信用异议"
@@ -145,12 +145,13 @@ class Objection(Submitter):
         return self.status in OPEN
 
 
-class RepairApplication(Submitter):
+class RepairApplication(Timestamped, Submitter):
     """A credit repair application (信用修复申请): the subject asks to end the publicity of a
     penalty or list entry after its minimum period, with a credit commitment (信用承诺书) and
     proof of correction (失信行为纠正证明). ``eligibility`` keeps the check made when it was
     submitted (``{"eligible", "reasons"}``); the credit office grants or refuses. At most one
-    application per record waits for review (database constraint)."""
+    application per record waits for review (database constraint). ``created_at`` is the time
+    of application (申请时间)."""
 
     number = models.CharField("申请编号", max_length=24, unique=True)
     record = models.ForeignKey(
@@ -175,10 +176,8 @@ class RepairApplication(Submitter):
     )
     decision = models.TextField("审核意见", blank=True)
     due = models.DateField("办理期限")
-    created_at = models.DateTimeField("申请时间", auto_now_add=True)
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
     notified_at = models.DateTimeField("告知申请人时间", null=True, blank=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "信用修复申请"

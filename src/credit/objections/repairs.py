@@ -20,7 +20,7 @@ from credit.core import audit
 from credit.core.access import principal_of, require
 from credit.core.errors import NotFound, ValidationFailed
 from credit.core.workdays import add_working_days
-from credit.objections import cases, conf, rules, selectors, uploads, verification
+from credit.objections import cases, conf, notifications, rules, selectors, uploads, verification
 from credit.objections.constants import (
     REPAIR_PREFIX,
     AttachmentKind,
@@ -152,7 +152,7 @@ def _finish(actor, application, row, reason: str) -> RepairApplication:
         before={"status": RepairStatus.SUBMITTED},
         after={"status": application.status, "reason": reason},
     )
-    cases.defer_notification("repair", application.pk)
+    notifications.defer("repair", application.pk)
     return application
 
 
@@ -183,22 +183,6 @@ def refuse_repair(*, actor: Any, application: RepairApplication, reason: str) ->
     """不予修复, with the reason the applicant reads; the record is untouched."""
     application, row = _begin(actor, application, RepairAction.REFUSE)
     return _finish(actor, application, row, _text(row, reason))
-
-
-def result_message(application: RepairApplication) -> str:
-    label = RepairStatus(application.status).label
-    return (
-        f"【信用常州】您的信用修复申请（编号{application.number}）审核结果：{label}。"
-        "详情请凭编号和手机号后四位在“信用常州”网站查询。"
-    )
-
-
-def notify_applicant(application_id: int) -> bool:
-    """Send the review result to the applicant once (idempotent)."""
-    application = RepairApplication.objects.filter(pk=application_id).first()
-    if application is None or application.status == RepairStatus.SUBMITTED:
-        return False
-    return cases.mark_notified(application, result_message(application))
 
 
 def attachment_for(principal: Any, number: str, attachment_id: int):

@@ -38,8 +38,8 @@ from credit.objections.constants import (
     SubmitterKind,
 )
 from credit.objections.models import Objection, RepairApplication
-from credit.portal.disclosure import record_fields
 from credit.records.constants import RecordStatus, Severity
+from credit.records.disclosure import record_fields
 from credit.records.models import CreditRecord
 from credit.records.publicity import public_q
 
@@ -96,7 +96,7 @@ def subject_name(record: CreditRecord, *, public: bool) -> str:
 
 def record_view(record: CreditRecord, *, public: bool) -> list[tuple[str, str]]:
     """The record's fields as ``(label, value)`` in catalog order: for the public exactly what
-    the portal shows (:func:`credit.portal.disclosure.shown_payload`: public fields only,
+    the portal shows (:func:`credit.records.disclosure.record_fields`: public fields only,
     personal ones masked, ID numbers, phones and the people named masked in free text), for
     staff every field as stored (identity numbers are stored masked)."""
     if public:

@@ -6,7 +6,8 @@ Effects on the record go through ``credit.records.services`` only: acceptance su
 (``change_status(SUSPENDED)``: 停发 on the portal, the API, reports and pushes at once, with a
 change event), ``uphold`` and ``withdraw`` restore it (``ACTIVE``), ``revoke`` revokes it, and
 ``correct`` replaces its payload (``correct_record``: new version, old kept). A decision,
-refusal or withdrawal queues the SMS telling the submitter the result.
+refusal or withdrawal queues the SMS telling the submitter the result
+(:mod:`credit.objections.notifications`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from credit.core.access import Perm, has_perm, principal_of, require
 from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
 from credit.core.models import Department
 from credit.core.workdays import add_working_days
-from credit.objections import cases, rules, selectors, uploads, verification
+from credit.objections import cases, notifications, rules, selectors, uploads, verification
 from credit.objections.constants import (
     OBJECTION_PREFIX,
     SUSPENDING,
@@ -33,13 +34,14 @@ from credit.objections.constants import (
     Channel,
     CodePurpose,
     Finding,
+    ObjectionStatus,
 )
 from credit.objections.models import Objection
 from credit.records import services as records
 from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord
 
-S = rules.S
+S = ObjectionStatus
 
 
 def _working_days(key: str, day: datetime.date) -> datetime.date:
@@ -226,7 +228,7 @@ def _finish(
         after={"status": objection.status, "reason": reason, **(extra or {})},
     )
     if objection.status in rules.NOTIFIED:
-        cases.defer_notification("objection", objection.pk)
+        notifications.defer("objection", objection.pk)
     return objection
 
 
@@ -488,29 +490,6 @@ def close_objection(*, actor: Any, objection: Objection, note: str = "") -> Obje
     from_status = objection.status
     objection.closed_at = timezone.now()
     return _finish(actor, objection, row, from_status, _reason(row, note), fields=["closed_at"])
-
-
-# --------------------------------------------------------------------------------------------
-# Notification (a job: procrastinate calls it with the id)
-# --------------------------------------------------------------------------------------------
-
-
-def result_message(objection: Objection) -> str:
-    label = rules.S(objection.status).label
-    text = objection.result[:60] + ("…" if len(objection.result) > 60 else "")
-    return (
-        f"【信用常州】您的信用异议（编号{objection.number}）办理结果：{label}。{text}"
-        "详情请凭编号和手机号后四位在“信用常州”网站查询。"
-    )
-
-
-def notify_submitter(objection_id: int) -> bool:
-    """Send the result to the submitter once (idempotent); False when already sent or when
-    the objection has no result yet."""
-    objection = Objection.objects.filter(pk=objection_id).first()
-    if objection is None or objection.status not in rules.NOTIFIED:
-        return False
-    return cases.mark_notified(objection, result_message(objection))
 
 
 def attachment_for(principal: Any, objection_number: str, attachment_id: int):

@@ -2,7 +2,7 @@
 
 - ``objections.notify(kind, pk)``: deferred in the transaction that decides (or refuses,
   or withdraws) an objection or reviews a repair application; sends the result SMS once
-  (:func:`credit.objections.cases.mark_notified`: idempotent, a second run sends nothing).
+  (:mod:`credit.objections.notifications`: idempotent, a second run sends nothing).
   A failed send is retried (5 attempts, growing delays).
 - ``objections.purge_codes`` (daily, 03:20): deletes verification codes older than 7 days.
 - ``objections.purge_tracking`` (hourly, at :25): deletes wrong tries of the tracking page
@@ -25,12 +25,12 @@ logger = logging.getLogger(__name__)
     retry=RetryStrategy(max_attempts=5, exponential_wait=30),
 )
 def notify(kind: str, pk: int) -> bool:
-    from credit.objections import repairs, services
+    from credit.objections import notifications
 
     if kind == "objection":
-        return services.notify_submitter(pk)
+        return notifications.notify_submitter(pk)
     if kind == "repair":
-        return repairs.notify_applicant(pk)
+        return notifications.notify_applicant(pk)
     logger.warning("unknown notification kind %r", kind)
     return False
 

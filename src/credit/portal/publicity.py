@@ -3,7 +3,7 @@ records the public may see, filtered, newest first, a page or an export at a tim
 home page's columns.
 
 Every query starts from :func:`credit.records.publicity.public_q` and returns
-:class:`PublicRecord` rows, masked for the public (:mod:`credit.portal.disclosure`).
+:class:`PublicRecord` rows, masked for the public (:mod:`credit.records.disclosure`).
 
 On five million records the obvious query — join the catalog item, order, slice — makes
 PostgreSQL read and sort every public record of the kind. Here the catalog items and the
@@ -33,12 +33,12 @@ from credit.catalog.models import CatalogItem
 from credit.core.masking import mask_name
 from credit.core.models import Department
 from credit.portal import constants as c
-from credit.portal.disclosure import (
+from credit.portal.paging import CappedPage, page_within
+from credit.records.disclosure import (
     payload_text,
     record_fields,
     treatment_of,
 )
-from credit.portal.paging import CappedPage, page_within
 from credit.records.models import CreditRecord
 from credit.records.publicity import public_q
 

@@ -5,7 +5,7 @@ Anyone may read these pages, so every read here is of public data only:
 
 - records through :func:`credit.records.publicity.public_q` — in force, of public usage
   scope, publishable under the publicity policy and within the publicity window;
-- fields of a record through :mod:`credit.portal.disclosure` (public fields as they are,
+- fields of a record through :mod:`credit.records.disclosure` (public fields as they are,
   personal ones masked, sensitive ones never);
 - subjects: legal persons only (a natural person is never searched for nor given a page);
   legal representatives masked, a sole trader's address masked; a natural person appears in

@@ -1,14 +1,12 @@
-"""Staff pages of credit repair (信用修复审核): the queue with filters and deadlines, its
-export, an application's page with the review forms and downloads; and the statistics of
-objections and repairs per department and month with their export. Writes go through
-:mod:`credit.objections.repairs`."""
+"""Credit repair review (信用修复审核): the queue with filters and deadlines, its export, an
+application's page with the review forms and attachment downloads. Writes go through
+:mod:`credit.objections.repairs`; a refusal is shown on the form that caused it."""
 
 from __future__ import annotations
 
 import datetime
 
 from django import forms
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,22 +15,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from credit.core import audit
-from credit.core.access import Perm, has_perm
-from credit.core.access.decorators import any_perm_required, perm_required
-from credit.core.errors import CreditError
-from credit.core.http import xlsx_response, xlsx_workbook
+from credit.core.access import Perm
+from credit.core.access.decorators import perm_required
+from credit.core.forms import submit
+from credit.core.http import EXPORT_LIMIT, found, xlsx_download
 from credit.objections import repairs, rules, selectors
-from credit.objections.constants import ObjectionStatus, RepairAction, RepairStatus
-from credit.objections.forms import (
-    DateRangeForm,
-    RepairFilterForm,
-    RepairReviewForm,
-    add_service_error,
-    month_start,
-)
+from credit.objections.constants import RepairAction, RepairStatus
+from credit.objections.forms import SERVICE_ERROR_FIELDS, RepairFilterForm, RepairReviewForm
 from credit.objections.models import RepairApplication
-from credit.objections.workbench import (
-    EXPORT_LIMIT,
+from credit.objections.views.workbench import (
     PAGE_SIZE,
     calendar_around,
     date_text,
@@ -50,11 +41,6 @@ REPAIR_STATUS_LABELS = dict(RepairStatus.choices)
 REPAIR_ACTION_LABELS = dict(RepairAction.choices)
 
 
-# --------------------------------------------------------------------------------------------
-# Repairs
-# --------------------------------------------------------------------------------------------
-
-
 def _repairs(request: HttpRequest, today: datetime.date):
     form = RepairFilterForm(request.GET or None)
     scoped = selectors.repairs_for(request.user)
@@ -64,8 +50,8 @@ def _repairs(request: HttpRequest, today: datetime.date):
 @perm_required(Perm.REPAIR_REVIEW)
 def repair_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    form, scoped, found = _repairs(request, today)
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, scoped, applications = _repairs(request, today)
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
     cal = calendar_around(today)
     for application in page:
         application.deadline = (
@@ -92,13 +78,13 @@ def repair_list(request: HttpRequest) -> HttpResponse:
 @perm_required(Perm.REPAIR_REVIEW)
 def repair_xlsx(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    _, _, found = _repairs(request, today)
-    found = list(found[:EXPORT_LIMIT])
+    _, _, applications = _repairs(request, today)
+    applications = list(applications[:EXPORT_LIMIT])
     audit.record(
         "repairs.exported",
         actor=request.user,
         object_type=RepairApplication._meta.label_lower,
-        after={"rows": len(found)},
+        after={"rows": len(applications)},
     )
     headers = [
         "申请编号", "申请时间", "状态", "信息类别", "决定文书号", "认定部门", "申请人",
@@ -122,16 +108,13 @@ def repair_xlsx(request: HttpRequest) -> HttpResponse:
             a.decision,
             time_text(a.decided_at),
         ]
-        for a in found
+        for a in applications
     )
-    return xlsx_response(xlsx_workbook([("信用修复", headers, rows)]), f"信用修复-{stamp()}.xlsx")
+    return xlsx_download(f"信用修复-{stamp()}.xlsx", [("信用修复", headers, rows)])
 
 
 def _repair(request: HttpRequest, number: str) -> RepairApplication:
-    found = selectors.repair_for(request.user, number)
-    if found is None:
-        raise Http404
-    return found
+    return found(selectors.repair_for(request.user, number))
 
 
 def _render_repair(
@@ -189,112 +172,36 @@ def repair_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _render_repair(request, application)
 
 
+def _review(actor, application: RepairApplication, action: str, reason: str):
+    if action == RepairAction.GRANT:
+        return repairs.grant_repair(actor=actor, application=application, decision=reason)
+    return repairs.refuse_repair(actor=actor, application=application, reason=reason)
+
+
 @perm_required(Perm.REPAIR_REVIEW)
 @require_POST
 def repair_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """Grant or refuse; a refusal (invalid form or service refusal) shows the page again with
+    the form and its errors (400)."""
     application = _repair(request, number)
     if action not in rules.REPAIR_TRANSITIONS:
         raise Http404
     form = RepairReviewForm(request.POST, auto_id=f"id_{action}_%s")
-    if form.is_valid():
-        reason = form.cleaned_data["reason"]
-        try:
-            if action == RepairAction.GRANT:
-                repairs.grant_repair(actor=request.user, application=application, decision=reason)
-            else:
-                repairs.refuse_repair(actor=request.user, application=application, reason=reason)
-        except CreditError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"{application.number}：已{REPAIR_ACTION_LABELS[action]}")
-            return redirect("objections:repair_detail", number=application.number)
+    done = submit(
+        request,
+        form,
+        lambda data: _review(request.user, application, action, data["reason"]),
+        done=lambda reviewed: redirect("objections:repair_detail", number=reviewed.number),
+        message=f"{application.number}：已{REPAIR_ACTION_LABELS[action]}",
+        errors=SERVICE_ERROR_FIELDS,
+        with_code=False,
+    )
+    if done is not None:
+        return done
     application = _repair(request, number)
     return _render_repair(request, application, posted=(action, form), status=400)
 
 
 @perm_required(Perm.REPAIR_REVIEW)
 def repair_attachment(request: HttpRequest, number: str, pk: int) -> HttpResponse:
-    found = repairs.attachment_for(request.user, number, pk)
-    if found is None:
-        raise Http404
-    return download(found)
-
-
-# --------------------------------------------------------------------------------------------
-# Statistics
-# --------------------------------------------------------------------------------------------
-
-STATS_PERMS = (Perm.OBJECTION_HANDLE, Perm.REPAIR_REVIEW)
-OBJECTION_COLUMNS = [
-    ("total", "收到"),
-    ("open", "办理中"),
-    (ObjectionStatus.REFUSED, "不予受理"),
-    (ObjectionStatus.CORRECTED, "更正"),
-    (ObjectionStatus.REVOKED, "撤销"),
-    (ObjectionStatus.UPHELD, "维持"),
-    (ObjectionStatus.WITHDRAWN, "撤回"),
-    ("overdue", "超期未办"),
-]
-REPAIR_COLUMNS = [
-    ("total", "申请"),
-    (RepairStatus.GRANTED, "准予修复"),
-    (RepairStatus.REFUSED, "不予修复"),
-    (RepairStatus.SUBMITTED, "待审核"),
-]
-
-
-def _stats(request: HttpRequest) -> tuple[DateRangeForm, dict]:
-    params = request.GET.copy()
-    if "date_from" not in params:
-        params["date_from"] = month_start().isoformat()
-    form = DateRangeForm(params)
-    bounds = form.filters()
-    data = selectors.statistics(
-        request.user, date_from=bounds.get("date_from"), date_to=bounds.get("date_to")
-    )
-    for row in data["objections"]:
-        row["cells"] = [row[key] for key, _ in OBJECTION_COLUMNS]
-    for row in data["repairs"]:
-        row["cells"] = [row[key] for key, _ in REPAIR_COLUMNS]
-    return form, data
-
-
-@any_perm_required(*STATS_PERMS)
-def stats(request: HttpRequest) -> HttpResponse:
-    form, data = _stats(request)
-    return render_page(
-        request,
-        "objections/stats.html",
-        {
-            "form": form,
-            "data": data,
-            "objection_headers": [label for _, label in OBJECTION_COLUMNS],
-            "repair_headers": [label for _, label in REPAIR_COLUMNS],
-            "query": request.GET.urlencode(),
-            "can_objections": has_perm(request.user, Perm.OBJECTION_HANDLE),
-            "can_repairs": has_perm(request.user, Perm.REPAIR_REVIEW),
-        },
-    )
-
-
-@any_perm_required(*STATS_PERMS)
-def stats_xlsx(request: HttpRequest) -> HttpResponse:
-    _, data = _stats(request)
-    sheets = []
-    if has_perm(request.user, Perm.OBJECTION_HANDLE):
-        sheets.append(
-            (
-                "信用异议",
-                ["月份", "来源部门", *(label for _, label in OBJECTION_COLUMNS)],
-                ([r["month"], r["department"], *r["cells"]] for r in data["objections"]),
-            )
-        )
-    if has_perm(request.user, Perm.REPAIR_REVIEW):
-        sheets.append(
-            (
-                "信用修复",
-                ["月份", "认定部门", *(label for _, label in REPAIR_COLUMNS)],
-                ([r["month"], r["department"], *r["cells"]] for r in data["repairs"]),
-            )
-        )
-    return xlsx_response(xlsx_workbook(sheets), f"异议与修复统计-{stamp()}.xlsx")
+    return download(found(repairs.attachment_for(request.user, number, pk)))

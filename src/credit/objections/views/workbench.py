@@ -1,5 +1,8 @@
-"""What the staff pages of objections and repairs share: the permission decorator, the page
-renderer with the workbench's navigation, deadline texts, the case log, downloads."""
+"""What the staff pages of objections and repairs (the workbench, 工作台) share: who may open
+the objection queue and its cases, the page renderer with the workbench's navigation, the page
+size, dates and times as the pages and exports write them, deadline texts, the case log, the
+errors of a posted action the page does not show, attachment downloads. Each page states its
+permission with :mod:`credit.core.access.decorators`."""
 
 from __future__ import annotations
 
@@ -16,7 +19,9 @@ from credit.core.http import download_response
 from credit.core.workdays import WorkdayCalendar
 
 PAGE_SIZE = 30
-EXPORT_LIMIT = 50_000
+#: Who may open the objection queue and its cases: the credit office, and a department
+#: officer for its own department's tasks (the selectors scope what each sees).
+QUEUE_PERMS = (Perm.OBJECTION_HANDLE, Perm.OBJECTION_VERIFY)
 
 
 def render_page(
@@ -87,5 +92,6 @@ def log_steps(case: Any, labels: dict[str, dict[str, str]]) -> list:
     return steps
 
 
-def download(found: Any) -> HttpResponse:
-    return download_response(bytes(found.data), found.name, found.content_type)
+def download(attachment: Any) -> HttpResponse:
+    """An attachment of a case as a file download."""
+    return download_response(bytes(attachment.data), attachment.name, attachment.content_type)

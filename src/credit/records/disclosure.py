@@ -1,6 +1,8 @@
-"""What of a credit record and of a subject the public may read, and in which form (N1).
+"""What of a credit record the public may read, and in which form (N1): the one public view of
+a record's fields, read by the portal's pages and exports and by the objection and repair pages
+(which show the applicant the record as the public sees it).
 
-The portal shows a record's field only when the catalog lets the public have it: the field's
+A record's field is shown only when the catalog lets the public have it: the field's
 sensitivity is 公开 (shown as it is) or 个人信息 (shown masked with :mod:`credit.core.masking`),
 and its information usage scope (the field's own, else the item's) is 社会公开. Sensitive
 fields (ID numbers) and internal ones are never shown. On top of that, about a natural person
@@ -28,7 +30,6 @@ from credit.catalog.models import CatalogItem, FieldSpec
 from credit.catalog.rules import spec_for
 from credit.core.identifiers import is_valid_resident_id
 from credit.core.masking import MASKERS, field_kind, mask_id_number, mask_name, mask_phone
-from credit.subjects.constants import LegalPersonKind
 
 #: Show as it is, or mask with one of the helpers.
 SHOW = "show"
@@ -222,7 +223,7 @@ def treatment_of(record: Any) -> Treatment:
         return Treatment(True, False, names)
     lp = record.legal_person
     names = people_named(record.item, payload, lp.legal_representative)
-    return Treatment(False, lp.kind == LegalPersonKind.SOLE_TRADER, names)
+    return Treatment(False, lp.is_sole_trader, names)
 
 
 def record_fields(record: Any) -> list[tuple[str, str]]:

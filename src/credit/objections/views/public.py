@@ -4,37 +4,38 @@ An online application takes two steps on one page: the applicant's name, identit
 phone, then "获取验证码" (htmx posts them to :func:`send_code`, which answers with a status
 line; without JavaScript the same button posts the page), then the code, the reason and the
 files. The record is shown as the public sees it. A case is found again only with its number
-and the phone's last four digits, within limits on wrong tries (:mod:`tracking`: over a limit
-the page answers 429 and says when to try again); the numbers found are remembered in the
-session, so the status page cannot be opened by the number alone.
+and the phone's last four digits, within limits on wrong tries
+(:mod:`credit.objections.tracking`: over a limit the page answers 429 and says when to try
+again); the numbers found are remembered in the session, so the status page cannot be opened
+by the number alone.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from credit.core.errors import CreditError, RateLimited
+from credit.core.forms import submit
 from credit.core.masking import mask_phone
 from credit.core.netaddr import client_ip
 from credit.objections import cases, repairs, selectors, services, tracking, verification
-from credit.objections.constants import (
-    CodePurpose,
-)
-from credit.objections.forms import ObjectionForm, RepairForm, TrackForm, add_service_error
+from credit.objections.constants import CodePurpose
+from credit.objections.forms import SERVICE_ERROR_FIELDS, ObjectionForm, RepairForm, TrackForm
 
 TRACKED = "objections_tracked"
 TRACKED_LIMIT = 20
 
 
-def _remember(request: HttpRequest, number: str) -> None:
+def _tracked(request: HttpRequest, number: str) -> HttpResponse:
+    """Remember ``number`` in the session and go to its status page."""
     tracked = [n for n in request.session.get(TRACKED, []) if n != number]
     request.session[TRACKED] = [*tracked, number][-TRACKED_LIMIT:]
+    return redirect("objections:track_detail", number=number)
 
 
 def _send_code(request: HttpRequest, purpose: str) -> dict[str, Any]:
@@ -87,28 +88,27 @@ def objection_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "send_code" in request.POST:
         code_status = _send_code(request, CodePurpose.OBJECTION)
         form = _step_one(request, ObjectionForm)
-    elif request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            objection = services.submit_objection(
-                record_id=record.pk,
-                name=data["name"],
-                id_number=data["id_number"],
-                phone=data["phone"],
-                code=data["code"],
-                reason=data["reason"],
-                files=form.uploads(),
-            )
-        except CreditError as exc:
-            add_service_error(form, exc)
-        else:
-            _remember(request, objection.number)
-            messages.success(
-                request,
-                f"异议申请已提交，受理编号 {objection.number}。请记下编号，凭编号和手机号码后四位"
-                "查询办理进度。",
-            )
-            return redirect("objections:track_detail", number=objection.number)
+    elif done := submit(
+        request,
+        form,
+        lambda data: services.submit_objection(
+            record_id=record.pk,
+            name=data["name"],
+            id_number=data["id_number"],
+            phone=data["phone"],
+            code=data["code"],
+            reason=data["reason"],
+            files=form.uploads(),
+        ),
+        done=lambda objection: _tracked(request, objection.number),
+        message=lambda objection: (
+            f"异议申请已提交，受理编号 {objection.number}。请记下编号，凭编号和手机号码后四位"
+            "查询办理进度。"
+        ),
+        errors=SERVICE_ERROR_FIELDS,
+        with_code=False,
+    ):
+        return done
     return render(
         request,
         "objections/objection_form.html",
@@ -138,28 +138,27 @@ def repair_new(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST" and "send_code" in request.POST:
         code_status = _send_code(request, CodePurpose.REPAIR)
         form = _step_one(request, RepairForm)
-    elif request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            application = repairs.submit_repair(
-                record_id=record.pk,
-                name=data["name"],
-                id_number=data["id_number"],
-                phone=data["phone"],
-                code=data["code"],
-                statement=data["statement"],
-                files=form.uploads(),
-            )
-        except CreditError as exc:
-            add_service_error(form, exc)
-        else:
-            _remember(request, application.number)
-            messages.success(
-                request,
-                f"信用修复申请已提交，申请编号 {application.number}。请记下编号，凭编号和手机号码"
-                "后四位查询审核进度。",
-            )
-            return redirect("objections:track_detail", number=application.number)
+    elif done := submit(
+        request,
+        form,
+        lambda data: repairs.submit_repair(
+            record_id=record.pk,
+            name=data["name"],
+            id_number=data["id_number"],
+            phone=data["phone"],
+            code=data["code"],
+            statement=data["statement"],
+            files=form.uploads(),
+        ),
+        done=lambda application: _tracked(request, application.number),
+        message=lambda application: (
+            f"信用修复申请已提交，申请编号 {application.number}。请记下编号，凭编号和手机号码"
+            "后四位查询审核进度。"
+        ),
+        errors=SERVICE_ERROR_FIELDS,
+        with_code=False,
+    ):
+        return done
     return render(
         request,
         "objections/repair_form.html",
@@ -179,21 +178,27 @@ def repair_new(request: HttpRequest) -> HttpResponse:
 def track(request: HttpRequest) -> HttpResponse:
     """Find a case by its number and the phone's last four digits (wrong tries limited)."""
     form = TrackForm(request.POST or None, initial={"number": request.GET.get("number", "")[:30]})
-    retry_after = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = tracking.find_case(
-                number=form.cleaned_data["number"],
-                phone_last4=form.cleaned_data["phone_last4"],
-                source_ip=client_ip(request),
-            )
-        except CreditError as exc:
-            form.add_error(None, exc.message)
-            if isinstance(exc, RateLimited):
-                retry_after = exc.retry_after
-        else:
-            _remember(request, case.number)
-            return redirect("objections:track_detail", number=case.number)
+    limited: list[RateLimited] = []
+
+    def over_limit(exc: CreditError) -> None:
+        if isinstance(exc, RateLimited):
+            limited.append(exc)
+
+    done = submit(
+        request,
+        form,
+        lambda data: tracking.find_case(
+            number=data["number"],
+            phone_last4=data["phone_last4"],
+            source_ip=client_ip(request),
+        ),
+        done=lambda case: _tracked(request, case.number),
+        with_code=False,
+        on_error=over_limit,
+    )
+    if done is not None:
+        return done
+    retry_after = limited[0].retry_after if limited else None
     response = render(
         request, "objections/track.html", {"form": form}, status=429 if retry_after else 200
     )
