@@ -28,10 +28,11 @@ def _generate(path: Path, rows: int) -> None:
     """A 行政处罚 CSV as a department would send it: Chinese headers, mixed date forms,
     full-width and lower-case codes, synonyms, and ~5 % rows with real errors."""
     from credit.core.identifiers import make_resident_id, make_uscc
-    from credit.demo import synthetic
+    from credit.demo.synthetic.common import TODAY
+    from credit.demo.synthetic.subjects import legal_persons
 
     rng = random.Random(7)
-    lps = list(synthetic.legal_persons(7, 20_000))
+    lps = list(legal_persons(7, 20_000))
     headers = [
         "行政相对人名称",
         "行政相对人类别",
@@ -74,7 +75,7 @@ def _generate(path: Path, rows: int) -> None:
                 "" if natural else uscc,
                 "" if natural else lp.legal_rep,
                 "身份证" if natural else "",
-                make_resident_id("320402", synthetic.TODAY.replace(year=1980), n % 999 + 1)
+                make_resident_id("320402", TODAY.replace(year=1980), n % 999 + 1)
                 if natural
                 else "",
                 f"常市监罚〔2024〕{n:07d}号",

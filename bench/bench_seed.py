@@ -87,7 +87,8 @@ def _service_baseline(sample: int) -> float:
 
     from credit.catalog.models import CatalogItem
     from credit.core.models import Department
-    from credit.demo import synthetic
+    from credit.demo.synthetic.records import credit_records
+    from credit.demo.synthetic.subjects import legal_persons
     from credit.records.services import upsert_record
     from credit.subjects.models import LegalPersonIdentifier
     from credit.subjects.services import register_legal_person
@@ -96,12 +97,12 @@ def _service_baseline(sample: int) -> float:
     taken = set(
         LegalPersonIdentifier.objects.filter(scheme="org_code").values_list("value", flat=True)
     )
-    lps = [lp for lp in synthetic.legal_persons(99, sample * 2) if lp.org_code not in taken]
+    lps = [lp for lp in legal_persons(99, sample * 2) if lp.org_code not in taken]
     lps = lps[:sample]
     items = {i.code: i for i in CatalogItem.objects.all()}
     rows = [
         r
-        for r in synthetic.records(
+        for r in credit_records(
             99, sample * 2, lps, [], {c: (d.name, d.uscc) for c, d in departments.items()}
         )
         if r.subject_kind == "L"
@@ -141,7 +142,9 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from credit.demo import loader, synthetic
+    from credit.demo import loader
+    from credit.demo.synthetic.common import SCALES
+    from credit.demo.synthetic.subjects import natural_persons
     from credit.records.models import CreditRecord
     from credit.subjects.models import LegalPerson
     from credit.subjects.selectors import legal_person_by_identifier, natural_person_by_id
@@ -150,7 +153,7 @@ def main() -> int:
     database = connection.settings_dict["NAME"]
     print(f"# bench_seed — scale={args.scale} seed={args.seed} database={database}")
     quiet = lambda line: None  # noqa: E731
-    size = synthetic.SCALES[args.scale]
+    size = SCALES[args.scale]
     if not args.no_load:
         counts, seconds = _timed(loader.seed, scale=args.scale, seed=args.seed, report=print)
         total = counts["legal_persons"] + counts["natural_persons"] + counts["records"]
@@ -177,7 +180,7 @@ def main() -> int:
     sample = list(LegalPerson.objects.filter(id__in=ids).values_list("id", "uscc"))
     usccs = [u for _, u in sample if u]
     orgs = [u[8:17] for u in usccs]
-    people = list(synthetic.natural_persons(args.seed, min(size.natural_persons, 50_000)))
+    people = list(natural_persons(args.seed, min(size.natural_persons, 50_000)))
     numbers = [p.id_number for p in rng.sample(people, min(args.lookups, len(people)))]
     lp_ids = [i for i, _ in sample]
 

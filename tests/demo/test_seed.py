@@ -11,7 +11,10 @@ from credit.catalog.rules import spec_for, validate_payload
 from credit.core import crypto
 from credit.core.identifiers import is_valid_uscc, parse_resident_id, parse_uscc
 from credit.core.models import Department
-from credit.demo import loader, synthetic
+from credit.demo import loader
+from credit.demo.synthetic.common import SCALES
+from credit.demo.synthetic.records import RECORD_MIX, credit_records
+from credit.demo.synthetic.subjects import legal_persons, natural_persons
 from credit.ingest.models import Batch
 from credit.records.models import CreditRecord
 from credit.records.rules import key_values, natural_key
@@ -21,15 +24,15 @@ from credit.subjects.services import ID_PURPOSE
 
 
 def test_generation_is_deterministic_for_a_seed():
-    a = [r.uscc for r in synthetic.legal_persons(7, 300)]
-    b = [r.uscc for r in synthetic.legal_persons(7, 300)]
-    c = [r.uscc for r in synthetic.legal_persons(8, 300)]
+    a = [r.uscc for r in legal_persons(7, 300)]
+    b = [r.uscc for r in legal_persons(7, 300)]
+    c = [r.uscc for r in legal_persons(8, 300)]
     assert a == b and a != c
     assert len(set(a)) == 300
 
 
 def test_legal_persons_have_valid_changzhou_usccs_and_realistic_mix():
-    rows = list(synthetic.legal_persons(1, 2000))
+    rows = list(legal_persons(1, 2000))
     assert all(is_valid_uscc(r.uscc) for r in rows)
     assert {parse_uscc(r.uscc).division_code[:4] for r in rows} == {"3204"}
     types = Counter(r.org_type for r in rows)
@@ -40,7 +43,7 @@ def test_legal_persons_have_valid_changzhou_usccs_and_realistic_mix():
 
 
 def test_natural_persons_carry_old_division_codes_and_births_1940_to_2010():
-    rows = list(synthetic.natural_persons(1, 3000))
+    rows = list(natural_persons(1, 3000))
     divisions = Counter(r.division_code for r in rows)
     assert divisions["320482"] > 0 and divisions["320421"] > 0  # 金坛市, 武进县
     births = [r.birth_date.year for r in rows]
@@ -52,16 +55,16 @@ def test_natural_persons_carry_old_division_codes_and_births_1940_to_2010():
 
 @pytest.mark.django_db
 def test_every_generated_payload_satisfies_its_catalog_item():
-    lps = list(synthetic.legal_persons(3, 200))
-    nps = list(synthetic.natural_persons(3, 100))
+    lps = list(legal_persons(3, 200))
+    nps = list(natural_persons(3, 100))
     specs = {i.code: spec_for(i) for i in CatalogItem.objects.all()}
     departments = {d.code: (d.name, d.uscc) for d in Department.objects.all()}
     kinds = Counter()
-    for row in synthetic.records(3, 1500, lps, nps, departments):
+    for row in credit_records(3, 1500, lps, nps, departments):
         errors = validate_payload(specs[row.item], row.payload)
         assert errors == [], (row.item, errors)
         kinds[row.item] += 1
-    assert set(kinds) == {item for item, _ in synthetic.RECORD_MIX}
+    assert set(kinds) == {item for item, _ in RECORD_MIX}
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +88,7 @@ def seeded(django_db_setup, django_db_blocker):
 @pytest.mark.django_db
 def test_small_seed_loads_the_promised_volumes_once(seeded):
     first, second = seeded
-    size = synthetic.SCALES["small"]
+    size = SCALES["small"]
     assert first["legal_persons"] == size.legal_persons
     assert first["natural_persons"] == size.natural_persons
     assert first["records"] > size.records * 0.95  # same-key duplicates collapse
@@ -142,7 +145,7 @@ def test_seeded_records_span_departments_districts_and_years(seeded):
 
 
 def test_organisation_codes_are_unique_across_prefixes():
-    rows = list(synthetic.legal_persons(2, 30_000))  # ~4.5 collisions expected if unchecked
+    rows = list(legal_persons(2, 30_000))  # ~4.5 collisions expected if unchecked
     org_codes = [r.org_code for r in rows]
     assert len(set(org_codes)) == len(org_codes)
 

@@ -131,9 +131,9 @@ def test_the_export_has_the_filtered_rows_masked(client, portal_data):
 
 
 def test_the_export_is_capped(client, portal_data, monkeypatch):
-    from credit.portal import views
+    from credit.portal.views import public
 
-    monkeypatch.setattr(views.c, "EXPORT_LIMIT", 2)
+    monkeypatch.setattr(public.c, "PUBLIC_EXPORT_LIMIT", 2)
     rows = _sheet(client.get("/portal/publicity/penalty/export.xlsx"), "行政处罚公示")
     assert len(rows) == 3  # the header and two rows
 

@@ -1,1 +1,2 @@
-"""D1 resource catalog (信用信息资源目录): items, field specifications, code tables, templates."""
+"""D1 resource catalog (信用信息资源目录): catalog items, their field specifications and code
+tables, payload validation and masking rules, Excel templates, the catalog's import and export."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from credit.catalog import selectors
@@ -13,7 +13,7 @@ from credit.catalog.constants import Category
 from credit.catalog.excel import build_template, template_filename
 from credit.core.access import Perm, has_perm
 from credit.core.access.decorators import perm_required
-from credit.core.http import xlsx_response
+from credit.core.http import found, xlsx_response
 
 
 @perm_required(Perm.CATALOG_VIEW)
@@ -37,9 +37,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 @perm_required(Perm.CATALOG_VIEW)
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
-    item = selectors.item_with_fields(code)
-    if item is None:
-        raise Http404
+    item = found(selectors.item_with_fields(code))
     return render(
         request,
         "catalog/item_detail.html",
@@ -54,9 +52,7 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @perm_required(Perm.CATALOG_TEMPLATE)
 def template_download(request: HttpRequest, code: str) -> HttpResponse:
-    item = selectors.item_with_fields(code)
-    if item is None:
-        raise Http404
+    item = found(selectors.item_with_fields(code))
     return xlsx_response(build_template(item), template_filename(item))
 
 

@@ -1,2 +1,2 @@
-"""Shared kernel: regions (city and districts, the tenants), departments, identifiers,
-masking, field encryption, the audit log and request context. No single context's rules."""
+"""The shared kernel (共享内核): regions and departments (the tenants), access control, the audit
+log, identifiers, masking, field encryption, working days, and the page, HTTP and API helpers."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from credit.catalog.models import CatalogItem
 from credit.core.models import Department
-from credit.demo import synthetic
+from credit.demo.synthetic.records import penalty
 from credit.ingest.models import Batch
 from credit.ingest.pipeline import ingest_file
 
@@ -60,7 +60,7 @@ def load_demo_batches(lps: list, nps: list, seed: int) -> int:
 
 
 def _penalty_row(rng, n, lps, nps, departments, dept) -> dict[str, Any]:
-    record = synthetic._penalty(rng, "admin-penalty", 900_000 + n, n, lps, nps, departments)
+    record = penalty(rng, "admin-penalty", 900_000 + n, n, lps, nps, departments)
     dept_name, dept_uscc = departments[dept]
     payload = dict(record.payload)
     payload.update(

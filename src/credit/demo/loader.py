@@ -29,7 +29,19 @@ from credit.core import audit, crypto
 from credit.core.identifiers import normalize_code
 from credit.core.masking import mask_id_number
 from credit.core.models import Department, Region
-from credit.demo import synthetic
+from credit.demo.synthetic.common import SCALES, TODAY
+from credit.demo.synthetic.records import (
+    LICENSE_DEPTS,
+    PENALTY_DEPTS,
+    RecordRow,
+    credit_records,
+)
+from credit.demo.synthetic.subjects import (
+    LegalPersonRow,
+    NaturalPersonRow,
+    legal_persons,
+    natural_persons,
+)
 from credit.records import publicity
 from credit.records.rules import (
     extract_columns,
@@ -158,7 +170,7 @@ class Progress:
         self.report(f"{label} {done:,}/{total:,}（新增 {inserted:,}）{elapsed:7.1f} 秒")
 
 
-def load_legal_persons(rows: list[synthetic.LegalPersonRow], progress: Progress) -> int:
+def load_legal_persons(rows: list[LegalPersonRow], progress: Progress) -> int:
     dept = Department.objects.get(code="SCJG").pk
     inserted = done = 0
     columns = [
@@ -204,7 +216,7 @@ def load_legal_persons(rows: list[synthetic.LegalPersonRow], progress: Progress)
 
 
 def load_natural_persons(
-    rows: list[synthetic.NaturalPersonRow], indexes: list[str], progress: Progress
+    rows: list[NaturalPersonRow], indexes: list[str], progress: Progress
 ) -> int:
     inserted = done = 0
     columns = [
@@ -251,7 +263,7 @@ def subject_ids(lps: list, np_indexes: list[str]) -> tuple[list[int | None], lis
 
 
 def load_records(
-    rows: Iterable[synthetic.RecordRow],
+    rows: Iterable[RecordRow],
     total: int,
     lp_ids: list,
     np_ids: list,
@@ -357,7 +369,7 @@ class _RecordWriter:
                 for row in staged:
                     copy.write_row(row)
             cur.execute("ANALYZE demo_stage_rec")
-            cur.execute(INSERT_RECORDS, {"today": synthetic.TODAY})
+            cur.execute(INSERT_RECORDS, {"today": TODAY})
             return cur.rowcount
 
     def close(self) -> None:
@@ -380,26 +392,24 @@ def seed(
     from credit.core.services import load_city_config
     from credit.demo.accounts import ensure_demo_accounts, ensure_demo_clients
 
-    size = synthetic.SCALES[scale]
+    size = SCALES[scale]
     progress = Progress(report)
     load_city_config()
     import_catalog_file()
     accounts = ensure_demo_accounts()
     clients_created = ensure_demo_clients() if clients else 0
     departments = {d.code: (d.name, d.uscc) for d in Department.objects.all()}
-    missing = {"FY", "SW", "YJ", "HG", *synthetic.LICENSE_DEPTS, *synthetic.PENALTY_DEPTS} - set(
-        departments
-    )
+    missing = {"FY", "SW", "YJ", "HG", *LICENSE_DEPTS, *PENALTY_DEPTS} - set(departments)
     if missing:
         raise ValueError(f"city configuration lacks departments {sorted(missing)}")
     report(f"生成 {scale} 数据集（种子 {seed}）……")
-    lps = list(synthetic.legal_persons(seed, size.legal_persons))
-    nps = list(synthetic.natural_persons(seed, size.natural_persons))
+    lps = list(legal_persons(seed, size.legal_persons))
+    nps = list(natural_persons(seed, size.natural_persons))
     np_indexes = [id_index("resident_id", normalize_code(p.id_number)) for p in nps]
     counts: dict[str, Any] = {"scale": scale, "seed": seed}
     counts["legal_persons"] = load_legal_persons(lps, progress)
     counts["natural_persons"] = load_natural_persons(nps, np_indexes, progress)
-    rows = synthetic.records(seed, size.records, lps, nps, departments)
+    rows = credit_records(seed, size.records, lps, nps, departments)
     every = validate_every or (1 if scale == "small" else 50)
     lp_ids, np_ids = subject_ids(lps, np_indexes)
     counts.update(load_records(rows, size.records, lp_ids, np_ids, progress, validate_every=every))

@@ -26,7 +26,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from credit.core import audit
-from credit.core.http import xlsx_workbook
+from credit.core.http import EXPORT_LIMIT, xlsx_workbook
 from credit.core.identifiers import detect
 from credit.core.inputs import escape_data, escape_text
 from credit.core.masking import mask_id_number
@@ -37,8 +37,6 @@ logger = logging.getLogger(__name__)
 TABLE = CallLog._meta.db_table
 SUBJECT_MAX = 200
 PATH_MAX = 500
-#: Rows in an export of the raw call list (the newest first); the statistics have no limit.
-EXPORT_MAX_ROWS = 100_000
 
 _INSERT = f"""
 INSERT INTO {TABLE} (
@@ -214,15 +212,16 @@ def export_xlsx(
     filters: dict[str, Any],
 ) -> bytes:
     """A workbook of the statistics (汇总, 按调用方, 按部门, 按日) and the raw calls (明细, newest
-    first, at most :data:`EXPORT_MAX_ROWS`), written by :func:`credit.core.http.xlsx_workbook`:
-    formula-like text escaped, characters a workbook cannot hold written visibly. The export
-    itself is audited (``calllog.exported``)."""
+    first, at most :data:`~credit.core.http.EXPORT_LIMIT`), written by
+    :func:`credit.core.http.xlsx_workbook`: formula-like text escaped, characters a workbook
+    cannot hold written visibly. The export itself is audited (``calllog.exported``, with the
+    number of calls written)."""
     written = 0
 
     def call_rows() -> Iterable[list[Any]]:
         nonlocal written
         for call in calls:
-            if written >= EXPORT_MAX_ROWS:
+            if written >= EXPORT_LIMIT:
                 break
             yield [
                 call.called_at,  # in local time (xlsx_value)

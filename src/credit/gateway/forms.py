@@ -9,8 +9,6 @@ from django.utils import timezone
 
 from credit.catalog.constants import UsageScope
 from credit.catalog.models import CatalogItem
-from credit.core import forms as core_forms
-from credit.core.errors import CreditError
 from credit.core.inputs import INTEGER_MAX
 from credit.core.models import Department
 from credit.gateway.models import ApiClient
@@ -39,11 +37,6 @@ ERROR_FIELDS = {
     "limit_invalid": "rate_limit",
     "reason_required": "reason",
 }
-
-
-def add_service_error(form: forms.Form, exc: CreditError) -> None:
-    """Show a service's refusal on the form: its message and its code."""
-    core_forms.add_service_error(form, exc, ERROR_FIELDS)
 
 
 def _grantable_items():

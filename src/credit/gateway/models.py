@@ -7,9 +7,10 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from credit.core.access import Kind, Principal
+from credit.core.models import ChangeTracked
 
 
-class ApiClient(models.Model):
+class ApiClient(ChangeTracked):
     """A department's business system or a third party that calls ``/api/v1``.
 
     It authenticates with ``key`` and a secret (stored encrypted, shown once), from the
@@ -17,7 +18,8 @@ class ApiClient(models.Model):
     ``rate_limit`` requests a second and ``daily_quota`` a day. Inside the services it is a
     principal (:meth:`as_principal`): its scopes' permissions, acting for its department —
     and for the departments in ``report_for``, which only the credit office grants — and
-    audited under its service account ``user`` (role 接口调用方).
+    audited under its service account ``user`` (role 接口调用方). ``created_by`` is the
+    administrator who registered it (:class:`~credit.core.models.ChangeTracked`).
     """
 
     class Kind(models.TextChoices):
@@ -58,16 +60,6 @@ class ApiClient(models.Model):
         on_delete=models.PROTECT,
         related_name="api_client",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="登记人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
     disabled_at = models.DateTimeField("停用时间", null=True, blank=True)
 
     class Meta:

@@ -10,27 +10,28 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
-from credit.core.errors import CreditError
-from credit.core.http import xlsx_response
+from credit.core.forms import act, submit
+from credit.core.http import EXPORT_LIMIT, xlsx_response
 from credit.gateway import calllog, selectors, services
 from credit.gateway.forms import (
+    ERROR_FIELDS,
     CallFilterForm,
     ClientCreateForm,
     ClientEditForm,
     ClientFilterForm,
     DisableForm,
-    add_service_error,
 )
 from credit.gateway.models import ApiClient, ApiCounter
 from credit.gateway.scopes import SCOPES
@@ -85,33 +86,40 @@ def _secret_page(request: HttpRequest, client: ApiClient, secret: str, *, create
 @manage_required
 def client_create(request: HttpRequest) -> HttpResponse:
     form = ClientCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            client, secret = services.create_client(
-                actor=request.user,
-                name=data["name"].strip(),
-                kind=data["kind"],
-                department=data["department"],
-                ips=data["ips"],
-                scopes=data["scopes"],
-                items=data["items"],
-                report_for=data["report_for"],
-                rate_limit=data["rate_limit"],
-                daily_quota=data["daily_quota"],
-                contact=data["contact"].strip(),
-            )
-        except CreditError as exc:
-            add_service_error(form, exc)
-        else:
-            return _secret_page(request, client, secret, created=True)
-    return render(request, "gateway/client_form.html", {"form": form, "client": None})
+
+    def create(data: dict[str, Any]) -> tuple[ApiClient, str]:
+        return services.create_client(
+            actor=request.user,
+            name=data["name"].strip(),
+            kind=data["kind"],
+            department=data["department"],
+            ips=data["ips"],
+            scopes=data["scopes"],
+            items=data["items"],
+            report_for=data["report_for"],
+            rate_limit=data["rate_limit"],
+            daily_quota=data["daily_quota"],
+            contact=data["contact"].strip(),
+        )
+
+    done = submit(
+        request,
+        form,
+        create,
+        done=lambda created: _secret_page(request, *created, created=True),
+        errors=ERROR_FIELDS,
+    )
+    return done or render(request, "gateway/client_form.html", {"form": form, "client": None})
 
 
 def _client(pk: int) -> ApiClient:
     return get_object_or_404(
         ApiClient.objects.select_related("department", "created_by", "user"), pk=pk
     )
+
+
+def _client_page(client: ApiClient) -> str:
+    return reverse("gateway:client", kwargs={"pk": client.pk})
 
 
 def _detail(request: HttpRequest, client: ApiClient, *, disable_form=None, status=200):
@@ -153,59 +161,62 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(pk)
     form = ClientEditForm.for_client(client, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.update_client(
-                actor=request.user,
-                client=client,
-                ips=data["ips"],
-                scopes=data["scopes"],
-                items=data["items"],
-                report_for=data["report_for"],
-                rate_limit=data["rate_limit"],
-                daily_quota=data["daily_quota"],
-                contact=data["contact"],
-            )
-        except CreditError as exc:
-            client.refresh_from_db()
-            add_service_error(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("gateway:client", pk=client.pk)
-    return render(request, "gateway/client_form.html", {"form": form, "client": client})
+
+    def update(data: dict[str, Any]) -> None:
+        services.update_client(
+            actor=request.user,
+            client=client,
+            ips=data["ips"],
+            scopes=data["scopes"],
+            items=data["items"],
+            report_for=data["report_for"],
+            rate_limit=data["rate_limit"],
+            daily_quota=data["daily_quota"],
+            contact=data["contact"],
+        )
+
+    done = submit(
+        request,
+        form,
+        update,
+        done=_client_page(client),
+        message="已保存",
+        errors=ERROR_FIELDS,
+        on_error=lambda exc: client.refresh_from_db(),
+    )
+    return done or render(request, "gateway/client_form.html", {"form": form, "client": client})
 
 
 @manage_required
 @require_POST
 def client_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(pk)
-    try:
-        secret = services.rotate_secret(actor=request.user, client=client)
-    except CreditError as exc:
-        messages.error(request, f"{exc.message}（{exc.code}）")
-        return redirect("gateway:client", pk=client.pk)
-    return _secret_page(request, client, secret, created=False)
+    return act(
+        request,
+        lambda: services.rotate_secret(actor=request.user, client=client),
+        done=lambda secret: _secret_page(request, client, secret, created=False),
+        refused=_client_page(client),
+    )
 
 
 @manage_required
 @require_POST
 def client_disable(request: HttpRequest, pk: int) -> HttpResponse:
+    """Disable with a reason; a form error or a refusal shows the detail page again (400)."""
     client = _client(pk)
     form = DisableForm(request.POST)
-    if form.is_valid():
-        try:
-            services.set_active(
-                actor=request.user,
-                client=client,
-                active=False,
-                reason=form.cleaned_data["reason"],
-            )
-        except CreditError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"已停用“{client.name}”，其请求将被拒绝")
-            return redirect("gateway:client", pk=client.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.set_active(
+            actor=request.user, client=client, active=False, reason=data["reason"]
+        ),
+        done=_client_page(client),
+        message=f"已停用“{client.name}”，其请求将被拒绝",
+        errors=ERROR_FIELDS,
+    )
+    if done is not None:
+        return done
     client.refresh_from_db()
     return _detail(request, client, disable_form=form, status=400)
 
@@ -214,13 +225,12 @@ def client_disable(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def client_enable(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(pk)
-    try:
-        services.set_active(actor=request.user, client=client, active=True)
-    except CreditError as exc:
-        messages.error(request, f"{exc.message}（{exc.code}）")
-    else:
-        messages.success(request, f"已启用“{client.name}”")
-    return redirect("gateway:client", pk=client.pk)
+    return act(
+        request,
+        lambda: services.set_active(actor=request.user, client=client, active=True),
+        done=_client_page(client),
+        message=f"已启用“{client.name}”",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,7 +286,7 @@ def call_export(request: HttpRequest) -> HttpResponse:
     calls = (
         selectors.calls_for(request.user, f)
         .select_related("client", "user", "department")
-        .order_by("-id")[: calllog.EXPORT_MAX_ROWS]
+        .order_by("-id")[:EXPORT_LIMIT]
     )
     content = calllog.export_xlsx(
         actor=request.user,

@@ -1,5 +1,2 @@
-"""D2/D3 collection and cleaning: department files and pushes in, validated rows out.
-
-Readers stream rows from xlsx, csv/txt, xml and zip files; headers are matched to catalog
-fields; values are normalised (and every correction recorded) before catalog validation.
-"""
+"""D2/D3 collection and cleaning (数据归集与清洗): department files and pushes read, matched to
+the catalog, normalised, validated and loaded as batches, with feedback and quality figures."""

@@ -1,24 +1,29 @@
 """The ingest pipeline: one path for every channel (file upload, JSON push, command line).
 
-read → match headers → normalise (corrections recorded) → validate against the catalog item
-→ reject duplicates inside the batch → register the subject and upsert the record → keep the
-raw row (encrypted) with its status and errors for the feedback file.
+A file is first read once through without checking its rows, so that a file damaged anywhere
+(or a sheet of another item) is refused before a single row is loaded. It is then read again:
+headers matched to the catalog item's fields → cells normalised (corrections recorded) → rows
+holding characters no text may hold rejected as sent → payloads validated against the item →
+what loading needs without the database prepared (:func:`credit.ingest.loader.prepared.prepare`).
+Pushed rows take the same steps from the header match on.
 
-Rows are committed in chunks: a failure in one row rejects that row only (its own savepoint);
-a process killed mid-file leaves the chunks already committed, and ingesting the same file
-again reaches the same end state because subjects and records are keyed naturally (nothing is
-duplicated, unchanged rows stay unchanged).
+Checked rows go in chunks of :data:`CHUNK` to the bulk loader
+(:func:`credit.ingest.loader.chunk.load_rows`), which registers subjects and upserts records
+by natural key and rejects duplicates inside the batch. A loader thread with its own
+connection loads chunk N while the reading thread checks chunk N+1 (:func:`load_overlapped`).
+Each chunk is one transaction: its good rows loaded, and every row kept (raw cells encrypted)
+with its status, errors, corrections and warnings for the feedback file, together with the
+batch's counts. A process killed mid-file leaves the chunks already committed, and ingesting
+the same file again reaches the same end state because subjects and records are keyed
+naturally (nothing is duplicated, unchanged rows stay unchanged).
 
 A run owns its batch: it takes it (``processing``, its start time as token), moves the batch's
 heartbeat (``progress_at``) with every committed chunk and about once a minute while it only
 reads, and checks under the batch's row lock before every chunk that the batch is still its
 own. A batch marked 处理中断 meanwhile (``credit.ingest.services.mark_stalled_batches``) or
 taken over by a newer run stops the old run (:class:`BatchInterrupted`) before it writes
-again. A new run of an interrupted file batch resumes after the rows already committed.
-
-This first version loads each accepted row through the subject and record services, i.e. with
-the same rules as every other write; it is correct but not yet fast (see bench/): the bulk
-loader for large files replaces :func:`_load_row` behind the same interface.
+again. A new run of an interrupted file batch resumes after the rows already committed. A
+finished batch gets its quality metrics (:func:`credit.ingest.quality.batch_metrics`).
 """
 
 from __future__ import annotations
@@ -49,7 +54,8 @@ from credit.core.inputs import describe, escape_data, escape_text, find_invalid
 from credit.core.models import Department
 from credit.ingest.errors import BatchInterrupted, FileRejected
 from credit.ingest.headers import looks_like_item, match_headers
-from credit.ingest.loader import LoadResult, load_rows, prepare
+from credit.ingest.loader.chunk import load_rows
+from credit.ingest.loader.prepared import LoadResult, prepare
 from credit.ingest.models import Batch, BatchRow
 from credit.ingest.normalize import CELL_DATE, CELL_NUMBER, Normaliser
 from credit.ingest.quality import batch_metrics
@@ -444,7 +450,7 @@ def refused_cells(spec: ItemSpec, cells: dict[str, str]) -> list[dict[str, str]]
 def checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRow]) -> Iterator:
     """Normalise and validate the rows; yields lists of ``(row, payload, corrections,
     errors)`` of at most :data:`CHUNK` rows. Duplicates inside the batch are found by the
-    loader, by natural key (:func:`credit.ingest.loader.load_rows`)."""
+    loader, by natural key (:func:`credit.ingest.loader.chunk.load_rows`)."""
     normalise = Normaliser(spec)
     sensitive = {f.code for f in spec.fields if f.sensitivity == Sensitivity.SENSITIVE}
     book = publicity.current_book()

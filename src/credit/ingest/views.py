@@ -16,16 +16,17 @@ from django.core.files.move import file_move_safe
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from credit.core.access import Perm
 from credit.core.access.decorators import any_perm_required, perm_required
-from credit.core.errors import CreditError, PermissionDenied
-from credit.core.forms import add_service_error, error_text
-from credit.core.http import xlsx_response
+from credit.core.errors import PermissionDenied
+from credit.core.forms import act, submit
+from credit.core.http import found, xlsx_response
 from credit.ingest import selectors, services
 from credit.ingest.feedback import (
     feedback_rows,
@@ -72,31 +73,35 @@ def upload(request: HttpRequest) -> HttpResponse:
     """Store the file, open its batch (``queued``) and enqueue the job in one transaction,
     then show the batch page, which follows the job's progress."""
     form = UploadForm(request.POST or None, request.FILES or None, principal=request.user)
-    if request.method == "POST" and form.is_valid():
-        upload_file = form.cleaned_data["file"]
+
+    def receive(data: dict[str, Any]) -> Batch:
+        upload_file = data["file"]
         path = _store(upload_file)
         try:
             with transaction.atomic():
                 batch = open_file_batch(
                     actor=request.user,
                     path=path,
-                    item_code=form.cleaned_data["item"].code,
-                    department_code=form.cleaned_data["department"].code,
+                    item_code=data["item"].code,
+                    department_code=data["department"].code,
                     channel=Batch.Channel.UPLOAD,
                     file_name=upload_file.name,
                     queued=True,
                 )
                 queue_upload(batch, path, actor=request.user)
-        except CreditError as exc:
-            path.unlink(missing_ok=True)
-            add_service_error(form, exc, {})
-            return render(request, "ingest/upload.html", {"form": form})
-        except BaseException:
+        except BaseException:  # refused or failed: the stored file goes
             path.unlink(missing_ok=True)
             raise
-        messages.success(request, f"文件已接收（批次 {batch.pk}），正在后台处理，本页显示处理进度")
-        return redirect("ingest:batch", pk=batch.pk)
-    return render(request, "ingest/upload.html", {"form": form})
+        return batch
+
+    done = submit(
+        request,
+        form,
+        receive,
+        done=_batch_page,
+        message=lambda batch: f"文件已接收（批次 {batch.pk}），正在后台处理，本页显示处理进度",
+    )
+    return done or render(request, "ingest/upload.html", {"form": form})
 
 
 @perm_required(Perm.RECORD_VIEW)
@@ -106,10 +111,11 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 
 def _batch(request: HttpRequest, pk: int) -> Batch:
-    batch = selectors.batch_for(request.user, pk)
-    if batch is None:
-        raise Http404
-    return batch
+    return found(selectors.batch_for(request.user, pk))
+
+
+def _batch_page(batch: Batch) -> str:
+    return reverse("ingest:batch", kwargs={"pk": batch.pk})
 
 
 @perm_required(Perm.RECORD_VIEW)
@@ -207,21 +213,21 @@ def batch_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     the batch page, which follows the new run. A refusal is shown on the batch page."""
     batch = _batch(request, pk)
     try:
-        services.reprocess_batch(actor=request.user, batch=batch)
+        services.check_reprocessor(request.user, batch)  # the service checks it again
     except PermissionDenied as exc:
         messages.error(request, exc.message)
         return render(
             request, "403.html", {"perm_label": "重新处理该批次", "perm": exc.code}, status=403
         )
-    except CreditError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(
-            request,
+    return act(
+        request,
+        lambda: services.reprocess_batch(actor=request.user, batch=batch),
+        done=_batch_page(batch),
+        message=(
             f"批次 {batch.pk} 已重新排队处理：已处理的 {batch.total} 行不会重复处理，"
-            "其余行从中断处继续；本页显示处理进度",
-        )
-    return redirect("ingest:batch", pk=batch.pk)
+            "其余行从中断处继续；本页显示处理进度"
+        ),
+    )
 
 
 @perm_required(Perm.RECORD_VIEW)
@@ -272,9 +278,7 @@ def quality_department(request: HttpRequest, code: str) -> HttpResponse:
 
     days = _days(request)
     batches = selectors.quality_batches(request.user, days=days).filter(department__code=code)
-    department = selectors.department_visible(request.user, code)
-    if department is None:
-        raise Http404
+    department = found(selectors.department_visible(request.user, code))
     return render(
         request,
         "ingest/quality_department.html",

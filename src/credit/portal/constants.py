@@ -45,10 +45,11 @@ SEARCH_PAGE_SIZE = 20
 SEARCH_COUNT_CAP = 1000
 
 #: Publicity lists: page size, how many rows are counted at most (beyond it "1000+": narrow
-#: the filters, or export), and the export's cap.
+#: the filters, or export), and how many rows a public export holds at most (well below the
+#: staff pages' ``credit.core.http.EXPORT_LIMIT``: the public may download without logging in).
 LIST_PAGE_SIZE = 20
 LIST_COUNT_CAP = 1000
-EXPORT_LIMIT = 10_000
+PUBLIC_EXPORT_LIMIT = 10_000
 
 #: Home page: rows per publicity column and notices per column.
 HOME_ROWS = 8

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
+from credit.core.models import ChangeTracked
 from credit.portal.constants import NoticeKind
 
 
-class Notice(models.Model):
+class Notice(ChangeTracked):
     """A news item, policy document or announcement (公告) shown on the portal.
 
     Written by the credit office on the management pages through :mod:`credit.portal.services`
@@ -23,16 +23,6 @@ class Notice(models.Model):
     source = models.CharField("来源", max_length=100, blank=True)
     is_published = models.BooleanField("已发布", default=False)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="创建人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "门户公告"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from credit.core.access import Perm, principal_of
 from credit.core.access.decorators import perm_required
+from credit.core.http import found
 from credit.records.selectors import records_of_subject
 from credit.subjects import selectors
 
@@ -23,9 +24,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @perm_required(Perm.SUBJECT_VIEW)
 def legal_person(request: HttpRequest, pk: int) -> HttpResponse:
-    subject = selectors.legal_person_detail(pk)
-    if subject is None:
-        raise Http404
+    subject = found(selectors.legal_person_detail(pk))
     records = Paginator(records_of_subject(request.user, legal_person=subject), 20)
     return render(
         request,
@@ -41,9 +40,7 @@ def legal_person(request: HttpRequest, pk: int) -> HttpResponse:
 
 @perm_required(Perm.SUBJECT_VIEW)
 def natural_person(request: HttpRequest, pk: int) -> HttpResponse:
-    person = selectors.natural_person_for(request.user, pk)
-    if person is None:
-        raise Http404
+    person = found(selectors.natural_person_for(request.user, pk))
     records = Paginator(records_of_subject(request.user, natural_person=person), 20)
     return render(
         request,

@@ -1,4 +1,4 @@
-"""Access control in the kernel: the permission vocabulary and the one principal contract
+"""Access control (权限) in the kernel: the permission vocabulary and the one principal contract
 that staff users and API clients both satisfy (see :mod:`credit.core.access.principal`).
 
 Services and selectors ask ``principal_of(actor)`` — never the kind of account — which

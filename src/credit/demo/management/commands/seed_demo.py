@@ -8,7 +8,8 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from credit.demo import loader, synthetic
+from credit.demo import loader
+from credit.demo.synthetic.common import SCALES
 from credit.sanctions.management.commands.sanctions_measures import (
     MeasuresFileError,
     load_measures_file,
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     help = "载入合成的常州演示数据（可重复执行，不会重复插入）"
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", choices=sorted(synthetic.SCALES), default="small")
+        parser.add_argument("--scale", choices=sorted(SCALES), default="small")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument(
             "--validate-every",

@@ -4,15 +4,15 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from credit.core import forms as core_forms
 from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
-from credit.core.errors import CreditError
+from credit.core.forms import act, submit
+from credit.core.http import found
 from credit.portal import selectors, services
 from credit.portal.constants import NoticeKind
 from credit.portal.forms import SERVICE_ERROR_FIELDS, NoticeForm
@@ -21,10 +21,11 @@ from credit.portal.paging import capped_page
 
 
 def _notice(request: HttpRequest, pk: int) -> Notice:
-    found = selectors.notice_for(request.user, pk)
-    if found is None:
-        raise Http404
-    return found
+    return found(selectors.notice_for(request.user, pk))
+
+
+def _edit_page(notice: Notice) -> str:
+    return reverse("portal:manage_notice_edit", kwargs={"pk": notice.pk})
 
 
 @perm_required(Perm.PORTAL_MANAGE)
@@ -53,15 +54,15 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 @perm_required(Perm.PORTAL_MANAGE)
 def notice_create(request: HttpRequest) -> HttpResponse:
     form = NoticeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            notice = services.create_notice(actor=request.user, **form.service_kwargs())
-        except CreditError as exc:
-            core_forms.add_service_error(form, exc, SERVICE_ERROR_FIELDS)
-        else:
-            messages.success(request, f"已保存草稿“{notice.title}”，发布后公众可见")
-            return redirect("portal:manage_notice_edit", pk=notice.pk)
-    return render(request, "portal/manage/notice_form.html", {"form": form, "notice": None})
+    done = submit(
+        request,
+        form,
+        lambda data: services.create_notice(actor=request.user, **form.service_kwargs()),
+        done=_edit_page,
+        message=lambda notice: f"已保存草稿“{notice.title}”，发布后公众可见",
+        errors=SERVICE_ERROR_FIELDS,
+    )
+    return done or render(request, "portal/manage/notice_form.html", {"form": form, "notice": None})
 
 
 @perm_required(Perm.PORTAL_MANAGE)
@@ -69,30 +70,40 @@ def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _notice(request, pk)
     initial = {k: getattr(notice, k) for k in ("kind", "title", "body", "source")}
     form = NoticeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            notice = services.update_notice(
-                actor=request.user, notice=notice, **form.service_kwargs()
-            )
-        except CreditError as exc:
-            core_forms.add_service_error(form, exc, SERVICE_ERROR_FIELDS)
-        else:
-            messages.success(request, f"已保存“{notice.title}”")
-            return redirect("portal:manage_notice_edit", pk=notice.pk)
-    return render(request, "portal/manage/notice_form.html", {"form": form, "notice": notice})
+    done = submit(
+        request,
+        form,
+        lambda data: services.update_notice(
+            actor=request.user, notice=notice, **form.service_kwargs()
+        ),
+        done=_edit_page,
+        message=lambda saved: f"已保存“{saved.title}”",
+        errors=SERVICE_ERROR_FIELDS,
+    )
+    return done or render(
+        request, "portal/manage/notice_form.html", {"form": form, "notice": notice}
+    )
 
 
 @require_POST
 @perm_required(Perm.PORTAL_MANAGE)
 def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = services.publish_notice(actor=request.user, notice=_notice(request, pk))
-    messages.success(request, f"已发布“{notice.title}”")
-    return redirect("portal:manage_notices")
+    notice = _notice(request, pk)
+    return act(
+        request,
+        lambda: services.publish_notice(actor=request.user, notice=notice),
+        done="portal:manage_notices",
+        message=lambda published: f"已发布“{published.title}”",
+    )
 
 
 @require_POST
 @perm_required(Perm.PORTAL_MANAGE)
 def notice_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = services.unpublish_notice(actor=request.user, notice=_notice(request, pk))
-    messages.success(request, f"已撤下“{notice.title}”，公众不再可见")
-    return redirect("portal:manage_notices")
+    notice = _notice(request, pk)
+    return act(
+        request,
+        lambda: services.unpublish_notice(actor=request.user, notice=notice),
+        done="portal:manage_notices",
+        message=lambda withdrawn: f"已撤下“{withdrawn.title}”，公众不再可见",
+    )

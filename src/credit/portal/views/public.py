@@ -1,6 +1,8 @@
 """Public pages of the portal (信用常州): no login, public data only, masked (see
-:mod:`credit.portal.selectors`). The staff pages that manage notices are in
-:mod:`credit.portal.notice_pages`."""
+:mod:`credit.portal.selectors`): the home page, the legal-person search and subject page, the
+双公示 and list publicity with their Excel exports (at most ``PUBLIC_EXPORT_LIMIT`` rows), and
+the published notices. The staff pages that manage notices are in
+:mod:`credit.portal.views.notices`."""
 
 from __future__ import annotations
 
@@ -8,11 +10,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from credit.core.http import xlsx_response, xlsx_workbook
+from credit.core.http import found, xlsx_download
 from credit.portal import constants as c
 from credit.portal import publicity, selectors
 from credit.portal.constants import NoticeKind
@@ -50,13 +52,11 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def subject(request: HttpRequest, pk: int) -> HttpResponse:
-    found = selectors.public_legal_person(pk)
-    if found is None:
-        raise Http404
+    legal_person = found(selectors.public_legal_person(pk))
     return render(
         request,
         "portal/subject.html",
-        {"nav": "search", "profile": selectors.subject_profile(found)},
+        {"nav": "search", "profile": selectors.subject_profile(legal_person)},
     )
 
 
@@ -66,17 +66,11 @@ def subject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _publicity_kind(kind: str) -> dict[str, str]:
-    spec = c.PUBLICITY_KINDS.get(kind)
-    if spec is None:
-        raise Http404
-    return spec
+    return found(c.PUBLICITY_KINDS.get(kind))
 
 
 def _list_kind(kind: str) -> str:
-    title = c.LIST_KINDS.get(kind)
-    if title is None:
-        raise Http404
-    return title
+    return found(c.LIST_KINDS.get(kind))
 
 
 def _page(query: publicity.RecordQuery, request: HttpRequest) -> tuple[Any, str]:
@@ -107,7 +101,7 @@ def publicity_list(request: HttpRequest, kind: str) -> HttpResponse:
             "page": page,
             "message": message,
             "query": form.query(),
-            "export_limit": c.EXPORT_LIMIT,
+            "export_limit": c.PUBLIC_EXPORT_LIMIT,
         },
     )
 
@@ -128,7 +122,7 @@ def list_entries(request: HttpRequest, kind: str) -> HttpResponse:
             "page": page,
             "message": message,
             "query": form.query(),
-            "export_limit": c.EXPORT_LIMIT,
+            "export_limit": c.PUBLIC_EXPORT_LIMIT,
         },
     )
 
@@ -139,7 +133,8 @@ def _date(value: Any) -> str:
 
 def _notes(title: str, form: Any, written: int) -> list[list[str]]:
     limit = (
-        f"每次最多导出{c.EXPORT_LIMIT}行（按决定日期从新到旧）；超出部分请缩小筛选范围后分别导出。"
+        f"每次最多导出{c.PUBLIC_EXPORT_LIMIT}行（按决定日期从新到旧）；"
+        "超出部分请缩小筛选范围后分别导出。"
     )
     return [
         ["名称", title],
@@ -171,11 +166,11 @@ def _export(
         yield "说明", ["项目", "内容"], _notes(title, form, written)
 
     stamp = timezone.localtime().strftime("%Y%m%d")
-    return xlsx_response(xlsx_workbook(sheets()), f"{title}-{stamp}.xlsx")
+    return xlsx_download(f"{title}-{stamp}.xlsx", sheets())
 
 
 def publicity_xlsx(request: HttpRequest, kind: str) -> HttpResponse:
-    """The filtered 行政许可/行政处罚 rows as a workbook (at most ``EXPORT_LIMIT``)."""
+    """The filtered 行政许可/行政处罚 rows as a workbook (at most ``PUBLIC_EXPORT_LIMIT``)."""
     spec = _publicity_kind(kind)
     form = PublicityFilterForm(request.GET, kind=kind)
     query = publicity.publicity_query(kind, form.filters())
@@ -185,13 +180,13 @@ def publicity_xlsx(request: HttpRequest, kind: str) -> HttpResponse:
     rows = (
         [r.subject_name, r.subject_code, r.document_no, r.kind_value, r.content,
          r.department, r.region, _date(r.decision_date), _date(r.valid_to)]
-        for r in publicity.export_rows(query, c.EXPORT_LIMIT)
+        for r in publicity.export_rows(query, c.PUBLIC_EXPORT_LIMIT)
     )  # fmt: skip
     return _export(f"{spec['title']}公示", headers, rows, form)
 
 
 def list_xlsx(request: HttpRequest, kind: str) -> HttpResponse:
-    """The filtered entries of a list as a workbook (at most ``EXPORT_LIMIT``)."""
+    """The filtered entries of a list as a workbook (at most ``PUBLIC_EXPORT_LIMIT``)."""
     title = _list_kind(kind)
     form = ListEntryFilterForm(request.GET, kind=kind)
     query = publicity.list_query(kind, form.filters())
@@ -200,7 +195,7 @@ def list_xlsx(request: HttpRequest, kind: str) -> HttpResponse:
     rows = (
         [r.item, r.subject_name, r.subject_code, r.document_no, r.department, r.region,
          _date(r.decision_date), _date(r.valid_to) or "长期"]
-        for r in publicity.export_rows(query, c.EXPORT_LIMIT)
+        for r in publicity.export_rows(query, c.PUBLIC_EXPORT_LIMIT)
     )  # fmt: skip
     return _export(f"{title}公示", headers, rows, form)
 
@@ -230,11 +225,9 @@ def notices(request: HttpRequest) -> HttpResponse:
 
 
 def notice(request: HttpRequest, pk: int) -> HttpResponse:
-    found = selectors.published_notice(pk)
-    if found is None:
-        raise Http404
+    shown = found(selectors.published_notice(pk))
     return render(
         request,
         "portal/notice.html",
-        {"nav": f"notices-{found.kind}", "notice": found, "kind_label": NOTICE_KINDS[found.kind]},
+        {"nav": f"notices-{shown.kind}", "notice": shown, "kind_label": NOTICE_KINDS[shown.kind]},
     )
