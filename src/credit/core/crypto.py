@@ -21,6 +21,8 @@ import os
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
+from credit.core.identifiers import normalize_code
+
 _VERSION = b"\x01"
 
 
@@ -53,3 +55,13 @@ def blind_index(value: str, *, purpose: str) -> str:
     mac = hmac.new(settings.CREDIT_BLIND_INDEX_KEY, digestmod=hashlib.sha256)
     mac.update(purpose.encode() + b"\x00" + value.encode("utf-8"))
     return mac.hexdigest()
+
+
+#: The blind-index purpose of identity document numbers (natural persons).
+ID_PURPOSE = "naturalperson.id_number"
+
+
+def id_index(id_type: str, number: str) -> str:
+    """Blind index of an identity document number (normalised here), per document type: how a
+    natural person is found, and how a record's ID number is compared with its subject's."""
+    return blind_index(f"{id_type}:{normalize_code(number)}", purpose=ID_PURPOSE)

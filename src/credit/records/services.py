@@ -12,6 +12,7 @@ from credit.catalog.constants import FieldRole
 from credit.catalog.models import CatalogItem
 from credit.catalog.rules import spec_for, validate_payload
 from credit.core import audit
+from credit.core.crypto import id_index
 from credit.core.errors import ValidationFailed
 from credit.core.identifiers import is_placeholder_uscc, normalize_code, upgrade_id15
 from credit.core.models import Department
@@ -19,8 +20,6 @@ from credit.records import changes, publicity, rules
 from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord, CreditRecordVersion, ListChange
 from credit.records.rules import extract_columns, key_values, natural_key, storage_payload
-from credit.subjects.models import LegalPerson, NaturalPerson
-from credit.subjects.services import id_index
 
 NATURAL_CATEGORY = "自然人"
 
@@ -31,8 +30,18 @@ class UpsertResult:
     outcome: str  # "inserted" | "updated" | "unchanged"
 
 
-def subject_key(subject: LegalPerson | NaturalPerson) -> str:
-    return rules.subject_key("L" if isinstance(subject, LegalPerson) else "N", subject.pk)
+#: A credit record's subject: a ``subjects.LegalPerson`` or ``subjects.NaturalPerson`` (this app
+#: sits below subjects, which reads records for its files, so it names them by ``subject_type``).
+Subject = Any
+
+
+def is_legal(subject: Subject) -> bool:
+    """Whether the subject is a legal person (else a natural person)."""
+    return subject.subject_type == "legal"
+
+
+def subject_key(subject: Subject) -> str:
+    return rules.subject_key("L" if is_legal(subject) else "N", subject.pk)
 
 
 def subject_mismatch(spec, payload: dict[str, Any], subject) -> str | None:
@@ -42,7 +51,7 @@ def subject_mismatch(spec, payload: dict[str, Any], subject) -> str | None:
         return normalize_code(spec.value(payload, role))
 
     category = value(FieldRole.SUBJECT_CATEGORY)
-    if isinstance(subject, LegalPerson):
+    if is_legal(subject):
         if category == NATURAL_CATEGORY:
             return "数据项的主体类别为自然人，但关联的主体是法人"
         uscc = value(FieldRole.USCC)
@@ -65,7 +74,7 @@ def upsert_record(
     actor: Any,
     item: CatalogItem,
     department: Department,
-    subject: LegalPerson | NaturalPerson,
+    subject: Subject,
     payload: dict[str, Any],
 ) -> UpsertResult:
     """Insert a record, or update the one with the same natural key.
@@ -95,11 +104,7 @@ def upsert_record(
     )
     columns = extract_columns(spec, payload, item)
     payload = storage_payload(spec, payload)
-    subject_fields = (
-        {"legal_person": subject}
-        if isinstance(subject, LegalPerson)
-        else {"natural_person": subject}
-    )
+    subject_fields = {"legal_person": subject} if is_legal(subject) else {"natural_person": subject}
     record = CreditRecord.objects.select_for_update().filter(item=item, natural_key=key).first()
     if record is None:
         record = CreditRecord.objects.create(

@@ -27,6 +27,9 @@ class LegalPerson(models.Model):
     from the USCC.
     """
 
+    #: What kind of subject this is, for code that holds a subject without importing this app.
+    subject_type = "legal"
+
     uscc = models.CharField("统一社会信用代码", max_length=18, null=True, blank=True)
     name = models.CharField("名称", max_length=200)
     kind = models.CharField("主体类别", max_length=20, choices=LegalPersonKind.choices)
@@ -90,6 +93,11 @@ class LegalPerson(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_sole_trader(self) -> bool:
+        """A 个体工商户: its address and phone are personal information, masked for the public."""
+        return self.kind == LegalPersonKind.SOLE_TRADER
+
 
 class LegalPersonIdentifier(models.Model):
     """Identifier cross-walk (代码映射): every code a legal person is or was known by.
@@ -132,6 +140,9 @@ class NaturalPerson(models.Model):
     ciphertext and ``id_index`` the HMAC-SHA256 blind index used for look-up (unique per
     document type). ``id_masked`` is the public form (first 3 and last 4 characters).
     """
+
+    #: What kind of subject this is (see :attr:`LegalPerson.subject_type`).
+    subject_type = "natural"
 
     name = models.CharField("姓名", max_length=50)
     id_type = models.CharField(

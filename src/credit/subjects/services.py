@@ -20,12 +20,9 @@ from credit.core.selectors import region_for_division_code
 from credit.subjects.constants import IdentifierScheme, IdType, LegalPersonKind
 from credit.subjects.models import LegalPerson, LegalPersonIdentifier, NaturalPerson
 
-ID_PURPOSE = "naturalperson.id_number"
-
-
-def id_index(id_type: str, number: str) -> str:
-    """Blind index of a normalised identity document number."""
-    return crypto.blind_index(f"{id_type}:{normalize_code(number)}", purpose=ID_PURPOSE)
+ID_PURPOSE = crypto.ID_PURPOSE
+#: Blind index of an identity document number (:func:`credit.core.crypto.id_index`).
+id_index = crypto.id_index
 
 
 def derived_identifiers(uscc: str) -> dict[str, str]:
