@@ -26,7 +26,6 @@ from credit.gateway.auth import SessionAuth, SignedRequest
 from credit.ingest.api import router as ingest_router
 from credit.sanctions.api import router as sanctions_router
 from credit.subjects.api import router as subjects_router
-from credit.subjects.embedded import router as embedded_router
 
 
 class CreditAPI(NinjaAPI):
@@ -99,7 +98,6 @@ api.add_router("/", core_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/subjects", subjects_router)
-api.add_router("/subjects", embedded_router)
 api.add_router("/ingest", ingest_router)
 api.add_router("/sanctions", sanctions_router)
 api.add_router("/sanctions", push_router)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -46,6 +46,13 @@ def download_response(content: bytes, filename: str, content_type: str) -> HttpR
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """The request's filters without its page number, for a list's pager and export links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from credit.core import audit
 from credit.core.access.decorators import any_perm_required
-from credit.core.http import EXPORT_LIMIT, xlsx_download
+from credit.core.http import EXPORT_LIMIT, query_without_page, xlsx_download
 from credit.objections import selectors
 from credit.objections.constants import OPEN, Channel, Finding, ObjectionStatus
 from credit.objections.forms import ObjectionFilterForm
@@ -27,7 +27,6 @@ from credit.objections.views.workbench import (
     calendar_around,
     date_text,
     deadline_info,
-    query_without_page,
     render_page,
     stamp,
     time_text,

@@ -18,7 +18,7 @@ from credit.core import audit
 from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
 from credit.core.forms import submit
-from credit.core.http import EXPORT_LIMIT, found, xlsx_download
+from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_download
 from credit.objections import repairs, rules, selectors
 from credit.objections.constants import RepairAction, RepairStatus
 from credit.objections.forms import SERVICE_ERROR_FIELDS, RepairFilterForm, RepairReviewForm
@@ -30,7 +30,6 @@ from credit.objections.views.workbench import (
     deadline_info,
     download,
     log_steps,
-    query_without_page,
     render_page,
     stamp,
     time_text,

@@ -35,12 +35,6 @@ def render_page(
     return render(request, template, context, status=status)
 
 
-def query_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
 def stamp() -> str:
     return timezone.localtime().strftime("%Y%m%d")
 

@@ -20,12 +20,12 @@ from credit.core import audit
 from credit.core.access import Perm, has_perm
 from credit.core.access.decorators import perm_required
 from credit.core.forms import submit
-from credit.core.http import EXPORT_LIMIT, found, xlsx_download
+from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_download
 from credit.core.models import Department
 from credit.sanctions import selectors, services
 from credit.sanctions.forms import SERVICE_ERROR_FIELDS, CheckFilterForm, CheckForm, FeedbackForm
 from credit.sanctions.models import Check, CheckFeedback
-from credit.sanctions.views.measures import SCENARIO_LABELS, query_without_page, scenario_labels
+from credit.sanctions.views.measures import SCENARIO_LABELS, scenario_labels
 
 ACTION_LABELS = dict(CheckFeedback.Action.choices)
 RESULT_LABELS = dict(Check.Result.choices)

@@ -19,7 +19,7 @@ from credit.catalog.constants import LIST_KIND_LABELS
 from credit.core.access import Perm, has_perm
 from credit.core.access.decorators import any_perm_required, perm_required
 from credit.core.forms import submit
-from credit.core.http import EXPORT_LIMIT, found, xlsx_download
+from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_download
 from credit.sanctions import services
 from credit.sanctions.constants import Scenario
 from credit.sanctions.forms import SERVICE_ERROR_FIELDS, MeasureFilterForm, MeasureForm
@@ -28,13 +28,6 @@ from credit.sanctions.models import Measure
 #: Either permission lets a user read the measures catalogue.
 MEASURE_VIEW = (Perm.SANCTIONS_CHECK, Perm.CATALOG_VIEW)
 SCENARIO_LABELS = dict(Scenario.choices)
-
-
-def query_without_page(request: HttpRequest) -> str:
-    """The list's filters, for its pager and export links."""
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 def scenario_labels(values: Iterable[str]) -> list[str]:
