@@ -155,7 +155,7 @@ def test_a_refused_upload_keeps_no_file(client, officer, tmp_path, upload_dir, m
     def refuse(**kwargs):
         raise PermissionDenied("只能报送本辖市区部门的数据")
 
-    monkeypatch.setattr("credit.ingest.views.open_file_batch", refuse)
+    monkeypatch.setattr("credit.ingest.views.batches.open_file_batch", refuse)
     response = _post(client, "报送.csv", _csv_bytes(tmp_path, [_row(5501)]))
     assert response.status_code == 200 and "只能报送本辖市区部门的数据" in response.content.decode()
     assert list(upload_dir.iterdir()) == []

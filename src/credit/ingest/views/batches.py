@@ -10,7 +10,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.files.move import file_move_safe
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
@@ -34,23 +33,13 @@ from credit.ingest.feedback import (
     mask_shown_rows,
     record_download,
 )
+from credit.ingest.forms import UploadForm
 from credit.ingest.models import Batch
 from credit.ingest.pipeline import open_file_batch
 from credit.ingest.services import RUNNING
 from credit.ingest.tasks import queue_upload, upload_dir
 
 _SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
-
-
-class UploadForm(forms.Form):
-    item = forms.ModelChoiceField(label="目录项", queryset=None, to_field_name="code")
-    department = forms.ModelChoiceField(label="报送部门", queryset=None, to_field_name="code")
-    file = forms.FileField(label="数据文件", help_text="xlsx、csv、txt、xml 或其 zip 压缩包")
-
-    def __init__(self, *args, principal, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = selectors.submittable_items()
-        self.fields["department"].queryset = selectors.submittable_departments(principal)
 
 
 def _store(upload_file: UploadedFile) -> Path:
@@ -248,44 +237,3 @@ def batch_feedback_json(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f"attachment; filename=feedback-{batch.pk}.json"
     return response
-
-
-def _days(request: HttpRequest) -> int:
-    try:
-        return max(1, min(int(request.GET.get("days", 90)), 3650))
-    except ValueError:
-        return 90
-
-
-@perm_required(Perm.RECORD_REVIEW)
-def quality_ranking(request: HttpRequest) -> HttpResponse:
-    """The credit office's ranking of departments by data quality (D6)."""
-    from credit.core.models import Department
-    from credit.ingest.quality import ranking
-
-    days = _days(request)
-    rows = ranking(selectors.quality_batches(request.user, days=days))
-    names = Department.objects.in_bulk([r["department_id"] for r in rows])
-    for r in rows:
-        r["department"] = names[r["department_id"]]
-    return render(request, "ingest/quality_ranking.html", {"rows": rows, "days": days})
-
-
-@perm_required(Perm.RECORD_VIEW)
-def quality_department(request: HttpRequest, code: str) -> HttpResponse:
-    """One department's own quality history and its batches with problem rows."""
-    from credit.ingest.quality import department_quality
-
-    days = _days(request)
-    batches = selectors.quality_batches(request.user, days=days).filter(department__code=code)
-    department = found(selectors.department_visible(request.user, code))
-    return render(
-        request,
-        "ingest/quality_department.html",
-        {
-            "department": department,
-            "days": days,
-            "summary": department_quality(batches),
-            "batches": batches.order_by("-created_at")[:100],
-        },
-    )

@@ -1,18 +1,12 @@
-"""Staff pages of the gateway: API clients (接口调用方) for the credit office, and the call log
-(接口调用日志) with its statistics and Excel export for the credit office and auditors.
-
-A client's secret is shown once, on the page that answers its creation or rotation, with
-``Cache-Control: no-store``; it is never stored in the session, a message or a log.
-"""
+"""API clients (接口调用方) for the credit office: list, create, edit, rotate the secret, disable
+and enable. A client's secret is shown once, on the page that answers its creation or rotation,
+with ``Cache-Control: no-store``; it is never stored in the session, a message or a log."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -23,11 +17,9 @@ from django.views.decorators.http import require_POST
 from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
 from credit.core.forms import act, submit
-from credit.core.http import EXPORT_LIMIT, xlsx_response
-from credit.gateway import calllog, selectors, services
+from credit.gateway import selectors, services
 from credit.gateway.forms import (
     ERROR_FIELDS,
-    CallFilterForm,
     ClientCreateForm,
     ClientEditForm,
     ClientFilterForm,
@@ -37,29 +29,6 @@ from credit.gateway.models import ApiClient, ApiCounter
 from credit.gateway.scopes import SCOPES
 
 manage_required = perm_required(Perm.API_CLIENT_MANAGE)
-
-
-def call_log_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required, then 管理接口调用方 or 查看审计日志; otherwise the Chinese 403 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not selectors.can_view_calls(request.user):
-            return render(
-                request,
-                "403.html",
-                {"perm_label": "查看接口调用日志", "perm": "gateway.manage / audit.view"},
-                status=403,
-            )
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-# --------------------------------------------------------------------------------------------
-# API clients
-# --------------------------------------------------------------------------------------------
 
 
 @manage_required
@@ -231,67 +200,3 @@ def client_enable(request: HttpRequest, pk: int) -> HttpResponse:
         done=_client_page(client),
         message=f"已启用“{client.name}”",
     )
-
-
-# --------------------------------------------------------------------------------------------
-# The call log
-# --------------------------------------------------------------------------------------------
-
-
-def _before(request: HttpRequest) -> int | None:
-    value = request.GET.get("before", "")
-    return int(value) if value.isdigit() else None
-
-
-@call_log_required
-def call_stats(request: HttpRequest) -> HttpResponse:
-    form = CallFilterForm(request.GET)
-    stats = selectors.call_stats(request.user, form.to_filter()) if form.is_valid() else None
-    peak = max((row["calls"] for row in stats["by_day"]), default=0) if stats else 0
-    return render(request, "gateway/call_stats.html", {"form": form, "stats": stats, "peak": peak})
-
-
-@call_log_required
-def call_list(request: HttpRequest) -> HttpResponse:
-    form = CallFilterForm(request.GET)
-    rows, next_before = [], None
-    if form.is_valid():
-        rows, next_before = selectors.call_page(
-            request.user, form.to_filter(), before=_before(request)
-        )
-    return render(
-        request,
-        "gateway/call_list.html",
-        {
-            "form": form,
-            "rows": rows,
-            "next_before": next_before,
-            "paged": _before(request) is not None,
-        },
-    )
-
-
-@call_log_required
-def call_export(request: HttpRequest) -> HttpResponse:
-    """The statistics and the calls of the filter as an Excel workbook."""
-    form = CallFilterForm(request.GET)
-    if not form.is_valid():
-        return render(
-            request,
-            "gateway/call_list.html",
-            {"form": form, "rows": [], "next_before": None, "paged": False},
-            status=400,
-        )
-    f = form.to_filter()
-    calls = (
-        selectors.calls_for(request.user, f)
-        .select_related("client", "user", "department")
-        .order_by("-id")[:EXPORT_LIMIT]
-    )
-    content = calllog.export_xlsx(
-        actor=request.user,
-        stats=selectors.call_stats(request.user, f),
-        calls=calls.iterator(chunk_size=2000),
-        filters=form.labels(),
-    )
-    return xlsx_response(content, f"接口调用统计-{f.start:%Y%m%d}-{f.end:%Y%m%d}.xlsx")
