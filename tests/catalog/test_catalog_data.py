@@ -105,10 +105,12 @@ ITEM_KEYS = {
     "publicity_mode", "source_departments", "natural_key", "description", "basis",
     "sort_order", "fields",
 }  # fmt: skip
+#: Keys an item may leave out.
+OPTIONAL_ITEM_KEYS = {"checks"}
 FIELD_KEYS = {
-    "code", "name", "aliases", "type", "max_length", "decimal_places", "required", "conditions",
-    "code_table", "multi_value", "validator", "validator_args", "sensitivity", "usage_scope",
-    "role", "description",
+    "code", "name", "aliases", "type", "max_length", "decimal_places", "unit", "required",
+    "conditions", "code_table", "multi_value", "validator", "validator_args", "sensitivity",
+    "usage_scope", "role", "description",
 }  # fmt: skip
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -207,7 +209,7 @@ def test_items_shape(catalog, tables):
     codes = [item["code"] for item in catalog["items"]]
     assert len(codes) == len(set(codes))
     for item in catalog["items"]:
-        assert set(item) == ITEM_KEYS, item["code"]
+        assert ITEM_KEYS <= set(item) <= ITEM_KEYS | OPTIONAL_ITEM_KEYS, item["code"]
         assert SLUG.match(item["code"]) and len(item["code"]) <= 64
         assert item["parent"] is None or item["parent"] in codes
         assert item["category"] in categories
@@ -460,3 +462,83 @@ def test_penalty_synonyms(tables):
     assert synonyms["暂扣许可证"] == synonyms["暂扣执照"] == "暂扣许可证件"
     assert synonyms["吊销许可证"] == synonyms["吊销执照"] == "吊销许可证件"
     assert synonyms["责令停产停业整顿"] == "责令停产停业"
+
+
+def test_every_synonym_is_explained_in_its_note(tables):
+    """Each synonym names its source or reason: the value's note quotes it."""
+    for table in tables.values():
+        for value in table["values"]:
+            for synonym in value["synonyms"]:
+                assert synonym in value["note"], (table["code"], synonym)
+
+
+@pytest.mark.parametrize(
+    ("table", "synonym", "standard"),
+    [
+        ("subject_category", "法人及其他组织", "法人及非法人组织"),
+        ("subject_category", "法人和其他组织", "法人及非法人组织"),
+        ("subject_category", "法人或其他组织", "法人及非法人组织"),
+        ("subject_category", "法人", "法人及非法人组织"),
+        ("subject_category", "个体户", "个体工商户"),
+        ("subject_category", "个体", "个体工商户"),
+        ("id_type", "身份证", "居民身份证"),
+        ("id_type", "二代身份证", "居民身份证"),
+        ("id_type", "中华人民共和国居民身份证", "居民身份证"),
+        ("id_type", "护照号", "护照"),
+        ("id_type", "回乡证", "港澳居民来往内地通行证"),
+        ("id_type", "台胞证", "台湾居民来往大陆通行证"),
+        ("id_type", "外国人永久居留证", "外国人永久居留身份证"),
+        ("license_category", "普通许可", "普通"),
+        ("penalty_category", "吊销营业执照", "吊销许可证件"),
+        ("penalty_category", "其他行政处罚", "其他"),
+    ],
+)
+def test_older_and_colloquial_wordings_are_synonyms(tables, table, synonym, standard):
+    synonyms = {s: v["value"] for v in tables[table]["values"] for s in v["synonyms"]}
+    assert synonyms[synonym] == standard
+
+
+def test_undeclared_wordings_stay_undeclared(tables):
+    """Guesses are not synonyms: 不予共享 has no standard value; 港澳通行证 is another document
+    (往来港澳通行证, for mainland residents); 罚金 is a criminal penalty, not a 罚款."""
+    words = {s for t in tables.values() for v in t["values"] for s in [v["value"], *v["synonyms"]]}
+    for word in ("不予共享", "港澳通行证", "罚金", "个人", "政府共享"):
+        assert word not in words
+
+
+def test_amount_fields_declare_their_unit(items):
+    fields = _fields(items["admin-penalty"])
+    assert fields["fine_amount"]["unit"] == fields["confiscation_amount"]["unit"] == "万元"
+    for item in items.values():
+        for field in item["fields"]:
+            if "万元" in field["name"]:
+                assert field.get("unit") == "万元", (item["code"], field["code"])
+            if field.get("unit"):
+                assert field["type"] in {"decimal", "integer"}
+
+
+def test_row_checks(items):
+    def checks(code: str) -> set[tuple]:
+        return {
+            (c["kind"], tuple(c["fields"]), c["severity"]) for c in items[code].get("checks", [])
+        }
+
+    assert checks("admin-penalty") == {
+        ("date_order", ("decision_date", "valid_to"), "reject"),
+        ("date_order", ("decision_date", "publicity_end"), "reject"),
+        ("uscc_category", ("uscc", "subject_category"), "warn"),
+        ("amount_bound", ("fine_amount",), "warn"),
+        ("amount_bound", ("confiscation_amount",), "warn"),
+    }
+    assert checks("admin-license") == {
+        ("date_order", ("valid_from", "valid_to"), "reject"),
+        ("uscc_category", ("uscc", "subject_category"), "warn"),
+    }
+    for code in ("dishonest-judgment-debtor", "major-tax-violation"):
+        ((kind, _, severity),) = checks(code)
+        assert (kind, severity) == ("uscc_category", "warn")
+    for item in items.values():
+        for check in item.get("checks", []):
+            assert check["message"] and len(check["message"]) <= 300
+            if check["kind"] == "uscc_category":
+                assert check["expect"] == {"92": "个体工商户", "N": "法人及非法人组织"}

@@ -400,3 +400,268 @@ def test_a_multi_value_field_of_separators_only_is_empty(penalty_spec):
     assert ("penalty_category", "required") in {
         (e.field, e.code) for e in validate_payload(penalty_spec, payload, today=TODAY)
     }
+
+
+# --- row checks as catalog data, warnings (issue 14 items 6 and 7) ---------------------------
+
+
+def checked(spec, payload: dict, today: datetime.date = TODAY):
+    """(errors, warnings) of a payload, each as (field, code)."""
+    warnings: list = []
+    found = validate_payload(spec, payload, today=today, warnings=warnings)
+    return [(e.field, e.code) for e in found], [(w.field, w.code) for w in warnings]
+
+
+def _messages(spec, payload: dict) -> tuple[list[str], list[str]]:
+    warnings: list = []
+    found = validate_payload(spec, payload, today=TODAY, warnings=warnings)
+    return [e.message for e in found], [w.message for w in warnings]
+
+
+@pytest.fixture(scope="module")
+def license_spec(django_db_setup, django_db_blocker):
+    from credit.catalog.models import CatalogItem
+
+    with django_db_blocker.unblock():
+        return spec_for(CatalogItem.objects.get(code="admin-license"))
+
+
+def test_the_penalty_items_checks_come_from_the_catalog(penalty_spec):
+    assert [(c.kind, c.fields, c.severity) for c in penalty_spec.checks] == [
+        ("date_order", ("decision_date", "valid_to"), "reject"),
+        ("date_order", ("decision_date", "publicity_end"), "reject"),
+        ("uscc_category", ("uscc", "subject_category"), "warn"),
+        ("amount_bound", ("fine_amount",), "warn"),
+        ("amount_bound", ("confiscation_amount",), "warn"),
+    ]
+
+
+def test_decision_after_the_penalty_validity_is_rejected(penalty_spec):
+    payload = legal_person_payload(
+        decision_date="2025-03-01", valid_to="2025-02-28", publicity_end="2026-03-01"
+    )
+    assert checked(penalty_spec, payload) == ([("valid_to", "date_order")], [])
+    (message,), _ = _messages(penalty_spec, payload)
+    assert message == (
+        "“处罚决定日期”（2025-03-01）晚于“处罚有效期”（2025-02-28），请核对两个日期是否填反"
+    )
+
+
+def test_decision_after_both_end_dates_is_rejected_twice(penalty_spec):
+    payload = legal_person_payload(
+        decision_date="2025-03-01", valid_to="2025-01-01", publicity_end="2025-01-01"
+    )
+    assert checked(penalty_spec, payload)[0] == [
+        ("valid_to", "date_order"),
+        ("publicity_end", "date_order"),
+    ]
+
+
+def test_the_same_day_is_in_order(penalty_spec):
+    payload = legal_person_payload(
+        decision_date="2025-03-01", valid_to="2025-03-01", publicity_end="2025-03-01"
+    )
+    assert checked(penalty_spec, payload) == ([], [])
+
+
+def test_an_invalid_date_is_reported_once_by_its_field(penalty_spec):
+    payload = legal_person_payload(decision_date="2025-02-30", publicity_end="2025-01-01")
+    assert checked(penalty_spec, payload)[0] == [("decision_date", "date_invalid")]
+
+
+def test_licence_valid_from_after_valid_to_is_rejected(license_spec):
+    from tests.catalog.factories import AUTHORITY_USCC
+
+    payload = {
+        "subject_name": "常州市测试机械制造有限公司",
+        "subject_category": "法人及非法人组织",
+        "uscc": SUBJECT_USCC,
+        "legal_rep": "张三",
+        "decision_doc_name": "准予行政许可决定书",
+        "document_no": "常市监许〔2025〕1号",
+        "license_category": "普通",
+        "license_content": "食品经营",
+        "valid_from": "2025-03-01",
+        "valid_to": "2025-02-01",
+        "authority": "常州市市场监督管理局",
+        "authority_uscc": AUTHORITY_USCC,
+        "license_status": "有效",
+        "source_dept": "常州市市场监督管理局",
+        "source_dept_uscc": AUTHORITY_USCC,
+    }
+    assert checked(license_spec, payload) == ([("valid_to", "date_order")], [])
+    assert checked(license_spec, {**payload, "valid_to": "2030-02-01"}) == ([], [])
+
+
+SOLE_TRADER_USCC = make_uscc("92", "320402", "MA1X2Y3Q")
+COLLECTIVE_USCC = make_uscc("N2", "320402", "MA1X2Y3Q")
+
+
+@pytest.mark.parametrize(
+    ("uscc", "category", "warned"),
+    [
+        (SOLE_TRADER_USCC, "法人及非法人组织", True),
+        (SOLE_TRADER_USCC, "个体工商户", False),
+        (COLLECTIVE_USCC, "个体工商户", True),
+        (COLLECTIVE_USCC, "法人及非法人组织", False),
+        (SUBJECT_USCC, "个体工商户", False),  # 91: not declared in the check, no guess
+        (SUBJECT_USCC, "法人及非法人组织", False),
+    ],
+)
+def test_a_usccs_type_digits_disagreeing_with_the_category_is_a_warning(
+    penalty_spec, uscc, category, warned
+):
+    payload = legal_person_payload(uscc=uscc, subject_category=category)
+    found, warnings = checked(penalty_spec, payload)
+    assert found == []  # accepted
+    assert warnings == ([("uscc", "uscc_category_mismatch")] if warned else [])
+
+
+def test_the_uscc_category_warning_says_what_the_digits_mean(penalty_spec):
+    payload = legal_person_payload(uscc=SOLE_TRADER_USCC, subject_category="法人及非法人组织")
+    _, (message,) = _messages(penalty_spec, payload)
+    assert message == (
+        f"统一社会信用代码“{SOLE_TRADER_USCC}”的前两位表示个体工商户，与“行政相对人类别”"
+        "“法人及非法人组织”不符（应为“个体工商户”）；已接受，请核对"
+    )
+
+
+def test_no_uscc_category_warning_on_a_placeholder_or_an_invalid_code(penalty_spec):
+    placeholder = legal_person_payload(uscc=USCC_PLACEHOLDER, reg_no="320400000012345")
+    assert checked(penalty_spec, placeholder) == ([], [])
+    bad = _bad_check_char(SOLE_TRADER_USCC, USCC_ALPHABET)
+    found, warnings = checked(penalty_spec, legal_person_payload(uscc=bad))
+    assert found == [("uscc", "uscc_checksum")] and warnings == []
+
+
+@pytest.mark.parametrize(
+    ("amount", "warned"),
+    [("10000", False), ("10000.000001", True), ("15000", True), ("0.5", False)],
+)
+def test_an_implausible_amount_in_wan_yuan_is_a_warning(penalty_spec, amount, warned):
+    payload = legal_person_payload(fine_amount=amount, confiscation_amount=amount)
+    found, warnings = checked(penalty_spec, payload)
+    assert found == []
+    expected = [
+        ("fine_amount", "amount_implausible"),
+        ("confiscation_amount", "amount_implausible"),
+    ]
+    assert warnings == (expected if warned else [])
+
+
+def test_the_amount_warning_quotes_the_amount_and_the_bound(penalty_spec):
+    _, messages = _messages(penalty_spec, legal_person_payload(fine_amount="15000"))
+    assert messages == [
+        "“罚款金额(万元)”为15000万元，超过10000万元（1亿元）；请核对是否误按元填写，已接受"
+    ]
+
+
+def test_an_invalid_amount_is_not_also_implausible(penalty_spec):
+    assert checked(penalty_spec, legal_person_payload(fine_amount="15000元")) == (
+        [("fine_amount", "number_invalid")],
+        [],
+    )
+
+
+def test_warnings_are_left_out_unless_asked_for(penalty_spec):
+    payload = legal_person_payload(fine_amount="15000", uscc=SOLE_TRADER_USCC)
+    assert validate_payload(penalty_spec, payload, today=TODAY) == []
+
+
+def test_one_engine_runs_any_items_checks():
+    """Checks are data: a made-up item gets them without code of its own."""
+    from credit.catalog.rules import FieldRule, ItemSpec, RowCheck
+
+    fields = (
+        FieldRule(code="begin", name="起", data_type="date"),
+        FieldRule(code="until", name="止", data_type="date", role="valid_to"),
+        FieldRule(code="count", name="件数", data_type="integer"),
+    )
+    checks = (
+        RowCheck("early", "date_order", ("begin", "until"), "warn", "起{begin}晚于止{until}"),
+        RowCheck("many", "amount_bound", ("count",), "reject", "件数过多", bound=Decimal(5)),
+        RowCheck("ghost", "date_order", ("begin", "nowhere"), "reject", "引用了不存在的字段"),
+    )
+    spec = ItemSpec("sample", "样例", 1, fields, checks)
+    payload = {"begin": "2025-02-01", "until": "2025-01-01", "count": "6"}
+    assert checked(spec, payload) == ([("count", "many")], [("until", "early")])
+    warnings: list = []
+    validate_payload(spec, payload, today=TODAY, warnings=warnings)
+    assert warnings[0].message == "起2025-02-01晚于止2025-01-01"
+    assert checked(spec, {"begin": "2025-01-01", "until": "2025-02-01", "count": "5"}) == ([], [])
+
+
+def test_a_placeholder_in_a_required_field_is_reported_as_missing(penalty_spec):
+    (error,) = validate_payload(penalty_spec, legal_person_payload(authority="无"), today=TODAY)
+    assert error.as_dict() == {
+        "field": "authority",
+        "code": "required",
+        "message": "“处罚机关”为必填项，“无”不是有效值",
+    }
+
+
+# resident IDs whose division code was not in force (warning, never rejection)
+
+
+@pytest.mark.parametrize(
+    ("division", "birth", "warned"),
+    [
+        ("320402", datetime.date(1980, 5, 17), False),  # 天宁区 since 1983: before numbers existed
+        ("320413", datetime.date(1980, 5, 17), True),  # 金坛区 only since 2015
+        ("320413", datetime.date(2016, 1, 2), False),
+        ("320482", datetime.date(1995, 1, 2), False),  # 金坛市 1993–2015
+        ("320482", datetime.date(2016, 1, 2), True),  # abolished in 2015, before the birth
+        ("320421", datetime.date(1996, 1, 2), True),  # 武进县 until 1995
+        ("320483", datetime.date(1990, 1, 2), True),  # 武进市 only from 1995
+        ("329999", datetime.date(1990, 1, 2), False),  # unknown: nothing to say
+    ],
+)
+def test_a_resident_id_out_of_time_is_accepted_with_a_warning(
+    penalty_spec, division, birth, warned
+):
+    number = make_resident_id(division, birth, 123)
+    payload = natural_person_payload(id_number=number)
+    found, warnings = checked(penalty_spec, payload)
+    assert found == []
+    assert warnings == ([("id_number", "id_division_not_in_force")] if warned else [])
+
+
+def test_the_division_warning_names_the_division_but_not_the_number(penalty_spec):
+    number = make_resident_id("320482", datetime.date(2016, 1, 2), 123)
+    _, (message,) = _messages(penalty_spec, natural_person_payload(id_number=number))
+    assert message.startswith("“证件号码”的地址码（第1至6位）对应的“金坛市”2015年后已停用")
+    assert number not in message and "2016" not in message
+
+
+def test_the_division_warning_is_reported_on_every_row(penalty_spec):
+    number = make_resident_id("320413", datetime.date(1980, 5, 17), 123)
+    for _ in range(3):
+        assert checked(penalty_spec, natural_person_payload(id_number=number))[1] == [
+            ("id_number", "id_division_not_in_force")
+        ]
+
+
+def test_a_legal_representatives_id_is_checked_the_same_way(penalty_spec):
+    number = make_resident_id("320413", datetime.date(1980, 5, 17), 123)
+    payload = legal_person_payload(legal_rep_id_type="居民身份证", legal_rep_id_number=number)
+    assert checked(penalty_spec, payload) == (
+        [],
+        [("legal_rep_id_number", "id_division_not_in_force")],
+    )
+
+
+def test_a_hand_edited_check_that_cannot_be_evaluated_is_left_out(penalty_item, caplog):
+    """The admin edits ``checks`` as raw JSON: a broken check must not break every upload."""
+    from credit.catalog.models import CatalogItem
+
+    item = CatalogItem.objects.get(pk=penalty_item.pk)
+    item.checks = [
+        *item.checks,
+        {"code": "oops", "kind": "date_order", "fields": ["decision_date"], "severity": "reject"},
+        "not even an object",
+    ]
+    item.version += 100  # a fresh spec
+    spec = spec_for(item)
+    assert len(spec.checks) == len(penalty_item.checks)
+    assert "跨字段校验无法使用" in caplog.text
+    assert validate_payload(spec, legal_person_payload(), today=TODAY) == []

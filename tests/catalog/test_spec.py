@@ -247,3 +247,120 @@ def test_a_parent_cycle_is_a_problem():
     with pytest.raises(CatalogSpecError) as exc:
         parse_catalog(doc)
     assert any("循环" in p.message for p in exc.value.problems)
+
+
+# --- row checks and units (issue 14) ---------------------------------------------------------
+
+CATEGORY = {
+    "code": "subject_category",
+    "name": "主体类别",
+    "source": "",
+    "values": [{"value": "法人及非法人组织"}, {"value": "个体工商户"}],
+}
+
+
+def _checked_item() -> dict:
+    """An item with every kind of row check, valid."""
+    return minimal_item(
+        fields=[
+            {"code": "subject_name", "name": "主体名称", "type": "string", "max_length": 50},
+            {"code": "uscc", "name": "统一社会信用代码", "type": "string", "validator": "uscc"},
+            {"code": "kind", "name": "主体类别", "type": "code", "code_table": "subject_category"},
+            {"code": "start", "name": "开始日期", "type": "date"},
+            {"code": "end", "name": "结束日期", "type": "date"},
+            {"code": "fine", "name": "罚款(万元)", "type": "decimal", "unit": "万元"},
+        ],
+        checks=[
+            {
+                "code": "date_order",
+                "kind": "date_order",
+                "fields": ["start", "end"],
+                "severity": "reject",
+                "message": "开始日期{start}晚于结束日期{end}",
+            },
+            {
+                "code": "amount_implausible",
+                "kind": "amount_bound",
+                "fields": ["fine"],
+                "max": 10000,
+                "severity": "warn",
+                "message": "罚款{fine}{unit}超过{max}{unit}",
+            },
+            {
+                "code": "uscc_category_mismatch",
+                "kind": "uscc_category",
+                "fields": ["uscc", "kind"],
+                "expect": {"92": "个体工商户", "N": "法人及非法人组织"},
+                "severity": "warn",
+                "message": "{uscc}表示{org_type}，类别“{kind}”应为“{expected}”",
+            },
+        ],
+    )
+
+
+def _check_problems(change) -> list[str]:
+    doc = _doc(_checked_item(), tables=[json.loads(json.dumps(CATEGORY))])
+    parse_catalog(json.loads(json.dumps(doc)))  # valid before
+    change(doc["items"][0])
+    with pytest.raises(CatalogSpecError) as exc:
+        parse_catalog(doc)
+    return _paths(exc)
+
+
+def test_an_item_with_row_checks_and_a_unit_parses():
+    parse_catalog(_doc(_checked_item(), tables=[CATEGORY]))
+
+
+CHECK_PROBLEMS = {
+    "unknown_kind": (lambda i: i["checks"][0].update(kind="sum"), "items[0].checks[0].kind"),
+    "unknown_severity": (
+        lambda i: i["checks"][0].update(severity="block"),
+        "items[0].checks[0].severity",
+    ),
+    "bad_code": (lambda i: i["checks"][0].update(code="Date Order"), "items[0].checks[0].code"),
+    "no_message": (lambda i: i["checks"][0].update(message=" "), "items[0].checks[0].message"),
+    "unknown_key": (lambda i: i["checks"][0].update(max=3), "items[0].checks[0].max"),
+    "missing_field": (
+        lambda i: i["checks"][0].update(fields=["start", "ghost"]),
+        "items[0].checks[0].fields",
+    ),
+    "wrong_arity": (lambda i: i["checks"][0].update(fields=["start"]), "items[0].checks[0].fields"),
+    "date_order_on_a_number": (
+        lambda i: i["checks"][0].update(fields=["start", "fine"], message="日期顺序不对"),
+        "items[0].checks[0].fields",
+    ),
+    "bound_on_a_date": (
+        lambda i: i["checks"][1].update(fields=["end"], message="超过上限"),
+        "items[0].checks[1].fields",
+    ),
+    "bound_not_positive": (lambda i: i["checks"][1].update(max=0), "items[0].checks[1].max"),
+    "bound_not_a_number": (lambda i: i["checks"][1].update(max="1万"), "items[0].checks[1].max"),
+    "uscc_check_on_a_plain_field": (
+        lambda i: i["checks"][2].update(fields=["subject_name", "kind"], message="不符"),
+        "items[0].checks[2].fields",
+    ),
+    "expected_category_not_in_table": (
+        lambda i: i["checks"][2]["expect"].update(N="农村集体"),
+        "items[0].checks[2].expect",
+    ),
+    "expect_not_a_mapping": (
+        lambda i: i["checks"][2].update(expect=["92"]),
+        "items[0].checks[2].expect",
+    ),
+    "unknown_placeholder": (
+        lambda i: i["checks"][0].update(message="{start}晚于{finish}"),
+        "items[0].checks[0].message",
+    ),
+    "checks_not_a_list": (lambda i: i.update(checks={"a": 1}), "items[0].checks"),
+    "unit_on_a_text_field": (
+        lambda i: i["fields"][0].update(unit="万元"),
+        "items[0].fields[0].unit",
+    ),
+    "unknown_unit": (lambda i: i["fields"][5].update(unit="美元"), "items[0].fields[5].unit"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHECK_PROBLEMS))
+def test_each_row_check_problem_is_reported_with_its_path(case):
+    change, path = CHECK_PROBLEMS[case]
+    assert _check_problems(change) == [path]

@@ -634,3 +634,82 @@ class TestDetect:
             assert func(None) is False
             assert func("") is False
             assert func(12345) is False  # type: ignore[arg-type]
+
+
+class TestDivisionHistory:
+    """GB/T 2260 division-code history (python-stdnum's cn/loc.dat): warnings only."""
+
+    def test_changzhous_codes_and_their_years(self) -> None:
+        from credit.core.identifiers import DivisionSpan, division_history
+
+        assert division_history("320421") == (DivisionSpan("武进县", 1983, 1995),)
+        assert division_history("320483") == (DivisionSpan("武进市", 1995, 2002),)
+        assert division_history("320482") == (DivisionSpan("金坛市", 1993, 2015),)
+        assert division_history("320413") == (DivisionSpan("金坛区", 2015, None),)
+        assert division_history("320405") == (DivisionSpan("戚墅堰区", 1983, 2015),)
+        assert [s.name for s in division_history("320411")] == ["郊区", "新北区"]
+        assert division_history("329999") == ()
+
+    def test_the_city_files_history_agrees(self) -> None:
+        """core/data/changzhou.json: a region's code is in force, its historic codes ended."""
+        import json
+        from pathlib import Path
+
+        import credit.core
+        from credit.core.identifiers import division_history
+
+        city = Path(credit.core.__file__).parent / "data" / "changzhou.json"
+        for region in json.loads(city.read_text("utf-8"))["regions"]:
+            spans = division_history(region["code"])
+            assert spans and spans[-1].last is None, region["code"]
+            for old in region["historic_codes"]:
+                ended = division_history(old)
+                assert ended and all(s.last is not None for s in ended), old
+
+    @pytest.mark.parametrize(
+        ("code", "year", "found"),
+        [
+            ("320482", 2016, "2015年后已停用"),  # abolished before the birth
+            ("320421", 1996, "1995年后已停用"),
+            ("320413", 2000, "自2015年起才使用"),  # created after the birth
+            ("320483", 1990, "自1995年起才使用"),
+            ("320413", 1960, "自2015年起才使用"),  # … and after numbers were first assigned
+        ],
+    )
+    def test_codes_out_of_time_are_explained(self, code: str, year: int, found: str) -> None:
+        from credit.core.identifiers import division_anachronism
+
+        message = division_anachronism(code, year)
+        assert message is not None and found in message and "已接受" in message
+
+    @pytest.mark.parametrize(
+        ("code", "year"),
+        [
+            ("320402", 1970),  # 天宁区 from 1983: a number first assigned in 1984 or later
+            ("320402", 1983),
+            ("320482", 1993),  # both ends are inclusive years
+            ("320482", 2015),
+            ("320413", 2015),
+            ("110101", 1900),  # 东城区: no known first or last year
+            ("329999", 2000),  # unknown code
+        ],
+    )
+    def test_codes_in_time_or_unknown_are_not_warned(self, code: str, year: int) -> None:
+        from credit.core.identifiers import division_anachronism
+
+        assert division_anachronism(code, year) is None
+
+    @settings(max_examples=200, deadline=None)
+    @given(number=st.sampled_from(sorted(ID_PROVINCE_CODES)), rest=st.integers(0, 9999),
+           year=st.integers(1890, 2100))  # fmt: skip
+    def test_any_code_and_year_give_text_or_none_and_parsing_ignores_it(
+        self, number: str, rest: int, year: int
+    ) -> None:
+        from credit.core.identifiers import division_anachronism
+
+        code = f"{number}{rest:04d}"
+        found = division_anachronism(code, year)
+        assert found is None or found.startswith("的地址码")
+        if year <= TODAY.year:
+            resident = make_resident_id(code, datetime.date(year, 1, 1), 1)
+            assert parse_resident_id(resident, today=TODAY).division_code == code

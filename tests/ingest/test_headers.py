@@ -9,6 +9,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import credit.catalog
 from credit.ingest.headers import (
@@ -42,6 +44,7 @@ def _load() -> dict[str, list[SimpleNamespace]]:
 ITEMS = _load()
 PENALTY = ITEMS["admin-penalty"]
 LICENSE = ITEMS["admin-license"]
+DEBTOR = ITEMS["dishonest-judgment-debtor"]
 
 
 def template_headers(fields) -> list[str]:
@@ -73,10 +76,50 @@ def only(match: HeaderMatch) -> str:
         ("Subject_Name", "subject_name"),
         ("ＵＳＣＣ", "uscc"),
         ("", ""),
+        # a trailing colon (full- or half-width), a trailing marker, other brackets, a unit
+        # written as 单位：
+        ("处罚决定日期：", "处罚决定日期"),
+        ("*处罚决定日期: ", "处罚决定日期"),
+        ("行政相对人名称*", "行政相对人名称"),
+        ("罚款金额【万元】", "罚款金额(万元)"),
+        ("罚款金额[万元]", "罚款金额(万元)"),
+        ("罚款金额〔万元〕", "罚款金额(万元)"),
+        ("罚款金额（单位：万元）", "罚款金额(万元)"),
+        ("罚 款 金 额（万元）", "罚款金额(万元)"),
+        ("行政相对人代码-统一社会信用代码", "行政相对人代码_统一社会信用代码"),
+        ("：", ""),
     ],
 )
 def test_normalise_header(raw, normal):
     assert normalise_header(raw) == normal
+
+
+_NAMES = sorted({n for fields in ITEMS.values() for f in fields for n in [f.name, *f.aliases]})
+_WIDE = {"(": "（", ")": "）", "_": "＿", ":": "："}
+
+
+@st.composite
+def _spelled(draw) -> tuple[str, str]:
+    """A catalog name and a way a clerk might type it: spaces anywhere, full-width brackets,
+    a ``*`` marker before or after, a colon after, the dash for the underscore."""
+    name = draw(st.sampled_from(_NAMES))
+    out = []
+    for ch in name:
+        if draw(st.booleans()):
+            ch = _WIDE.get(ch, ch)
+        if ch == "_" and draw(st.booleans()):
+            ch = draw(st.sampled_from(["-", "－", "—"]))
+        out.append(ch + draw(st.sampled_from(["", "", " ", "\u3000", "\n"])))
+    prefix = draw(st.sampled_from(["", "*", "＊", " "]))
+    suffix = draw(st.sampled_from(["", "：", ":", "*", " ", "：*"]))
+    return name, prefix + "".join(out) + suffix
+
+
+@settings(max_examples=300, deadline=None)
+@given(_spelled())
+def test_a_name_however_it_is_typed_normalises_as_the_name(pair):
+    name, typed = pair
+    assert normalise_header(typed) == normalise_header(name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,10 +159,81 @@ def test_normalise_header(raw, normal):
         ("处罚决定书文号", "document_no"),
         ("法定代表人（负责人）", "legal_rep"),
         ("权力事项编码", "power_code"),
+        # code-dash-name, and the code's name without its number
+        ("行政相对人代码-统一社会信用代码", "uscc"),
+        ("行政相对人代码—统一社会信用代码", "uscc"),
+        ("行政相对人代码_统一社会信用代码", "uscc"),
+        ("行政相对人代码（统一社会信用代码）", "uscc"),
+        ("行政相对人代码-工商注册号", "reg_no"),
+        ("行政相对人代码-社会组织登记证号", "social_org_no"),
+        # a trailing colon, units in any brackets, spaces inside
+        ("处罚决定日期：", "decision_date"),
+        ("处罚决定日期:", "decision_date"),
+        ("*处罚决定日期：", "decision_date"),
+        ("罚款金额（万元）：", "fine_amount"),
+        ("罚 款 金 额（万元）", "fine_amount"),
+        ("罚款金额（单位：万元）", "fine_amount"),
+        ("罚款金额【万元】", "fine_amount"),
+        # the legal representative's ID number, as departments name it (catalog aliases)
+        ("法定代表人证件号码", "legal_rep_id_number"),
+        ("法定代表人身份证号", "legal_rep_id_number"),
+        ("法定代表人身份证号码", "legal_rep_id_number"),
+        ("法定代表人证件号", "legal_rep_id_number"),
     ],
 )
 def test_header_variants_match_the_field(header, code):
     assert only(match_headers([header], PENALTY)) == code
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        ("许可截止日期", "valid_to"),
+        ("有效期至：", "valid_to"),
+        ("法定代表人身份证号", "legal_rep_id_number"),
+        ("法定代表人证件号", "legal_rep_id_number"),
+        ("行政相对人代码-统一社会信用代码", "uscc"),
+    ],
+)
+def test_license_header_variants_match_the_field(header, code):
+    assert only(match_headers([header], LICENSE)) == code
+
+
+#: The columns of the national list of 失信被执行人 as the court system publishes it.
+NATIONAL_DEBTOR_COLUMNS = {
+    "失信被执行人姓名/名称": "debtor_name",
+    "身份证号码/组织机构代码": "org_code",
+    "法定代表人或者负责人姓名": "legal_rep",
+    "执行法院": "court",
+    "省份": "region",
+    "执行依据文号": "basis_doc_no",
+    "立案时间": "filing_date",
+    "案号": "case_no",
+    "做出执行依据单位": "basis_issuer",
+    "生效法律文书确定的义务": "obligation",
+    "被执行人的履行情况": "performance",
+    "失信被执行人行为具体情形": "dishonest_situation",
+    "发布时间": "publish_date",
+    "已履行部分": "performed_part",
+    "未履行部分": "unperformed_part",
+}
+
+
+def test_the_national_list_of_dishonest_judgment_debtors_is_recognised():
+    headers = list(NATIONAL_DEBTOR_COLUMNS)
+    match = match_headers(headers, DEBTOR)
+    assert {headers[i]: code for i, code in match.columns.items()} == NATIONAL_DEBTOR_COLUMNS
+    assert match.is_clean and not match.unknown
+    assert looks_like_item(match)
+    assert rank_items(headers, ITEMS)[0][0] == "dishonest-judgment-debtor"
+
+
+def test_every_name_and_alias_of_the_catalog_matches_its_own_field_alone():
+    for code, fields in ITEMS.items():
+        for f in fields:
+            for label in [f.name, *f.aliases]:
+                match = match_headers([label], fields)
+                assert match.columns == {0: f.code}, (code, label, match)
 
 
 @pytest.mark.parametrize(
@@ -130,6 +244,10 @@ def test_header_variants_match_the_field(header, code):
         "罚款",
         "行政相对人代码_7",
         "代码",
+        "罚款金额（单位：元）",  # the unit differs, however it is written
+        "行政相对人代码-统一社会信用",  # code-dash-name needs the whole name
+        "行政相对人代码",
+        "处罚决定",
     ],
 )
 def test_near_misses_do_not_match(header):
@@ -298,3 +416,22 @@ def test_the_generated_template_reads_back_and_matches(db, tmp_path):
     [row] = table.rows  # the 999 formatted but empty rows below yield nothing
     assert row.row == 2
     assert row.values[2] == "91320402MA1XXXXX0X"
+
+
+def test_reimporting_the_catalog_brings_new_aliases_to_an_existing_database(db):
+    """A database imported before an alias was added gets it from ``import_catalog_file``
+    (what ``credit catalog import`` and ``credit seed-demo`` run): the item is re-versioned."""
+    from credit.catalog.models import CatalogItem, FieldSpec
+    from credit.catalog.services import import_catalog_file
+
+    item = CatalogItem.objects.get(code="admin-license")
+    FieldSpec.objects.filter(item=item, code="valid_to").update(aliases=[])
+    assert (
+        "valid_to" not in match_headers(["许可截止日期"], list(item.fields.all())).columns.values()
+    )
+    version = item.version
+    import_catalog_file()
+    item.refresh_from_db()
+    assert item.version == version + 1
+    fields = list(item.fields.all())
+    assert match_headers(["许可截止日期"], fields).columns == {0: "valid_to"}

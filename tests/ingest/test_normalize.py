@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.datetime import from_excel
 
-from credit.catalog.rules import FieldRule, ItemSpec, validate_payload
+from credit.catalog.rules import PLACEHOLDERS, FieldRule, ItemSpec, validate_payload
 from credit.core.identifiers import USCC_ALPHABET, make_resident_id, make_uscc, normalize_code
 from credit.ingest.normalize import (
     CELL_DATE,
@@ -77,7 +78,10 @@ def assert_chain(raw: str, value: str | None, corrections: list[Correction]) -> 
 
 def test_spec_for_fills_synonyms_and_notes(spec):
     rules = spec.by_code()
-    assert rules["id_type"].synonyms == {"身份证": "居民身份证", "二代身份证": "居民身份证"}
+    assert rules["id_type"].synonyms["身份证"] == rules["id_type"].synonyms["二代身份证"]
+    assert rules["id_type"].synonyms["二代身份证"] == "居民身份证"
+    assert rules["subject_category"].synonyms["法人及其他组织"] == "法人及非法人组织"
+    assert rules["fine_amount"].unit == rules["confiscation_amount"].unit == "万元"
     assert rules["severity"].synonyms == {"较重": "一般"}
     assert "较重" in rules["severity"].synonym_notes["一般"]
     assert rules["info_usage_scope"].synonyms == {"公开": "社会公开", "有条件共享": "政务共享"}
@@ -90,6 +94,7 @@ def test_spec_for_fills_synonyms_and_notes(spec):
 T, F, U = "whitespace_trimmed", "fullwidth_to_halfwidth", "uppercased"
 D, X, N = "date_reformatted", "excel_serial_date", "number_reformatted"
 S, P, R = "synonym_mapped", "separator_normalised", "duplicate_removed"
+BRACKETS = "document_no_brackets"
 
 CASES = [
     # whitespace: every field, both ends only, incl. U+3000, NBSP, zero-width
@@ -101,9 +106,10 @@ CASES = [
     ("remark", "   ", None, []),
     ("remark", "\u3000\xa0\u200b", None, []),
     ("power_code", " abc-１２ ", "abc-１２", [T]),
-    # document numbers: legitimate full-width brackets and digits stay
+    # document numbers: the standard 〔〕 stays; other year brackets and full-width digits
+    # are standardised (test_document_number_year_brackets_are_standardised below)
     ("document_no", " 常市监罚〔2024〕12号 ", "常市监罚〔2024〕12号", [T]),
-    ("document_no", "常市监罚（２０２４）１２号", "常市监罚（２０２４）１２号", []),
+    ("document_no", "常市监罚（２０２４）１２号", "常市监罚〔2024〕12号", [F, BRACKETS]),
     # USCC and other upper-case identifiers
     ("uscc", USCC, USCC, []),
     ("uscc", fullwidth(USCC), USCC, [F]),
@@ -169,9 +175,10 @@ CASES = [
     ("fine_amount", "1234,567.8", "1234,567.8", []),
     ("fine_amount", ",123", ",123", []),
     ("fine_amount", "1 234", "1 234", []),
-    ("fine_amount", "5万元", "5万元", []),
-    ("fine_amount", "500元", "500元", []),
-    ("fine_amount", "１.5万", "1.5万", [F]),
+    ("fine_amount", "5万元", "5", ["unit_removed"]),
+    ("fine_amount", "500元", "0.05", ["unit_converted"]),
+    ("fine_amount", "１.5万", "1.5", [F, "unit_removed"]),
+    ("fine_amount", "1，234", "1234", [F, N]),
     # code tables: standard values, declared synonyms, nothing else
     ("id_type", "居民身份证", "居民身份证", []),
     ("id_type", "身份证", "居民身份证", [S]),
@@ -365,6 +372,7 @@ NOISY_CHARS = [
     *" \t\n\u3000\xa0\u200b;；、,，-/.:年月日T0123456789xXaAmM",
     *"０１９ｘＸ－，．（〔",
     *["较重", "一般", "身份证", "公开", "罚款", "警告", "吊销执照", "暂扣许可证"],
+    *["元", "万元", "亿", "¥", "人民币", "无", "暂无", "null", "个体户", "法人和其他组织"],
 ]
 noisy_text = st.one_of(
     st.lists(st.sampled_from(NOISY_CHARS), max_size=12).map("".join),
@@ -559,3 +567,272 @@ def test_noisy_valid_rows_validate_after_normalising(spec, normalise, case):
     assert result.payload == expected
     assert result.corrections
     assert {c.code for c in result.corrections} <= set(CORRECTION_CODES)
+
+
+# --- document numbers: one year bracket (issue 14 item 5) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "codes"),
+    [
+        ("常市监罚(2024)12号", "常市监罚〔2024〕12号", ["document_no_brackets"]),
+        ("常市监罚（2024）12号", "常市监罚〔2024〕12号", ["document_no_brackets"]),
+        ("常市监罚[2024]12号", "常市监罚〔2024〕12号", ["document_no_brackets"]),
+        ("常市监罚【2024】12号", "常市监罚〔2024〕12号", ["document_no_brackets"]),
+        ("常市监罚［2024］12号", "常市监罚〔2024〕12号", ["document_no_brackets"]),
+        ("常市监罚﹝2024﹞12号", "常市监罚〔2024〕12号", ["document_no_brackets"]),
+        ("常市监罚〈2024〉12号", "常市监罚〔2024〕12号", ["document_no_brackets"]),
+        ("常市监罚（ 2024\u3000）12号", "常市监罚〔2024〕12号", ["document_no_brackets"]),
+        (" 常市监罚(２０２４)１２号", "常市监罚〔2024〕12号", [T, F, "document_no_brackets"]),
+        ("常市监罚〔２０２４〕１２号", "常市监罚〔2024〕12号", [F]),
+        ("常市监罚〔 2024 〕12号", "常市监罚〔2024〕12号", ["document_no_brackets"]),
+        ("常市监罚〔2024〕12号", "常市监罚〔2024〕12号", []),
+        # only a year in brackets: other brackets and spaces outside them stay as sent
+        ("常市监（食）罚(2024)12号", "常市监（食）罚〔2024〕12号", ["document_no_brackets"]),
+        ("常市监罚(12)号", "常市监罚(12)号", []),
+        ("常市监罚 〔2024〕 12号", "常市监罚 〔2024〕 12号", []),
+    ],
+)
+def test_document_number_year_brackets_are_standardised(normalise, raw, expected, codes):
+    row = normalise({"document_no": raw})
+    assert row.payload["document_no"] == expected
+    assert [c.code for c in row.corrections] == codes
+    assert_chain(raw, expected, row.corrections)
+    if "document_no_brackets" in codes:
+        (bracket,) = (c for c in row.corrections if c.code == "document_no_brackets")
+        assert bracket.message.startswith("“行政处罚决定书文号”的年份括号统一为“〔〕”")
+
+
+def test_a_court_case_number_keeps_its_year_in_round_brackets():
+    """案号 follow 最高人民法院《关于人民法院案件案号的若干规定》: （2024）苏0402执123号."""
+    rule = FieldRule(code="case_no", name="案号", data_type="string", role="document_no")
+    normalise = Normaliser(ItemSpec(code="x", name="x", version=1, fields=(rule,)))
+    row = normalise({"case_no": "〔２０２４〕苏0402执123号"})
+    assert row.payload["case_no"] == "（2024）苏0402执123号"
+    assert [c.code for c in row.corrections] == [F, "document_no_brackets"]
+    assert "（）" in row.corrections[-1].message
+
+
+# --- amounts with their unit, placeholders, older wordings (issue 14 items 3 and 4) ----------
+
+UR, UC, CS = "unit_removed", "unit_converted", "currency_symbol_removed"
+E = "placeholder_emptied"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "codes"),
+    [
+        ("1.5万元", "1.5", [UR]),
+        ("1.5万", "1.5", [UR]),
+        ("1.5 万元", "1.5", [UR]),
+        ("1.50万元", "1.50", [UR]),
+        ("15000元", "1.5", [UC]),
+        ("15000.00元", "1.5", [UC]),
+        ("500元", "0.05", [UC]),
+        ("0元", "0", [UC]),
+        ("1.5亿元", "15000", [UC]),
+        ("2亿", "20000", [UC]),
+        ("15,000元", "1.5", [N, UC]),
+        ("1,234.5", "1234.5", [N]),
+        ("1，234", "1234", [F, N]),
+        ("１，２３４.5万元", "1234.5", [F, N, UR]),
+        ("¥1.5", "1.5", [CS]),
+        ("￥1.5万元", "1.5", [CS, UR]),
+        ("¥ 1,500元", "0.15", [CS, N, UC]),
+        ("人民币2万元", "2", [CS, UR]),
+        # left for validation: not one amount
+        ("1.5万元整", "1.5万元整", []),
+        ("1,2345元", "1,2345元", []),
+        ("¥", "¥", []),
+        ("¥无", "¥无", []),
+        ("万元", "万元", []),
+        ("1.5美元", "1.5美元", []),
+    ],
+)
+def test_amounts_with_their_unit(normalise, raw, expected, codes):
+    row = normalise({"fine_amount": raw})
+    assert (row.payload.get("fine_amount"), [c.code for c in row.corrections]) == (expected, codes)
+    assert_chain(raw, expected, row.corrections)
+
+
+def test_an_amount_in_yuan_is_converted_never_stored_as_written(normalise, spec):
+    row = normalise({"fine_amount": "15000元"})
+    assert row.payload == {"fine_amount": "1.5"}
+    (correction,) = row.corrections
+    assert correction.message == "“罚款金额(万元)”的“15000元”由元换算为万元：15000元 = 1.5万元"
+    payload = {**row.payload}
+    assert not [e for e in validate_payload(spec, payload, today=TODAY) if e.field == "fine_amount"]
+
+
+def test_a_bare_currency_amount_is_read_in_the_columns_unit(normalise):
+    (correction,) = normalise({"fine_amount": "¥1.5"}).corrections
+    assert correction.message.endswith("（按表头单位万元理解）")
+
+
+def test_units_apply_only_to_fields_that_declare_one():
+    rule = FieldRule(code="count", name="次数", data_type="integer")
+    normalise = Normaliser(ItemSpec("x", "样例", 1, (rule,)))
+    assert one(normalise, "count", "5万元") == ("5万元", [])
+    assert one(normalise, "count", "¥5") == ("¥5", [])
+
+
+def test_a_yuan_column_converts_wan_yuan():
+    rule = FieldRule(code="fee", name="费用(元)", data_type="decimal", unit="元")
+    normalise = Normaliser(ItemSpec("x", "样例", 1, (rule,)))
+    assert one(normalise, "fee", "1.5万元") == ("15000", [UC])
+    assert one(normalise, "fee", "1,500元") == ("1500", [N, UR])
+
+
+PLACEHOLDER_CASES = ["-", "--", "—", "——", "/", "无", "空", "暂无", "null", "NULL", "N/A"]
+
+
+@pytest.mark.parametrize(
+    "marker", [*PLACEHOLDER_CASES, " 无 ", "\u3000暂无", "－", "／", "ｎｕｌｌ"]
+)
+@pytest.mark.parametrize(
+    "field", ["remark", "fine_amount", "legal_rep", "uscc", "id_type", "license_revoked"]
+)
+def test_a_placeholder_in_an_optional_field_is_emptied(normalise, field, marker):
+    row = normalise({field: marker})
+    assert row.payload == {}
+    (correction,) = row.corrections
+    assert (correction.field, correction.code, correction.original) == (field, E, marker)
+    assert correction.corrected == ""
+    assert f"的“{marker.strip()}”表示无内容，按空值处理" in correction.message
+
+
+@pytest.mark.parametrize("marker", PLACEHOLDER_CASES)
+@pytest.mark.parametrize(
+    "field", ["subject_name", "decision_date", "penalty_category", "authority"]
+)
+def test_a_placeholder_in_a_required_field_stays_and_is_reported_missing(
+    normalise, spec, field, marker
+):
+    row = normalise({field: marker})
+    assert row.payload == {field: marker} and row.corrections == []
+    found = [e for e in validate_payload(spec, row.payload, today=TODAY) if e.field == field]
+    name = spec.by_code()[field].name
+    assert [(e.code, e.message) for e in found] == [
+        ("required", f"“{name}”为必填项，“{marker}”不是有效值")
+    ]
+
+
+def test_an_emptied_placeholder_can_make_a_conditional_field_missing(normalise, spec):
+    row = normalise({"subject_category": "法人及非法人组织", "legal_rep": "无"})
+    assert "legal_rep" not in row.payload
+    found = {(e.field, e.code) for e in validate_payload(spec, row.payload, today=TODAY)}
+    assert ("legal_rep", "conditionally_required") in found
+
+
+def test_a_code_value_is_never_a_placeholder():
+    rule = FieldRule(code="has", name="有无", data_type="code", code_values=frozenset({"有", "无"}))
+    normalise = Normaliser(ItemSpec("x", "样例", 1, (rule,)))
+    assert one(normalise, "has", "无") == ("无", [])
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "standard"),
+    [
+        ("subject_category", "法人及其他组织", "法人及非法人组织"),
+        ("subject_category", "法人和其他组织", "法人及非法人组织"),
+        ("subject_category", "法人或其他组织", "法人及非法人组织"),
+        ("subject_category", "法人", "法人及非法人组织"),
+        ("subject_category", "个体户", "个体工商户"),
+        ("subject_category", "个体", "个体工商户"),
+        ("id_type", "居民身份证", "居民身份证"),
+        ("id_type", "二代身份证", "居民身份证"),
+        ("id_type", "身份证", "居民身份证"),
+        ("id_type", "中华人民共和国居民身份证", "居民身份证"),
+        ("id_type", "护照号", "护照"),
+        ("id_type", "回乡证", "港澳居民来往内地通行证"),
+        ("id_type", "台胞证", "台湾居民来往大陆通行证"),
+        ("legal_rep_id_type", "外国人永久居留证", "外国人永久居留身份证"),
+        ("penalty_category", "吊销营业执照", "吊销许可证件"),
+        ("penalty_category", "其他行政处罚", "其他"),
+        ("info_usage_scope", "公开", "社会公开"),
+    ],
+)
+def test_older_and_colloquial_wordings_map_to_the_standard_value(normalise, field, raw, standard):
+    row = normalise({field: raw})
+    assert row.payload == {field: standard}
+    codes = [c.code for c in row.corrections]
+    assert codes == ([] if raw == standard else [S])
+    if codes:
+        assert "（依据：" in row.corrections[0].message  # the note gives source or reason
+
+
+def test_old_penalty_pair_is_split_into_two_values(normalise):
+    row = normalise({"penalty_category": "没收违法所得、没收非法财物"})
+    assert row.payload == {"penalty_category": "没收违法所得;没收非法财物"}
+
+
+@pytest.mark.parametrize(
+    ("field", "raw"),
+    [
+        ("subject_category", "个人"),
+        ("subject_category", "法人或者其它组织"),
+        ("id_type", "港澳通行证"),
+        ("penalty_category", "罚金"),
+        ("penalty_category", "警告处罚"),
+        ("info_usage_scope", "政府共享"),
+        ("info_usage_scope", "不予共享"),
+    ],
+)
+def test_undeclared_variants_are_not_guessed(normalise, spec, field, raw):
+    row = normalise({field: raw})
+    assert row.payload == {field: raw} and row.corrections == []
+    found = [e.code for e in validate_payload(spec, row.payload, today=TODAY) if e.field == field]
+    assert found == ["code_invalid"]
+
+
+def test_license_category_synonym():
+    from credit.catalog.models import CatalogItem
+    from credit.catalog.rules import spec_for
+
+    normalise = Normaliser(spec_for(CatalogItem.objects.get(code="admin-license")))
+    assert one(normalise, "license_category", "普通许可") == ("普通", [S])
+
+
+# properties of amounts and placeholders
+
+yuan_amounts = st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(amount=yuan_amounts, grouped=st.booleans(), symbol=st.sampled_from(["", "¥", "￥"]))
+def test_property_an_amount_in_yuan_becomes_wan_yuan_exactly(normalise, amount, grouped, symbol):
+    digits = f"{amount:,f}" if grouped else f"{amount:f}"
+    row = normalise({"fine_amount": f"{symbol}{digits}元"})
+    value = row.payload["fine_amount"]
+    assert Decimal(value) == amount / 10_000
+    assert "," not in value and "e" not in value.lower()
+    assert row.corrections[-1].code == "unit_converted"
+    assert "由元换算为万元" in row.corrections[-1].message
+
+
+@settings(max_examples=300, deadline=None)
+@given(amount=st.decimals(min_value=0, max_value=10**8, places=6, allow_nan=False))
+def test_property_an_amount_in_the_columns_unit_keeps_its_digits(normalise, amount):
+    digits = f"{amount:f}"
+    for written in (digits, f"{digits}万元", f"{digits}万", f"{amount:,f}万元"):
+        assert normalise({"fine_amount": written}).payload["fine_amount"] == digits
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    marker=st.sampled_from(sorted(PLACEHOLDERS)),
+    left=st.text(WHITESPACE, max_size=3),
+    right=st.text(WHITESPACE, max_size=3),
+    field=st.sampled_from(PENALTY_FIELDS),
+)
+def test_property_placeholders_are_emptied_exactly_in_optional_fields(
+    normalise, spec, marker, left, right, field
+):
+    rule = spec.by_code()[field]
+    row = normalise({field: left + marker + right})
+    if rule.required:
+        assert E not in [c.code for c in row.corrections]
+        errors = validate_payload(spec, row.payload, today=TODAY)
+        assert any(e.field == field and e.code == "required" for e in errors)
+    else:
+        assert row.payload == {} and [c.code for c in row.corrections] == [E]

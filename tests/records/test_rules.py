@@ -1,9 +1,21 @@
-"""Tests of credit.records.rules: the natural key and the masked storage payload."""
+"""Tests of credit.records.rules and .docnumbers: the natural key (one key for every year
+bracket of a document number) and the masked storage payload."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from credit.records.docnumbers import (
+    CASE_NUMBER_BRACKETS,
+    DOCUMENT_BRACKETS,
+    brackets_for,
+    halfwidth_digits,
+    key_form,
+    plain_form,
+    standard_year_brackets,
+)
 from credit.records.rules import key_values, natural_key
 
 
@@ -58,3 +70,113 @@ def test_natural_key_differs_when_any_part_of_the_identity_differs(changes):
 def test_key_values_sort_multi_value_fields():
     assert key_values(["a"], {"a": "罚款;警告"}) == key_values(["a"], {"a": "警告、罚款"})
     assert key_values(["a", "b"], {"a": "x"}) == ["x", ""]
+
+
+# --- document numbers: one decision whatever its year bracket (issue 14 item 5) -------------
+
+STANDARD = "常市监罚〔2024〕12号"
+BRACKETS = [
+    ("(", ")"),
+    ("（", "）"),
+    ("〔", "〕"),
+    ("[", "]"),
+    ("【", "】"),
+    ("［", "］"),
+    ("﹝", "﹞"),
+    ("〈", "〉"),
+    ("﹙", "﹚"),
+    ("〖", "〗"),
+]
+FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize(("opening", "closing"), BRACKETS)
+def test_each_year_bracket_form_has_the_key_of_the_standard_one(opening, closing):
+    variant = f"常市监罚{opening}2024{closing}12号"
+    assert key_form(variant) == "常市监罚〔2024〕12号"
+    assert _key(variant) == _key(STANDARD)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "常市监罚（２０２４）１２号",  # full-width digits and brackets
+        "常市监罚 ( 2024 ) 12号",  # spaces inside and around the brackets
+        "常市监罚\u3000【2024】\u300012号",
+        "常市监罚(2024〕12号",  # mismatched pair: still a bracketed year
+        "常市监罚\u200b[2024]12号",
+    ],
+)
+def test_width_space_and_bracket_variants_together_are_one_key(variant):
+    assert _key(variant) == _key(STANDARD)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("常市监罚〔2024〕12号", "常市监罚〔2023〕12号"),  # another year
+        ("常市监罚(12)号", "常市监罚12号"),  # brackets around a number that is no year
+        ("常市监（食）罚〔2024〕12号", "常市监食罚〔2024〕12号"),
+        ("常市监罚〔2024〕12号", "常市监罚2024 12号"),  # a year without brackets is not one
+    ],
+)
+def test_only_a_bracketed_year_is_compared_loosely(a, b):
+    assert _key(a) != _key(b)
+
+
+def test_keys_without_a_bracketed_year_are_those_computed_before():
+    """Records stored before year brackets were compared keep their keys (no re-key)."""
+    from credit.core.identifiers import normalize_code
+
+    for value in [STANDARD, "常市监罚（食）12号", "91320402MA1X2Y3Q44", "2024", "ａｂｃ　１２"]:
+        assert plain_form(value) == normalize_code(value)
+        assert key_form(value) == normalize_code(value)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("行政处罚决定书文号", "常市监罚〔2024〕12号"),
+        ("行政许可决定文书号", "常市监罚〔2024〕12号"),
+        ("案号", "常市监罚（2024）12号"),
+        ("执行案号", "常市监罚（2024）12号"),
+    ],
+)
+def test_the_stored_bracket_is_the_fields_standard_one(name, expected):
+    stored = standard_year_brackets(
+        halfwidth_digits("常市监罚【２０２４】１２号"), brackets_for(name)
+    )
+    assert stored == expected
+
+
+bracketed = st.tuples(
+    st.sampled_from(BRACKETS),
+    st.integers(1900, 2099).map(str),
+    st.booleans(),
+    st.sampled_from(["", " ", "\u3000", "  "]),
+)
+noise = st.text(
+    alphabet=st.sampled_from(list("常市监罚号第 \u3000（）()〔〕[]【】0123456789０９abAＢ-")),
+    max_size=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(prefix=noise, year=bracketed, suffix=noise)
+def test_property_bracket_variants_of_one_number_have_one_key(prefix, year, suffix):
+    (opening, closing), digits, wide, space = year
+    if wide:
+        digits = digits.translate(FULLWIDTH_DIGITS)
+    variant = f"{prefix}{opening}{space}{digits}{space}{closing}{suffix}"
+    standard = f"{prefix}〔{year[1]}〕{suffix}"
+    assert key_form(variant) == key_form(standard)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=st.one_of(noise, st.text(max_size=20)))
+def test_property_the_forms_are_idempotent(value):
+    assert key_form(key_form(value)) == key_form(value)
+    for brackets in (DOCUMENT_BRACKETS, CASE_NUMBER_BRACKETS):
+        once = standard_year_brackets(halfwidth_digits(value), brackets)
+        assert standard_year_brackets(halfwidth_digits(once), brackets) == once
+        assert key_form(once) == key_form(value)  # the stored form keeps the record's key

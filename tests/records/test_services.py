@@ -214,6 +214,23 @@ def test_document_no_variants_resolve_to_the_same_record(penalty_item, departmen
     assert CreditRecord.objects.filter(legal_person=legal_person).count() == 1
 
 
+@pytest.mark.parametrize("bracketed", ["(2025)", "（2025）", "[2025]", "【2025】", "﹝2025﹞"])
+def test_year_bracket_variants_resolve_to_the_same_record(
+    penalty_item, department, legal_person, bracketed
+):
+    """The service path (no normaliser before it) compares the year in any bracket as one."""
+    scjg = department("SCJG")
+    first = _upsert(
+        penalty_item, scjg, legal_person, legal_payload(legal_person, scjg, "常市监罚〔2025〕12号")
+    )
+    doc = f"常市监罚{bracketed}12号"
+    variant = _upsert(penalty_item, scjg, legal_person, legal_payload(legal_person, scjg, doc))
+
+    assert (variant.outcome, variant.record.pk) == ("updated", first.record.pk)
+    assert variant.record.version == 2 and variant.record.document_no == doc  # as sent
+    assert CreditRecord.objects.filter(legal_person=legal_person).count() == 1
+
+
 def test_same_document_no_from_two_departments_gives_two_records(
     penalty_item, department, legal_person
 ):

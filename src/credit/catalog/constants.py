@@ -74,6 +74,35 @@ class Validator(models.TextChoices):
     ID_BY_TYPE = "id_by_type", "按证件类型校验证件号码"
 
 
+class Unit(models.TextChoices):
+    """The unit of an amount field (金额单位). A cell written with another unit (``15000元`` in
+    a 万元 column) is converted by the ingest normaliser, with a correction."""
+
+    NONE = "", "—"
+    YUAN = "元", "元"
+    WAN_YUAN = "万元", "万元"
+    YI_YUAN = "亿元", "亿元"
+
+
+#: How many 元 one unit is: conversions between units are exact decimal shifts.
+UNIT_YUAN = {Unit.YUAN: 1, Unit.WAN_YUAN: 10_000, Unit.YI_YUAN: 100_000_000}
+
+
+class CheckKind(models.TextChoices):
+    """Kinds of cross-field row checks (跨字段校验) an item declares in its ``checks``."""
+
+    DATE_ORDER = "date_order", "日期先后"
+    USCC_CATEGORY = "uscc_category", "统一社会信用代码与主体类别一致"
+    AMOUNT_BOUND = "amount_bound", "金额合理上限"
+
+
+class CheckSeverity(models.TextChoices):
+    """What a failed row check does: refuse the row, or accept it with a warning."""
+
+    REJECT = "reject", "退回"
+    WARN = "warn", "提示"
+
+
 class Sensitivity(models.TextChoices):
     PUBLIC = "public", "公开"
     INTERNAL = "internal", "内部"

@@ -5,11 +5,20 @@ columns are marked ``*`` and red, conditionally required ones orange, each heade
 note with type, length and rule; code-table columns get a drop-down (values on a hidden sheet,
 so long tables work); identifier and number columns are formatted as text so Excel does not
 turn an ID number into 3.2E+17. Sheet 2 (填报说明) explains every field.
+
+The same template can come pre-filled (:func:`build_template` with ``rows``): the ingest
+app's "download only the rejected rows" fills it with rows as sent and a last column with the
+reasons, for the department to correct and upload again. Pre-filled text is written as text
+cells exactly as sent (characters a workbook cannot hold written visibly): a value that looks
+like a formula (``=…``, ``-…``) is stored as a text cell marked "quote prefix", which no
+spreadsheet evaluates and which is read back unchanged — unlike the feedback files, whose
+``'`` prefix (:func:`credit.core.http.escape_formula`) would change the value on its way back.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -19,11 +28,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from credit.catalog.constants import DataType, Validator
 from credit.catalog.models import CatalogItem
+from credit.core.http import FORMULA_PREFIXES, xlsx_text
 
 TEMPLATE_ROWS = 1000
 REQUIRED_FILL = PatternFill("solid", fgColor="FDE2E2")
 CONDITIONAL_FILL = PatternFill("solid", fgColor="FFF1D6")
 HEADER_FILL = PatternFill("solid", fgColor="F0F1F2")
+NOTE_FILL = PatternFill("solid", fgColor="FFF7E6")
 REQUIRED_MARK = "*"
 
 
@@ -55,9 +66,32 @@ def _rule_text(field) -> str:
     return "；".join(parts)
 
 
-def build_template(item: CatalogItem) -> bytes:
-    """The .xlsx template of ``item`` as bytes."""
+def _put_text(cell, value: str) -> None:
+    """Write pre-filled text as sent: characters a workbook cannot hold written visibly (as
+    :func:`credit.core.http.xlsx_text` does), a formula-like value as a quote-prefixed text
+    cell instead of with a ``'`` added (see the module's docstring)."""
+    text = xlsx_text(" " + value)[1:]  # the leading space keeps xlsx_text from adding "'"
+    cell.value = text
+    if text.startswith(FORMULA_PREFIXES):
+        cell.data_type = "s"  # never a formula
+        cell.quotePrefix = True
+
+
+def build_template(
+    item: CatalogItem,
+    *,
+    rows: Iterable[tuple[Sequence[str], str]] = (),
+    note_header: str = "",
+    notes: Sequence[str] = (),
+) -> bytes:
+    """The .xlsx template of ``item`` as bytes.
+
+    Pre-filled when ``rows`` are given: each ``(values, note)`` is one data row, its values
+    in the order of the item's fields, its ``note`` in a last column headed ``note_header``
+    (shaded, not a field of the item). ``notes`` are lines added to 填报说明."""
     fields = list(item.fields.select_related("code_table").prefetch_related("code_table__values"))
+    rows = list(rows)
+    last_row = max(TEMPLATE_ROWS, len(rows)) + 1
     wb = Workbook()
     ws = wb.active
     ws.title = "数据"
@@ -82,7 +116,7 @@ def build_template(item: CatalogItem) -> bytes:
             Validator.ID_BY_TYPE,
         }
         if as_text:
-            for row in range(2, TEMPLATE_ROWS + 2):
+            for row in range(2, last_row + 1):
                 ws.cell(row=row, column=col).number_format = "@"
         if field.code_table_id:
             code_col += 1
@@ -98,7 +132,22 @@ def build_template(item: CatalogItem) -> bytes:
                 dv.errorTitle = "取值不在代码表中"
                 dv.showErrorMessage = True
                 ws.add_data_validation(dv)
-                dv.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
+                dv.add(f"{letter}2:{letter}{last_row}")
+    if note_header:
+        col = len(fields) + 1
+        cell = ws.cell(row=1, column=col, value=note_header)
+        cell.font = Font(bold=True, color="646A73")
+        cell.fill = NOTE_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(col)].width = 60
+    for r, (values, note) in enumerate(rows, start=2):
+        for col, value in enumerate(values, start=1):
+            if value not in (None, ""):
+                _put_text(ws.cell(row=r, column=col), str(value))
+        if note_header:
+            cell = ws.cell(row=r, column=len(fields) + 1)
+            _put_text(cell, note)
+            cell.fill = NOTE_FILL
     ws.freeze_panes = "A2"
     codes.sheet_state = "hidden"
 
@@ -139,6 +188,8 @@ def build_template(item: CatalogItem) -> bytes:
             "标 * 的列为必填；请勿修改表头；日期填写为 YYYY-MM-DD。"
         ]
     )
+    for line in notes:
+        guide.append([line])
 
     wb.properties.title = f"{item.name}数据报送模板"
     wb.properties.creator = "常州市公共信用信息平台"

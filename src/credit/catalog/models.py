@@ -12,6 +12,7 @@ from credit.catalog.constants import (
     PublicityMode,
     Sensitivity,
     SubjectType,
+    Unit,
     UpdatePeriod,
     UsageScope,
     Validator,
@@ -64,7 +65,9 @@ class CatalogItem(models.Model):
     It drives validation, storage, API exposure and masking of every record of that item.
     ``version`` increases whenever the item or its field specifications change.
     ``natural_key`` lists the field codes that, with the department and the subject, identify
-    one record (双公示: the decision document number).
+    one record (双公示: the decision document number). ``checks`` holds the item's cross-field
+    row checks (跨字段校验, e.g. 处罚决定日期 not after 公示截止期), evaluated by
+    :mod:`credit.catalog.rules` (docs/catalog-format.md).
     """
 
     code = models.SlugField("目录项标识", max_length=64, unique=True)
@@ -92,6 +95,7 @@ class CatalogItem(models.Model):
     )
     description = models.TextField("说明", blank=True)
     basis = models.CharField("依据", max_length=300, blank=True)
+    checks = models.JSONField("跨字段校验", default=list, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
     is_active = models.BooleanField("启用", default=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
@@ -112,7 +116,8 @@ class FieldSpec(models.Model):
     ``conditions`` holds conditional requirements as a list of
     ``{"when": {"field": <code>, "in": [values]}, "then": "required" | "empty"}``.
     ``role`` tells the platform what the field means (subject identifier, decision date…);
-    each role appears at most once per item.
+    each role appears at most once per item. ``unit`` is an amount field's unit (万元): a
+    cell sent in another unit is converted on ingest.
     """
 
     item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="fields")
@@ -125,6 +130,7 @@ class FieldSpec(models.Model):
     data_type = models.CharField("类型", max_length=10, choices=DataType.choices)
     max_length = models.PositiveIntegerField("最大长度", null=True, blank=True)
     decimal_places = models.PositiveSmallIntegerField("小数位数", null=True, blank=True)
+    unit = models.CharField("单位", max_length=4, choices=Unit.choices, blank=True, default="")
     required = models.BooleanField("必填", default=False)
     conditions = models.JSONField("条件必填规则", default=list, blank=True)
     code_table = models.ForeignKey(

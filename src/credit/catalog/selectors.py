@@ -65,6 +65,7 @@ def export_item(item: CatalogItem) -> dict:
         "sort_order": item.sort_order,
         "is_active": item.is_active,
         "version": item.version,
+        "checks": list(item.checks or []),
         "fields": [
             {
                 "code": f.code,
@@ -73,6 +74,7 @@ def export_item(item: CatalogItem) -> dict:
                 "type": f.data_type,
                 "max_length": f.max_length,
                 "decimal_places": f.decimal_places,
+                "unit": f.unit,
                 "required": f.required,
                 "conditions": list(f.conditions),
                 "code_table": f.code_table.code if f.code_table_id else None,

@@ -28,6 +28,7 @@ def _canonical_field(fld: dict) -> dict:
         "type": fld["type"],
         "max_length": fld.get("max_length"),
         "decimal_places": fld.get("decimal_places"),
+        "unit": fld.get("unit", ""),
         "required": bool(fld.get("required", False)),
         "conditions": list(fld.get("conditions", [])),
         "code_table": fld.get("code_table") or None,
@@ -58,6 +59,7 @@ def canonical_item(item: dict) -> dict:
         "basis": item.get("basis", ""),
         "sort_order": item.get("sort_order", 0),
         "is_active": item.get("is_active", True),
+        "checks": list(item.get("checks", [])),
         "fields": [_canonical_field(f) for f in item["fields"]],
     }
 
@@ -154,6 +156,7 @@ def import_catalog(doc: dict, *, actor: Any = None) -> dict[str, int]:
             "basis",
             "sort_order",
             "is_active",
+            "checks",
         ):
             setattr(item, attr, item_doc[attr])
         item.save()
@@ -215,6 +218,7 @@ def _field_model(item: CatalogItem, position: int, f: dict, tables: dict) -> Fie
         data_type=f["type"],
         max_length=f["max_length"],
         decimal_places=f["decimal_places"],
+        unit=f["unit"],
         required=f["required"],
         conditions=f["conditions"],
         code_table=table,

@@ -13,11 +13,14 @@ from typing import Any
 
 from credit.catalog.constants import (
     Category,
+    CheckKind,
+    CheckSeverity,
     DataType,
     FieldRole,
     PublicityMode,
     Sensitivity,
     SubjectType,
+    Unit,
     UpdatePeriod,
     UsageScope,
     Validator,
@@ -32,6 +35,7 @@ FIELD_KEYS = {
     "type",
     "max_length",
     "decimal_places",
+    "unit",
     "required",
     "conditions",
     "code_table",
@@ -60,7 +64,27 @@ ITEM_KEYS = {
     "fields",
     "is_active",
     "version",
+    "checks",
 }
+#: Keys of one row check (``items[].checks[]``), by kind: always ``code``, ``kind``,
+#: ``fields``, ``severity``, ``message``; ``amount_bound`` adds ``max``, ``uscc_category``
+#: ``expect``.
+CHECK_KEYS = {"code", "kind", "fields", "severity", "message"}
+CHECK_EXTRA_KEYS = {
+    CheckKind.DATE_ORDER: set(),
+    CheckKind.AMOUNT_BOUND: {"max"},
+    CheckKind.USCC_CATEGORY: {"expect"},
+}
+#: ``{name}`` in a check's message: a field code of the check, or one of these.
+CHECK_MESSAGE_NAMES = {
+    CheckKind.DATE_ORDER: set(),
+    CheckKind.AMOUNT_BOUND: {"max", "unit"},
+    CheckKind.USCC_CATEGORY: {"expected", "org_type"},
+}
+CHECK_PLACEHOLDER_RE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+#: How many fields each kind compares: date_order (earlier, later), amount_bound (amount),
+#: uscc_category (USCC, 主体类别).
+CHECK_ARITY = {CheckKind.DATE_ORDER: 2, CheckKind.AMOUNT_BOUND: 1, CheckKind.USCC_CATEGORY: 2}
 #: The longest text a key may hold (the database columns in models.py), so a document that
 #: would not fit is reported here instead of failing half-way through the import.
 NAME_MAX, NOTE_MAX, VALUE_MAX = 100, 300, 100
@@ -135,9 +159,15 @@ def parse_catalog(doc: Any, *, known_departments: set[str] | None = None) -> dic
                 else:
                     seen[word] = val.get("value", "")
     item_codes = {it.get("code") for it in doc.get("items", [])}
+    # code table → its standard values (also serves as the set of table codes)
+    table_values = {
+        t.get("code"): {v.get("value") for v in t.get("values", []) if isinstance(v, dict)}
+        for t in tables
+        if isinstance(t, dict)
+    }
     seen_items: set[str] = set()
     for i, item in enumerate(doc.get("items", [])):
-        _parse_item(item, f"items[{i}]", table_codes, item_codes, known_departments, problems)
+        _parse_item(item, f"items[{i}]", table_values, item_codes, known_departments, problems)
         if item.get("code") in seen_items:
             problems.append(SpecProblem(f"items[{i}].code", f"目录项“{item.get('code')}”重复"))
         seen_items.add(item.get("code"))
@@ -218,6 +248,13 @@ def _parse_item(item, path, table_codes, item_codes, departments, problems) -> N
     for key in item.get("natural_key", []):
         if key not in codes:
             problems.append(SpecProblem(f"{path}.natural_key", f"自然键字段“{key}”不存在"))
+    checks = item.get("checks", [])
+    if not isinstance(checks, list):
+        problems.append(SpecProblem(f"{path}.checks", "应为列表"))
+        checks = []
+    by_code = {f.get("code"): f for f in fields}
+    for k, check in enumerate(checks):
+        _parse_check(check, f"{path}.checks[{k}]", by_code, table_codes, problems)
 
 
 def _parse_field(fld, path, codes, table_codes, problems) -> None:
@@ -250,6 +287,10 @@ def _parse_field(fld, path, codes, table_codes, problems) -> None:
         fld.get("usage_scope", ""), UsageScope, f"{path}.usage_scope", problems, allow_blank=True
     )
     _choice(fld.get("role", ""), FieldRole, f"{path}.role", problems, allow_blank=True)
+    unit = fld.get("unit", "")
+    _choice(unit, Unit, f"{path}.unit", problems, allow_blank=True)
+    if unit and dtype not in (DataType.DECIMAL, DataType.INTEGER):
+        problems.append(SpecProblem(f"{path}.unit", "只有数值或整数字段可以指定单位"))
     for key in ("max_length", "decimal_places"):
         value = fld.get(key)
         if value is not None and (not isinstance(value, int) or value < 0):
@@ -267,3 +308,88 @@ def _parse_field(fld, path, codes, table_codes, problems) -> None:
             problems.append(SpecProblem(cpath, "条件的 in 应为非空列表"))
         if not isinstance(cond, dict) or cond.get("then") not in {"required", "empty"}:
             problems.append(SpecProblem(cpath, "then 应为 required 或 empty"))
+
+
+def check_problems(
+    check: Any, fields: dict[str, dict], tables: dict[str, set]
+) -> list[SpecProblem]:
+    """The problems of one row check against its item's fields (``code`` → field document)
+    and the code tables (``code`` → standard values); ``[]`` when it can be evaluated. Also
+    used when a spec is built from the database, whose checks may have been edited by hand."""
+    problems: list[SpecProblem] = []
+    _parse_check(check, "checks", fields, tables, problems)
+    return problems
+
+
+def _parse_check(
+    check: Any, path: str, fields: dict[str, dict], tables: dict[str, set], problems: list
+) -> None:
+    """One row check of an item: known kind and severity, fields of the item of the right
+    type, a Chinese message whose ``{placeholders}`` the engine can fill."""
+    if not isinstance(check, dict):
+        problems.append(SpecProblem(path, "应为对象"))
+        return
+    kind = check.get("kind")
+    _choice(kind, CheckKind, f"{path}.kind", problems)
+    if kind not in CheckKind.values:
+        return
+    for key in set(check) - CHECK_KEYS - CHECK_EXTRA_KEYS[kind]:
+        problems.append(SpecProblem(f"{path}.{key}", "未知的键"))
+    code = check.get("code", "")
+    if not isinstance(code, str) or not CODE_RE.match(code):
+        problems.append(SpecProblem(f"{path}.code", f"校验标识“{code}”应为小写字母、数字和下划线"))
+    _choice(check.get("severity"), CheckSeverity, f"{path}.severity", problems)
+    message = check.get("message")
+    if not isinstance(message, str) or not message.strip():
+        problems.append(SpecProblem(f"{path}.message", "缺少提示信息"))
+        message = ""
+    _length(message, NOTE_MAX, f"{path}.message", problems)
+    names = check.get("fields")
+    if (
+        not isinstance(names, list)
+        or len(names) != CHECK_ARITY[kind]
+        or not all(isinstance(n, str) for n in names)
+    ):
+        problems.append(SpecProblem(f"{path}.fields", f"应列出{CHECK_ARITY[kind]}个字段"))
+        return
+    for name in names:
+        if name not in fields:
+            problems.append(SpecProblem(f"{path}.fields", f"字段“{name}”不存在"))
+    if any(name not in fields for name in names):
+        return
+    types = [fields[n].get("type") for n in names]
+    if kind == CheckKind.DATE_ORDER and types != [DataType.DATE, DataType.DATE]:
+        problems.append(SpecProblem(f"{path}.fields", "日期先后校验的两个字段都应为日期类型"))
+    if kind == CheckKind.AMOUNT_BOUND:
+        if types[0] not in (DataType.DECIMAL, DataType.INTEGER):
+            problems.append(SpecProblem(f"{path}.fields", "金额上限校验的字段应为数值类型"))
+        bound = check.get("max")
+        if not isinstance(bound, (int, float)) or isinstance(bound, bool) or bound <= 0:
+            problems.append(SpecProblem(f"{path}.max", "应为正数"))
+    if kind == CheckKind.USCC_CATEGORY:
+        if fields[names[0]].get("validator") != Validator.USCC:
+            problems.append(SpecProblem(f"{path}.fields", "第一个字段应为统一社会信用代码字段"))
+        if types[1] != DataType.CODE:
+            problems.append(SpecProblem(f"{path}.fields", "第二个字段应为主体类别（代码）字段"))
+        expect = check.get("expect")
+        if (
+            not isinstance(expect, dict)
+            or not expect
+            or not all(
+                isinstance(k, str) and 1 <= len(k) <= 2 and isinstance(v, str) and v
+                for k, v in expect.items()
+            )
+        ):
+            problems.append(
+                SpecProblem(f"{path}.expect", '应为 {"代码前1至2位": "主体类别"} 形式的对象')
+            )
+        elif (values := tables.get(fields[names[1]].get("code_table"))) is not None:
+            for category in expect.values():  # (an unknown code table is reported already)
+                if category not in values:
+                    problems.append(
+                        SpecProblem(f"{path}.expect", f"“{category}”不是主体类别代码表中的值")
+                    )
+    allowed = set(names) | CHECK_MESSAGE_NAMES[kind]
+    for name in CHECK_PLACEHOLDER_RE.findall(message):
+        if name not in allowed:
+            problems.append(SpecProblem(f"{path}.message", f"提示信息中的“{{{name}}}”无法填充"))

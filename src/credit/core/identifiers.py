@@ -15,8 +15,11 @@ deliberately *not* used: ``stdnum.cn.uscc.validate`` requires digits in position
 1–8 and so rejects real rural-collective codes (``N2…``), and
 ``stdnum.cn.ric.validate`` checks the division code against a table at the birth
 year and rejects many real people (e.g. divisions 320482, 320421, or 320413 for
-anyone born before 2015).  Division codes of resident IDs are therefore *not*
-looked up in any table here; only the province prefix is checked.
+anyone born before 2015).  Division codes of resident IDs are therefore never a
+reason to reject: only the province prefix is a hard check.  The division-code
+history (GB/T 2260, :func:`division_history`) only yields a *warning*
+(:func:`division_anachronism`) for a code that was not in force when the number
+could first have been assigned — real people carry such numbers (RULES.md).
 
 Every parse error is an :class:`IdentifierError` carrying a stable English
 ``code`` and a specific Chinese ``message``.
@@ -26,6 +29,8 @@ from __future__ import annotations
 
 import datetime
 import functools
+import importlib.resources
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -35,6 +40,7 @@ from stdnum.cn import uscc as _stdnum_uscc
 __all__ = [
     "AUTHORITIES",
     "ID_MIN_BIRTH_DATE",
+    "ID_NUMBERS_SINCE",
     "ID_PROVINCE_CODES",
     "ORG_CODE_WEIGHTS",
     "ORG_TYPES",
@@ -42,10 +48,13 @@ __all__ = [
     "USCC_ALPHABET",
     "USCC_PLACEHOLDER",
     "USCC_WEIGHTS",
+    "DivisionSpan",
     "IdentifierError",
     "OrgCode",
     "ResidentId",
     "detect",
+    "division_anachronism",
+    "division_history",
     "format_org_code",
     "is_placeholder_uscc",
     "is_valid_org_code",
@@ -683,6 +692,102 @@ def parse_resident_id(value: str, *, today: datetime.date | None = None) -> Resi
         gender="male" if int(sequence[-1]) % 2 else "female",
         legacy=legacy,
     )
+
+
+# ---------------------------------------------------------------------------
+# GB/T 2260 division-code history (for warnings only)
+# ---------------------------------------------------------------------------
+
+#: The year resident identity numbers (公民身份号码) were first assigned: the first issue of
+#: 居民身份证 (trial 1984; 《中华人民共和国居民身份证条例》 1985). A number's division code is
+#: the one in force when the number was first assigned and stays for life (RULES.md), so for
+#: anyone born earlier the code is compared with this year, not with the birth year.
+ID_NUMBERS_SINCE: Final = 1984
+
+#: The division-code history: python-stdnum's ``cn/loc.dat`` (its header names the source:
+#: the Chinese Wikipedia tables 中华人民共和国行政区划代码 (1区)…(8区), compiled from the GB/T
+#: 2260 editions). Each county-level code lists the names it had with the years they were in
+#: force (``[1983-1995]武进县``): year granularity, both years inclusive; an open start means
+#: "since the first table (1980)", an open end "still in force". It covers every province,
+#: e.g. Changzhou's 320421 武进县 1983–1995, 320483 武进市 1995–2002, 320482 金坛市
+#: 1993–2015 and 320413 金坛区 since 2015 (the ``historic_codes`` of core/data/changzhou.json).
+DIVISION_SOURCE: Final = "python-stdnum cn/loc.dat（中文维基百科“中华人民共和国行政区划代码”）"
+_LOC_SPAN = re.compile(r"\[([0-9]*)-([0-9]*)\](.*)")
+_LOC_COUNTY = re.compile(r'county="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class DivisionSpan:
+    """One name of a division code and the years it was in force (``None``: open)."""
+
+    name: str
+    first: int | None
+    last: int | None
+
+
+@functools.cache
+def _division_table() -> dict[str, tuple[DivisionSpan, ...]]:
+    """Division code → its spans, read once from the data file (about 7,000 codes)."""
+    text = (importlib.resources.files("stdnum") / "cn" / "loc.dat").read_text(encoding="utf-8")
+    table: dict[str, tuple[DivisionSpan, ...]] = {}
+    province = ""
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        number = line.split(None, 1)[0]
+        if not line.startswith(" "):
+            province = number
+            continue
+        found = _LOC_COUNTY.search(line)
+        if found is None:
+            continue
+        spans = []
+        for entry in found[1].split(","):
+            if m := _LOC_SPAN.fullmatch(entry):
+                first, last = (int(y) if y else None for y in (m[1], m[2]))
+                spans.append(DivisionSpan(m[3], first, last))
+            else:
+                spans.append(DivisionSpan(entry, None, None))
+        table[province + number] = tuple(spans)
+    return table
+
+
+def division_history(code: str) -> tuple[DivisionSpan, ...]:
+    """The names and years in force of a 6-digit division code; ``()`` when the data does not
+    know the code (then nothing can be said about it)."""
+    return _division_table().get(code, ())
+
+
+@functools.lru_cache(maxsize=8192)
+def division_anachronism(division_code: str, birth_year: int) -> str | None:
+    """Why a resident ID's division code looks out of time, or ``None``. A warning, never a
+    rejection: codes are kept for life, and late first registrations happen.
+
+    * the code was no longer in force in the birth year (abolished before the birth: a
+      number cannot have been assigned with it after the birth);
+    * the code came into force only after both the birth year and :data:`ID_NUMBERS_SINCE`
+      (the number was first assigned years after the birth, or the code is mistyped).
+
+    Codes without any known first or last year, and unknown codes, give ``None``."""
+    spans = division_history(division_code)
+    if not spans:
+        return None
+    names = "、".join(dict.fromkeys(s.name for s in spans))
+    if all(s.last is not None for s in spans):
+        last = max(s.last for s in spans)  # type: ignore[type-var]
+        if last < birth_year:
+            return (
+                f"的地址码（第1至6位）对应的“{names}”{last}年后已停用，早于号码中的出生年份；"
+                "号码已接受，请核对是否录入有误"
+            )
+    if all(s.first is not None for s in spans):
+        first = min(s.first for s in spans)  # type: ignore[type-var]
+        if first > max(birth_year, ID_NUMBERS_SINCE):
+            return (
+                f"的地址码（第1至6位）对应的“{names}”自{first}年起才使用，晚于号码中的出生年份；"
+                "如号码确为出生多年后首次编制可不处理，号码已接受，请核对是否录入有误"
+            )
+    return None
 
 
 def is_valid_resident_id(value: str | None, *, today: datetime.date | None = None) -> bool:

@@ -16,6 +16,11 @@ def _links(request: HttpRequest) -> list[dict]:
     """What the signed-in user may do, as links (only those the role allows): each link needs
     any one of its permissions (none: everyone), and the admin's pages a staff account."""
     perms = perms_of(request.user)
+    # A department's own officers reach its quality page (the ranking is the reviewers').
+    own_department = None
+    if Perm.RECORD_VIEW in perms and Perm.RECORD_REVIEW not in perms:
+        own_department = data_scope(request.user)["department"]
+        own_department = None if own_department in (None, "-") else own_department
     links = [
         (
             {Perm.CATALOG_VIEW},
@@ -51,6 +56,19 @@ def _links(request: HttpRequest) -> list[dict]:
             "数据质量排名",
             reverse("ingest:quality"),
             "各部门报送数据的准确性、完整性、及时性排名",
+        ),
+        *(
+            [
+                (
+                    {Perm.RECORD_VIEW},
+                    False,
+                    "本部门数据质量",
+                    reverse("ingest:quality_department", args=[own_department]),
+                    "本部门报送数据的准确性、完整性、及时性，退回最多的问题和改进方法",
+                )
+            ]
+            if own_department
+            else []
         ),
         (
             {Perm.SANCTIONS_CHECK},

@@ -8,6 +8,8 @@ not file rejections; they are reported per row by the validation step.
 
 from __future__ import annotations
 
+from typing import Any
+
 #: Every code a reader or the header check may raise, with its default message.
 MESSAGES: dict[str, str] = {
     "file_too_large": "文件太大，请拆分成多个较小的文件后分批上传",
@@ -35,18 +37,33 @@ class FileRejected(Exception):
     ``code`` is one of :data:`MESSAGES`; ``message`` defaults to the code's standard Chinese
     line and may be made more precise (naming the sheet, the line or the archive member).
     ``source`` names the part of the upload concerned (``报送.zip!处罚.csv``) when known.
+    ``details`` holds what the message lists, for programs and the receipt: for
+    ``wrong_item`` the header row, the required columns not found (``missing_required``) and
+    the columns not recognised (``unknown_columns``), each in full where the message stops
+    after a few.
     """
 
-    def __init__(self, code: str, message: str | None = None, *, source: str = "") -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        *,
+        source: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> None:
         if code not in MESSAGES:
             raise ValueError(f"unknown rejection code: {code}")
         self.code = code
         self.message = message or MESSAGES[code]
         self.source = source
+        self.details = details or {}
         super().__init__(f"{code}: {self.message}")
 
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "source": self.source}
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"code": self.code, "message": self.message, "source": self.source}
+        if self.details:
+            found["details"] = self.details
+        return found
 
 
 class BatchInterrupted(Exception):

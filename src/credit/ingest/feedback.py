@@ -1,20 +1,23 @@
 """Feedback files (反馈文件): the department's own rows with their status and errors.
 
-JSON for systems (:func:`feedback_rows`: the JSON download, the API and the command line) and
-xlsx for people (:func:`feedback_xlsx`). The xlsx is written in streaming mode and every cell
-that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, tab, carriage
-return) is prefixed with ``'`` so opening the feedback never runs anything a file smuggled in;
-characters a workbook cannot hold are written visibly as ``\\x07``
-(:func:`credit.core.http.xlsx_text`).
+JSON for systems (:func:`feedback_rows`: the JSON download, the API and the command line),
+xlsx for people (:func:`feedback_xlsx`), and the rejected rows alone in the item's reporting
+template, to be corrected and uploaded again (:func:`rejected_template`). The feedback xlsx
+is written in streaming mode and every cell that a spreadsheet would take for a formula
+(``=``, ``+``, ``-``, ``@``, tab, carriage return) is prefixed with ``'`` so opening the
+feedback never runs anything a file smuggled in; characters a workbook cannot hold are
+written visibly as ``\\x07`` (:func:`credit.core.http.xlsx_text`). The template of the
+rejected rows keeps values as sent instead (:mod:`credit.catalog.excel`).
 
-The rows are personal data (ID numbers, names, phone numbers as sent). All three outputs read
-them through :func:`shown_rows`, the one rule of what a principal sees: the rows as sent for
-the holders of 查看未脱敏的身份证件号码 (``subjects.view_identity``) and for the system (the
-command line); for everyone else every raw cell masked by its field
-(:mod:`credit.catalog.masking`; an unknown column masked by what its header names, else
-scanned for ID and phone numbers) and the values that messages quote masked the same way
-(also on the batch page, :func:`mask_shown_rows`). Every download is audited
-(``batch.feedback_downloaded``, :func:`record_download`).
+The rows are personal data (ID numbers, names, phone numbers as sent). :func:`shown_rows` is
+the one rule of what a principal sees: the rows as sent for the holders of
+查看未脱敏的身份证件号码 (``subjects.view_identity``) and for the system (the command line);
+for everyone else every raw cell masked by its field (:mod:`credit.catalog.masking`; an
+unknown column masked by what its header names, else scanned for ID and phone numbers) and
+the values that messages quote masked the same way (also on the batch page,
+:func:`mask_shown_rows`). All four outputs read them through it, and every download is
+audited (``batch.feedback_downloaded``, :func:`record_download`, with its format: ``xlsx``,
+``json``, ``api``, ``rejected_xlsx``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
+from credit.catalog.excel import build_template
 from credit.catalog.masking import SCAN, header_treatment, mask_as, treatment
 from credit.catalog.rules import FieldRule, spec_for
 from credit.core import audit, crypto
@@ -125,15 +129,20 @@ class _Masking:
         return match.group(0) if value in self.field_names else f"“{MASKERS[how](value)}”"
 
 
-def shown_rows(batch: Batch, *, principal: Any, with_raw: bool = True) -> Iterator[FeedbackRow]:
+def shown_rows(
+    batch: Batch, *, principal: Any, with_raw: bool = True, status: str | None = None
+) -> Iterator[FeedbackRow]:
     """The rows of ``batch``'s feedback in file order, as ``principal`` may read them: as sent
     when :func:`sees_raw`, else masked (see the module's docstring). ``with_raw=False`` leaves
-    the cells out (and does not decrypt them). The one rule of every feedback output."""
+    the cells out (and does not decrypt them); ``status`` keeps the rows of that status only.
+    The one rule of every feedback output."""
     from credit.ingest.pipeline import RAW_PURPOSE
 
     masking = None if sees_raw(principal) else _Masking(batch)
     fields = ["source", "row_no", "status", "errors", "corrections", "warnings"]
     rows = batch.rows.order_by("id").only(*fields, *(["raw_cipher"] if with_raw else []))
+    if status is not None:
+        rows = rows.filter(status=status)
     for row in rows.iterator(chunk_size=2000):
         raw = json.loads(crypto.decrypt(row.raw_cipher, purpose=RAW_PURPOSE)) if with_raw else {}
         if masking is None:
@@ -179,14 +188,19 @@ def feedback_rows(batch: Batch, *, principal: Any) -> list[dict[str, Any]]:
     ]
 
 
-def record_download(batch: Batch, *, principal: Any, fmt: str) -> None:
-    """Audit a download of ``batch``'s feedback (``xlsx``, ``json`` or ``api``): who, which
-    batch, and whether it was masked."""
+def record_download(batch: Batch, *, principal: Any, fmt: str, rows: int | None = None) -> None:
+    """Audit a download of ``batch``'s feedback (``xlsx``, ``json``, ``api`` or
+    ``rejected_xlsx``): who, which batch, how many rows (default: all) and whether they were
+    masked."""
     audit.record(
         "batch.feedback_downloaded",
         actor=principal,
         obj=batch,
-        after={"format": fmt, "masked": not sees_raw(principal), "rows": batch.total},
+        after={
+            "format": fmt,
+            "masked": not sees_raw(principal),
+            "rows": batch.total if rows is None else rows,
+        },
     )
 
 
@@ -242,6 +256,50 @@ def feedback_xlsx(batch: Batch, *, principal: Any) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+#: The most rejected rows one pre-filled template holds (a workbook with styles and
+#: drop-downs is built in memory); a batch with more is sent the full feedback instead.
+REJECTED_TEMPLATE_LIMIT = 10_000
+#: The last column of the rejected rows' template: not a field, not loaded when sent again.
+REASON_HEADER = "退回原因（仅供修改时对照，重新上传时不入库）"
+
+
+def rejected_template(batch: Batch, *, principal: Any) -> bytes:
+    """The catalog item's reporting template (:func:`credit.catalog.excel.build_template`)
+    holding only ``batch``'s rejected rows, each as sent under the field its column matched
+    (as the pipeline matched the file's header row), with the row's place and reasons in a
+    last column — as ``principal`` may read them (:func:`shown_rows`: masked unless it sees
+    ID numbers). Corrected and uploaded again, it makes a new batch of the same item
+    (重新报送). Columns that matched no field of the item were not loaded and are not
+    carried: 填报说明 names them."""
+    fields = list(batch.item.fields.all())
+    by_keys: dict[tuple[str, ...], dict[str, str]] = {}  # rows mostly share their headers
+    left_out: list[str] = []
+    rows = []
+    for row in shown_rows(batch, principal=principal, status=BatchRow.Status.REJECTED):
+        keys = tuple(row.raw)
+        columns = by_keys.get(keys)
+        if columns is None:
+            match = match_headers(list(keys), fields)
+            columns = by_keys[keys] = {keys[i]: code for i, code in match.columns.items()}
+            left_out.extend(h for h in keys if h not in columns and h not in left_out)
+        values = {code: row.raw.get(header, "") for header, code in columns.items()}
+        where = f"{row.source} 第{row.row_no}行" if row.source else f"第{row.row_no}行"
+        reasons = "；".join(e.get("message", "") for e in row.errors)
+        rows.append(([values.get(f.code, "") for f in fields], f"原{where}：{reasons}"))
+    notes = [
+        f"本表为批次 {batch.pk} 退回的 {len(rows)} 行，保留了报送时的原值，"
+        f"请按“{REASON_HEADER[:4]}”列修改后，在数据报送页面作为批次 {batch.pk} 的"
+        "重新报送上传；已入库的行无需再报。"
+    ]
+    if not sees_raw(principal):
+        notes.append("您的角色看不到完整的证件号码，表中的证件号码等已脱敏，请补全后再上传。")
+    if left_out:
+        shown = "、".join(mask_numbers_in_text(h) for h in left_out if h)
+        if shown:
+            notes.append(f"原文件中以下列不属于该目录项，未入库，也未带入本表：{shown}")
+    return build_template(batch.item, rows=rows, note_header=REASON_HEADER, notes=notes)
 
 
 def _cell(ws, value, *, font=None, fill=None) -> WriteOnlyCell:

@@ -1,16 +1,22 @@
 """Header matching (表头匹配): which column of an uploaded table holds which catalog field.
 
 Departments rarely type a header exactly as the national standard spells it: the template
-marks required columns with ``*``, Chinese input methods produce full-width brackets, and
-``行政相对人代码_1(统一社会信用代码)`` is written as ``行政相对人代码-1``, ``行政相对人代码_1`` or
-just ``统一社会信用代码``. :func:`match_headers` accepts all of these and nothing looser.
+marks required columns with ``*``, Chinese input methods produce full-width brackets and
+colons, headers end in ``：`` or hold spaces (``罚 款 金 额（万元）``), and
+``行政相对人代码_1(统一社会信用代码)`` is written as ``行政相对人代码-1``, ``行政相对人代码_1``,
+``行政相对人代码-统一社会信用代码`` or just ``统一社会信用代码``. These spelling variants are
+handled here, for every field; other words for a field (``法定代表人身份证号``, the national
+lists' own column names) are the field's aliases in the catalog. :func:`match_headers` accepts
+all of these and nothing looser.
 
 Matching works on normalised text (:func:`normalise_header`) in two tiers:
 
 1. *exact*: the field's name, one of its aliases, or its code;
 2. *derived*: the name or an alias with its parenthetical removed
-   (``行政相对人代码_1(统一社会信用代码)`` → ``行政相对人代码_1``), or the parenthetical alone
-   (``统一社会信用代码``) when no other field of the item has the same parenthetical.
+   (``行政相对人代码_1(统一社会信用代码)`` → ``行政相对人代码_1``), the parenthetical alone
+   (``统一社会信用代码``) when no other field of the item has the same parenthetical, or a
+   numbered code name as code-dash-name (``行政相对人代码-统一社会信用代码``) or without its
+   number (``行政相对人代码(统一社会信用代码)``).
 
 A header takes the field it matches in the first tier where it matches anything. If it
 matches two fields in that tier it is *ambiguous*; if two headers match one field, that field
@@ -43,7 +49,11 @@ _HYPHENS = "-‐‑‒–—―−﹣"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _TRANSLATE = {ord(c): "_" for c in _HYPHENS} | {ord(c): None for c in _ZERO_WIDTH}
 _TRANSLATE |= {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_TRANSLATE |= {ord(c): "(" for c in "[【〔〖"} | {ord(c): ")" for c in "]】〕〗"}
+_END_MARKS = "*:"
 _PARENTHETICAL = re.compile(r"\(([^()]*)\)")
+#: ``行政相对人代码_1(统一社会信用代码)``: a numbered code name and the name of the code.
+_NUMBERED_CODE = re.compile(r"^(?P<base>.+)_\d+\((?P<inner>[^()]+)\)$")
 
 
 class FieldLike(Protocol):
@@ -60,13 +70,15 @@ class FieldLike(Protocol):
 def normalise_header(text: str) -> str:
     """The comparable form of a header or field name.
 
-    Full-width characters become half-width (NFKC: （）→(), ＿→_, Ａ→A), leading ``*`` markers
-    and all whitespace (including zero-width characters) are removed, every hyphen or dash
-    becomes ``_``, and ASCII letters are lower-cased.
+    Full-width characters become half-width (NFKC: （）→(), ＿→_, Ａ→A, ：→:), square and
+    Chinese brackets (``[]`` ``【】`` ``〔〕``) round ones, every hyphen or dash ``_``, and ASCII
+    letters are lower-cased; all whitespace (including zero-width characters) is removed, and
+    so are ``*`` markers and colons at either end (``*处罚决定日期：``) and a ``单位:`` inside a
+    parenthetical (``罚款金额（单位：万元）`` → ``罚款金额(万元)``).
     """
-    text = unicodedata.normalize("NFKC", str(text)).strip()
-    text = text.lstrip("*").translate(_TRANSLATE)
-    return "".join(ch for ch in text if not ch.isspace())
+    text = unicodedata.normalize("NFKC", str(text)).translate(_TRANSLATE)
+    text = "".join(ch for ch in text if not ch.isspace()).strip(_END_MARKS)
+    return text.replace("(单位:", "(") if "(单位:" in text else text
 
 
 def _without_parentheticals(key: str) -> str:
@@ -124,6 +136,11 @@ class _Index:
                 bare = _without_parentheticals(key)
                 if bare and bare != key:
                     self.derived[bare].add(f.code)
+                numbered = _NUMBERED_CODE.match(key)
+                if numbered:  # 行政相对人代码-统一社会信用代码, 行政相对人代码（统一社会信用代码）
+                    base, inner = numbered["base"], numbered["inner"]
+                    self.derived[f"{base}_{inner}"].add(f.code)
+                    self.derived[f"{base}({inner})"].add(f.code)
             inner = _parenthetical(normalise_header(f.name))
             if inner:
                 parentheticals[inner].add(f.code)

@@ -29,6 +29,10 @@ class Batch(models.Model):
     where it stopped (``credit.ingest.services``). An uploaded file waits for its job in the
     upload folder under ``upload_name``; ``job_id`` is the procrastinate job that last took
     the batch.
+
+    ``resubmission_of`` (重新报送) links a batch to the earlier batch whose rejected rows it
+    sends again, corrected (the pre-filled template of the rejected rows, uploaded from the
+    receipt's 更正后重新上传); ``resubmissions`` are the later batches that did so.
     """
 
     class Channel(models.TextChoices):
@@ -76,6 +80,14 @@ class Batch(models.Model):
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
     upload_name = models.CharField("上传文件存放名", max_length=64, blank=True)
     job_id = models.BigIntegerField("后台作业", null=True, blank=True)
+    resubmission_of = models.ForeignKey(
+        "self",
+        verbose_name="重新报送自",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resubmissions",
+    )
 
     class Meta:
         verbose_name = "报送批次"

@@ -20,8 +20,21 @@ original. Only these repairs are made; anything else is left for
     as ``00:00:00`` is dropped) or given as Excel serial numbers, written YYYY-MM-DD. Values
     that are not real calendar dates (2024-02-30) stay as they are.
 ``number_reformatted``
-    Thousands separators removed from numbers when the grouping is valid (1,234.5). Digits are
-    kept as written (``1.50`` stays), and units are never converted (``5万元`` stays).
+    Thousands separators removed from numbers when the grouping is valid (``1,234.5``, also
+    ``1，234`` after the full-width comma is made half-width). Digits are kept as written
+    (``1.50`` stays).
+``currency_symbol_removed`` / ``unit_removed`` / ``unit_converted``
+    Only in amount fields with a unit (``FieldRule.unit``, e.g. 罚款金额(万元) in 万元): a
+    leading ``¥``, ``￥`` or ``人民币`` is removed; a trailing unit equal to the column's
+    (``1.5万元``, ``1.5万`` in a 万元 column) is removed; a value written in another unit is
+    converted exactly by a decimal shift (``15000元`` → ``1.5``, ``1.5亿元`` → ``15000``), and
+    the correction says from which unit — it is never stored as 15000. A unit in a field
+    without one (``5万元`` in an integer field) stays for validation to reject.
+``placeholder_emptied``
+    In an optional field, a cell that only says "nothing" (:data:`PLACEHOLDERS`: ``-``,
+    ``--``, ``—``, ``/``, ``无``, ``空``, ``暂无``, ``null``, ``N/A`` …, also full-width) is
+    emptied — unless the field's code table has it as a value. In a required field it stays,
+    and validation reports the field as missing, naming the placeholder.
 ``synonym_mapped``
     A synonym declared in the field's code table mapped to its standard value, citing the
     code value's note (e.g. 较重 → 一般, RULES.md 「失信严重程度」). Undeclared variants are
@@ -31,8 +44,18 @@ original. Only these repairs are made; anything else is left for
     dropped and re-joined with ``;``; then exact duplicates (also those that a synonym
     mapping creates) removed, keeping the first.
 
-Names, free text, document numbers (常市监罚〔2024〕12号 has legitimate full-width brackets)
-and all other fields are only trimmed.
+``document_no_brackets``
+    In document numbers (fields of role 决定文书号: 行政处罚决定书文号, 行政许可决定文书号,
+    案号), full-width digits are first made half-width (``fullwidth_to_halfwidth``), then a
+    year written in another bracket — ``(2024)``, ``（2024）``, ``[2024]``, ``【2024】``,
+    ``［2024］``, ``﹝2024﹞``, ``〈2024〉``, also with spaces inside — is written in the
+    standard one: ``〔2024〕`` (GB/T 9704 发文字号), for a court case number (案号)
+    ``（2024）``. The rest of the number stays as sent (brackets around anything but a year
+    too: ``常市监（食）罚``); :mod:`credit.records.docnumbers` holds the rule, and the natural
+    key compares every bracket form as one, so a decision resent in another form updates its
+    record.
+
+Names, free text and all other fields are only trimmed.
 
 Excel serial dates (1900 date system, serial 1 = 1900-01-01, serial 60 = Excel's non-existent
 1900-02-29) are recognised in a date field when
@@ -49,8 +72,8 @@ Excel serial dates (1900 date system, serial 1 = 1900-01-01, serial 60 = Excel's
   read as YYYYMMDD.
 
 :class:`Normaliser` precomputes one handler per field, so a row costs a dict lookup and a
-``str.strip`` per clean value; code-table and date fields, whose values repeat, are memoised
-per field (results and corrections are immutable). :func:`normalise_row` reuses one
+``str.strip`` per clean value; code-table, date and number fields, whose values repeat, are
+memoised per field (results and corrections are immutable). :func:`normalise_row` reuses one
 normaliser per spec.
 """
 
@@ -60,9 +83,11 @@ import datetime
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
-from credit.catalog.constants import DataType, FieldRole, Validator
-from credit.catalog.rules import FieldRule, ItemSpec
+from credit.catalog.constants import UNIT_YUAN, DataType, FieldRole, Validator
+from credit.catalog.rules import PLACEHOLDER_MAX, PLACEHOLDERS, FieldRule, ItemSpec
+from credit.records import docnumbers
 
 __all__ = [
     "CELL_DATE",
@@ -88,6 +113,11 @@ CORRECTION_CODES = (
     "synonym_mapped",
     "separator_normalised",
     "duplicate_removed",
+    "currency_symbol_removed",
+    "unit_removed",
+    "unit_converted",
+    "placeholder_emptied",
+    "document_no_brackets",
 )
 
 
@@ -174,6 +204,15 @@ SERIAL_GUESS_RANGE = (20000, 80000)
 SERIAL_DATE_RANGE = (datetime.date(1949, 1, 1), datetime.date(2099, 12, 31))
 
 _GROUPED_NUMBER = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_DIGITS = frozenset("0123456789")
+#: An amount as written in a unit column: currency symbol (optional), number, unit (optional).
+_AMOUNT = re.compile(
+    r"(¥|￥|人民币)? *([+-]?(?:[0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)) *(万元|亿元|元|万|亿)?"
+)
+#: A written unit → the unit it means (``万`` alone is 万元 in an amount column).
+_WRITTEN_UNITS = {"元": "元", "万元": "万元", "万": "万元", "亿元": "亿元", "亿": "亿元"}
+#: Powers of ten of each unit in 元, for exact conversions.
+_UNIT_EXPONENT = {unit: len(str(factor)) - 1 for unit, factor in UNIT_YUAN.items()}
 
 
 def _excel_serial_to_date(serial: int) -> datetime.date | None:
@@ -203,27 +242,61 @@ def _calendar_date(year: str, month: str, day: str, time: tuple) -> datetime.dat
 Handler = Callable[[str, "str | None", list[Correction]], str]
 
 
-def _trimmer(code: str, name: str) -> Handler:
+_NOTHING: frozenset[str] = frozenset()
+
+
+def _empties_of(rule: FieldRule) -> frozenset[str]:
+    """The placeholders that empty the field: none for a required field (validation reports
+    it as missing), else :data:`PLACEHOLDERS` but the field's own code values."""
+    if rule.required:
+        return _NOTHING
+    return PLACEHOLDERS - (rule.code_values or _NOTHING)
+
+
+def _emptied(code: str, name: str, value: str, s: str, out: list[Correction]) -> str:
+    """A placeholder ``s`` (the cell ``value`` trimmed) emptied, with one correction from the
+    cell as sent to nothing."""
+    message = f"“{name}”的“{s}”表示无内容，按空值处理"
+    out.append(Correction(code, "placeholder_emptied", value, "", message))
+    return ""
+
+
+def _trimmer(code: str, name: str, empties: frozenset[str] = _NOTHING) -> Handler:
+    """Trimming; with ``empties`` (an optional field) a placeholder is emptied, here where the
+    trimmed text is at hand: the memoised code and date handlers then cache that too."""
+
     def trim(value: str, kind: str | None, out: list[Correction]) -> str:
         s = value.strip(WHITESPACE)
         if s and len(s) != len(value):
             out.append(Correction(code, "whitespace_trimmed", value, s, f"“{name}”去除了首尾空白"))
         return s
 
-    return trim
+    def trim_or_empty(value: str, kind: str | None, out: list[Correction]) -> str:
+        s = value.strip(WHITESPACE)
+        if len(s) <= PLACEHOLDER_MAX and s in empties:
+            return _emptied(code, name, value, s, out)
+        if s and len(s) != len(value):
+            out.append(Correction(code, "whitespace_trimmed", value, s, f"“{name}”去除了首尾空白"))
+        return s
+
+    return trim_or_empty if empties else trim
 
 
-def _identifier(code: str, name: str, *, upper: bool) -> Handler:
+def _identifier(
+    code: str, name: str, *, upper: bool, empties: frozenset[str] = _NOTHING
+) -> Handler:
     def identifier(value: str, kind: str | None, out: list[Correction]) -> str:
         s = value
         if not s.isalnum():  # alphanumerics (also CJK) contain no whitespace
             s = s.translate(_DELETE_WHITESPACE)
             if not s:
                 return s
-            if len(s) != len(value):
-                inside = s != value.strip(WHITESPACE)
-                message = f"“{name}”去除了{'空白字符（含中间的空格）' if inside else '首尾空白'}"
-                out.append(Correction(code, "whitespace_trimmed", value, s, message))
+        if empties and len(s) <= PLACEHOLDER_MAX and s in empties:
+            return _emptied(code, name, value, s, out)
+        if s is not value and len(s) != len(value):
+            inside = s != value.strip(WHITESPACE)
+            message = f"“{name}”去除了{'空白字符（含中间的空格）' if inside else '首尾空白'}"
+            out.append(Correction(code, "whitespace_trimmed", value, s, message))
         s = _to_halfwidth(code, name, s, out)
         if upper:
             t = s.upper() if s.isascii() else s.translate(_ASCII_UPPER)
@@ -250,25 +323,70 @@ def _to_halfwidth(code: str, name: str, s: str, out: list[Correction]) -> str:
     return t
 
 
-def _number(code: str, name: str) -> Handler:
-    trim = _trimmer(code, name)
+def _number(code: str, name: str, unit: str = "", empties: frozenset[str] = _NOTHING) -> Handler:
+    trim = _trimmer(code, name, empties)
 
     def number(value: str, kind: str | None, out: list[Correction]) -> str:
+        if value[0] in _DIGITS and value[-1] in _DIGITS and value.isascii():
+            # The common case, cheaply: nothing to trim, no placeholder, symbol or unit.
+            return _ungrouped(code, name, value, out) if "," in value else value
         s = trim(value, kind, out)
         s = _to_halfwidth(code, name, s, out)
-        if "," in s and _GROUPED_NUMBER.fullmatch(s):
-            t = s.replace(",", "")
-            out.append(
-                Correction(code, "number_reformatted", s, t, f"“{name}”去除千位分隔符：“{s}”→“{t}”")
-            )
-            s = t
-        return s
+        if unit and s and (s[-1] in "元万亿" or s[0] in "¥￥人"):
+            return _amount(code, name, unit, s, out)
+        return _ungrouped(code, name, s, out) if "," in s else s
 
     return number
 
 
-def _date(code: str, name: str) -> Handler:
-    trim = _trimmer(code, name)
+def _ungrouped(code: str, name: str, s: str, out: list[Correction], digits: str = "") -> str:
+    """``s`` without its thousands separators when their grouping (of ``digits``, the number
+    part of ``s``, by default all of it) is valid: 1,234.5."""
+    if not _GROUPED_NUMBER.fullmatch(digits or s):
+        return s  # 1,2345 or 1,23: not a grouping, left for validation
+    t = s.replace(",", "")
+    out.append(Correction(code, "number_reformatted", s, t, f"“{name}”去除千位分隔符：“{s}”→“{t}”"))
+    return t
+
+
+def _amount(code: str, name: str, unit: str, s: str, out: list[Correction]) -> str:
+    """An amount written with a currency symbol or a unit, in a field whose unit is ``unit``:
+    the symbol removed (the number then read in the column's unit), thousands separators
+    removed, the unit removed or converted — each step a correction. Anything else (two
+    numbers, words, ``1.5万元整``) is left as it is for validation to reject."""
+    m = _AMOUNT.fullmatch(s)
+    if m is None:
+        return _ungrouped(code, name, s, out) if "," in s else s
+    symbol, digits, written = m.groups()
+    if symbol:
+        t = s[m.end(1) :].lstrip(" ")
+        message = f"“{name}”去除了货币符号“{symbol}”：“{s}”→“{t}”"
+        if not written:
+            message += f"（按表头单位{unit}理解）"
+        out.append(Correction(code, "currency_symbol_removed", s, t, message))
+        s = t
+    if "," in digits:
+        if not _GROUPED_NUMBER.fullmatch(digits):
+            return s  # 1,2345万元: not a grouping, left for validation
+        s, digits = _ungrouped(code, name, s, out, digits), digits.replace(",", "")
+    if not written:
+        return s
+    if _WRITTEN_UNITS[written] == unit:
+        message = f"“{name}”去除了与表头相同的单位“{written}”：“{s}”→“{digits}”"
+        out.append(Correction(code, "unit_removed", s, digits, message))
+        return digits
+    written = _WRITTEN_UNITS[written]
+    shifted = Decimal(digits).scaleb(_UNIT_EXPONENT[written] - _UNIT_EXPONENT[unit])
+    t = f"{shifted:f}"
+    if "." in t:
+        t = t.rstrip("0").rstrip(".")
+    message = f"“{name}”的“{s}”由{written}换算为{unit}：{digits}{written} = {t}{unit}"
+    out.append(Correction(code, "unit_converted", s, t, message))
+    return t
+
+
+def _date(code: str, name: str, empties: frozenset[str] = _NOTHING) -> Handler:
+    trim = _trimmer(code, name, empties)
     low, high = SERIAL_GUESS_RANGE
     first, last = SERIAL_DATE_RANGE
 
@@ -320,7 +438,7 @@ def _synonym_correction(rule: FieldRule, original: str, standard: str) -> Correc
 
 
 def _code(rule: FieldRule) -> Handler:
-    trim = _trimmer(rule.code, rule.name)
+    trim = _trimmer(rule.code, rule.name, _empties_of(rule))
     values = rule.code_values or frozenset()
     synonyms = rule.synonyms
 
@@ -373,6 +491,32 @@ def _multi_code(rule: FieldRule) -> Handler:
     return multi
 
 
+def _document_no(code: str, name: str, empties: frozenset[str] = _NOTHING) -> Handler:
+    """Trimmed; full-width digits half-width; a bracketed year in the field's standard
+    brackets (:func:`credit.records.docnumbers.brackets_for`). Values rarely repeat, so not
+    memoised: a value without a full-width digit or an opening bracket costs one regex scan."""
+    trim = _trimmer(code, name, empties)
+    brackets = docnumbers.brackets_for(name)
+    shown = "".join(brackets)
+
+    def document_no(value: str, kind: str | None, out: list[Correction]) -> str:
+        s = trim(value, kind, out)
+        if not docnumbers.needs_standardising(s, brackets):
+            return s
+        t = docnumbers.halfwidth_digits(s)
+        if t != s:
+            message = f"“{name}”的全角数字转换为半角：“{s}”→“{t}”"
+            out.append(Correction(code, "fullwidth_to_halfwidth", s, t, message))
+            s = t
+        t = docnumbers.standard_year_brackets(s, brackets)
+        if t != s:
+            message = f"“{name}”的年份括号统一为“{shown}”：“{s}”→“{t}”"
+            out.append(Correction(code, "document_no_brackets", s, t, message))
+        return t
+
+    return document_no
+
+
 #: Entries kept per memoised field before its cache is emptied.
 MEMO_SIZE = 4096
 
@@ -399,18 +543,23 @@ def _memoised(handler: Handler) -> Handler:
 
 
 def handler_for(rule: FieldRule) -> Handler:
-    """The normalising function of one field, chosen once from its rule."""
+    """The normalising function of one field, chosen once from its rule. An optional field's
+    handler also empties placeholders (:func:`_empties_of`)."""
+    empties = _empties_of(rule)
     if rule.data_type == DataType.DATE:
-        return _memoised(_date(rule.code, rule.name))
+        return _memoised(_date(rule.code, rule.name, empties))
     if rule.data_type in (DataType.DECIMAL, DataType.INTEGER):
-        return _number(rule.code, rule.name)
+        # Amounts repeat too (fines are round sums): memoised like dates and codes.
+        return _memoised(_number(rule.code, rule.name, rule.unit, empties))
     if rule.code_values is not None:
         return _memoised(_multi_code(rule) if rule.multi_value else _code(rule))
     if rule.validator in _UPPER_VALIDATORS or rule.role in _UPPER_ROLES:
-        return _identifier(rule.code, rule.name, upper=True)
+        return _identifier(rule.code, rule.name, upper=True, empties=empties)
     if rule.role in _CODE_ROLES:
-        return _identifier(rule.code, rule.name, upper=False)
-    return _trimmer(rule.code, rule.name)
+        return _identifier(rule.code, rule.name, upper=False, empties=empties)
+    if rule.role == FieldRole.DOCUMENT_NO:
+        return _document_no(rule.code, rule.name, empties)
+    return _trimmer(rule.code, rule.name, empties)
 
 
 class Normaliser:

@@ -1,7 +1,9 @@
 """The ingest pipeline: one path for every channel (file upload, JSON push, command line).
 
 A file is first read once through without checking its rows, so that a file damaged anywhere
-(or a sheet of another item) is refused before a single row is loaded. It is then read again:
+(or a sheet of another item) is refused before a single row is loaded; that first pass also
+records each table's layout on the batch (the header row found below any title rows, the note
+rows passed over: :func:`_layout_entry`). It is then read again:
 headers matched to the catalog item's fields → cells normalised (corrections recorded) → rows
 holding characters no text may hold rejected as sent → payloads validated against the item →
 what loading needs without the database prepared (:func:`credit.ingest.loader.prepared.prepare`).
@@ -33,6 +35,7 @@ import functools
 import hashlib
 import itertools
 import json
+import operator
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -43,7 +46,7 @@ from typing import Any
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from credit.catalog.constants import Sensitivity
+from credit.catalog.constants import FieldRole, Sensitivity
 from credit.catalog.models import CatalogItem
 from credit.catalog.rules import ItemSpec, spec_for, validate_payload
 from credit.core import audit, crypto
@@ -53,13 +56,14 @@ from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
 from credit.core.inputs import describe, escape_data, escape_text, find_invalid
 from credit.core.models import Department
 from credit.ingest.errors import BatchInterrupted, FileRejected
-from credit.ingest.headers import looks_like_item, match_headers
+from credit.ingest.headers import HeaderMatch, looks_like_item, match_headers
 from credit.ingest.loader.chunk import load_rows
 from credit.ingest.loader.prepared import LoadResult, prepare
 from credit.ingest.models import Batch, BatchRow
 from credit.ingest.normalize import CELL_DATE, CELL_NUMBER, Normaliser
 from credit.ingest.quality import batch_metrics
-from credit.ingest.readers import CellKind, iter_tables
+from credit.ingest.readers import CellKind, Table, iter_tables
+from credit.ingest.readers.layout import Lookahead, NoteRows, without_notes
 from credit.ingest.taxonomy import error_class
 from credit.records import publicity
 
@@ -133,16 +137,19 @@ def file_rows(
     path: Path, fields: list, item_name: str, shown: str | None, unknown: list[dict]
 ) -> Iterator[IncomingRow]:
     """The rows of a department file by field code; columns that match no field are
-    appended to ``unknown``. ``shown`` is the file's name as the department gave it."""
-    for table in iter_tables(path, name=shown):
-        match = _matched(table, fields, item_name)
+    appended to ``unknown``. ``shown`` is the file's name as the department gave it. Title
+    rows above the header and note rows after the data (合计, 填表说明) are not rows: they are
+    reported by :func:`_read_through`."""
+    for table, match in _framed_tables(path, fields, item_name, shown):
         unknown.extend(  # kept in JSON, which cannot hold NUL: control characters escaped
             {"source": escape_text(table.source), "column": col + 1, "header": escape_text(header)}
             for col, header in match.unknown
         )
-        for raw in table.rows:
-            values = raw.values
-            cells = {code: values[i] for i, code in match.columns.items() if i < len(values)}
+        # A row's values are as many as the headers: pick the matched ones at C speed.
+        codes = list(match.columns.values())
+        pick = _picker(list(match.columns))
+        for raw in without_notes(table.rows, _key_columns(match, fields)):
+            cells = dict(zip(codes, pick(raw.values), strict=True))
             kinds = {
                 match.columns[i]: _KINDS[kind]
                 for i, kind in raw.notes
@@ -151,29 +158,180 @@ def file_rows(
             yield IncomingRow(raw.source, raw.row, raw.as_dict(), cells, kinds)
 
 
+def _picker(columns: list[int]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    """A function returning the values at ``columns`` of a row, as a tuple."""
+    if not columns:
+        return lambda values: ()
+    if len(columns) == 1:
+        only = columns[0]
+        return lambda values: (values[only],)
+    return operator.itemgetter(*columns)
+
+
 def _read_through(
     path: Path, fields: list, item_name: str, shown: str | None, beat: Callable[[], None]
-) -> None:
+) -> list[dict[str, Any]]:
     """Read the whole file once without checking its rows, so that damage anywhere in it (a
     truncated archive member, an encoding error on line 900,000, a later sheet of another
     item) refuses the file before a single row is loaded: a refused file changes nothing.
-    Reading is cheap beside checking and loading (see bench/bench_ingest_parts.py)."""
+    Reading is cheap beside checking and loading (see bench/bench_ingest_parts.py).
+
+    Returns the layout of each table (:func:`_layout_entry`): where its header was found,
+    which note rows were passed over, and how many data rows it holds (the progress page's
+    total)."""
+    layout = []
+    for table, match in _framed_tables(path, fields, item_name, shown):
+        notes = NoteRows()
+        rows = 0
+        for _ in _beating(without_notes(table.rows, _key_columns(match, fields), notes), beat):
+            rows += 1
+        layout.append({**_layout_entry(table, notes), "rows": rows})
+    return layout
+
+
+def _framed_tables(
+    path: Path, fields: list, item_name: str, shown: str | None
+) -> Iterator[tuple[Table, HeaderMatch]]:
     for table in iter_tables(path, name=shown):
-        _matched(table, fields, item_name)
-        for _ in _beating(table.rows, beat):
-            pass
+        yield _matched(table, fields, item_name)
 
 
-def _matched(table: Any, fields: list, item_name: str) -> Any:
-    """The table's header match; a table whose headers are another item's refuses the file."""
+def _matched(table: Table, fields: list, item_name: str) -> tuple[Table, HeaderMatch]:
+    """The table framed at its header row, and its header match.
+
+    The header is the reader's candidate (the first non-empty row that does not look like
+    data) when it names the item's fields; else the first of the next
+    :data:`~credit.ingest.readers.base.HEADER_SCAN` rows that does — a government workbook
+    starts with a title and 填报单位 rows. A table where no row does refuses the file
+    (``wrong_item``), naming the required columns not found and the columns not recognised
+    in the row that came closest."""
     match = match_headers(table.headers, fields)
-    if not looks_like_item(match):
-        raise FileRejected(
-            "wrong_item",
-            f"“{table.source}”的表头与目录项“{item_name}”不符，请确认选择了正确的目录项",
-            source=table.source,
+    if looks_like_item(match):
+        return table, match
+    closest_row, closest = table.header_row, match
+    if table.format != "xml":  # an XML file's header is the field names
+        ahead = Lookahead(table)
+        for number, cells in ahead.candidates()[1:]:
+            candidate = match_headers(cells, fields)
+            if looks_like_item(candidate):
+                return ahead.framed(number), candidate
+            if _closeness(candidate) > _closeness(closest):
+                closest_row, closest = number, candidate
+    raise _wrong_item(table, closest_row, closest, fields, item_name)
+
+
+def _closeness(match: HeaderMatch) -> tuple[float, float, float]:
+    return (match.required_score, match.score, match.header_score)
+
+
+def _key_columns(match: HeaderMatch, fields: list) -> list[int]:
+    """The columns of the subject's name: a row naming a subject is never a note row."""
+    names = {f.code for f in fields if getattr(f, "role", "") == FieldRole.SUBJECT_NAME}
+    return [col for col, code in match.columns.items() if code in names]
+
+
+#: A refusal or layout message names at most this many columns or rows (then “等N列”).
+LISTED = 10
+#: … and cuts each name at this many characters.
+NAME_CHARS = 30
+#: The structured details of a refusal keep at most this many unrecognised columns.
+DETAILS_KEPT = 100
+
+
+def _listed(names: list[str], limit: int, unit: str = "列") -> str:
+    shown = "".join(f"“{_cut(n)}”" for n in names[:limit])
+    return shown + (f"等{len(names)}{unit}" if len(names) > limit else "")
+
+
+def _cut(name: str) -> str:
+    name = escape_text(name).strip()
+    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
+
+
+def _wrong_item(
+    table: Table, header_row: int, match: HeaderMatch, fields: list, item_name: str
+) -> FileRejected:
+    """``wrong_item``, naming the required columns not found and the columns not recognised
+    (at most :data:`LISTED` of each in the message, which fits the batch's 500 characters;
+    all in ``details``)."""
+    names = {f.code: f.name for f in fields}
+    missing = [names.get(code, code) for code in match.missing_required]
+    unknown = [escape_text(header).strip() for _, header in match.unknown]
+    where = "的表头" if table.format == "xml" else f"第 {header_row} 行的表头"
+    limit = LISTED
+    while True:
+        parts = []
+        if missing:
+            parts.append(f"缺少必填列{_listed(missing, limit)}")
+        if unknown:
+            parts.append(f"未识别的列{_listed(unknown, limit)}")
+        if not parts:
+            parts.append("找到的该目录项字段太少")
+        message = (
+            f"“{table.source}”{where}与目录项“{item_name}”不符：{'；'.join(parts)}。"
+            "请对照报送模板修改表头后重新上传，或确认选择了正确的目录项"
         )
-    return match
+        if len(message) <= 500 or limit == 1:
+            break
+        limit -= 1
+    details = {
+        "item": item_name,
+        "header_row": header_row,
+        "missing_required": missing,
+        "unknown_columns": unknown[:DETAILS_KEPT],
+        "unknown_total": len(unknown),
+    }
+    return FileRejected("wrong_item", message, source=table.source, details=details)
+
+
+def _rows_phrase(rows: list[int], total: int) -> str:
+    """“第 3、4 行”, or “第 3、4 … 行等 30 行” past :data:`LISTED` rows."""
+    shown = "、".join(str(n) for n in rows[:LISTED])
+    return f"第 {shown} 行" + (f"等 {total} 行" if total > LISTED else "")
+
+
+def _layout_entry(table: Table, notes: NoteRows) -> dict[str, Any]:
+    """One table's layout, for ``Batch.metrics["layout"]``: the header row (1-based, as the
+    sheet or file numbers it), the non-empty rows above it that were skipped (title, 填报单位
+    rows), the note rows passed over after the data (the first 200, with their first cell's
+    text; ``notes_total`` counts all), and a Chinese ``warning`` saying so ("" when there is
+    nothing to say)."""
+    source = escape_text(table.source)
+    said = []
+    if table.skipped:
+        above = _rows_phrase(list(table.skipped), len(table.skipped))
+        said.append(f"表头在第 {table.header_row} 行，已跳过上方的{above}（标题、填报单位等）")
+    if notes.count:
+        rows = _rows_phrase([n for n, _ in notes.rows], notes.count)
+        said.append(
+            f"{rows}是合计、说明或签名行（如“{_cut(notes.rows[0][1])}”），已忽略，未作为数据导入"
+        )
+    return {
+        "source": source,
+        "header_row": table.header_row,
+        "skipped_above": list(table.skipped),
+        "notes_rows": [{"row": n, "text": escape_text(text)} for n, text in notes.rows],
+        "notes_total": notes.count,
+        "warning": f"“{source}”：{'；'.join(said)}" if said else "",
+    }
+
+
+#: Keys of ``Batch.metrics`` written by the layout step (kept when the quality metrics are).
+LAYOUT_KEYS = ("layout", "layout_warning")
+
+
+def _record_layout(batch: Batch, layout: list[dict[str, Any]]) -> None:
+    """Store the tables' layout on the batch (``metrics["layout"]``) with a batch-level
+    Chinese warning (``metrics["layout_warning"]``, "" when none) for the receipt."""
+    warnings = [entry["warning"] for entry in layout if entry["warning"]]
+    warning = "；".join(warnings[:5])
+    if len(warnings) > 5:
+        warning += f"；另有 {len(warnings) - 5} 个表格也有类似情况"
+    stale = {*LAYOUT_KEYS, "rejection"}  # from an earlier run of the batch
+    metrics = {k: v for k, v in (batch.metrics or {}).items() if k not in stale}
+    batch.metrics = {**metrics, "layout": layout, "layout_warning": warning}
+    if not _owned(batch).update(metrics=batch.metrics):
+        raise BatchInterrupted(batch.pk)
 
 
 def ingest_file(
@@ -257,7 +415,7 @@ def process_file_batch(batch: Batch, path: str | Path, *, actor: Any) -> Batch:
     try:
         shown = batch.file_name or None
         unknown = batch.unknown_columns = []  # found again in the headers
-        _read_through(path, fields, item.name, shown, beat)
+        _record_layout(batch, _read_through(path, fields, item.name, shown, beat))
         rows = _beating(file_rows(path, fields, item.name, shown, unknown), beat)
         if done:
             rows = itertools.islice(rows, done, None)
@@ -366,11 +524,13 @@ def _beating(rows: Iterable[Any], beat: Callable[[], None], every: int = 1000) -
 
 
 def _fail(batch: Batch, exc: FileRejected, actor: Any) -> None:
+    metrics = {**(batch.metrics or {}), "rejection": exc.details} if exc.details else {}
     updated = _owned(batch).update(
         status=Batch.Status.FAILED,
         error_code=exc.code,
         error_message=exc.message[:500],
         finished_at=timezone.now(),
+        **({"metrics": metrics} if metrics else {}),
     )
     if not updated:
         raise BatchInterrupted(batch.pk) from exc
@@ -393,7 +553,8 @@ def _process(
         batch.status = Batch.Status.DONE
         batch.finished_at = timezone.now()
         batch.save()
-        batch.metrics = batch_metrics(batch)
+        layout = {k: v for k, v in (batch.metrics or {}).items() if k in LAYOUT_KEYS}
+        batch.metrics = {**batch_metrics(batch), **layout}
         batch.save(update_fields=["metrics"])
         audit.record("batch.done", actor=actor, obj=batch, after=batch.summary())
 
@@ -449,14 +610,17 @@ def refused_cells(spec: ItemSpec, cells: dict[str, str]) -> list[dict[str, str]]
 
 def checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRow]) -> Iterator:
     """Normalise and validate the rows; yields lists of ``(row, payload, corrections,
-    errors)`` of at most :data:`CHUNK` rows. Duplicates inside the batch are found by the
-    loader, by natural key (:func:`credit.ingest.loader.chunk.load_rows`)."""
+    errors, prepared, raw cipher, warnings)`` of at most :data:`CHUNK` rows. Warnings are
+    validation's (the item's row checks of severity ``warn``, a resident ID's division code
+    out of time): stored on the row, they never reject it. Duplicates inside the batch are
+    found by the loader, by natural key (:func:`credit.ingest.loader.chunk.load_rows`)."""
     normalise = Normaliser(spec)
     sensitive = {f.code for f in spec.fields if f.sensitivity == Sensitivity.SENSITIVE}
     book = publicity.current_book()
     checked = []
     for row in rows:
         refused = refused_cells(spec, row.cells)
+        warnings: list[dict] = []
         if refused:  # rejected as sent: nothing of it may reach the database
             payload, corrections, errors, ready = {}, [], refused, None
             raw_values = escape_data(row.raw)
@@ -469,16 +633,18 @@ def checked_chunks(item: CatalogItem, spec: ItemSpec, rows: Iterable[IncomingRow
                 else {"field": c.field, "code": c.code, "message": "证件号码已规范化"}
                 for c in result.corrections
             ]
+            notes: list = []
             errors = [
                 {**e.as_dict(), "class": error_class(e.code)}
-                for e in validate_payload(spec, payload)
+                for e in validate_payload(spec, payload, warnings=notes)
             ]
+            warnings = [{**w.as_dict(), "class": error_class(w.code)} for w in notes]
             # Everything the loader needs that does not touch the database is done here, on
             # the reading thread, while the loader thread writes the previous chunk.
             ready = None if errors else prepare(item, spec, payload, book)
             raw_values = row.raw
         raw = crypto.encrypt(json.dumps(raw_values, ensure_ascii=False), purpose=RAW_PURPOSE)
-        checked.append((row, payload, corrections, errors, ready, raw))
+        checked.append((row, payload, corrections, errors, ready, raw, warnings))
         if len(checked) >= CHUNK:
             yield checked
             checked = []
@@ -509,7 +675,7 @@ def _load_chunk(batch, item, spec, checked, *, actor) -> None:
         )
     )
     stored = []
-    for n, (row, _, corrections, errors, _, raw) in enumerate(checked):
+    for n, (row, _, corrections, errors, _, raw, warnings) in enumerate(checked):
         result = loaded.get(n) or LoadResult()
         if result.error:
             errors = [*errors, result.error]
@@ -535,7 +701,7 @@ def _load_chunk(batch, item, spec, checked, *, actor) -> None:
                 "outcome": result.outcome,
                 "errors": errors,
                 "corrections": corrections,
-                "warnings": result.warnings,
+                "warnings": [*warnings, *result.warnings],
                 "record_id": result.record_id,
             }
         )

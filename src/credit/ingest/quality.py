@@ -12,8 +12,10 @@ Per batch, computed when the batch finishes and stored on it:
   year involved is not in the calendar yet; ``mean_working_days`` taken.
 
 Per department, :func:`department_quality` adds up its batches in a period, weighting each
-rate by the rows it covers, and :func:`ranking` orders departments by a composite score
-(the mean of the rates present). The weights are the tender's D6 dimensions with equal
+rate by the rows it covers, :func:`problems` ranks its error codes by the rejected rows they
+cost, with what to do about each (:data:`credit.ingest.taxonomy.PROBLEMS`) and an example
+row, and :func:`ranking` orders departments by a composite score (the mean of the rates
+present). The weights are the tender's D6 dimensions with equal
 weight; the assessment issue (A5) makes them configurable.
 """
 
@@ -29,6 +31,7 @@ from django.db.models import Count, QuerySet
 from credit.catalog.constants import Category
 from credit.core.workdays import REPORTING_WORKING_DAYS, WorkdayCalendar
 from credit.ingest.models import Batch, BatchRow
+from credit.ingest.taxonomy import CLASS_LABELS, error_class, how_to_fix, problem_label
 from credit.records.models import CreditRecord
 
 MISSING_CODES = frozenset({"required", "conditionally_required"})
@@ -136,6 +139,46 @@ def _combine(all_metrics: Iterable[dict]) -> dict[str, Any]:
         "score": round(100 * sum(present) / len(present), 1) if present else None,
         "errors_by_code": dict(errors.most_common(10)),
     }
+
+
+def problems(batches: QuerySet[Batch], *, limit: int = 10) -> list[dict[str, Any]]:
+    """The error codes that cost ``batches`` rejected rows, most rows first (then by code),
+    at most ``limit``: each with the rows it cost (a row rejected for two reasons counts for
+    both), its share of the rows received, its Chinese name, class and fix, and an example:
+    a rejected row of the newest batch that had it (``{"id", "batch_id", "row_no"}``).
+
+    The counts come from the batches' stored metrics (one query); the examples take one
+    query per code shown, each within one batch."""
+    counts: Counter[str] = Counter()
+    newest: dict[str, int] = {}
+    volume = 0
+    for pk, metrics in batches.order_by("-created_at", "-id").values_list("pk", "metrics"):
+        volume += metrics.get("volume") or 0
+        for code, rows in (metrics.get("errors_by_code") or {}).items():
+            counts[code] += rows
+            newest.setdefault(code, pk)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    top = ranked[0][1] if ranked else 0
+    return [
+        {
+            "code": code,
+            "rows": rows,
+            "share": _rate(rows, volume),
+            "of_top": _rate(rows, top),
+            "label": problem_label(code),
+            "fix": how_to_fix(code),
+            "class_label": CLASS_LABELS[error_class(code)],
+            "example": BatchRow.objects.filter(
+                batch_id=newest[code],
+                status=BatchRow.Status.REJECTED,
+                errors__contains=[{"code": code}],
+            )
+            .order_by("id")
+            .values("id", "batch_id", "row_no")
+            .first(),
+        }
+        for code, rows in ranked
+    ]
 
 
 def ranking(batches: QuerySet[Batch]) -> list[dict[str, Any]]:

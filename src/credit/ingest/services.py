@@ -1,5 +1,10 @@
 """Writes of the ingest app besides the pipeline itself (``pipeline.py``, one path for every
-channel): recovering batches whose processing stopped without an outcome.
+channel): receiving an upload, and recovering batches whose processing stopped without an
+outcome.
+
+- :func:`queue_upload_batch`, the upload page: the job of a stored file's batch enqueued in
+  the transaction that opened the batch, the batch linked to the one whose rejected rows it
+  sends again (重新报送) when it does, audited as ``batch.received``.
 
 - :func:`mark_stalled_batches`, run every five minutes by the job ``ingest.mark_stalled``: a
   batch still queued or processing that makes no more progress (a killed worker, a lost
@@ -27,10 +32,11 @@ from procrastinate.contrib.django.models import ProcrastinateEvent, Procrastinat
 
 from credit.core import audit
 from credit.core.access import Perm, principal_of
-from credit.core.errors import CreditError, PermissionDenied
+from credit.core.errors import CreditError, PermissionDenied, ValidationFailed
 from credit.ingest import tasks
 from credit.ingest.models import INTERNAL_ERROR, STALLED, Batch
 from credit.ingest.pipeline import check_submitter, file_sha256
+from credit.ingest.selectors import batch_for
 
 #: Statuses of a batch whose processing has not ended.
 RUNNING = (Batch.Status.QUEUED, Batch.Status.PROCESSING)
@@ -54,6 +60,62 @@ def looks_stalled(batch: Batch, *, now: datetime.datetime | None = None) -> bool
     what the progress panel says until :func:`mark_stalled_batches` confirms it."""
     cutoff = (now or timezone.now()) - datetime.timedelta(minutes=stall_minutes())
     return batch.status == Batch.Status.PROCESSING and batch.last_progress < cutoff
+
+
+# --------------------------------------------------------------------------------------------
+# Receiving an upload (数据报送)
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def queue_upload_batch(
+    *, actor: Any, batch: Batch, path: Path, resubmits: int | None = None
+) -> Batch:
+    """Enqueue the job of an upload's batch just opened (``queued``, by
+    :func:`credit.ingest.pipeline.open_file_batch`, which checked the submitter) on the file
+    stored at ``path``, in the caller's transaction with the opening: a batch never waits for
+    a job that was not enqueued. Audited as ``batch.received``.
+
+    ``resubmits`` is the batch whose rejected rows the file sends again, corrected: it must
+    be a batch the actor sees, of the same catalog item and department; the new batch is
+    linked to it (``resubmission_of``). Raises ``ValidationFailed``
+    (``resubmission_not_found``, ``resubmission_mismatch``) otherwise.
+    """
+    if resubmits is not None:
+        batch.resubmission_of = _resubmitted(actor, batch, resubmits)
+        batch.save(update_fields=["resubmission_of"])
+    job_id = tasks.queue_upload(batch, path, actor=actor)
+    audit.record(
+        "batch.received",
+        actor=actor,
+        obj=batch,
+        after={
+            "item": batch.item.code,
+            "department": batch.department.code,
+            "file_size": batch.file_size,
+            "job": job_id,
+            "resubmission_of": batch.resubmission_of_id,
+        },
+    )
+    return batch
+
+
+def _resubmitted(actor: Any, batch: Batch, pk: int) -> Batch:
+    """The earlier batch that ``batch`` corrects (:func:`queue_upload_batch`)."""
+    original = batch_for(actor, pk) if actor is not None else Batch.objects.filter(pk=pk).first()
+    if original is None:
+        raise ValidationFailed(
+            f"要重新报送的批次 {pk} 不存在或不在您的管理范围内；请从原批次的回执页面进入重新上传",
+            code="resubmission_not_found",
+        )
+    if (original.item_id, original.department_id) != (batch.item_id, batch.department_id):
+        raise ValidationFailed(
+            f"重新报送的文件应与原批次 {original.pk} 的目录项（{original.item.name}）和"
+            f"报送部门（{original.department.name}）相同；请改选后重新上传，"
+            "或不作为重新报送上传",
+            code="resubmission_mismatch",
+        )
+    return original
 
 
 # --------------------------------------------------------------------------------------------

@@ -144,7 +144,11 @@ def shown_value(
     treatment = field.personal_treatment if personal else field.treatment
     if treatment != SHOW:
         return _MASKERS[treatment](text)
-    return scrub(text, names) if field.free_text else text
+    if field.free_text:
+        return scrub(text, names)
+    # A code column that national lists fill with either code (身份证号码/组织机构代码): a
+    # resident ID number in it is personal whatever the column is called.
+    return mask_id_number(text) if is_valid_resident_id(text) else text
 
 
 def people_named(item: CatalogItem, payload: dict[str, Any], *extra: str) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""Pure rules of records: the natural key and the columns extracted from a payload by role."""
+"""Pure rules of records: the natural key (its document-number form in :mod:`.docnumbers`) and
+the columns extracted from a payload by role."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Any
 
 from credit.catalog.constants import FieldRole, Sensitivity, UsageScope
 from credit.catalog.rules import ItemSpec, parse_date, split_multi
-from credit.core.identifiers import normalize_code
 from credit.core.masking import mask_id_number
 from credit.records import publicity
 from credit.records.constants import SEVERITY_BY_LABEL
+from credit.records.docnumbers import key_form
 
 #: 信息使用范围 code values → the platform's usage scope.
 USAGE_SCOPE_BY_LABEL = {label: value for value, label in UsageScope.choices}
@@ -21,10 +22,13 @@ def natural_key(
 ) -> str:
     """SHA-256 hex of the record's identity: department, item, key fields and subject.
 
-    Key values are normalised (full-width to half-width, spaces removed, upper-case) so that
-    ``常市监罚〔2024〕12号`` written with a full-width space is the same record.
+    Key values are compared in :func:`credit.records.docnumbers.key_form` (full-width to
+    half-width, spaces removed, upper-case, a bracketed year written 〔YYYY〕), so that
+    ``常市监罚（２０２４）１２号`` and ``常市监罚 [2024] 12号`` are the record of
+    ``常市监罚〔2024〕12号``. Every path that writes records (the service, the bulk loader, the
+    demo loader, the re-key migration) computes keys here.
     """
-    parts = [department_code, item_code, *(normalize_code(v) for v in key_values), subject_key]
+    parts = [department_code, item_code, *(key_form(v) for v in key_values), subject_key]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 

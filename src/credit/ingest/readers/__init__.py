@@ -19,7 +19,8 @@ The package: this module holds the entry points and the format dispatch (includi
 archive members, which go through the same dispatch); the readers live in submodules —
 ``base`` (limits, :class:`Table`, :class:`RawRow`, shared row shaping), ``sniff`` (what a
 file is from its first bytes), ``archive`` (zip limits and member streams), ``xlsx``,
-``text`` (csv/txt) and ``xml_records``.
+``text`` (csv/txt) and ``xml_records``; ``layout`` lets a caller who knows the item choose a
+header row further down (title rows above it) and pass over note rows (合计, 填表说明).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -16,6 +16,10 @@ KiB = 1024
 MiB = 1024 * KiB
 GiB = 1024 * MiB
 _CHUNK = 64 * KiB
+
+#: The header is looked for within this many non-empty rows of a sheet or text file: a
+#: government workbook starts with a title row, 填报单位/填报日期 rows and blank rows.
+HEADER_SCAN = 20
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,11 @@ class Table:
     ``delimiter`` are what was detected for csv/txt; ``item`` is the ``item`` attribute of an
     XML file's root; ``first_column`` is the 0-based sheet column of ``headers[0]``; ``hidden``
     is true for a hidden worksheet.
+
+    ``header_row`` is the first non-empty row that does not look like data (within
+    :data:`HEADER_SCAN` rows); ``skipped`` lists the non-empty rows above it, which did. The
+    reader knows no catalog item: which row really holds the header is decided by whoever
+    does, among the first rows (:class:`credit.ingest.readers.layout.Lookahead`).
     """
 
     source: str
@@ -99,6 +108,7 @@ class Table:
     item: str | None = None
     first_column: int = 0
     hidden: bool = False
+    skipped: tuple[int, ...] = ()
 
 
 DEFAULT_LIMITS = Limits()
@@ -134,7 +144,26 @@ def _looks_like_data(cells: list[str]) -> bool:
     return any(p.match(c.strip()) for c in cells if c.strip() for p in _DATA_LIKE)
 
 
-def _trim(cells: list[str]) -> tuple[str, ...]:
+def _find_header(
+    rows: Iterator[tuple[int, list[str], bool]], limit: int = HEADER_SCAN
+) -> tuple[tuple[int, list[str]] | None, list[int]]:
+    """The first non-empty row of ``(row number, cells, holds typed values)`` that does not
+    look like data, among the first ``limit`` non-empty ones, and the numbers of the non-empty
+    rows before it (which did). ``None`` when there is none: the header was left out (or the
+    file is empty, when the list is empty too). Consumes ``rows`` up to the header row."""
+    skipped: list[int] = []
+    for number, cells, typed in rows:
+        if not "".join(cells).strip():
+            continue
+        if not typed and not _looks_like_data(cells):
+            return (number, cells), skipped
+        skipped.append(number)
+        if len(skipped) >= limit:
+            break
+    return None, skipped
+
+
+def _trim(cells: Sequence[str]) -> tuple[str, ...]:
     end = len(cells)
     while end and not cells[end - 1].strip():
         end -= 1
@@ -156,6 +185,18 @@ def _raw_row(
         values = (*cells, *("",) * (width - len(cells)))
         return RawRow(source, number, headers, values, (), notes)
     return RawRow(source, number, headers, tuple(cells[:width]), _trim(cells[width:]), notes)
+
+
+def reshaped(row: RawRow, headers: tuple[str, ...]) -> RawRow:
+    """``row`` shaped to other headers (a header row chosen further down the table): its cells
+    are ``values`` then ``extra``, and the notes keep counting over them."""
+    cells = row.values + row.extra
+    width = len(headers)
+    if len(cells) <= width:
+        values, extra = cells + ("",) * (width - len(cells)), ()
+    else:
+        values, extra = cells[:width], _trim(cells[width:])
+    return RawRow(row.source, row.row, headers, values, extra, row.notes)
 
 
 def _human(size: int) -> str:

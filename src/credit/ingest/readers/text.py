@@ -1,5 +1,6 @@
-"""csv/txt files: encoding detection (UTF-8, UTF-16, GB18030), delimiter sniffing, and
-rows read line by line with their physical line numbers.
+"""csv/txt files: encoding detection (UTF-8, UTF-16, GB18030), delimiter sniffing over the
+first lines, the header row candidate, and rows read line by line with their physical line
+numbers.
 """
 
 from __future__ import annotations
@@ -8,16 +9,18 @@ import codecs
 import contextlib
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 
 from credit.ingest.errors import FileRejected
 from credit.ingest.readers.base import (
     _CHUNK,
+    HEADER_SCAN,
     Limits,
     RawRow,
     Table,
     _Blob,
-    _looks_like_data,
+    _find_header,
     _raw_row,
     _trim,
 )
@@ -127,6 +130,27 @@ def _bounded_lines(text: io.TextIOBase, limit: int, source: str) -> Iterator[str
         yield line
 
 
+def sniff_delimiter_of_lines(lines: list[str]) -> str:
+    """The delimiter of a table's first lines: that of the first line holding any of them
+    outside quotes (:func:`sniff_delimiter`) — the header, or a title line above it as Excel
+    exports one (“……公示表,,,,”); a title line without any is passed over. Comma when no line
+    has one."""
+    for line in lines:
+        if _has_delimiter(line):
+            return sniff_delimiter(line)
+    return ","
+
+
+def _has_delimiter(line: str) -> bool:
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in DELIMITERS:
+            return True
+    return False
+
+
 def _text_tables(blob: _Blob, limits: Limits) -> Iterator[Table]:
     encoding = _detect_encoding(blob)
     with contextlib.ExitStack() as stack:
@@ -141,22 +165,24 @@ def _text_tables(blob: _Blob, limits: Limits) -> Iterator[Table]:
                 skipped += 1
             else:
                 raise FileRejected("no_header", "文件中没有表头行", source=blob.name)
-            delimiter = sniff_delimiter(line)
-            reader = csv.reader(_chain_first(line, lines), delimiter=delimiter)
-            first = next(reader)
-        except csv.Error as exc:
-            message = f"表头行格式错误：{exc}"
-            raise FileRejected("file_unreadable", message, source=blob.name) from exc
+            # The delimiter is sniffed over the first lines: a title line above the header
+            # (“……信息公示表（2024年第一季度）”) has none.
+            head = [line, *itertools.islice(lines, HEADER_SCAN - 1)]
+            delimiter = sniff_delimiter_of_lines(head)
         except UnicodeDecodeError as exc:
             raise FileRejected("encoding_unknown", source=blob.name) from exc
-        if first:
-            first[-1] = first[-1].rstrip("\r")
-        if _looks_like_data(first):
+        reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
+        records = _records(reader, skipped, blob.name)
+        found, above = _find_header((n, cells, False) for n, cells in records)
+        if found is None:
+            if not above:
+                raise FileRejected("no_header", "文件中没有表头行", source=blob.name)
             raise FileRejected(
                 "no_header",
-                f"第 {skipped + 1} 行是数据而不是表头，请在数据上方加上表头行（字段名称）",
+                f"第 {above[0]} 行是数据而不是表头，请在数据上方加上表头行（字段名称）",
                 source=blob.name,
             )
+        header_row, first = found
         headers = _trim(first)
         if len(headers) > limits.max_columns:
             raise FileRejected("file_unreadable", "表头的列数过多", source=blob.name)
@@ -165,16 +191,12 @@ def _text_tables(blob: _Blob, limits: Limits) -> Iterator[Table]:
         source=blob.name,
         format="csv",
         headers=headers,
-        header_row=skipped + 1,
+        header_row=header_row,
         rows=_text_rows(owned, reader, skipped, blob.name, headers),
         encoding=encoding,
         delimiter=delimiter,
+        skipped=tuple(above),
     )
-
-
-def _chain_first(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
 
 
 def _text_rows(
@@ -184,7 +206,10 @@ def _text_rows(
         yield from _records(reader, offset, source, headers)
 
 
-def _records(reader, offset: int, source: str, headers: tuple[str, ...]) -> Iterator[RawRow]:
+def _records(reader, offset: int, source: str, headers: tuple[str, ...] | None = None):
+    """Per record of the csv reader from where it stands: a :class:`RawRow` shaped to
+    ``headers`` (blank records skipped), or without headers ``(line where the record starts,
+    cells)`` — to look for the header."""
     line_end = reader.line_num
     while True:
         start = line_end + 1
@@ -205,6 +230,9 @@ def _records(reader, offset: int, source: str, headers: tuple[str, ...]) -> Iter
         line_end = reader.line_num
         if cells:
             cells[-1] = cells[-1].rstrip("\r")
+        if headers is None:
+            yield offset + start, cells
+            continue
         row = _raw_row(source, offset + start, headers, cells)
         if row is not None:
             yield row

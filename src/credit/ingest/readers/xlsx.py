@@ -1,5 +1,6 @@
-"""xlsx worksheets, read with calamine: header row detection, and every cell rendered as the
-text a person sees, noting what kind of value it was (:func:`render_cell`).
+"""xlsx worksheets, read with calamine: the header row candidate (the first non-empty row that
+does not look like data), and every cell rendered as the text a person sees, noting what kind
+of value it was (:func:`render_cell`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from credit.ingest.readers.base import (
     CellKind,
     RawRow,
     Table,
-    _looks_like_data,
+    _find_header,
     _raw_row,
     _trim,
 )
@@ -67,17 +68,18 @@ def _sheet_table(sheet, source: str, hidden: bool) -> Table | None:
     # calamine yields rows from sheet row 1 (leading empty rows included), but columns only
     # from the first used one: ``start[1]``.
     rows = enumerate(sheet.iter_rows(), start=1)
-    first = next(((n, *_render_cells(c)) for n, c in rows if any(_text_of(v) for v in c)), None)
-    if first is None:
-        return None
-    number, texts, notes = first
-    if notes or _looks_like_data(texts):
+    rendered = ((n, *_render_cells(c)) for n, c in rows if any(_text_of(v) for v in c))
+    found, skipped = _find_header((n, texts, bool(notes)) for n, texts, notes in rendered)
+    if found is None:
+        if not skipped:
+            return None
         raise FileRejected(
             "no_header",
-            f"工作表“{sheet.name}”第 {number} 行是数据而不是表头，"
+            f"工作表“{sheet.name}”第 {skipped[0]} 行是数据而不是表头，"
             "请在数据上方加上表头行（字段名称）",
             source=source,
         )
+    number, texts = found
     headers = _trim(texts)
     return Table(
         source=source,
@@ -87,6 +89,7 @@ def _sheet_table(sheet, source: str, hidden: bool) -> Table | None:
         rows=_sheet_rows(rows, source, headers),
         first_column=sheet.start[1],
         hidden=hidden,
+        skipped=tuple(skipped),
     )
 
 

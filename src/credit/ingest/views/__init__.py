@@ -1,2 +1,3 @@
-"""Staff pages of ingest (数据归集): uploads and their batches (:mod:`.batches`), and the data
-quality ranking and a department's quality history (:mod:`.quality`)."""
+"""Staff pages of ingest (数据归集): uploads and their batches (:mod:`.batches`), a batch's
+feedback downloads (:mod:`.feedback`), and the data quality ranking and a department's own
+quality page (:mod:`.quality`)."""

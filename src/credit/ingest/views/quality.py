@@ -1,17 +1,19 @@
 """The data-quality pages (D6, 数据质量): the credit office's ranking of departments and one
-department's own quality history (:mod:`credit.ingest.quality`)."""
+department's own quality page — open to the department's own officers — with its problems
+ranked and what to do about each (:mod:`credit.ingest.quality`)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from credit.core.access import Perm
+from credit.core.access import Perm, principal_of
 from credit.core.access.decorators import perm_required
 from credit.core.http import found
 from credit.core.models import Department
 from credit.ingest import selectors
-from credit.ingest.quality import department_quality, ranking
+from credit.ingest.quality import department_quality, problems, ranking
+from credit.ingest.taxonomy import problem_label
 
 
 def _days(request: HttpRequest) -> int:
@@ -29,15 +31,22 @@ def quality_ranking(request: HttpRequest) -> HttpResponse:
     names = Department.objects.in_bulk([r["department_id"] for r in rows])
     for r in rows:
         r["department"] = names[r["department_id"]]
+        r["problems"] = [
+            {"code": c, "label": problem_label(c), "rows": n}
+            for c, n in list(r["errors_by_code"].items())[:3]
+        ]
     return render(request, "ingest/quality_ranking.html", {"rows": rows, "days": days})
 
 
 @perm_required(Perm.RECORD_VIEW)
 def quality_department(request: HttpRequest, code: str) -> HttpResponse:
-    """One department's own quality history and its batches with problem rows."""
+    """One department's own data quality: its rates over the period, its problems ranked by
+    the rejected rows they cost with what to do about each and an example row
+    (:func:`credit.ingest.quality.problems`), and its batches. A department outside the
+    user's tenant is not found (404): an officer sees its own department only."""
     days = _days(request)
-    batches = selectors.quality_batches(request.user, days=days).filter(department__code=code)
     department = found(selectors.department_visible(request.user, code))
+    batches = selectors.quality_batches(request.user, days=days).filter(department=department)
     return render(
         request,
         "ingest/quality_department.html",
@@ -45,6 +54,8 @@ def quality_department(request: HttpRequest, code: str) -> HttpResponse:
             "department": department,
             "days": days,
             "summary": department_quality(batches),
+            "problems": problems(batches),
             "batches": batches.order_by("-created_at")[:100],
+            "sees_ranking": principal_of(request.user).has_perm(Perm.RECORD_REVIEW),
         },
     )
