@@ -143,6 +143,14 @@ def test_item_detail_returns_fields_with_code_values(login):
     assert fields["uscc"]["conditions"][0]["then"] == "required"
 
 
+def test_item_detail_shows_units_and_cross_field_checks(login):
+    body = login(Role.DEPT_OFFICER).get(PENALTY).json()
+    fields = {f["code"]: f for f in body["fields"]}
+    assert fields["fine_amount"]["unit"] == "万元" and fields["subject_name"]["unit"] == ""
+    checks = {(c["kind"], c["severity"]) for c in body["checks"]}
+    assert {("date_order", "reject"), ("uscc_category", "warn"), ("amount_bound", "warn")} <= checks
+
+
 def test_item_detail_query_count_is_fixed(login, django_assert_max_num_queries):
     client = login(Role.AUDITOR)
     with django_assert_max_num_queries(6 + CALL_LOG):

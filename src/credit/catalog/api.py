@@ -57,12 +57,20 @@ class FieldOut(Schema):
     sensitivity: Literal[tuple(Sensitivity.values)]
     usage_scope: Literal[tuple(UsageScope.values)]
     role: Literal[tuple(FieldRole.values)]
+    unit: str = Field(
+        "", description="金额字段的计量单位（如 万元）；带单位或以元填写的值按此换算，空为无单位"
+    )
 
 
 class ItemDetailOut(ItemOut):
     natural_key: list[str]
     description: str
     basis: str
+    checks: list[dict] = Field(
+        ...,
+        description="跨字段校验规则（date_order、uscc_category、amount_bound；"
+        "reject 退回，warn 提示）",
+    )
     fields: list[FieldOut]
 
 
@@ -115,7 +123,12 @@ def get_item(request, code: str):
     item = _get(code)
     fields = list(item.fields.all())
     out = _item_out(item, len(fields))
-    out.update(natural_key=list(item.natural_key), description=item.description, basis=item.basis)
+    out.update(
+        natural_key=list(item.natural_key),
+        description=item.description,
+        basis=item.basis,
+        checks=list(item.checks or []),
+    )
     out["fields"] = [
         {
             "position": f.position,
@@ -134,6 +147,7 @@ def get_item(request, code: str):
             "sensitivity": f.sensitivity,
             "usage_scope": f.effective_scope,
             "role": f.role,
+            "unit": f.unit,
         }
         for f in fields
     ]
