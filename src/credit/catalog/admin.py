@@ -33,6 +33,7 @@ class FieldSpecInline(CatalogAdminMixin, admin.TabularInline):
         "sensitivity",
         "usage_scope",
         "role",
+        "unit",
     ]
     ordering = ["position"]
 
