@@ -153,12 +153,27 @@ def test_organisation_codes_are_unique_across_prefixes():
 @pytest.mark.django_db
 def test_demo_batches_are_ingested_once_with_their_mistakes_reported(seeded):
     first, second = seeded
-    assert (first["demo_batches"], second["demo_batches"]) == (3, 0)
+    assert (first["demo_batches"], second["demo_batches"]) == (4, 0)
     batches = Batch.objects.filter(file_name__startswith="演示-")
-    assert batches.count() == 3
+    assert batches.count() == 4
     assert all(b.status == "done" and b.metrics["volume"] == b.total for b in batches)
     assert sum(b.rejected for b in batches) > 0
     assert any(b.metrics["timeliness"] is not None for b in batches)
+
+
+@pytest.mark.django_db
+def test_the_demo_clerks_workbook_shows_what_the_cleaning_does(seeded):
+    """A workbook as clerks send it: title rows, header variants, units, old wording, other
+    brackets and placeholders, then 合计 and 填表说明 — all of it accepted and recorded."""
+    from credit.demo.batches import WORKBOOK
+
+    batch = Batch.objects.get(file_name=WORKBOOK)
+    assert (batch.status, batch.total, batch.rejected) == ("done", 12, 0)
+    [layout] = batch.metrics["layout"]
+    assert layout["header_row"] == 3 and layout["notes_total"] == 3
+    codes = {c["code"] for row in batch.rows.all() for c in row.corrections}
+    assert {"unit_removed", "unit_converted", "synonym_mapped", "document_no_brackets"} <= codes
+    assert "placeholder_emptied" in codes
 
 
 @pytest.mark.django_db
