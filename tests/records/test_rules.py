@@ -180,3 +180,25 @@ def test_property_the_forms_are_idempotent(value):
         once = standard_year_brackets(halfwidth_digits(value), brackets)
         assert standard_year_brackets(halfwidth_digits(once), brackets) == once
         assert key_form(once) == key_form(value)  # the stored form keeps the record's key
+
+
+def test_a_case_number_field_is_known_by_its_name_whatever_spaces_follow():
+    from credit.records.docnumbers import CASE_NUMBER_BRACKETS, DOCUMENT_BRACKETS
+
+    assert brackets_for("执行案号 ") == CASE_NUMBER_BRACKETS
+    assert brackets_for(" 案号") == CASE_NUMBER_BRACKETS
+    assert brackets_for("案号说明") == DOCUMENT_BRACKETS
+
+
+def test_the_plain_table_maps_exactly_full_width_ascii_lower_case_and_invisible_spaces():
+    """The table behind the key form, checked whole (it is built once, at import)."""
+    from credit.records.docnumbers import _plain_table
+
+    table = _plain_table()
+    invisible = "\u3000\u200b\u200c\u200d\u2060\ufeff"
+    full = range(0xFF01, 0xFF5F)
+    lower = range(ord("a"), ord("z") + 1)
+    assert set(table) == {*full, *lower, *map(ord, invisible)}
+    assert all(table[cp] == chr(cp - 0xFEE0).upper() for cp in full)
+    assert all(table[cp] == chr(cp).upper() for cp in lower)
+    assert all(table[ord(ch)] is None for ch in invisible)
