@@ -13,6 +13,7 @@ from credit.records.docnumbers import (
     brackets_for,
     halfwidth_digits,
     key_form,
+    needs_standardising,
     plain_form,
     standard_year_brackets,
 )
@@ -202,3 +203,20 @@ def test_the_plain_table_maps_exactly_full_width_ascii_lower_case_and_invisible_
     assert all(table[cp] == chr(cp - 0xFEE0).upper() for cp in full)
     assert all(table[cp] == chr(cp).upper() for cp in lower)
     assert all(table[ord(ch)] is None for ch in invisible)
+
+
+@pytest.mark.parametrize(
+    ("value", "brackets", "expected"),
+    [
+        ("常市监罚〔2024〕12号", DOCUMENT_BRACKETS, False),
+        ("常市监罚(2024)12号", DOCUMENT_BRACKETS, True),
+        ("常市监罚〔２０２４〕12号", DOCUMENT_BRACKETS, True),
+        ("常市监罚 〔2024〕12号", DOCUMENT_BRACKETS, True),
+        ("（2024）苏0402执123号", CASE_NUMBER_BRACKETS, False),
+        ("〔2024〕苏0402执123号", CASE_NUMBER_BRACKETS, True),
+    ],
+)
+def test_only_a_value_that_may_change_is_standardised(value, brackets, expected):
+    """The cheap pre-check of the stored form: a full-width digit, a space or a bracket other
+    than the standard ones; anything else is stored as sent without a regex pass."""
+    assert needs_standardising(value, brackets) is expected
