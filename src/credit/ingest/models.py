@@ -107,6 +107,24 @@ class Batch(models.Model):
         return f"批次 {self.pk} {self.file_name}"
 
     @property
+    def layout(self) -> list[dict]:
+        """The file's tables as the run found them while reading it through
+        (:func:`credit.ingest.pipeline._layout_entry`): the header row, the rows skipped above
+        it, the note rows passed over, the data rows counted; empty for older batches and
+        pushed rows, and whatever in it is not such an entry is left out."""
+        entries = self.metrics.get("layout") if isinstance(self.metrics, dict) else None
+        return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+    @property
+    def rows_in_file(self) -> int | None:
+        """The data rows of the file once the run has read it through and counted them,
+        else None (the progress page's total)."""
+        counts = [entry.get("rows") for entry in self.layout]
+        if not counts or not all(isinstance(n, int) and n >= 0 for n in counts):
+            return None
+        return sum(counts)
+
+    @property
     def status_label(self) -> str:
         """The status as people read it: a failed batch is 文件被拒收 only when the file was
         refused; an interrupted run is 处理中断, an unexpected error 处理失败."""

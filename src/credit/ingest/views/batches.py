@@ -275,26 +275,15 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _layout_entries(batch: Batch) -> list[dict[str, Any]]:
-    """The tables' layout as the run recorded it while reading the file through
-    (``metrics["layout"]``, see :func:`credit.ingest.pipeline._layout_entry`); older batches
-    and pushed rows have none."""
-    entries = batch.metrics.get("layout") if isinstance(batch.metrics, dict) else None
-    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
-
-
 def _layout(batch: Batch) -> list[dict[str, Any]]:
-    """What the receipt says of each table's layout: the row its header was found on, the
-    rows above it that were skipped (title, 填报单位), the note rows after the data that were
-    not loaded (合计, 填表说明) and the warning that says so — only for tables where there is
-    something to say (a header on the first row and no notes is the template's layout)."""
+    """What the receipt says of each table's layout (:attr:`Batch.layout`): the row its
+    header was found on, the rows above it that were skipped (title, 填报单位), the note rows
+    after the data that were not loaded (合计, 填表说明) and the warning that says so — only
+    for tables where there is something to say."""
     shown = []
-    for entry in _layout_entries(batch):
+    for entry in batch.layout:
         skipped = entry.get("skipped_above") or []
-        skipped = list(range(1, skipped + 1)) if isinstance(skipped, int) else list(skipped)
-        notes = [n for n in entry.get("notes_rows") or [] if isinstance(n, dict)]
-        total = entry.get("notes_total")
-        more = total - len(notes) if isinstance(total, int) and total > len(notes) else 0
+        notes = entry.get("notes_rows") or []
         if not (skipped or notes or entry.get("warning")):
             continue
         shown.append(
@@ -304,21 +293,11 @@ def _layout(batch: Batch) -> list[dict[str, Any]]:
                 "skipped": "、".join(str(n) for n in skipped[:10])
                 + (f" 等 {len(skipped)} 行" if len(skipped) > 10 else ""),
                 "notes_rows": notes,
-                "more_notes": more,
+                "more_notes": max((entry.get("notes_total") or 0) - len(notes), 0),
                 "warning": entry.get("warning") or "",
             }
         )
     return shown
-
-
-def _rows_in_file(batch: Batch) -> int | None:
-    """The number of data rows of the file, once the run has read it through and counted
-    them (``rows`` of every table's layout entry), else None."""
-    entries = _layout_entries(batch)
-    counts = [e.get("rows") for e in entries]
-    if not counts or not all(isinstance(n, int) and n >= 0 for n in counts):
-        return None
-    return sum(counts)
 
 
 def _duration(seconds: float) -> str:
@@ -336,13 +315,13 @@ def _progress(batch: Batch) -> dict:
     """What the progress panel shows: only what is known. Time counts from the start of
     processing (queue time excluded); the rate is the rows committed per second since then.
     The number of rows in the file is known once the run has read the file through and
-    counted them (:func:`_rows_in_file`): then the bar shows the share done and an estimate
+    counted them (:attr:`Batch.rows_in_file`): then the bar shows the share done and an estimate
     of the time left (the rows left at the rate so far); before that it shows the rows
     processed and the rate only."""
     end = batch.finished_at or timezone.now()
     elapsed = max((end - (batch.started_at or batch.created_at)).total_seconds(), 0.0)
     rate = round(batch.total / elapsed) if batch.total and elapsed >= 1 else None
-    expected = _rows_in_file(batch) or None
+    expected = batch.rows_in_file or None
     percent = remaining = None
     if expected:
         done = min(batch.total, expected)

@@ -77,49 +77,78 @@ def send_code(request: HttpRequest) -> HttpResponse:
     return render(request, "objections/_code_status.html", {"code_status": status})
 
 
-@require_http_methods(["GET", "POST"])
-def objection_new(request: HttpRequest) -> HttpResponse:
-    """``?record=<id>``: an objection to a public record."""
-    record = selectors.public_record(request.GET.get("record") or request.POST.get("record"))
-    if record is None:
-        return _record_missing(request)
-    form = ObjectionForm(request.POST or None, request.FILES or None)
+def _application_page(
+    request: HttpRequest,
+    record: Any,
+    *,
+    form_class: type,
+    purpose: str,
+    apply: Any,
+    message: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The two-step application page both workflows share: step 1 sends the code (a
+    send-code post without JavaScript keeps what was typed), step 2 submits through
+    ``apply(record, data, files)``; on success the tracking page with ``message`` (formatted
+    with the application's number). ``context["eligibility"]`` not eligible: no form."""
+    eligibility = context.get("eligibility")
+    form = form_class(request.POST or None, request.FILES or None)
     code_status = None
-    if request.method == "POST" and "send_code" in request.POST:
-        code_status = _send_code(request, CodePurpose.OBJECTION)
-        form = _step_one(request, ObjectionForm)
+    if eligibility is not None and not eligibility.eligible:
+        form = None
+    elif request.method == "POST" and "send_code" in request.POST:
+        code_status = _send_code(request, purpose)
+        form = _step_one(request, form_class)
     elif done := submit(
         request,
         form,
-        lambda data: services.submit_objection(
-            record_id=record.pk,
-            name=data["name"],
-            id_number=data["id_number"],
-            phone=data["phone"],
-            code=data["code"],
-            reason=data["reason"],
-            files=form.uploads(),
-        ),
-        done=lambda objection: _tracked(request, objection.number),
-        message=lambda objection: (
-            f"异议申请已提交，受理编号 {objection.number}。请记下编号，凭编号和手机号码后四位"
-            "查询办理进度。"
-        ),
+        lambda data: apply(record, data, form.uploads()),
+        done=lambda application: _tracked(request, application.number),
+        message=lambda application: message.format(number=application.number),
         errors=SERVICE_ERROR_FIELDS,
         with_code=False,
     ):
         return done
     return render(
         request,
-        "objections/objection_form.html",
+        template,
         {
             "record": record,
             "rows": selectors.record_view(record, public=True),
             "subject": selectors.subject_name(record, public=True),
             "form": form,
             "code_status": code_status,
-            "purpose": CodePurpose.OBJECTION,
+            "purpose": purpose,
+            **context,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def objection_new(request: HttpRequest) -> HttpResponse:
+    """``?record=<id>``: an objection to a public record."""
+    record = selectors.public_record(request.GET.get("record") or request.POST.get("record"))
+    if record is None:
+        return _record_missing(request)
+    return _application_page(
+        request,
+        record,
+        form_class=ObjectionForm,
+        purpose=CodePurpose.OBJECTION,
+        apply=lambda record, data, files: services.submit_objection(
+            record_id=record.pk,
+            name=data["name"],
+            id_number=data["id_number"],
+            phone=data["phone"],
+            code=data["code"],
+            reason=data["reason"],
+            files=files,
+        ),
+        message="异议申请已提交，受理编号 {number}。请记下编号，凭编号和手机号码后四位"
+        "查询办理进度。",
+        template="objections/objection_form.html",
+        context={},
     )
 
 
@@ -130,47 +159,24 @@ def repair_new(request: HttpRequest) -> HttpResponse:
     record = selectors.public_record(request.GET.get("record") or request.POST.get("record"))
     if record is None:
         return _record_missing(request)
-    eligibility = repairs.eligibility(record)
-    form = RepairForm(request.POST or None, request.FILES or None)
-    code_status = None
-    if not eligibility.eligible:
-        form = None
-    elif request.method == "POST" and "send_code" in request.POST:
-        code_status = _send_code(request, CodePurpose.REPAIR)
-        form = _step_one(request, RepairForm)
-    elif done := submit(
+    return _application_page(
         request,
-        form,
-        lambda data: repairs.submit_repair(
+        record,
+        form_class=RepairForm,
+        purpose=CodePurpose.REPAIR,
+        apply=lambda record, data, files: repairs.submit_repair(
             record_id=record.pk,
             name=data["name"],
             id_number=data["id_number"],
             phone=data["phone"],
             code=data["code"],
             statement=data["statement"],
-            files=form.uploads(),
+            files=files,
         ),
-        done=lambda application: _tracked(request, application.number),
-        message=lambda application: (
-            f"信用修复申请已提交，申请编号 {application.number}。请记下编号，凭编号和手机号码"
-            "后四位查询审核进度。"
-        ),
-        errors=SERVICE_ERROR_FIELDS,
-        with_code=False,
-    ):
-        return done
-    return render(
-        request,
-        "objections/repair_form.html",
-        {
-            "record": record,
-            "rows": selectors.record_view(record, public=True),
-            "subject": selectors.subject_name(record, public=True),
-            "eligibility": eligibility,
-            "form": form,
-            "code_status": code_status,
-            "purpose": CodePurpose.REPAIR,
-        },
+        message="信用修复申请已提交，申请编号 {number}。请记下编号，凭编号和手机号码"
+        "后四位查询审核进度。",
+        template="objections/repair_form.html",
+        context={"eligibility": repairs.eligibility(record)},
     )
 
 
