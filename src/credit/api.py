@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from credit.accounts.api import router as accounts_router
+from credit.alerts.api import router as alerts_router
 from credit.catalog.api import router as catalog_router
 from credit.core.api import router as core_router
 from credit.core.errors import CreditError, RateLimited
@@ -101,3 +102,4 @@ api.add_router("/subjects", subjects_router)
 api.add_router("/ingest", ingest_router)
 api.add_router("/sanctions", sanctions_router)
 api.add_router("/sanctions", push_router)
+api.add_router("/warnings", alerts_router)

@@ -145,6 +145,9 @@ INSTALLED_APPS = [
     "credit.sanctions",
     "credit.portal",
     "credit.objections",
+    "credit.alerts",  # warnings (预警): read by the dashboards
+    "credit.dashboard",  # 信用监管一张图 and the staff workbench
+    "credit.boards",  # configurable dashboards (配置即应用) built on the dashboard's datasets
     "credit.demo",
     # After the platform's apps: their translations (credit/core/locale) win over the
     # libraries' (django-simple-captcha would otherwise reword Django's own form errors).

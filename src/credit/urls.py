@@ -5,13 +5,14 @@ from django.urls import include, path
 from credit.accounts.login import views as login_views
 from credit.api import api
 from credit.core import views as core_views
+from credit.dashboard.views import workbench
 
 admin.site.site_header = "公共信用信息平台管理后台"
 admin.site.site_title = "公共信用信息平台"
 admin.site.index_title = "数据与配置管理"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", workbench.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/login/", login_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -25,6 +26,9 @@ urlpatterns = [
     path("sanctions/", include("credit.sanctions.urls")),
     path("portal/", include("credit.portal.urls")),
     path("objections/", include("credit.objections.urls")),
+    path("dashboard/", include("credit.dashboard.urls")),
+    path("boards/", include("credit.boards.urls")),
+    path("warnings/", include("credit.alerts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -28,6 +28,8 @@ class Role(models.TextChoices):
     DEPT_OFFICER = "dept_officer", "部门数据报送员"
     DISTRICT_ADMIN = "district_admin", "辖市区管理员"
     AUDITOR = "auditor", "审计员（只读）"
+    #: Leaders (领导): the dashboards and warnings of the whole city, read-only, no personal data.
+    LEADER = "leader", "领导（只读）"
     #: The service account of an API client: its permissions are its scopes' (gateway).
     API_CLIENT = "api_client", "接口调用方"
 
@@ -46,6 +48,10 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.OBJECTION_HANDLE,
             Perm.REPAIR_REVIEW,
             Perm.PORTAL_MANAGE,
+            Perm.DASHBOARD_VIEW,
+            Perm.DASHBOARD_DESIGN,
+            Perm.WARNING_VIEW,
+            Perm.WARNING_HANDLE,
         }
     ),
     Role.DEPT_OFFICER: frozenset(
@@ -58,6 +64,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.RECORD_SUBMIT,
             Perm.SANCTIONS_CHECK,
             Perm.OBJECTION_VERIFY,
+            Perm.DASHBOARD_VIEW,
+            Perm.WARNING_VIEW,
         }
     ),
     Role.DISTRICT_ADMIN: frozenset(
@@ -70,6 +78,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.RECORD_REVIEW,
             Perm.SANCTIONS_CHECK,
             Perm.USER_MANAGE,
+            Perm.DASHBOARD_VIEW,
+            Perm.WARNING_VIEW,
+            Perm.WARNING_HANDLE,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -79,8 +90,11 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.SUBJECT_VIEW_NATURAL,
             Perm.RECORD_VIEW,
             Perm.AUDIT_VIEW,
+            Perm.DASHBOARD_VIEW,
+            Perm.WARNING_VIEW,
         }
     ),
+    Role.LEADER: frozenset({Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW}),
     # A service account acts only through its API client (credit.gateway builds that
     # principal from the client's scopes); signed in on its own it holds nothing.
     Role.API_CLIENT: frozenset(),
@@ -90,7 +104,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
 PEOPLE_ROLES = tuple(role for role in Role if role != Role.API_CLIENT)
 
 #: Roles whose scope is the whole city; the others are limited to their region or department.
-CITY_WIDE_ROLES = frozenset({Role.CITY_ADMIN, Role.CITY_REVIEWER, Role.AUDITOR})
+CITY_WIDE_ROLES = frozenset({Role.CITY_ADMIN, Role.CITY_REVIEWER, Role.AUDITOR, Role.LEADER})
 
 #: Roles that may open the Django admin (each admin page still checks its own permission).
 STAFF_ROLES = frozenset({Role.CITY_ADMIN, Role.AUDITOR})

@@ -22,6 +22,7 @@ DEMO_ACCOUNTS = [
     ("tianning", Role.DISTRICT_ADMIN, "320402", "TNQ-FG", "天宁区管理员"),
     ("tianning_scjg", Role.DEPT_OFFICER, "320402", "TNQ-SCJG", "天宁区市场监管局报送员"),
     ("auditor", Role.AUDITOR, "320400", None, "审计员"),
+    ("leader", Role.LEADER, "320400", None, "市领导"),
 ]
 
 

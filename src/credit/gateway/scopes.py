@@ -69,6 +69,12 @@ SCOPES: dict[str, Scope] = {
             ),
             frozenset({Perm.SANCTIONS_CHECK}),
         ),
+        Scope(
+            "warnings:read",
+            "读取预警",
+            (("GET", "/warnings"),),
+            frozenset({Perm.WARNING_VIEW}),
+        ),
     )
 }
 

@@ -31,6 +31,10 @@ class Perm(StrEnum):
     OBJECTION_VERIFY = "objections.verify"
     REPAIR_REVIEW = "objections.repair"
     PORTAL_MANAGE = "portal.manage"
+    DASHBOARD_VIEW = "dashboard.view"
+    DASHBOARD_DESIGN = "dashboard.design"
+    WARNING_VIEW = "alerts.view"
+    WARNING_HANDLE = "alerts.handle"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -53,4 +57,8 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.OBJECTION_VERIFY: "核实本部门的异议信息",
     Perm.REPAIR_REVIEW: "审核信用修复申请",
     Perm.PORTAL_MANAGE: "维护门户网站新闻和公告",
+    Perm.DASHBOARD_VIEW: "查看信用监管一张图和统计报表",
+    Perm.DASHBOARD_DESIGN: "配置统计报表和报表目录",
+    Perm.WARNING_VIEW: "查看预警",
+    Perm.WARNING_HANDLE: "确认和关闭预警",
 }

@@ -1,0 +1,1 @@
+"""The event type this app publishes to subscribers (registered with credit.events)."""

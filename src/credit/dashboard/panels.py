@@ -1,0 +1,1 @@
+"""The datasets of the built-in 一张图 (registered into :mod:`credit.dashboard.datasets`)."""
