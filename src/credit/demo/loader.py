@@ -72,7 +72,8 @@ STAGING = {
     "lp": """CREATE TEMP TABLE IF NOT EXISTS demo_stage_lp (
         uscc varchar(18), name varchar(200), kind varchar(20), org_type varchar(2),
         division_code varchar(6), industry varchar(1), legal_rep varchar(100),
-        address varchar(300), established_on date, status varchar(12), reg_no varchar(32))""",
+        address varchar(300), established_on date, status varchar(12), reg_no varchar(32),
+        registered_capital numeric(16, 4))""",
     "np": """CREATE TEMP TABLE IF NOT EXISTS demo_stage_np (
         name varchar(50), id_cipher bytea, id_index varchar(64), id_masked varchar(40),
         gender varchar(6), birth_date date, division_code varchar(6))""",
@@ -87,9 +88,9 @@ STAGING = {
 INSERT_LP = """
 INSERT INTO subjects_legalperson (uscc, name, kind, org_type, division_code, region_id,
     industry, legal_representative, registered_address, established_on, status,
-    source_department_id, created_at, updated_at)
+    registered_capital, source_department_id, created_at, updated_at)
 SELECT s.uscc, s.name, s.kind, s.org_type, s.division_code, r.code, s.industry, s.legal_rep,
-    s.address, s.established_on, s.status, %(dept)s, now(), now()
+    s.address, s.established_on, s.status, s.registered_capital, %(dept)s, now(), now()
 FROM demo_stage_lp s LEFT JOIN core_region r ON r.code = s.division_code
 ON CONFLICT (uscc) WHERE uscc IS NOT NULL DO NOTHING
 """
@@ -185,6 +186,7 @@ def load_legal_persons(rows: list[LegalPersonRow], progress: Progress) -> int:
         "established_on",
         "status",
         "reg_no",
+        "registered_capital",
     ]
     for chunk in _chunks(rows, CHUNK):
         with transaction.atomic():
@@ -204,6 +206,7 @@ def load_legal_persons(rows: list[LegalPersonRow], progress: Progress) -> int:
                         r.established_on,
                         r.status,
                         r.reg_no,
+                        r.registered_capital,
                     )
                     for r in chunk
                 ),

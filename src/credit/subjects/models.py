@@ -44,6 +44,10 @@ class LegalPerson(models.Model):
     legal_representative = models.CharField("法定代表人", max_length=100, blank=True)
     registered_address = models.CharField("注册地址", max_length=300, blank=True)
     established_on = models.DateField("成立日期", null=True, blank=True)
+    #: 注册资本 in 万元 (from the registration feed); none for bodies that register no capital.
+    registered_capital = models.DecimalField(
+        "注册资本（万元）", max_digits=16, decimal_places=4, null=True, blank=True
+    )
     status = models.CharField(
         "登记状态",
         max_length=12,

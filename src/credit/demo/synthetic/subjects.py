@@ -5,6 +5,7 @@ division codes no longer in force included."""
 from __future__ import annotations
 
 import datetime
+import decimal
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -142,6 +143,19 @@ class LegalPersonRow:
     status: str
     reg_no: str = ""
     legal_rep_id: str = ""
+
+    @property
+    def registered_capital(self) -> decimal.Decimal | None:
+        """注册资本 in 万元, drawn from its own generator keyed by the USCC (so adding it left
+        every other generated value as it was); none for bodies that register no capital."""
+        if self.org_type not in {"91", "92", "93"}:
+            return None
+        rng = random.Random(f"capital-{self.uscc}")
+        if self.org_type == "92":
+            return decimal.Decimal(rng.choice((1, 2, 3, 5, 10, 20, 50)))
+        bands = ((10, 100, 35), (100, 500, 30), (500, 1000, 15), (1000, 5000, 14), (5000, 50000, 6))
+        low, high, _ = rng.choices(bands, weights=[b[2] for b in bands])[0]
+        return decimal.Decimal(rng.randint(low, high))
 
     @property
     def org_code(self) -> str:
