@@ -123,6 +123,14 @@ FROM demo_stage_np s LEFT JOIN core_region r ON r.code = s.division_code
 ON CONFLICT (id_type, id_index) DO NOTHING
 """
 
+#: When a record arrived: a few days after its decision, most within the 7 working days of the
+#: 双公示 rule, some late (fixed per record by its natural key), never after the load itself.
+ARRIVED = """LEAST(now(), (s.decision_date + CASE
+        WHEN abs(hashtext(s.natural_key)::bigint) %% 100 < 60 THEN 1
+        WHEN abs(hashtext(s.natural_key)::bigint) %% 100 < 85 THEN 3
+        WHEN abs(hashtext(s.natural_key)::bigint) %% 100 < 95 THEN 6
+        ELSE 16 END)::timestamp AT TIME ZONE 'Asia/Shanghai' + interval '10 hours')"""
+
 INSERT_RECORDS = """
 INSERT INTO records_creditrecord (item_id, legal_person_id, natural_person_id, department_id,
     region_id, natural_key, document_no, payload, decision_date, valid_from, valid_to,
@@ -133,10 +141,10 @@ SELECT s.item_id, s.legal_person_id, s.natural_person_id, s.department_id, s.reg
     s.severity, s.usage_scope, s.publicity_policy_id, s.publishable, s.publicity_start,
     s.publicity_end, s.repair_from,
     CASE WHEN s.publicity_end < %(today)s THEN 'expired' ELSE 'active' END,
-    1, now(), now()
+    1, {arrived}, now()
 FROM demo_stage_rec s
 ON CONFLICT (item_id, natural_key) DO NOTHING
-"""
+""".replace("{arrived}", ARRIVED)
 
 
 def _chunks(rows: Iterable, size: int) -> Iterator[list]:
@@ -434,6 +442,9 @@ def seed(
             "records_creditrecord",
         ):
             cur.execute(f"ANALYZE {table}")
+    from credit.dashboard import facts
+
+    counts["dashboard_records"] = facts.refresh().records
     audit.record(
         "demo.seeded",
         object_type="demo",

@@ -1,0 +1,206 @@
+"""Scoped reads behind the dashboard's numbers: the records and the legal persons a number
+counts (the drill-down lists), with the same definitions as the facts (tests keep them equal)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from credit.catalog.constants import Category
+from credit.core.access import Principal, principal_of
+from credit.core.errors import ValidationFailed
+from credit.dashboard import facts
+from credit.dashboard.datasets import Filters, _month, effective_filters
+from credit.dashboard.panels import add_months, scope_q
+from credit.records.constants import RecordStatus, Severity
+from credit.records.models import CreditRecord
+from credit.records.publicity import public_q
+from credit.subjects.constants import Industry, LegalPersonKind, LegalPersonStatus
+from credit.subjects.models import LegalPerson
+
+CATEGORY_LABELS = dict(Category.choices)
+SEVERITY_LABELS = {**dict(Severity.choices), "none": "未分级"}
+STATUS_LABELS = dict(RecordStatus.choices)
+
+
+def in_force_q(today: datetime.date) -> Q:
+    """A list entry in force (credit.sanctions.lists): active and within its validity."""
+    return (
+        Q(status=RecordStatus.ACTIVE)
+        & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        & (Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+    )
+
+
+def dishonest_q(prefix: str = "") -> Q:
+    """失信记录 (:data:`credit.dashboard.panels.DISHONEST` on records)."""
+    return Q(
+        **{f"{prefix}item__category__in": [Category.BLACK_LIST, Category.ATTENTION_LIST]}
+    ) | ~Q(**{f"{prefix}severity": ""})
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """What a drill-down link asks of the records, on top of the dashboard's filters."""
+
+    filters: Filters
+    arrived: datetime.date | None = None
+    category: str = ""
+    severity: str = ""
+    status: str = ""
+    subject_type: str = ""
+    public: bool = False
+    in_force: bool = False
+    dishonest: bool = False
+
+    @classmethod
+    def from_query(cls, query: Any) -> RecordQuery:
+        category = (query.get("category") or "").strip()
+        if category and category not in CATEGORY_LABELS:
+            raise ValidationFailed(f"分类“{category}”不存在", details={"field": "category"})
+        severity = (query.get("severity") or "").strip()
+        if severity and severity not in SEVERITY_LABELS:
+            raise ValidationFailed(f"严重程度“{severity}”不存在", details={"field": "severity"})
+        status = (query.get("status") or "").strip()
+        if status and status not in STATUS_LABELS:
+            raise ValidationFailed(f"状态“{status}”不存在", details={"field": "status"})
+        subject_type = (query.get("subject_type") or "").strip()
+        if subject_type not in ("", "legal", "natural"):
+            raise ValidationFailed(
+                "主体类型应为 legal 或 natural", details={"field": "subject_type"}
+            )
+        return cls(
+            filters=Filters.from_query(query),
+            arrived=_month(query.get("arrived"), "from"),
+            category=category,
+            severity=severity,
+            status=status,
+            subject_type=subject_type,
+            public=query.get("public") == "1",
+            in_force=query.get("in_force") == "1",
+            dishonest=query.get("dishonest") == "1",
+        )
+
+
+def records(actor: Any, ask: RecordQuery, *, today: datetime.date | None = None) -> QuerySet:
+    """The records a number counts, within the actor's tenant (the facts' definitions)."""
+    principal: Principal = principal_of(actor)
+    today = today or facts_day()
+    filters = effective_filters(principal, ask.filters)
+    qs = CreditRecord.objects.annotate(
+        subject_region=Coalesce("legal_person__region_id", "natural_person__region_id")
+    ).filter(scope_q(principal, filters, district="subject_region"))
+    if filters.start:
+        qs = qs.filter(_month_from(filters.start))
+    if filters.end:
+        qs = qs.filter(_month_before(add_months(filters.end, 1)))
+    if ask.arrived:
+        qs = qs.filter(
+            created_at__date__gte=ask.arrived, created_at__date__lt=add_months(ask.arrived, 1)
+        )
+    if ask.category:
+        qs = qs.filter(item__category=ask.category)
+    if ask.severity:
+        qs = qs.filter(severity="" if ask.severity == "none" else ask.severity)
+    if ask.status:
+        qs = qs.filter(status=ask.status)
+    if ask.subject_type == "legal":
+        qs = qs.filter(legal_person__isnull=False)
+    elif ask.subject_type == "natural":
+        qs = qs.filter(natural_person__isnull=False)
+    if ask.public:
+        qs = qs.filter(public_q(today))
+    if ask.in_force:
+        qs = qs.filter(in_force_q(today))
+    if ask.dishonest:
+        qs = qs.filter(dishonest_q())
+    return qs.select_related(
+        "item", "department", "region", "legal_person", "natural_person"
+    ).order_by("-decision_date", "-id")
+
+
+def _month_from(start: datetime.date) -> Q:
+    """Decision month ≥ start (the arrival day when there is no decision date, as the facts)."""
+    return Q(decision_date__gte=start) | Q(decision_date__isnull=True, created_at__date__gte=start)
+
+
+def _month_before(end: datetime.date) -> Q:
+    return Q(decision_date__lt=end) | Q(decision_date__isnull=True, created_at__date__lt=end)
+
+
+def facts_day() -> datetime.date:
+    """The day the facts were computed for (so a list shows what its number counted)."""
+    from django.utils import timezone
+
+    snap = facts.snapshot()
+    return snap.as_of if snap else timezone.localdate()
+
+
+SUBJECT_PARAMS = ("kind", "industry", "capital", "age", "status")
+
+
+def legal_persons(actor: Any, query: Any, *, today: datetime.date | None = None) -> QuerySet:
+    """The legal persons a subjects number counts (same bands as the facts)."""
+    principal = principal_of(actor)
+    today = today or facts_day()
+    filters = effective_filters(principal, Filters.from_query(query))
+    qs = LegalPerson.objects.filter(scope_q(principal, filters, department=None, item=None))
+    kind = (query.get("kind") or "").strip()
+    if kind:
+        if kind not in dict(LegalPersonKind.choices):
+            raise ValidationFailed(f"主体类别“{kind}”不存在", details={"field": "kind"})
+        qs = qs.filter(kind=kind)
+    industry = (query.get("industry") or "").strip()
+    if industry:
+        if industry not in dict(Industry.choices):
+            raise ValidationFailed(f"行业门类“{industry}”不存在", details={"field": "industry"})
+        qs = qs.filter(industry=industry)
+    status = (query.get("status") or "").strip()
+    if status:
+        if status not in dict(LegalPersonStatus.choices):
+            raise ValidationFailed(f"登记状态“{status}”不存在", details={"field": "status"})
+        qs = qs.filter(status=status)
+    capital = _band(query.get("capital"), facts.CAPITAL_BANDS, "capital", "注册资本区间")
+    if capital is not None:
+        qs = qs.filter(_capital_q(capital))
+    age = _band(query.get("age"), facts.AGE_BANDS, "age", "成立年限区间")
+    if age is not None:
+        qs = qs.filter(_age_q(age, today))
+    return qs.select_related("region").order_by("-established_on", "id")
+
+
+def _band(value: Any, bands: list, field: str, label: str) -> int | None:
+    value = (value or "").strip() if isinstance(value, str) else value
+    if value in (None, ""):
+        return None
+    codes = {str(code): code for code, *_ in bands}
+    if str(value) not in codes:
+        raise ValidationFailed(f"{label}“{value}”不存在", details={"field": field})
+    return codes[str(value)]
+
+
+def _capital_q(code: int) -> Q:
+    _, _, lo, hi = facts.CAPITAL_BANDS[code]
+    if lo is None:
+        return Q(registered_capital__isnull=True)
+    q = Q(registered_capital__gte=lo)
+    return q & Q(registered_capital__lt=hi) if hi is not None else q
+
+
+def _years_before(today: datetime.date, years: int) -> datetime.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def _age_q(code: int, today: datetime.date) -> Q:
+    _, _, lo, hi = facts.AGE_BANDS[code]
+    if lo is None:
+        return Q(established_on__isnull=True)
+    q = Q(established_on__lte=_years_before(today, lo))
+    return q & Q(established_on__gt=_years_before(today, hi)) if hi is not None else q
