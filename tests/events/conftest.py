@@ -27,16 +27,22 @@ def receiver():
 
 @pytest.fixture
 def api_client():
-    """A department client with the changes scope, granted the 失信被执行人 list."""
+    """A department client (市场监管局 unless told) with the changes scope (and the ``scopes``
+    given), granted the 失信被执行人 list."""
 
-    def make(name="推送接收系统", items=("dishonest-judgment-debtor",)):
+    def make(
+        name="推送接收系统",
+        items=("dishonest-judgment-debtor",),
+        scopes=("sanctions:changes",),
+        department="SCJG",
+    ):
         client, secret = gateway.create_client(
             actor=None,
             name=name,
             kind="department",
-            department=Department.objects.get(code="SCJG"),
+            department=Department.objects.get(code=department),
             ips=["127.0.0.1/32"],
-            scopes=["sanctions:changes"],
+            scopes=list(scopes),
             items=[CatalogItem.objects.get(code=c) for c in items],
         )
         return client, secret

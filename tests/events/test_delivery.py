@@ -42,7 +42,11 @@ def test_one_fan_out_job_is_enqueued_in_the_changing_transaction(listed, api_cli
         changes.emit(ListChange.Kind.LISTED, [entry.pk, entry.pk])
         changes_made = ListChange.objects.filter(record=entry).order_by("id")
         [job] = jobs("sanctions.fan_out")
-        assert job.args == {"first_id": changes_made[0].pk, "last_id": changes_made.last().pk}
+        assert job.args == {
+            "event_type": "list.changed",
+            "first_id": changes_made[0].pk,
+            "last_id": changes_made.last().pk,
+        }
         # The job row and the event rows were written by the same (sub)transaction.
         with connection.cursor() as cur:
             cur.execute(

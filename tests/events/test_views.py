@@ -42,7 +42,13 @@ def test_the_credit_office_subscribes_reads_the_log_exports_and_resends(
     assert bad.status_code == 200 and "https" in bad.content.decode()
     made = client.post(
         "/sanctions/push/subscriptions/new/",
-        {"client": api.pk, "name": "=名单推送", "url": hook.url(), "is_active": "on"},
+        {
+            "client": api.pk,
+            "name": "=名单推送",
+            "url": hook.url(),
+            "event_types": ["list.changed"],
+            "is_active": "on",
+        },
     )
     assert made.status_code == 302
     sub = Subscription.objects.get(client=api)
@@ -69,7 +75,13 @@ def test_the_credit_office_subscribes_reads_the_log_exports_and_resends(
     ).exists()
     edit = client.post(
         f"/sanctions/push/subscriptions/{sub.pk}/edit/",
-        {"name": "名单推送", "url": hook.url(), "list_kinds": ["red_list"], "is_active": "on"},
+        {
+            "name": "名单推送",
+            "url": hook.url(),
+            "event_types": ["list.changed"],
+            "list_kinds": ["red_list"],
+            "is_active": "on",
+        },
     )
     assert edit.status_code == 302
     sub.refresh_from_db()

@@ -17,7 +17,7 @@ from credit.catalog.constants import ListKind
 from credit.core.errors import NotFound, ValidationFailed
 from credit.core.inputs import Id, Offset
 from credit.core.schemas import BODY_ERRORS, links, responses
-from credit.events import selectors, services
+from credit.events import registry, selectors, services
 from credit.events.models import Delivery, Subscription
 from credit.gateway.models import ApiClient
 
@@ -26,6 +26,11 @@ router = Router(tags=["推送订阅"])
 DeliveryStatusFilter = Literal[("", *Delivery.Status.values)]
 #: A division code.
 RegionCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+#: The name of a registered event type (``list.changed`` 名单变更, ``warning.raised`` 预警).
+EventTypeName = Literal[tuple(t.name for t in registry.registered())]
+#: An event type to filter by, or "" for every type.
+EventTypeFilter = Literal[("", *(t.name for t in registry.registered()))]
+_TYPES_TEXT = "；".join(f"{t.name} {t.label}" for t in registry.registered())
 
 
 class SubscriptionIn(Schema):
@@ -33,12 +38,23 @@ class SubscriptionIn(Schema):
     url: str = Field(
         ..., min_length=8, max_length=500, description="接收地址，须为 https://；不跟随重定向"
     )
+    event_types: list[EventTypeName] = Field(
+        list(registry.DEFAULT_TYPES),
+        min_length=1,
+        max_length=10,
+        description=f"推送的事件类型（{_TYPES_TEXT}）；不传为 list.changed。"
+        "调用方须具备每种类型的权限（list.changed：sanctions:changes；warning.raised：warnings:read）",
+    )
     list_kinds: list[ListKind] = Field(
-        [], max_length=3, description="red_list / black_list / attention_list；空为全部"
+        [],
+        max_length=3,
+        description="red_list / black_list / attention_list；空为全部；仅适用于 list.changed",
     )
     regions: list[RegionCode] = Field([], max_length=20, description="行政区划代码；空为全部")
     subject: str = Field(
-        "", max_length=40, description="只订阅一个主体：统一社会信用代码或身份证号码"
+        "",
+        max_length=40,
+        description="只订阅一个主体：统一社会信用代码或身份证号码；仅适用于 list.changed",
     )
     client: Id | None = Field(None, description="市信用办代为登记时指定接口调用方")
 
@@ -48,6 +64,7 @@ class SubscriptionOut(Schema):
     client: str
     name: str
     url: str
+    event_types: list[str]
     list_kinds: list[str]
     regions: list[str]
     subject_type: Literal["legal", "natural"] | None
@@ -59,6 +76,7 @@ class SubscriptionOut(Schema):
 class DeliveryOut(Schema):
     id: int
     subscription: int
+    event_type: str = Field(..., description="事件类型，如 list.changed、warning.raised")
     event_id: str
     status: Literal[tuple(Delivery.Status.values)] = Field(
         ..., description="pending 待推送 / retrying 重试中 / delivered 已送达 / failed 失败"
@@ -85,6 +103,7 @@ def subscription_out(sub: Subscription) -> dict[str, Any]:
         "client": sub.client.key,
         "name": sub.name,
         "url": sub.url,
+        "event_types": sub.event_types,
         "list_kinds": sub.list_kinds,
         "regions": sub.regions,
         "subject_type": "legal"
@@ -102,7 +121,8 @@ def delivery_out(d: Delivery) -> dict[str, Any]:
     return {
         "id": d.pk,
         "subscription": d.subscription_id,
-        "event_id": str(d.event.event_id),
+        "event_type": d.event_type,
+        "event_id": str(d.event.event_id) if d.event is not None else "",
         "status": d.status,
         "attempts": d.attempts,
         "resends": d.resends,
@@ -146,8 +166,9 @@ def list_subscriptions(request: HttpRequest):
     operation_id="credit_sanctions_push_api_create_subscription",
 )
 def create_subscription(request: HttpRequest, body: SubscriptionIn):
-    """Registers a webhook. Deliveries are POSTs signed with the client's key and secret
-    (the request-signing scheme of this API) and carry ``X-Credit-Event-Id``."""
+    """Registers a webhook for the event types chosen (list changes when none is named).
+    Deliveries are POSTs signed with the client's key and secret (the request-signing scheme
+    of this API) and carry ``X-Credit-Event-Id`` and ``X-Credit-Event-Type``."""
     services.require_subscriber(request.auth)
     # A client subscribes for itself; the credit office names the client (the service
     # refuses anyone else's).
@@ -162,6 +183,7 @@ def create_subscription(request: HttpRequest, body: SubscriptionIn):
         client=client,
         name=body.name,
         url=body.url,
+        event_types=body.event_types,
         list_kinds=body.list_kinds,
         regions=body.regions,
         subject=body.subject,
@@ -199,6 +221,7 @@ def delete_subscription(request: HttpRequest, sub_id: Id):
 def list_deliveries(
     request: HttpRequest,
     subscription: Id | None = None,
+    event_type: EventTypeFilter = "",
     status: DeliveryStatusFilter = "",
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
@@ -208,11 +231,12 @@ def list_deliveries(
     qs = selectors.filter_deliveries(
         selectors.deliveries_for(request.auth),
         subscription=subscription,
+        event_type=event_type,
         status=status,
         date_from=date_from,
         date_to=date_to,
     )
-    page = list(qs[offset : offset + limit])
+    page = selectors.with_events(qs[offset : offset + limit])
     return {"count": qs.count(), "deliveries": [delivery_out(d) for d in page]}
 
 
@@ -228,4 +252,4 @@ def resend(request: HttpRequest, delivery_id: Id):
     if found is None:
         raise NotFound("推送记录不存在", code="delivery_not_found")
     done = services.resend(actor=request.auth, delivery=found)
-    return delivery_out(selectors.delivery_for(request.auth, done.pk))
+    return delivery_out(selectors.with_events([selectors.delivery_for(request.auth, done.pk)])[0])

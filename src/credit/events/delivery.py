@@ -2,29 +2,33 @@
 
 How an event reaches a webhook:
 
-1. :func:`published` is called by the publishing app (``credit.records.changes.emit``) inside
-   the transaction that writes the events. When an active subscription exists it defers ONE
-   ``sanctions.fan_out(first_id, last_id)`` job through procrastinate's Django connector,
-   which inserts the job row on Django's own connection — so the job commits or rolls back
-   with the change, and a change is never pushed without being committed nor committed
-   without its push. The "any active subscription" check is one indexed query per chunk (not
-   an in-process cache: a subscription created in another process must be seen at once, or
-   its first events would be lost).
+1. :func:`published` is called by the publishing app (``credit.records.changes.emit`` for list
+   changes, ``credit.alerts.services`` for warnings) inside the transaction that writes the
+   events. When an active subscription to that event type exists it defers ONE
+   ``sanctions.fan_out(event_type, first_id, last_id)`` job through procrastinate's Django
+   connector, which inserts the job row on Django's own connection — so the job commits or
+   rolls back with the change, and a change is never pushed without being committed nor
+   committed without its push. The "any active subscription" check is one query per chunk
+   (not an in-process cache: a subscription created in another process must be seen at once,
+   or its first events would be lost).
 2. :func:`fan_out` creates a :class:`Delivery` per (event, matching subscription) with
    ``INSERT … ON CONFLICT DO NOTHING`` — running it twice creates nothing twice — and defers
-   one ``sanctions.deliver(delivery_id)`` job per new delivery in a single batch insert.
+   one ``sanctions.deliver(delivery_id)`` job per new delivery in a single batch insert. A
+   subscription matches when it chose the type, its client holds the type's permission and
+   the event passes the type's ``filters_for`` and the subscription's filters.
    One job per delivery (rather than per subscription batch) keeps every receiver's retries
    and back-off independent: a slow or failing webhook delays nobody else, and a delivery's
    log row and its job have the same lifetime.
 3. :func:`deliver` POSTs the event (its type's ``payload``: for list changes the shape of
    ``GET /sanctions/changes``) signed with the client's key and secret by
-   :mod:`credit.gateway.signing`, with ``X-Credit-Event-Id``; no redirect is followed; 2xx is
-   delivered. A failure is recorded and retried after :data:`RETRY_DELAYS` (1 min, 5 min,
-   15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h: ten attempts over about 28 hours), then the
-   delivery is ``failed``. A delivery already ``delivered`` is never sent again by a job;
-   :func:`credit.events.services.resend` (the credit office) queues it again with the same
-   event id and is audited. Receivers should treat the event id as idempotency key: delivery
-   is at least once.
+   :mod:`credit.gateway.signing`, with ``X-Credit-Event-Id`` and ``X-Credit-Event-Type``; no
+   redirect is followed; 2xx is delivered. A failure is recorded and retried after
+   :data:`RETRY_DELAYS` (1 min, 5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h: ten attempts
+   over about 28 hours), then the delivery is ``failed``; so is a delivery whose event is
+   gone or whose client no longer holds the type's permission. A delivery already
+   ``delivered`` is never sent again by a job; :func:`credit.events.services.resend` (the
+   credit office) queues it again with the same event id and is audited. Receivers should
+   treat the event id as idempotency key: delivery is at least once.
 
 A webhook may point only where :func:`validate_url` allows, and a name is resolved once and
 checked before it is called (:func:`resolve`, :data:`DENIED_NETWORKS`).
@@ -42,6 +46,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -151,74 +156,88 @@ def resolve(host: str, port: int) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def subscribers(event_type: str) -> QuerySet[Subscription]:
+    """The active subscriptions of active clients that chose ``event_type``."""
+    return Subscription.objects.filter(
+        is_active=True, client__is_active=True, event_types__contains=[event_type]
+    )
+
+
 def published(event_type: str, first_id: int, last_id: int) -> None:
     """The publisher wrote the events ``first_id..last_id`` of ``event_type`` in the running
     transaction: one fan-out job for them, deferred in that transaction, when anyone
-    subscribes. An unknown type is refused (:class:`~credit.events.registry.UnknownEventType`);
-    a type no subscription receives enqueues nothing."""
-    kind = registry.get(event_type)
-    if kind != registry.subscribed():
-        return
-    if not Subscription.objects.filter(is_active=True).exists():
+    subscribes to that type. An unknown type is refused
+    (:class:`~credit.events.registry.UnknownEventType`); a type no subscription receives
+    enqueues nothing."""
+    registry.get(event_type)
+    if not subscribers(event_type).exists():
         return
     from credit.events.tasks import fan_out as fan_out_task
 
-    fan_out_task.defer(first_id=first_id, last_id=last_id)
+    fan_out_task.defer(event_type=event_type, first_id=first_id, last_id=last_id)
 
 
-def matching_events(sub: Subscription, first_id: int, last_id: int) -> QuerySet:
-    """The events in ``first_id..last_id`` that ``sub`` receives: its list kinds, regions
-    and subject, within what its client may receive (the event type's ``filters_for``: for
-    list changes its list items and usage scopes) — the same as the client would pull."""
-    kind = sub.event_type
+def matching_events(
+    sub: Subscription, kind: registry.EventType, first_id: int, last_id: int
+) -> QuerySet:
+    """The events of type ``kind`` in ``first_id..last_id`` that ``sub`` receives: those its
+    client may receive (the type's permission and ``filters_for``: for list changes its list
+    items and usage scopes, for warnings its tenant) — the same as the client would pull —
+    narrowed by the subscription's filters that apply to the type (its ``filter_fields``)."""
+    if kind.name not in sub.event_types:
+        return kind.model._default_manager.none()
     qs = kind.model._default_manager.filter(
-        id__gte=first_id, id__lte=last_id, **kind.filters_for(sub.client)
+        kind.visible_to(sub.client), id__gte=first_id, id__lte=last_id
     )
-    if sub.list_kinds:
-        qs = qs.filter(list_kind__in=sub.list_kinds)
-    if sub.regions:
-        qs = qs.filter(region_id__in=sub.regions)
-    if sub.legal_person_id:
-        qs = qs.filter(legal_person_id=sub.legal_person_id)
-    if sub.natural_person_id:
-        qs = qs.filter(natural_person_id=sub.natural_person_id)
-    return qs
+    return kind.narrowed(
+        qs,
+        list_kinds=sub.list_kinds,
+        regions=sub.regions,
+        legal_person_id=sub.legal_person_id,
+        natural_person_id=sub.natural_person_id,
+    )
 
 
 _DELIVERY = Delivery._meta.db_table
 
 
 @transaction.atomic
-def fan_out(first_id: int, last_id: int) -> list[int]:
-    """Create the deliveries of events ``first_id..last_id`` for every active subscription
-    of an active client and queue one delivery job each; returns the new deliveries' ids.
-    Idempotent: a pair (event, subscription) is created once."""
+def fan_out(event_type: str, first_id: int, last_id: int) -> list[int]:
+    """Create the deliveries of the ``event_type`` events ``first_id..last_id`` for every
+    active subscription to that type of an active client and queue one delivery job each;
+    returns the new deliveries' ids. Idempotent: an (event, subscription) pair is created
+    once."""
     from credit.events.tasks import deliver as deliver_task
 
+    kind = registry.get(event_type)
     created: list[int] = []
-    subs = Subscription.objects.filter(is_active=True, client__is_active=True).select_related(
-        "client__user"
-    )
+    subs = subscribers(event_type).select_related("client__user", "client__department")
     for sub in subs.order_by("id"):
-        events_sql, params = (
-            matching_events(sub, first_id, last_id).values("id").query.sql_with_params()
-        )
-        with connection.cursor() as cur:
-            cur.execute(
-                f"""
-                INSERT INTO {_DELIVERY} (event_id, subscription_id, status, attempts, failures,
-                    resends, last_error, created_at)
-                SELECT e.id, %s, 'pending', 0, 0, 0, '', now() FROM ({events_sql}) e
-                ORDER BY e.id
-                ON CONFLICT (event_id, subscription_id) DO NOTHING
-                RETURNING id
-                """,  # noqa: S608 — the table is the model's own, the subquery Django's
-                [sub.pk, *params],
-            )
-            created.extend(pk for (pk,) in cur.fetchall())
+        created.extend(_insert_deliveries(sub, kind, matching_events(sub, kind, first_id, last_id)))
     if created:
         deliver_task.batch_defer(*({"delivery_id": pk} for pk in created))
     return created
+
+
+def _insert_deliveries(sub: Subscription, kind: registry.EventType, events: QuerySet) -> list[int]:
+    """One pending delivery per event of ``events`` for ``sub`` (none twice)."""
+    try:
+        events_sql, params = events.values("id").query.sql_with_params()
+    except EmptyResultSet:  # nothing the client may receive
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            INSERT INTO {_DELIVERY} (event_type, event_id, subscription_id, status, attempts,
+                failures, resends, last_error, created_at)
+            SELECT %s, e.id, %s, 'pending', 0, 0, 0, '', now() FROM ({events_sql}) e
+            ORDER BY e.id
+            ON CONFLICT (event_type, event_id, subscription_id) DO NOTHING
+            RETURNING id
+            """,  # noqa: S608 — the table is the model's own, the subquery Django's
+            [kind.name, sub.pk, *params],
+        )
+        return [pk for (pk,) in cur.fetchall()]
 
 
 # --------------------------------------------------------------------------------------------
@@ -229,8 +248,7 @@ def fan_out(first_id: int, last_id: int) -> list[int]:
 def payload(delivery: Delivery) -> bytes:
     """The JSON body of a delivery (its event type's ``payload``: for list changes the shape
     of ``GET /sanctions/changes``), as its client would pull it (natural persons masked)."""
-    kind = delivery.subscription.event_type
-    event = kind.events().get(pk=delivery.event_id)
+    kind, event = registry.get(delivery.event_type), delivery.event
     body = kind.payload(event, delivery.subscription.client.as_principal())
     return json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False).encode("utf-8")
 
@@ -298,6 +316,7 @@ def _headers(delivery: Delivery, body: bytes) -> dict[str, str]:
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": USER_AGENT,
             "X-Credit-Event-Id": str(delivery.event.event_id),
+            "X-Credit-Event-Type": delivery.event_type,
         }
     )
     return headers
@@ -311,9 +330,7 @@ def deliver(delivery_id: int) -> Delivery | None:
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
-            .select_related(
-                "subscription__client__user", "subscription__client__department", "event"
-            )
+            .select_related("subscription__client__user", "subscription__client__department")
             .filter(pk=delivery_id)
             .first()
         )
@@ -324,9 +341,18 @@ def deliver(delivery_id: int) -> Delivery | None:
             return delivery
         sub = delivery.subscription
         now = timezone.now()
-        if not (sub.is_active and sub.client.is_active):
+        gone = (
+            "订阅或接口调用方已停用"
+            if not (sub.is_active and sub.client.is_active)
+            else "事件已不存在（其类型未注册或记录已删除）"
+            if delivery.event is None
+            else f"接口调用方已没有接收“{delivery.kind.label}”的权限"
+            if not sub.client.as_principal().has_perm(delivery.kind.perm)
+            else ""
+        )
+        if gone:
             delivery.status = Delivery.Status.FAILED
-            delivery.last_error = "订阅或接口调用方已停用"
+            delivery.last_error = gone
             delivery.next_attempt_at = None
             delivery.save()
             return delivery

@@ -1,32 +1,31 @@
 """Reads of the push: subscriptions and the delivery log within a principal's reach.
 
 The credit office (``gateway.manage``) sees every subscription and delivery; an API client
-with the permission of the subscribed event type (``sanctions.check`` for list changes) sees
-its own; a member of staff without ``gateway.manage`` sees none.
+with the permission of an event type (``sanctions.check`` for list changes, ``alerts.view``
+for warnings) sees its own; a member of staff without ``gateway.manage`` sees none. A
+delivery's event is read through its type (:func:`credit.events.models.attach_events`).
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 
 from credit.core.access import Perm, principal_of
-from credit.events import registry
-from credit.events.models import Delivery, Subscription
+from credit.events.models import Delivery, Subscription, attach_events
+from credit.events.services import require_subscriber
 
 
 def _owned(principal: Any, qs: QuerySet, client_field: str) -> QuerySet:
-    """Everything for the credit office (``gateway.manage``); for any other principal with
-    the subscribed event type's permission, what belongs to the client it is (a member of
-    staff owns none)."""
+    """Everything for the credit office (``gateway.manage``); for a client with the
+    permission of an event type, what belongs to it (a member of staff owns none)."""
+    require_subscriber(principal)
     p = principal_of(principal)
     if p.has_perm(Perm.API_CLIENT_MANAGE):
         return qs
-    if p.client_id is None:
-        p.require(Perm.API_CLIENT_MANAGE)
-    p.require(registry.subscribed().perm)
     return qs.filter(**{client_field: p.client_id})
 
 
@@ -41,11 +40,15 @@ def subscription_for(principal: Any, pk: int) -> Subscription | None:
 
 
 def deliveries_for(principal: Any) -> QuerySet[Delivery]:
-    """The delivery log: the credit office every delivery; an API client its own (each event
-    with what its type's payload reads: for list changes its item and subject)."""
-    related = (f"event__{name}" for name in registry.subscribed().related)
-    qs = Delivery.objects.select_related("subscription__client", *related)
+    """The delivery log: the credit office every delivery; an API client its own. Load the
+    events of a page with :func:`with_events`."""
+    qs = Delivery.objects.select_related("subscription__client")
     return _owned(principal, qs, "subscription__client_id")
+
+
+def with_events(deliveries: Iterable[Delivery]) -> list[Delivery]:
+    """The deliveries (a page of the log) with their events, one query per event type."""
+    return attach_events(deliveries)
 
 
 def delivery_for(principal: Any, pk: int) -> Delivery | None:
@@ -57,6 +60,7 @@ def filter_deliveries(
     *,
     subscription: int | None = None,
     client: int | None = None,
+    event_type: str = "",
     status: str = "",
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
@@ -66,6 +70,8 @@ def filter_deliveries(
         qs = qs.filter(subscription_id=subscription)
     if client:
         qs = qs.filter(subscription__client_id=client)
+    if event_type:
+        qs = qs.filter(event_type=event_type)
     if status:
         qs = qs.filter(status=status)
     if date_from:

@@ -1,7 +1,9 @@
 """Push jobs, run by ``credit procrastinate worker``.
 
-- ``sanctions.fan_out(first_id, last_id)``: deferred in the transaction that writes the events;
-  creates the deliveries and queues their jobs (:func:`credit.events.delivery.fan_out`).
+- ``sanctions.fan_out(event_type, first_id, last_id)``: deferred in the transaction that writes
+  the events; creates the deliveries and queues their jobs
+  (:func:`credit.events.delivery.fan_out`). A job queued before events had types has no
+  ``event_type``: it fans out list changes, as it did.
 - ``sanctions.deliver(delivery_id)``: one signed POST; on failure procrastinate retries it
   after the delay the attempt asked for (:data:`credit.events.delivery.RETRY_DELAYS`); the
   delivery itself decides when to give up, so the job never outlives it.
@@ -16,6 +18,7 @@ from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.contrib.django import app
 
 from credit.events import delivery
+from credit.events.registry import LIST_CHANGED
 
 
 class DeliveryRetry(BaseRetryStrategy):
@@ -29,8 +32,8 @@ class DeliveryRetry(BaseRetryStrategy):
 
 
 @app.task(name="sanctions.fan_out", queue="sanctions")
-def fan_out(first_id: int, last_id: int) -> int:
-    return len(delivery.fan_out(first_id, last_id))
+def fan_out(first_id: int, last_id: int, event_type: str = LIST_CHANGED) -> int:
+    return len(delivery.fan_out(event_type, first_id, last_id))
 
 
 @app.task(name="sanctions.deliver", queue="push", retry=DeliveryRetry())

@@ -16,6 +16,7 @@ from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
 from credit.core.forms import act, submit
 from credit.core.http import EXPORT_LIMIT, found, xlsx_download
+from credit.core.models import Region
 from credit.events import selectors, services
 from credit.events.forms import DeliveryFilterForm, SubscriptionForm
 from credit.events.models import Delivery
@@ -27,9 +28,11 @@ manage_required = perm_required(Perm.API_CLIENT_MANAGE)
 def subscription_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.subscriptions_for(request.user).order_by("-created_at", "-id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "events/subscription_list.html", {"page": page, "labels": LIST_KIND_LABELS}
-    )
+    regions = dict(Region.objects.values_list("code", "name"))
+    for sub in page:
+        sub.list_kind_labels = [LIST_KIND_LABELS.get(k, k) for k in sub.list_kinds]
+        sub.region_names = [regions.get(code, code) for code in sub.regions]
+    return render(request, "events/subscription_list.html", {"page": page})
 
 
 @manage_required
@@ -43,6 +46,7 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
             client=data["client"],
             name=data["name"],
             url=data["url"],
+            event_types=data["event_types"],
             list_kinds=data["list_kinds"],
             regions=data["regions"],
             subject=data["subject"],
@@ -63,6 +67,7 @@ def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {
         "name": sub.name,
         "url": sub.url,
+        "event_types": sub.event_types,
         "list_kinds": sub.list_kinds,
         "regions": sub.regions,
         "subject": sub.legal_person.uscc if sub.legal_person_id else "",
@@ -77,6 +82,7 @@ def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
             subscription=sub,
             name=data["name"],
             url=data["url"],
+            event_types=data["event_types"],
             list_kinds=data["list_kinds"],
             regions=data["regions"],
             # A natural person is not shown on the form: an empty field keeps it.
@@ -115,6 +121,7 @@ def _filtered(request: HttpRequest) -> tuple[DeliveryFilterForm, QuerySet[Delive
             qs,
             subscription=data["subscription"].pk if data["subscription"] else None,
             client=data["client"].pk if data["client"] else None,
+            event_type=data["event_type"],
             status=data["status"],
             date_from=data["date_from"],
             date_to=data["date_to"],
@@ -126,6 +133,7 @@ def _filtered(request: HttpRequest) -> tuple[DeliveryFilterForm, QuerySet[Delive
 def delivery_list(request: HttpRequest) -> HttpResponse:
     form, qs = _filtered(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_events(page.object_list)
     return render(request, "events/delivery_list.html", {"form": form, "page": page})
 
 
@@ -133,38 +141,46 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
 def delivery_export(request: HttpRequest) -> HttpResponse:
     _, qs = _filtered(request)
     headers = [
-        "编号", "订阅", "接口调用方", "事件编号", "变更类型", "名单类型", "主体", "状态",
+        "编号", "订阅", "接口调用方", "事件类型", "事件编号", "事件内容", "状态",
         "发送次数", "人工重发", "最近状态码", "最近错误", "最近发送", "送达时间", "创建时间",
     ]  # fmt: skip
 
-    def when(value):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
-
     def rows():
-        for d in qs[:EXPORT_LIMIT]:
-            event = d.event
-            subject = event.legal_person.name if event.legal_person_id else "（自然人）"
-            yield [
-                d.pk,
-                d.subscription.name,
-                d.subscription.client.name,
-                str(event.event_id),
-                event.get_kind_display(),
-                LIST_KIND_LABELS.get(event.list_kind, event.list_kind),
-                subject,
-                d.get_status_display(),
-                d.attempts,
-                d.resends,
-                d.last_status,
-                d.last_error,
-                when(d.last_attempt_at),
-                when(d.delivered_at),
-                when(d.created_at),
-            ]
+        for start in range(0, EXPORT_LIMIT, _CHUNK):  # the events of a thousand at a time
+            chunk = selectors.with_events(qs[start : min(start + _CHUNK, EXPORT_LIMIT)])
+            yield from map(_export_row, chunk)
+            if len(chunk) < _CHUNK:
+                return
 
     return xlsx_download(
         f"推送记录_{timezone.localdate():%Y%m%d}.xlsx", [("推送记录", headers, rows())]
     )
+
+
+_CHUNK = 1000
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def _export_row(d: Delivery) -> list:
+    return [
+        d.pk,
+        d.subscription.name,
+        d.subscription.client.name,
+        d.event_type_label,
+        str(d.event.event_id) if d.event is not None else "",
+        d.event_summary,
+        d.get_status_display(),
+        d.attempts,
+        d.resends,
+        d.last_status,
+        d.last_error,
+        _when(d.last_attempt_at),
+        _when(d.delivered_at),
+        _when(d.created_at),
+    ]
 
 
 @require_POST
