@@ -80,7 +80,7 @@ def test_officer_checks_prints_and_feeds_back(page, live_url, scene, tmp_path):
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_url}/")
 
-    page.click("text=联合奖惩核查")
+    page.get_by_test_id("task-nav").get_by_role("link", name="联合奖惩核查", exact=True).click()
     page.wait_for_url("**/sanctions/check/")
     page.fill("input[name=identifier]", company.uscc)
     page.select_option("select[name=scenario]", "gov_procurement")

@@ -49,7 +49,7 @@ def test_officer_signs_in_and_downloads_the_penalty_template(page, live_url, off
     assert "天宁区市场监督管理局" in page.get_by_test_id("department").inner_text()
     page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
 
-    page.click("text=信用信息资源目录")
+    page.get_by_test_id("task-nav").get_by_role("link", name="信用信息资源目录").click()
     page.wait_for_url("**/catalog/")
     page.click("text=行政处罚")
     page.wait_for_url("**/catalog/admin-penalty/")

@@ -71,7 +71,7 @@ def test_officer_uploads_a_file_with_an_error_and_reads_the_feedback(
     assert template.value.suggested_filename.endswith(".xlsx")
 
     page.goto(f"{live_url}/")
-    page.click("a:text-is('数据报送')")
+    page.get_by_test_id("task-nav").get_by_role("link", name="数据报送", exact=True).click()
     page.wait_for_url("**/ingest/")
     page.select_option("select[name=item]", "admin-penalty")
     page.select_option("select[name=department]", "SCJG")

@@ -22,6 +22,7 @@ BATCH_STATES: dict[str, tuple[str, Q]] = {
     "queued": ("排队中", Q(status=Batch.Status.QUEUED)),
     "processing": ("处理中", Q(status=Batch.Status.PROCESSING)),
     "done": ("已完成", Q(status=Batch.Status.DONE)),
+    "rejected": ("有退回行", Q(status=Batch.Status.DONE, rejected__gt=0)),
     "refused": ("已拒收的文件", _FAILED & ~Q(error_code__in=[STALLED, INTERNAL_ERROR])),
     "stalled": ("处理中断", _FAILED & Q(error_code=STALLED)),
     "internal_error": ("处理失败", _FAILED & Q(error_code=INTERNAL_ERROR)),

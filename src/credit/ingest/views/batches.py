@@ -389,7 +389,10 @@ def batch_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied as exc:
         messages.error(request, exc.message)
         return render(
-            request, "403.html", {"perm_label": "重新处理该批次", "perm": exc.code}, status=403
+            request,
+            "403.html",
+            {"perm_label": "重新处理该批次", "reason": exc.message},
+            status=403,
         )
     return act(
         request,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from credit.core.access import Perm, principal_of
 from credit.core.access.decorators import perm_required
@@ -35,7 +36,20 @@ def quality_ranking(request: HttpRequest) -> HttpResponse:
             {"code": c, "label": problem_label(c), "rows": n}
             for c, n in list(r["errors_by_code"].items())[:3]
         ]
-    return render(request, "ingest/quality_ranking.html", {"rows": rows, "days": days})
+    scored = [r for r in rows if r["score"] is not None]
+    chart = {
+        "unit": "分",
+        "categories": [r["department"].short_name or r["department"].name for r in scored],
+        "series": [{"name": "综合得分", "data": [r["score"] for r in scored]}],
+        "links": [
+            f"{reverse('ingest:quality_department', args=[r['department'].code])}?days={days}"
+            for r in scored
+        ],
+        "empty_text": "统计期内没有已完成的报送批次",
+    }
+    return render(
+        request, "ingest/quality_ranking.html", {"rows": rows, "days": days, "chart": chart}
+    )
 
 
 @perm_required(Perm.RECORD_VIEW)

@@ -23,6 +23,29 @@ STATES = [("", "全部"), (lists.IN_FORCE, "有效"), (lists.ENDED, "已失效�
 KINDS = LIST_KIND_LABELS
 
 
+def _counts_chart(counts: list[dict], filters: dict[str, str]) -> dict:
+    """The counts per list as a chart: entries in force and ended, each number linking to
+    the entries it counts (the page's other filters kept)."""
+    kept = {k: v for k, v in filters.items() if v and k not in ("item", "state")}
+
+    def links(state: str) -> list[str]:
+        return [f"?{urlencode({**kept, 'item': c['item__code'], 'state': state})}" for c in counts]
+
+    return {
+        "unit": "条",
+        "categories": [c["item__name"] for c in counts],
+        "series": [
+            {
+                "name": "有效",
+                "data": [c["in_force"] for c in counts],
+                "links": links(lists.IN_FORCE),
+            },
+            {"name": "已失效", "data": [c["ended"] for c in counts], "links": links(lists.ENDED)},
+        ],
+        "empty_text": "没有名单记录",
+    }
+
+
 def _filters(request: HttpRequest) -> dict[str, str]:
     keys = ("list_kind", "item", "region", "state", "q")
     return {k: request.GET.get(k, "").strip()[:100] for k in keys}
@@ -33,12 +56,14 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     entries = lists.entries_for(request.user, **filters)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    counts = lists.counts(entries)
     return render(
         request,
         "sanctions/lists.html",
         {
             "page": page,
-            "counts": lists.counts(entries),
+            "counts": counts,
+            "chart": _counts_chart(counts, filters),
             "filters": filters,
             "query": urlencode({k: v for k, v in filters.items() if v}),
             "kinds": KINDS,

@@ -5,6 +5,8 @@
  *
  *   <form data-confirm="确定……？">   asks before submitting; "cancel" stops the submission.
  *   <button data-action="print">       prints the page.
+ *   <nav class="menu"><details>…        the staff menu: one group open at a time, closed by
+ *                                      a click elsewhere or Escape.
  *
  * The listeners sit on the document, so content swapped in by htmx behaves the same.
  */
@@ -24,6 +26,29 @@
     var target = event.target instanceof Element ? event.target : null;
     if (target && target.closest("[data-action='print']")) {
       window.print();
+    }
+    var inMenu = target ? target.closest(".menu") : null;
+    closeMenus(inMenu ? target.closest("details") : null);
+  });
+
+  function closeMenus(except) {
+    document.querySelectorAll(".menu details[open]").forEach(function (group) {
+      if (group !== except) {
+        group.open = false;
+      }
+    });
+  }
+
+  document.addEventListener("toggle", function (event) {
+    var group = event.target;
+    if (group instanceof HTMLDetailsElement && group.open && group.closest(".menu")) {
+      closeMenus(group);
+    }
+  }, true);
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      closeMenus(null);
     }
   });
 })();
