@@ -15,8 +15,8 @@ import pytest
 from openpyxl import load_workbook
 
 from credit.accounts.roles import PEOPLE_ROLES, Role
-from credit.catalog import views
 from credit.catalog.models import CatalogItem
+from credit.catalog.views import items as views
 from tests.catalog.factories import BUNDLED, CONFISCATION, make_items
 
 pytestmark = pytest.mark.django_db

@@ -103,3 +103,10 @@ def export_catalog() -> dict:
         "code_tables": [export_table(t) for t in tables],
         "items": [export_item(i) for i in all_items],
     }
+
+
+def item_document(code: str) -> dict | None:
+    """An item in the exchange format (:func:`export_item`), or None when there is none: what
+    the editor's forms start from."""
+    item = item_with_fields(code)
+    return export_item(item) if item is not None else None

@@ -1,20 +1,27 @@
-"""Writes to the catalog: importing a catalog document and versioning items."""
+"""Writes to the catalog: importing a catalog document, versioning items, and the editor's
+edits of one item or field (目录维护), each validated like an import."""
 
 from __future__ import annotations
 
+import copy
 import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.db.models import F
 
 from credit.catalog.constants import PublicityMode
 from credit.catalog.models import CatalogItem, CodeTable, CodeValue, FieldSpec
-from credit.catalog.selectors import export_item, export_table
-from credit.catalog.spec import parse_catalog
+from credit.catalog.selectors import export_catalog, export_item, export_table
+from credit.catalog.spec import CatalogSpecError, parse_catalog
 from credit.core import audit
 from credit.core.access import Perm, require
+from credit.core.errors import NotFound, ValidationFailed
 from credit.core.models import Department
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "catalog.json"
@@ -144,29 +151,7 @@ def import_catalog(doc: dict, *, actor: Any = None) -> dict[str, int]:
             item = CatalogItem(code=item_doc["code"], version=1)
         else:
             item.version += 1
-        for attr in (
-            "name",
-            "category",
-            "subject_type",
-            "update_period",
-            "usage_scope",
-            "publicity_mode",
-            "natural_key",
-            "description",
-            "basis",
-            "sort_order",
-            "is_active",
-            "checks",
-        ):
-            setattr(item, attr, item_doc[attr])
-        item.save()
-        item.source_departments.set(
-            Department.objects.filter(code__in=item_doc["source_departments"])
-        )
-        item.fields.all().delete()
-        FieldSpec.objects.bulk_create(
-            _field_model(item, n, f, tables) for n, f in enumerate(item_doc["fields"], start=1)
-        )
+        _store_item(item, item_doc, tables)
         if item_doc["parent"]:
             pending_parents.append((item, item_doc["parent"]))
         elif item.parent_id:
@@ -205,6 +190,37 @@ def code_table_changed(table: CodeTable, *, actor: Any) -> list[CatalogItem]:
     return items
 
 
+#: The item attributes a document sets as they are (the parent, the departments and the
+#: fields are set apart).
+_ITEM_ATTRS = (
+    "name",
+    "category",
+    "subject_type",
+    "update_period",
+    "usage_scope",
+    "publicity_mode",
+    "natural_key",
+    "description",
+    "basis",
+    "sort_order",
+    "is_active",
+    "checks",
+)
+
+
+def _store_item(item: CatalogItem, item_doc: dict, tables: dict) -> None:
+    """Write a canonical item document onto ``item`` (saved), its source departments and its
+    fields (replaced, in document order). The parent and the version are the caller's."""
+    for attr in _ITEM_ATTRS:
+        setattr(item, attr, item_doc[attr])
+    item.save()
+    item.source_departments.set(Department.objects.filter(code__in=item_doc["source_departments"]))
+    item.fields.all().delete()
+    FieldSpec.objects.bulk_create(
+        _field_model(item, n, f, tables) for n, f in enumerate(item_doc["fields"], start=1)
+    )
+
+
 def _field_model(item: CatalogItem, position: int, f: dict, tables: dict) -> FieldSpec:
     table = None
     if f["code_table"]:
@@ -239,12 +255,316 @@ def import_catalog_file(path: str | Path | None = None, *, actor: Any = None) ->
 
 
 @transaction.atomic
-def bump_version(item: CatalogItem, *, actor: Any, before: dict | None) -> CatalogItem:
-    """Record an edit made elsewhere (the admin): version + 1 and an audit entry."""
+def bump_version(
+    item: CatalogItem, *, actor: Any, before: dict | None, event: str = "catalogitem.edited"
+) -> CatalogItem:
+    """Record an edit of ``item`` made in the same transaction (the editor's services, the
+    admin): version + 1 and an audit entry ``event`` with before and after."""
     require(actor, Perm.CATALOG_MANAGE)
     CatalogItem.objects.filter(pk=item.pk).update(version=item.version + 1)
     item.refresh_from_db()
-    audit.record(
-        "catalogitem.edited", actor=actor, obj=item, before=before, after=export_item(item)
-    )
+    audit.record(event, actor=actor, obj=item, before=before, after=export_item(item))
     return item
+
+
+# --- the catalog editor (目录维护): one item at a time, validated like an import ---------------
+
+#: What the editor changes on an item; its code, parent, natural key and row checks are kept.
+ITEM_PROPERTIES = (
+    "name",
+    "category",
+    "subject_type",
+    "update_period",
+    "usage_scope",
+    "publicity_mode",
+    "source_departments",
+    "description",
+    "basis",
+    "is_active",
+    "sort_order",
+)
+#: What the editor changes on a field; its code is set when it is added, its conditional
+#: requirements (条件必填规则) are kept as they are.
+FIELD_PROPERTIES = (
+    "name",
+    "aliases",
+    "type",
+    "max_length",
+    "decimal_places",
+    "unit",
+    "required",
+    "code_table",
+    "multi_value",
+    "validator",
+    "validator_args",
+    "sensitivity",
+    "usage_scope",
+    "role",
+    "description",
+)
+#: Item codes the catalog pages use as words of their own addresses (/catalog/new/).
+RESERVED_ITEM_CODES = frozenset({"new"})
+
+
+class Edit(NamedTuple):
+    """The item after an edit, and whether anything changed (nothing is written, versioned or
+    audited when the edit leaves the item as it was)."""
+
+    item: CatalogItem
+    changed: bool
+
+
+@dataclass(frozen=True)
+class EditProblem:
+    """One reason an edit is refused: ``key`` is the key of the edited item or field it
+    concerns (``name``, ``max_length``), or ``""`` when it concerns something else, which
+    ``message`` (Chinese) then names."""
+
+    key: str
+    message: str
+
+
+class CatalogEditRefused(ValidationFailed):
+    """An edit that would leave the catalog invalid (the rules of the JSON import,
+    :func:`credit.catalog.spec.parse_catalog`); nothing is written."""
+
+    code = "catalog_invalid"
+
+    def __init__(self, problems: list[EditProblem]):
+        super().__init__(
+            f"未保存：修改后的目录项有{len(problems)}处问题，请按提示修改后再保存",
+            details={"problems": [{"key": p.key, "message": p.message} for p in problems]},
+        )
+        self.problems = problems
+
+
+def _key_word(model: type, key: str) -> str:
+    """A document key in Chinese: the verbose name of the model field it is stored in."""
+    name = {"type": "data_type"}.get(key, key)
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return {"fields": "字段", "checks": "跨字段校验"}.get(key, key)
+
+
+_FIELD_PATH = re.compile(r"^\.fields\[(\d+)\](?:\.([a-z_]+))?(.*)$")
+_CHECK_PATH = re.compile(r"^\.checks\[(\d+)\](?:\.([a-z_]+))?")
+_ITEM_PATH = re.compile(r"^\.([a-z_]+)(.*)$")
+
+
+def _edit_problem(rest: str, message: str, item_doc: dict, focus: str | None) -> EditProblem:
+    """A problem of the edited item (its path after ``items[k]``) as the editor shows it: on
+    the key of the item or field being edited (``focus``: that field's code), or in words."""
+    if m := _FIELD_PATH.match(rest):
+        j, key, more = int(m.group(1)), m.group(2) or "", m.group(3)
+        fields = item_doc["fields"]
+        fld = fields[j] if j < len(fields) else {}
+        if focus is not None and fld.get("code") == focus and key and not more:
+            return EditProblem(key, message)
+        what = f"{_key_word(FieldSpec, key)}：" if key else ""
+        return EditProblem("", f"字段“{fld.get('name') or fld.get('code')}”的{what}{message}")
+    if m := _CHECK_PATH.match(rest):
+        checks = item_doc["checks"]
+        k = int(m.group(1))
+        code = checks[k].get("code", "") if k < len(checks) and isinstance(checks[k], dict) else ""
+        return EditProblem("", f"跨字段校验“{code}”：{message}")
+    if m := _ITEM_PATH.match(rest):
+        key, more = m.group(1), m.group(2)
+        if focus is None and key in (*ITEM_PROPERTIES, "code") and not more:
+            return EditProblem(key, message)
+        return EditProblem("", f"{_key_word(CatalogItem, key)}：{message}")
+    return EditProblem("", message)
+
+
+def validate_item(item_doc: dict, *, focus: str | None = None) -> None:
+    """Refuse (:class:`CatalogEditRefused`) an item document that the JSON import would refuse
+    in the current catalog: the whole catalog is checked with the item in place (so its code
+    tables, departments and parent are known), and the problems of this item are reported —
+    on ``focus``'s keys when it names the field being edited. Problems of other items (made
+    in the admin, outside these rules) do not block an edit of this one."""
+    catalog = export_catalog()
+    others = [i for i in catalog["items"] if i["code"] != item_doc["code"]]
+    prefix = f"items[{len(others)}]"
+    known = set(Department.objects.values_list("code", flat=True))
+    try:
+        parse_catalog(
+            {"code_tables": catalog["code_tables"], "items": [*others, item_doc]},
+            known_departments=known,
+        )
+    except CatalogSpecError as exc:
+        mine = [
+            _edit_problem(p.path[len(prefix) :], p.message, item_doc, focus)
+            for p in exc.problems
+            if p.path == prefix or p.path.startswith(prefix + ".")
+        ]
+        if mine:
+            raise CatalogEditRefused(mine) from exc
+
+
+def removal_refusal(item_doc: dict, field_code: str) -> str | None:
+    """Why a field cannot be removed from an item (Chinese), or None when it can: it
+    identifies records (自然键), another field's rule or a row check uses it, or it is the
+    item's only field."""
+    fields = item_doc["fields"]
+    fld = next((f for f in fields if f["code"] == field_code), None)
+    if fld is None:
+        return "字段不存在"
+    name = fld["name"]
+    if field_code in item_doc["natural_key"]:
+        return (
+            f"字段“{name}”是本目录项自然键的一部分：已报送的记录靠它（与来源部门、主体一起）"
+            "识别更正和重报，删除后无法再识别，因此不能删除"
+        )
+    if len(fields) == 1:
+        return "目录项至少需要一个字段，不能删除唯一的字段"
+    for other in fields:
+        if other["code"] == field_code:
+            continue
+        if any((c.get("when") or {}).get("field") == field_code for c in other["conditions"]):
+            return (
+                f"字段“{other['name']}”的条件必填规则引用了字段“{name}”，"
+                "请先通过目录导入修改该规则后再删除"
+            )
+        if other["validator_args"].get("type_field") == field_code:
+            return (
+                f"字段“{other['name']}”按字段“{name}”的证件类型校验证件号码，"
+                "请先修改该字段的校验规则后再删除"
+            )
+    for check in item_doc["checks"]:
+        if field_code in (check.get("fields") or []):
+            return (
+                f"跨字段校验“{check.get('code')}”使用了字段“{name}”，"
+                "请先通过目录导入修改该校验后再删除"
+            )
+    return None
+
+
+def _locked_item(code: str) -> CatalogItem:
+    item = CatalogItem.objects.select_for_update().filter(code=code).first()
+    if item is None:
+        raise NotFound(f"目录项“{code}”不存在", code="item_not_found")
+    return item
+
+
+def _field_index(item_doc: dict, field_code: str) -> int:
+    for n, fld in enumerate(item_doc["fields"]):
+        if fld["code"] == field_code:
+            return n
+    raise NotFound(f"目录项“{item_doc['name']}”没有字段“{field_code}”", code="field_not_found")
+
+
+def _edit(
+    actor: Any,
+    code: str,
+    change: Callable[[dict], None],
+    *,
+    event: str,
+    focus: str | None = None,
+) -> Edit:
+    """The one write path of the editor: the permission, the item locked, ``change`` applied to
+    its document, the result validated like an import, stored, versioned and audited with
+    before and after — all in the caller's transaction, or nothing."""
+    require(actor, Perm.CATALOG_MANAGE)
+    item = _locked_item(code)
+    before = export_item(item)
+    doc = copy.deepcopy(before)
+    doc.pop("version")
+    change(doc)
+    after = canonical_item(doc)
+    unchanged = {k: v for k, v in before.items() if k != "version"}
+    if after == unchanged:
+        return Edit(item, False)
+    validate_item(after, focus=focus)
+    _store_item(item, after, {})
+    return Edit(bump_version(item, actor=actor, before=before, event=event), True)
+
+
+def _only(values: dict, allowed: tuple[str, ...]) -> dict:
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    return values
+
+
+@transaction.atomic
+def update_item(*, actor: Any, code: str, properties: dict) -> Edit:
+    """Change an item's properties (:data:`ITEM_PROPERTIES`); version + 1, audited
+    ``catalogitem.edited``."""
+    _only(properties, ITEM_PROPERTIES)
+    return _edit(actor, code, lambda doc: doc.update(properties), event="catalogitem.edited")
+
+
+@transaction.atomic
+def create_item(*, actor: Any, code: str, properties: dict, first_field: dict) -> CatalogItem:
+    """A new top-level item (version 1) with its first field, audited
+    ``catalogitem.created``; ``properties`` holds every key of :data:`ITEM_PROPERTIES`. Its
+    other fields are added one by one (:func:`add_field`)."""
+    require(actor, Perm.CATALOG_MANAGE)
+    _only(properties, ITEM_PROPERTIES)
+    _only({k: v for k, v in first_field.items() if k != "code"}, FIELD_PROPERTIES)
+    if code in RESERVED_ITEM_CODES:
+        raise CatalogEditRefused([EditProblem("code", f"“{code}”是目录页面保留的词，请换一个标识")])
+    if CatalogItem.objects.filter(code=code).exists():
+        raise CatalogEditRefused([EditProblem("code", f"目录项标识“{code}”已被使用")])
+    doc = canonical_item({"code": code, **properties, "fields": [first_field]})
+    validate_item(doc)
+    item = CatalogItem(code=code, version=1)
+    _store_item(item, doc, {})
+    audit.record("catalogitem.created", actor=actor, obj=item, after=export_item(item))
+    return item
+
+
+@transaction.atomic
+def add_field(*, actor: Any, item_code: str, field: dict) -> Edit:
+    """Append a field (its ``code`` and :data:`FIELD_PROPERTIES`) as the item's last column;
+    version + 1, audited ``catalogitem.field_added``."""
+    _only({k: v for k, v in field.items() if k != "code"}, FIELD_PROPERTIES)
+    return _edit(
+        actor,
+        item_code,
+        lambda doc: doc["fields"].append(dict(field)),
+        event="catalogitem.field_added",
+        focus=field.get("code"),
+    )
+
+
+@transaction.atomic
+def update_field(*, actor: Any, item_code: str, field_code: str, properties: dict) -> Edit:
+    """Change a field's :data:`FIELD_PROPERTIES` (its code and conditions stay); version + 1,
+    audited ``catalogitem.field_edited``."""
+    _only(properties, FIELD_PROPERTIES)
+
+    def change(doc: dict) -> None:
+        doc["fields"][_field_index(doc, field_code)].update(properties)
+
+    return _edit(actor, item_code, change, event="catalogitem.field_edited", focus=field_code)
+
+
+@transaction.atomic
+def remove_field(*, actor: Any, item_code: str, field_code: str) -> Edit:
+    """Remove a field that nothing depends on (:func:`removal_refusal` says why not);
+    version + 1, audited ``catalogitem.field_removed``. Values already stored in records
+    stay in their payloads."""
+
+    def change(doc: dict) -> None:
+        n = _field_index(doc, field_code)
+        refusal = removal_refusal(doc, field_code)
+        if refusal:
+            raise ValidationFailed(refusal, code="field_in_use")
+        del doc["fields"][n]
+
+    return _edit(actor, item_code, change, event="catalogitem.field_removed")
+
+
+@transaction.atomic
+def move_field(*, actor: Any, item_code: str, field_code: str, offset: int) -> Edit:
+    """Move a field ``offset`` columns (−1: one to the left) within the item, stopping at
+    either end; version + 1, audited ``catalogitem.fields_reordered``."""
+
+    def change(doc: dict) -> None:
+        fields = doc["fields"]
+        n = _field_index(doc, field_code)
+        target = max(0, min(len(fields) - 1, n + offset))
+        fields.insert(target, fields.pop(n))
+
+    return _edit(actor, item_code, change, event="catalogitem.fields_reordered")

@@ -1,9 +1,11 @@
 """The page steps every staff form takes, written once: a valid form calls a service, a
 refusal is shown on the form, success adds a message and moves on (:func:`submit`); a button
-without a form does the same with messages (:func:`act`)."""
+without a form does the same with messages (:func:`act`). Also the kernel's own form: the
+audit log's filters (:class:`AuditFilterForm`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -12,9 +14,12 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from credit.core import auditlabels
 from credit.core.errors import CreditError
 
 T = TypeVar("T")
+#: What an audit action code looks like (``objection.submitted``).
+AUDIT_CODE = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 #: Where a page goes after the service succeeded: a URL (or URL name) to redirect to, a
 #: response, or a function of the service's result giving either.
 Done = str | HttpResponse | Callable[[Any], "str | HttpResponse"]
@@ -99,3 +104,52 @@ def act(
         target = target(None) if callable(target) else target
         return target if isinstance(target, HttpResponse) else redirect(target)
     return _finish(request, result, message, done)
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the audit log page (GET); an invalid value is dropped, the others apply.
+    The action is chosen by its Chinese name (:mod:`credit.core.auditlabels`)."""
+
+    actor = forms.CharField(
+        label="操作人",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "用户名，系统任务填 system"}),
+    )
+    event_type = forms.ChoiceField(label="操作", required=False)
+    object_type = forms.ChoiceField(label="对象类型", required=False)
+    object_id = forms.CharField(label="对象编号", max_length=64, required=False)
+    date_from = forms.DateField(
+        label="日期自",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label="至",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    source_ip = forms.GenericIPAddressField(
+        label="来源IP", required=False, error_messages={"invalid": "请输入有效的IP地址"}
+    )
+    request_id = forms.CharField(label="请求编号", max_length=64, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        actions: list[Any] = [("", "全部"), *auditlabels.action_choices()]
+        asked = self.data.get("event_type", "") if self.is_bound else ""
+        if asked not in auditlabels.ACTION_LABELS and AUDIT_CODE.match(asked):
+            actions.append(("未命名的操作", [(asked, asked)]))  # a code written without a name
+        self.fields["event_type"].choices = actions
+        self.fields["object_type"].choices = [("", "全部"), *auditlabels.object_type_choices()]
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters, as keyword arguments of
+        :func:`credit.core.selectors.audit_entries_for`."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            k: v.strip() if isinstance(v, str) else v
+            for k, v in data.items()
+            if v not in ("", None)
+        }

@@ -1,4 +1,5 @@
-"""Catalog pages: the list of items, an item's field specifications, template download."""
+"""Catalog pages: the list of items, an item's field specifications, template download and
+the JSON export. The credit office also sees inactive items, and the editor's buttons."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from credit.core.http import found, xlsx_response
 def item_list(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category") or None
     q = (request.GET.get("q") or "").strip()[:50] or None
-    page = Paginator(selectors.items(category=category, q=q), 20).get_page(request.GET.get("page"))
+    can_manage = has_perm(request.user, Perm.CATALOG_MANAGE)
+    found_items = selectors.items(category=category, q=q, active_only=not can_manage)
+    page = Paginator(found_items, 20).get_page(request.GET.get("page"))
     return render(
         request,
         "catalog/item_list.html",
@@ -29,7 +32,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
             "categories": Category.choices,
             "category": category,
             "q": q or "",
-            "can_manage": has_perm(request.user, Perm.CATALOG_MANAGE),
+            "can_manage": can_manage,
             "can_template": has_perm(request.user, Perm.CATALOG_TEMPLATE),
         },
     )
