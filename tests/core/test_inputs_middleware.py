@@ -215,10 +215,11 @@ assert len(API_OPERATIONS) >= 15
 
 
 def _public(route: str) -> bool:
-    """The public's pages: the portal and the objection pages, except their ``manage/``."""
-    return route.startswith(("portal/", "objections/")) and not route.startswith(
-        ("portal/manage/", "objections/manage/")
-    )
+    """The public's pages: the portal, the objection pages (except their ``manage/``) and the
+    checks' certificates."""
+    return route.startswith(
+        ("portal/", "objections/", "sanctions/certificates/")
+    ) and not route.startswith(("portal/manage/", "objections/manage/"))
 
 
 @pytest.mark.parametrize("route", PAGE_ROUTES)

@@ -172,3 +172,19 @@ def test_a_two_character_count_stops_at_the_cap(uscc_factory, monkeypatch):
         register_legal_person(actor=None, uscc=uscc_factory(), name=f"柏松{n}有限公司")
     page = selectors.search_legal_persons("柏松", "9").page
     assert (page.count, page.more, page.number) == (5, True, 1)
+
+
+@pytest.mark.parametrize("q", ["青花瓷", "不存在的企业名称", "91320402MA00000000"])
+def test_a_search_that_finds_nothing_says_so_and_what_to_try(client, legal_person, q):
+    response = client.get("/portal/search/", {"q": q})
+    assert response.status_code == 200 and response.context["outcome"].page.count == 0
+    html = response.content.decode()
+    assert 'data-testid="search-empty"' in html and "没有找到符合条件的主体" in html
+    assert "统一社会信用代码" in html.split('data-testid="search-empty"')[1]  # the hint
+    assert 'data-testid="search-results"' not in html  # no bare table header
+
+
+def test_natural_persons_are_not_found_and_the_page_says_so(client, resident_id_factory):
+    register_natural_person(actor=None, name="赵钱孙", id_number=resident_id_factory())
+    html = client.get("/portal/search/", {"q": "赵钱孙"}).content.decode()
+    assert "没有找到符合条件的主体" in html and "不提供自然人信息查询" in html

@@ -64,7 +64,7 @@ INVALID_INPUT_MESSAGE = "提交的内容中有无法处理的值（如超出范�
 
 API_PREFIX = "/api/v1/"
 #: Pages the public sees (the portal's layout); their ``manage/`` pages are staff pages.
-PUBLIC_PREFIXES = ("/portal/", "/objections/")
+PUBLIC_PREFIXES = ("/portal/", "/objections/", "/sanctions/certificates/")
 STAFF_PREFIXES = ("/portal/manage/", "/objections/manage/")
 
 # Refused everywhere: C0 controls and lone surrogates. Multi-line text keeps \t \n \r.

@@ -11,6 +11,7 @@ when the subject applies and again when the credit office grants.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -34,6 +35,56 @@ from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord
 
 REQUIRED_FILES = (AttachmentKind.COMMITMENT, AttachmentKind.PROOF)
+
+#: Reasons of :func:`rules.kind_reasons` that say the record is not dishonesty at all (there is
+#: nothing to repair), as opposed to dishonesty that the rules exclude from repair.
+NOT_DISHONESTY = frozenset({"red_list", "kind_not_repairable", "severity_not_repairable"})
+
+
+@dataclass(frozen=True)
+class RepairOption:
+    """Credit repair (信用修复) as a page shows it beside a record: whether it applies to a
+    record of this kind at all and from when, or why not (``reasons``). The application page
+    checks the rest (status, the minimum period, repeat offences) with :func:`eligibility`."""
+
+    reasons: tuple[rules.Reason, ...]
+    repair_from: datetime.date | None
+
+    @property
+    def applies(self) -> bool:
+        return not self.reasons
+
+    @property
+    def excluded(self) -> bool:
+        """Dishonesty that the rules exclude from repair (e.g. 失信被执行人): the page says
+        so, where it would otherwise offer repair."""
+        return bool(self.reasons) and not any(r.code in NOT_DISHONESTY for r in self.reasons)
+
+    @property
+    def note(self) -> str:
+        """Why repair does not apply, for the reader ("" when it does)."""
+        return "；".join(r.message for r in self.reasons)
+
+    def open_on(self, today: datetime.date) -> bool:
+        """Whether the subject may apply on ``today`` as far as the record's kind and its
+        minimum publicity period go."""
+        return self.applies and self.repair_from is not None and self.repair_from <= today
+
+
+def repair_option(record: CreditRecord) -> RepairOption:
+    """Whether credit repair applies to ``record`` (its item, joined, and severity; no query)
+    and from when: the one rule the portal's record pages and the staff archive both show."""
+    facts = rules.RepairFacts(
+        item_code=record.item.code,
+        item_name=record.item.name,
+        category=record.item.category,
+        publicity_mode=record.item.publicity_mode,
+        severity=record.severity,
+        status=record.status,
+        repair_from=record.repair_from,
+    )
+    reasons = tuple(rules.kind_reasons(facts, conf.repair_policy()))
+    return RepairOption(reasons, None if reasons else record.repair_from)
 
 
 def eligibility(record: CreditRecord, today: datetime.date | None = None) -> rules.Eligibility:

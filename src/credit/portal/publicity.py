@@ -32,6 +32,7 @@ from credit.catalog.constants import Category
 from credit.catalog.models import CatalogItem
 from credit.core.masking import mask_name
 from credit.core.models import Department
+from credit.objections.repairs import repair_option
 from credit.portal import constants as c
 from credit.portal.paging import CappedPage, page_within
 from credit.records.disclosure import (
@@ -74,8 +75,11 @@ class PublicRecord:
     kind_value: str = ""  # 许可类别 / 处罚类别
     content: str = ""  # 许可内容 / 处罚内容
     fields: tuple[tuple[str, str], ...] = ()
-    #: From when credit repair may be applied for (None: not by period, e.g. a red list).
+    #: From when credit repair may be applied for (None: repair does not apply to the record,
+    #: see :func:`credit.objections.repairs.repair_option`).
     repair_from: datetime.date | None = None
+    #: Why repair does not apply to this dishonesty record (e.g. 失信被执行人); "" otherwise.
+    repair_note: str = ""
 
     @property
     def subject_url(self) -> str:
@@ -88,11 +92,12 @@ class PublicRecord:
 
     @property
     def repair_url(self) -> str:
-        """The repair application link once the minimum publicity period has passed (the
-        application page checks the rest of the eligibility and says why not)."""
-        if self.category == Category.RED_LIST or self.repair_from is None:
+        """The repair application link where repair applies and the minimum publicity period
+        has passed (the application page checks the rest of the eligibility and says why
+        not)."""
+        if self.repair_from is None or self.repair_from > datetime.date.today():
             return ""
-        return REPAIR_PATH.format(self.id) if self.repair_from <= datetime.date.today() else ""
+        return REPAIR_PATH.format(self.id)
 
 
 @functools.cache
@@ -127,6 +132,7 @@ def public_record(
         return payload_text(record.item, payload, field_code, natural=how.natural, names=how.names)
 
     fields = record_fields(record) if with_fields else ()
+    repair = repair_option(record)
     return PublicRecord(
         id=record.pk,
         item=record.item.name,
@@ -142,7 +148,8 @@ def public_record(
         kind_value=text(category_field) if category_field else "",
         content=text(content_field) if content_field else "",
         fields=tuple(fields),
-        repair_from=record.repair_from,
+        repair_from=repair.repair_from,
+        repair_note=f"不适用信用修复：{repair.note}" if repair.excluded else "",
     )
 
 

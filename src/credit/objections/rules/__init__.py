@@ -20,6 +20,7 @@ from credit.objections.rules.eligibility import (
     RepairFacts,
     RepairPolicy,
     is_penalty,
+    kind_reasons,
     repair_eligibility,
     years_before,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "allowed_actions",
     "deadline",
     "is_penalty",
+    "kind_reasons",
     "normalize_phone",
     "overdue_days",
     "parse_submitter_id",

@@ -74,19 +74,12 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def repair_eligibility(
-    facts: RepairFacts, policy: RepairPolicy, today: datetime.date
-) -> Eligibility:
-    """Every reason why the record may not be repaired today (none: eligible).
-
-    Under 《信用修复管理办法》 (NDRC Order 36, 2026-04-01): a penalty of severity 一般 or 严重,
-    or an entry of a black or attention list, may be repaired once its minimum publicity
-    period has passed (``repair_from``), while it is published (status active: a suspended
-    record is under objection, and an expired, revoked or repaired one is no longer
-    published). Red lists are not dishonesty; 轻微 penalties are not published (nothing to
-    repair). Items listed in the policy are excluded, and a subject with another serious
-    penalty in the last ``repeat_years`` years is barred [to verify].
-    """
+def kind_reasons(facts: RepairFacts, policy: RepairPolicy) -> list[Reason]:
+    """The reasons why a record of this kind can never be repaired on the platform, whatever
+    its dates and status: not dishonesty (a red list, a licence, a 轻微 penalty), or an item
+    the policy excludes (e.g. 失信被执行人, removed by the court). None: repair applies, from
+    ``repair_from``. Pure and query-free, so a page can ask it of every row it shows; the
+    first reasons of :func:`repair_eligibility`."""
     reasons: list[Reason] = []
     penalty = is_penalty(facts.category, facts.publicity_mode)
     if facts.category == Category.RED_LIST:
@@ -114,6 +107,23 @@ def repair_eligibility(
                 f"“{facts.item_name}”按规定不在本平台办理信用修复（由认定机关依法移出）",
             )
         )
+    return reasons
+
+
+def repair_eligibility(
+    facts: RepairFacts, policy: RepairPolicy, today: datetime.date
+) -> Eligibility:
+    """Every reason why the record may not be repaired today (none: eligible).
+
+    Under 《信用修复管理办法》 (NDRC Order 36, 2026-04-01): a penalty of severity 一般 or 严重,
+    or an entry of a black or attention list, may be repaired once its minimum publicity
+    period has passed (``repair_from``), while it is published (status active: a suspended
+    record is under objection, and an expired, revoked or repaired one is no longer
+    published). Red lists are not dishonesty; 轻微 penalties are not published (nothing to
+    repair). Items listed in the policy are excluded, and a subject with another serious
+    penalty in the last ``repeat_years`` years is barred [to verify].
+    """
+    reasons = kind_reasons(facts, policy)
     if facts.status != RecordStatus.ACTIVE:
         label = STATUS_LABELS.get(facts.status, facts.status)
         reasons.append(

@@ -10,8 +10,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
 
 from credit.core.http import found, xlsx_download
@@ -39,6 +40,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "notice_columns": [(k, label, notices[k]) for k, label in NoticeKind.choices],
         },
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on every page of either layout: the site's
+    icon (a page's own ``<link rel="icon">`` names it too)."""
+    return HttpResponsePermanentRedirect(static("portal/favicon.svg"))
 
 
 def search(request: HttpRequest) -> HttpResponse:
