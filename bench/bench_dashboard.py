@@ -77,7 +77,7 @@ def timed(fn, repeat: int) -> list[float]:
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 def main() -> int:
@@ -129,7 +129,7 @@ def main() -> int:
     worst = 0.0
     for label, user, filters in cases:
         for code in codes:
-            runs = timed(lambda c=code: datasets.run(c, user, filters), args.repeat)
+            runs = timed(lambda c=code, u=user, f=filters: datasets.run(c, u, f), args.repeat)
             worst = max(worst, p95(runs))
             print(f"{code:28} {label:24} {statistics.median(runs):8.1f} {p95(runs):8.1f}")
         screen = timed(

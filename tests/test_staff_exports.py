@@ -75,7 +75,15 @@ def staff_exports() -> list[tuple[str, str]]:
     return found
 
 
+#: A URL's own parameter values where PARAMS' would name nothing (a dataset, not an item).
+PARAMS_BY_NAME = {
+    "dashboard:data": {"code": "batches_today"},
+    "dashboard:data_xlsx": {"code": "batches_today"},
+}
+
+
 def _url(name: str, route: str, values: dict[str, str]) -> str:
+    values = {**values, **PARAMS_BY_NAME.get(name, {})}
     params = re.findall(r"<(?:\w+:)?(\w+)>", route)
     missing = [p for p in params if p not in values]
     assert not missing, f"{name}: give PARAMS a value for {missing} so that it is scanned"

@@ -6,6 +6,12 @@ from credit.accounts.login import views as login_views
 from credit.api import api
 from credit.core import views as core_views
 from credit.dashboard.views import workbench
+from credit.portal.views import public as portal_public
+
+# Error pages in the layout of the side they are asked on (portal or staff).
+handler400 = "credit.portal.views.errors.bad_request"
+handler403 = "credit.portal.views.errors.permission_denied"
+handler404 = "credit.portal.views.errors.page_not_found"
 
 admin.site.site_header = "公共信用信息平台管理后台"
 admin.site.site_title = "公共信用信息平台"
@@ -14,11 +20,13 @@ admin.site.index_title = "数据与配置管理"
 urlpatterns = [
     path("", workbench.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", portal_public.favicon, name="favicon"),
     path("accounts/login/", login_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("captcha/", include("captcha.urls")),  # the login captcha's images
     path("accounts/", include("credit.accounts.urls")),
     path("catalog/", include("credit.catalog.urls")),
+    path("audit/", include("credit.core.urls")),
     path("ingest/", include("credit.ingest.urls")),
     path("subjects/", include("credit.subjects.urls")),
     path("gateway/", include("credit.gateway.urls")),

@@ -19,11 +19,14 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from credit.accounts.roles import ROLE_PERMS, Role
+from credit.accounts.roles import CITY_WIDE_ROLES, ROLE_PERMS, Role
+from credit.alerts import services as alerts
+from credit.alerts.models import Warning
 from credit.api import api
+from credit.boards import services as boards
 from credit.catalog.models import CatalogItem
 from credit.core.access import Perm
-from credit.core.models import Department
+from credit.core.models import AuditEntry, Department
 from credit.events import services as push
 from credit.events.models import Delivery
 from credit.gateway import services as gateway
@@ -80,6 +83,7 @@ STAFF = [
     Who("zhonglou_admin", Role.DISTRICT_ADMIN, "320404"),  # another district
     Who("tianning_officer", Role.DEPT_OFFICER, "320402", "TNQ-SCJG", manages_tianning=True),
     Who("city_officer", Role.DEPT_OFFICER, "320400", "SCJG"),  # another department
+    Who("leader", Role.LEADER, manages_tianning=True),  # the whole city, read-only
 ]
 ANONYMOUS = Who("anonymous", None)
 EVERYONE = [ANONYMOUS, *STAFF]
@@ -147,7 +151,9 @@ def world(legal_person, resident_id_factory, admin_user, make_user, settings):
         legal_person=legal_person,
         version=1,
     )
-    delivery = Delivery.objects.create(event=event, subscription=subscription, status="failed")
+    delivery = Delivery.objects.create(
+        event_type="list.changed", event_id=event.pk, subscription=subscription, status="failed"
+    )
     measure = sanctions.save_measure(
         actor=None,
         code="B-MX-01",
@@ -181,7 +187,28 @@ def world(legal_person, resident_id_factory, admin_user, make_user, settings):
     )
     notice = portal.create_notice(actor=admin_user, kind="news", title="通知", body="正文")
     portal.publish_notice(actor=admin_user, notice=notice)
+    warning_rule = alerts.save_rule(
+        actor=None, code="matrix-rule", name="矩阵规则", metric="dishonesty_records",
+        subject="department", comparison="gt", threshold="0", period="month", level="warning",
+    )  # fmt: skip
+    warning = Warning.objects.create(
+        rule=warning_rule, level="warning", region_id="320402", department=tnq,
+        key="department:TNQ-SCJG@2026-11", period_label="2026-11", text="矩阵预警",
+    )  # fmt: skip
+    board_folder = boards.add_folder(actor=None, name="矩阵目录")
+    board = boards.create_board(actor=None, folder=board_folder, title="矩阵报表")
+    dataset = next(iter(boards.usable_datasets(None).values()))
+    one_panel = {"title": "面板", "dataset": dataset.code, "chart": dataset.charts[0],
+                 "options": {}, "filters": {}, "x": 0, "y": 0, "w": 6, "h": 4}  # fmt: skip
+    board = boards.save_board(
+        actor=None, board=board, data={**boards.board_data(board), "panels": [one_panel]}
+    )
+    board = boards.publish_board(actor=None, board=board, roles=[BOARD_ROLE])
     return {
+        "warning": warning,
+        "warning_rule": warning_rule,
+        "board": board,
+        "board_folder": board_folder,
         "record": record,
         "legal_person": legal_person,
         "person": person,
@@ -224,6 +251,26 @@ def perm(*perms: Perm, tenant: bool = False) -> Callable[[Who], str]:
     return rule
 
 
+#: The role the world's board is published to (统计报表), and the pages of that board.
+BOARD_ROLE = Role.AUDITOR
+BOARD_PAGES = ("board", "design", "save", "move", "publish", "unpublish", "copy", "delete")
+
+
+def sees_board(who: Who) -> str:
+    """A board opens for the credit office and for the roles it is published to; for the
+    other viewers of dashboards it does not exist."""
+    outcome = perm(Perm.DASHBOARD_VIEW)(who)
+    if outcome == OK and not who.has(Perm.DASHBOARD_DESIGN) and who.role != BOARD_ROLE:
+        return HIDDEN
+    return outcome
+
+
+def manages_warning_rules(who: Who) -> str:
+    """Warning rules are the credit office's: 确认和关闭预警 with the whole city as tenant."""
+    outcome = perm(Perm.WARNING_HANDLE)(who)
+    return FORBIDDEN if outcome == OK and who.role not in CITY_WIDE_ROLES else outcome
+
+
 def handles_objections(who: Who) -> str:
     """The queue opens with 受理 or 核实; a case not assigned to the officer's department is
     hidden from those who only verify."""
@@ -248,6 +295,7 @@ def reprocess(who: Who) -> str:
 PAGES: dict[str, tuple[str, Callable[[Who], str]]] = {
     "home": ("GET", public),
     "healthz": ("GET", public),
+    "favicon": ("GET", public),
     "login": ("GET", public),
     "logout": ("POST", lambda who: LOGIN),  # signed out, back to the login page
     "captcha-refresh": ("GET", lambda who: HIDDEN),
@@ -262,6 +310,15 @@ PAGES: dict[str, tuple[str, Callable[[Who], str]]] = {
     "catalog:export": ("GET", perm(Perm.CATALOG_MANAGE)),
     "catalog:detail": ("GET", perm(Perm.CATALOG_VIEW)),
     "catalog:template": ("GET", perm(Perm.CATALOG_TEMPLATE)),
+    "catalog:item_create": ("GET", perm(Perm.CATALOG_MANAGE)),
+    "catalog:item_edit": ("GET", perm(Perm.CATALOG_MANAGE)),
+    "catalog:field_create": ("GET", perm(Perm.CATALOG_MANAGE)),
+    "catalog:field_edit": ("GET", perm(Perm.CATALOG_MANAGE)),
+    "catalog:field_remove": ("GET", perm(Perm.CATALOG_MANAGE)),
+    "catalog:field_move": ("POST", perm(Perm.CATALOG_MANAGE)),
+    "core:audit": ("GET", perm(Perm.AUDIT_VIEW)),
+    "core:audit_xlsx": ("GET", perm(Perm.AUDIT_VIEW)),
+    "core:audit_entry": ("GET", perm(Perm.AUDIT_VIEW)),
     "ingest:upload": ("GET", perm(Perm.RECORD_SUBMIT)),
     "ingest:batches": ("GET", perm(Perm.RECORD_VIEW)),
     "ingest:batches_xlsx": ("GET", perm(Perm.RECORD_VIEW)),
@@ -338,6 +395,39 @@ PAGES: dict[str, tuple[str, Callable[[Who], str]]] = {
     "objections:manage_detail": ("GET", handles_objections),
     "objections:attachment": ("GET", handles_objections),
     "objections:act": ("POST", handles_objections),
+    "alerts:list": ("GET", perm(Perm.WARNING_VIEW)),
+    "alerts:export": ("GET", perm(Perm.WARNING_VIEW)),
+    "alerts:detail": ("GET", perm(Perm.WARNING_VIEW, tenant=True)),
+    "alerts:acknowledge": ("POST", perm(Perm.WARNING_HANDLE, tenant=True)),
+    "alerts:close": ("POST", perm(Perm.WARNING_HANDLE, tenant=True)),  # no reason: refused
+    "alerts:rules": ("GET", perm(Perm.WARNING_VIEW)),
+    "alerts:rule_create": ("GET", manages_warning_rules),
+    "alerts:rule_edit": ("GET", manages_warning_rules),
+    "alerts:rule_deactivate": ("POST", manages_warning_rules),
+    "dashboard:index": ("GET", perm(Perm.DASHBOARD_VIEW)),
+    "dashboard:screen": ("GET", perm(Perm.DASHBOARD_VIEW)),
+    "dashboard:map": ("GET", perm(Perm.DASHBOARD_VIEW)),
+    "dashboard:data": ("GET", perm(Perm.DASHBOARD_VIEW)),
+    "dashboard:data_xlsx": ("GET", perm(Perm.DASHBOARD_VIEW)),
+    "dashboard:records": ("GET", perm(Perm.DASHBOARD_VIEW)),
+    "dashboard:records_xlsx": ("GET", perm(Perm.DASHBOARD_VIEW)),
+    "dashboard:subjects": ("GET", perm(Perm.DASHBOARD_VIEW)),
+    "dashboard:subjects_xlsx": ("GET", perm(Perm.DASHBOARD_VIEW)),
+    "boards:catalogue": ("GET", perm(Perm.DASHBOARD_VIEW)),
+    "boards:designer": ("GET", perm(Perm.DASHBOARD_DESIGN)),
+    "boards:folder_add": ("POST", perm(Perm.DASHBOARD_DESIGN)),
+    "boards:folder_rename": ("POST", perm(Perm.DASHBOARD_DESIGN)),
+    "boards:folder_move": ("POST", perm(Perm.DASHBOARD_DESIGN)),
+    "boards:folder_delete": ("POST", perm(Perm.DASHBOARD_DESIGN)),  # not empty: refused
+    "boards:board_create": ("POST", perm(Perm.DASHBOARD_DESIGN)),
+    "boards:board": ("GET", sees_board),
+    "boards:design": ("GET", perm(Perm.DASHBOARD_DESIGN)),
+    "boards:save": ("POST", perm(Perm.DASHBOARD_DESIGN)),  # not JSON: refused (400)
+    "boards:move": ("POST", perm(Perm.DASHBOARD_DESIGN)),
+    "boards:publish": ("GET", perm(Perm.DASHBOARD_DESIGN)),
+    "boards:unpublish": ("POST", perm(Perm.DASHBOARD_DESIGN)),
+    "boards:copy": ("POST", perm(Perm.DASHBOARD_DESIGN)),
+    "boards:delete": ("POST", perm(Perm.DASHBOARD_DESIGN)),  # published: refused
 }
 
 
@@ -351,6 +441,8 @@ def _kwargs(world: dict, name: str, pattern: str) -> dict:
     }
     by_name = {
         "ingest:quality_department": {"code": "TNQ-SCJG"},
+        "dashboard:data": {"code": "legal_by_kind"},
+        "dashboard:data_xlsx": {"code": "legal_by_kind"},
         "ingest:batch": {"pk": world["batch"].pk},
         "ingest:progress": {"pk": world["batch"].pk},
         "ingest:reprocess": {"pk": world["batch"].pk},
@@ -370,6 +462,10 @@ def _kwargs(world: dict, name: str, pattern: str) -> dict:
         "push:subscription_disable": {"pk": world["subscription"].pk},
         "push:resend": {"pk": world["delivery"].pk},
         "sanctions:measure": {"code": world["measure"].code},
+        "catalog:field_edit": {"code": "admin-penalty", "field": "remark"},
+        "catalog:field_remove": {"code": "admin-penalty", "field": "remark"},
+        "catalog:field_move": {"code": "admin-penalty", "field": "remark"},
+        "core:audit_entry": {"pk": AuditEntry.objects.order_by("-id").first().pk},
         "sanctions:measure_edit": {"code": world["measure"].code},
         "sanctions:check_detail": {"number": world["check"].number},
         "sanctions:feedback": {"number": world["check"].number},
@@ -386,6 +482,19 @@ def _kwargs(world: dict, name: str, pattern: str) -> dict:
             "pk": world["repair_file"].pk,
         },
         "objections:repair_act": {"number": world["repair"].number, "action": "refuse"},
+        **{
+            f"alerts:{name}": {"pk": world["warning"].pk}
+            for name in ("detail", "acknowledge", "close")
+        },
+        **{
+            f"alerts:rule_{name}": {"code": world["warning_rule"].code}
+            for name in ("edit", "deactivate")
+        },
+        **{
+            f"boards:folder_{action}": {"pk": world["board_folder"].pk}
+            for action in ("rename", "move", "delete")
+        },
+        **{f"boards:{name}": {"pk": world["board"].pk} for name in BOARD_PAGES},
     }
     if name in by_name:
         return by_name[name]
@@ -479,6 +588,7 @@ API: dict[tuple[str, str], tuple[Perm | None, bool]] = {
     ("DELETE", "/api/v1/sanctions/subscriptions/{sub_id}"): (Perm.API_CLIENT_MANAGE, True),
     ("GET", "/api/v1/sanctions/deliveries"): (Perm.API_CLIENT_MANAGE, False),
     ("POST", "/api/v1/sanctions/deliveries/{delivery_id}/resend"): (Perm.API_CLIENT_MANAGE, True),
+    ("GET", "/api/v1/warnings"): (Perm.WARNING_VIEW, False),
 }
 
 

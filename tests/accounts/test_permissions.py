@@ -24,6 +24,10 @@ EXPECTED = {
         Perm.OBJECTION_HANDLE,
         Perm.REPAIR_REVIEW,
         Perm.PORTAL_MANAGE,
+        Perm.DASHBOARD_VIEW,
+        Perm.DASHBOARD_DESIGN,
+        Perm.WARNING_VIEW,
+        Perm.WARNING_HANDLE,
     },
     Role.DEPT_OFFICER: {
         Perm.CATALOG_VIEW,
@@ -34,6 +38,8 @@ EXPECTED = {
         Perm.RECORD_SUBMIT,
         Perm.SANCTIONS_CHECK,
         Perm.OBJECTION_VERIFY,
+        Perm.DASHBOARD_VIEW,
+        Perm.WARNING_VIEW,
     },
     Role.DISTRICT_ADMIN: {
         Perm.CATALOG_VIEW,
@@ -44,6 +50,9 @@ EXPECTED = {
         Perm.RECORD_REVIEW,
         Perm.SANCTIONS_CHECK,
         Perm.USER_MANAGE,
+        Perm.DASHBOARD_VIEW,
+        Perm.WARNING_VIEW,
+        Perm.WARNING_HANDLE,
     },
     Role.AUDITOR: {
         Perm.CATALOG_VIEW,
@@ -51,7 +60,11 @@ EXPECTED = {
         Perm.SUBJECT_VIEW_NATURAL,
         Perm.RECORD_VIEW,
         Perm.AUDIT_VIEW,
+        Perm.DASHBOARD_VIEW,
+        Perm.WARNING_VIEW,
     },
+    # Leaders: the dashboards and warnings of the city, read-only (and the catalog's terms).
+    Role.LEADER: {Perm.CATALOG_VIEW, Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW},
     # A service account holds its API client's scopes instead (tests/gateway).
     Role.API_CLIENT: set(),
 }

@@ -94,7 +94,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.WARNING_VIEW,
         }
     ),
-    Role.LEADER: frozenset({Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW}),
+    Role.LEADER: frozenset({Perm.CATALOG_VIEW, Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW}),
     # A service account acts only through its API client (credit.gateway builds that
     # principal from the client's scopes); signed in on its own it holds nothing.
     Role.API_CLIENT: frozenset(),

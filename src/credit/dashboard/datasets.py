@@ -20,6 +20,7 @@ from django.http import QueryDict
 
 from credit.core.access import Perm, Principal, principal_of
 from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
+from credit.core.inputs import describe, find_invalid
 from credit.core.models import Department, Region
 
 #: Groups of the catalogue, in the order of the screen's columns.
@@ -61,9 +62,9 @@ class Filters:
         ``from`` and ``to`` as ``YYYY-MM``); unknown codes raise :class:`ValidationFailed` with
         a Chinese message naming the parameter."""
         get = query.get
-        region = (get("region") or "").strip() or None
-        department = (get("department") or "").strip() or None
-        item = (get("item") or "").strip() or None
+        region = _text(get("region"), "region", "区划代码")
+        department = _text(get("department"), "department", "部门编码")
+        item = _text(get("item"), "item", "目录项")
         if region and not Region.objects.filter(code=region).exists():
             raise ValidationFailed(f"区划代码“{region}”不存在", details={"field": "region"})
         if department and not Department.objects.filter(code=department).exists():
@@ -92,13 +93,28 @@ class Filters:
         return {k: v for k, v in query.items() if v}
 
 
-def _month(value: str | None, name: str) -> datetime.date | None:
-    value = (value or "").strip()
+def _text(value: Any, name: str, label: str) -> str | None:
+    """A code from a query, stripped; refused when it holds a character no code has (NUL,
+    another control character, a lone surrogate), which the database could not even compare."""
+    value = str(value or "").strip()
+    if not value:
+        return None
+    at = find_invalid(value)
+    if at is not None:
+        raise ValidationFailed(
+            f"{label}中有无法处理的字符（{describe(value[at])}），请检查后重试",
+            details={"field": name},
+        )
+    return value
+
+
+def _month(value: str | None, name: str, label: str = "") -> datetime.date | None:
+    value = str(value or "").strip()
     if not value:
         return None
     match = _MONTH.match(value)
     if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
-        label = "起始月份" if name == "from" else "截止月份"
+        label = label or ("起始月份" if name == "from" else "截止月份")
         raise ValidationFailed(f"{label}应为“年-月”，如 2026-01", details={"field": name})
     return datetime.date(int(match.group(1)), int(match.group(2)), 1)
 

@@ -116,6 +116,8 @@ def _due_dates(cur: Any) -> None:
         "CREATE TEMP TABLE IF NOT EXISTS dashboard_due (decided date PRIMARY KEY, due date) "
         "ON COMMIT DROP"
     )
+    # Left from an earlier refresh in the same transaction (a caller's atomic block).
+    cur.execute("TRUNCATE dashboard_due")
     cur.execute("SELECT min(decision_date), max(decision_date) FROM records_creditrecord")
     first, last = cur.fetchone()
     if first is None:

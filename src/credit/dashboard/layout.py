@@ -25,7 +25,9 @@ class Panel:
 PANELS: list[Panel] = [
     Panel("collection_summary", "number", "l1"),
     Panel("collection_by_department", "bar", "l2", options={"horizontal": True, "top": 10}),
-    Panel("quality_ranking", "bar", "l3", options={"horizontal": True, "top": 10}),
+    Panel(
+        "quality_ranking", "bar", "l3", options={"horizontal": True, "top": 10, "series": ["score"]}
+    ),
     Panel("collection_trend", "line", "l4"),
     Panel("subjects_summary", "number", "c1"),
     Panel("district_overview", "map", "c2", options={"metric": "legal_persons"}),

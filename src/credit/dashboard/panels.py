@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -133,6 +134,19 @@ def record_facts(principal: Principal, filters: Filters, *, months: bool = True)
 
 def records_link(filters: Filters, **extra: Any) -> str:
     return f"{reverse('dashboard:records')}?{_encode(filters.as_query(**extra))}"
+
+
+def arrivals_link(
+    filters: Filters, start: datetime.date | None, end: datetime.date | None, **extra: Any
+) -> str:
+    """The records that arrived (入库) in the months ``start`` … ``end`` (either open): the
+    collection panels count by month of arrival, not by month of decision."""
+    return records_link(
+        replace(filters, start=None, end=None),
+        arrived_from=f"{start:%Y-%m}" if start else None,
+        arrived_to=f"{end:%Y-%m}" if end else None,
+        **extra,
+    )
 
 
 def subjects_link(filters: Filters, **extra: Any) -> str:
@@ -261,16 +275,29 @@ def collection_summary(principal: Principal, filters: Filters) -> Result:
         departments=Count("department_id", distinct=True),
         items=Count("item_id", distinct=True),
     )
-    this_month = recs.filter(arrived=month_start(today())).aggregate(n=Sum("records"))["n"]
+    # This month's arrivals whatever the period chosen.
+    month = month_start(today())
+    this_month = (
+        record_facts(principal, filters, months=False)
+        .filter(arrived=month)
+        .aggregate(n=Sum("records"))["n"]
+    )
     batches = Batch.objects.filter(scope_q(principal, filters), created_at__date=today()).aggregate(
         n=Count("id")
     )["n"]
-    link = records_link(filters)
     rows = [
         {"metric": "来源部门", "value": agg["departments"] or 0, "_link": None},
         {"metric": "归集目录项", "value": agg["items"] or 0, "_link": None},
-        {"metric": "归集数据量", "value": agg["total"] or 0, "_link": link},
-        {"metric": "本月新增", "value": this_month or 0, "_link": link},
+        {
+            "metric": "归集数据量",
+            "value": agg["total"] or 0,
+            "_link": arrivals_link(filters, filters.start, filters.end),
+        },
+        {
+            "metric": "本月新增",
+            "value": this_month or 0,
+            "_link": arrivals_link(filters, month, month),
+        },
         {
             "metric": "今日批次",
             "value": batches,
@@ -303,7 +330,7 @@ def collection_by_department(principal: Principal, filters: Filters) -> Result:
                 "department": names.get(row["department_id"], "—"),
                 "records": row["n"],
                 "_key": code,
-                "_link": records_link(filters, department=code),
+                "_link": arrivals_link(filters, filters.start, filters.end, department=code),
                 "_filter": {"department": code},
             }
         )
@@ -328,7 +355,7 @@ def collection_trend(principal: Principal, filters: Filters) -> Result:
             "month": f"{m:%Y-%m}",
             "records": by_month.get(m, 0),
             "_key": f"{m:%Y-%m}",
-            "_link": records_link(filters, arrived=f"{m:%Y-%m}"),
+            "_link": arrivals_link(filters, m, m),
         }
         for m in months_between(start, end)
     ]
@@ -400,7 +427,7 @@ def batches_today(principal: Principal, filters: Filters) -> Result:
             "department": b.department.short_name,
             "item": b.item.name,
             "status": b.get_status_display(),
-            "rows": (b.metrics or {}).get("total") or 0,
+            "rows": b.rows_in_file or 0,
             "_key": str(b.pk),
             "_link": reverse("ingest:batch", args=[b.pk]) if may_open else None,
         }
@@ -614,7 +641,8 @@ def lists_in_force(principal: Principal, filters: Filters) -> Result:
             "label": LIST_KIND_LABELS[c],
             "entries": counts.get(c, 0),
             "_key": str(c),
-            "_link": records_link(filters, category=c, in_force=1),
+            # In force today, whatever the period chosen.
+            "_link": records_link(replace(filters, start=None, end=None), category=c, in_force=1),
         }
         for c in LIST_CATEGORIES
     ]

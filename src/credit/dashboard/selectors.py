@@ -23,7 +23,7 @@ from credit.subjects.constants import Industry, LegalPersonKind, LegalPersonStat
 from credit.subjects.models import LegalPerson
 
 CATEGORY_LABELS = dict(Category.choices)
-SEVERITY_LABELS = {**dict(Severity.choices), "none": "未分级"}
+SEVERITY_LABELS = {**{k: v for k, v in Severity.choices if k}, "none": "未分级"}
 STATUS_LABELS = dict(RecordStatus.choices)
 
 
@@ -48,7 +48,10 @@ class RecordQuery:
     """What a drill-down link asks of the records, on top of the dashboard's filters."""
 
     filters: Filters
-    arrived: datetime.date | None = None
+    #: Arrived (入库) in the months arrived_from … arrived_to (either open); ``arrived`` in a
+    #: query is one month (both bounds).
+    arrived_from: datetime.date | None = None
+    arrived_to: datetime.date | None = None
     category: str = ""
     severity: str = ""
     status: str = ""
@@ -73,9 +76,13 @@ class RecordQuery:
             raise ValidationFailed(
                 "主体类型应为 legal 或 natural", details={"field": "subject_type"}
             )
+        single = _month(query.get("arrived"), "arrived", "入库月份")
+        arrived_from = _month(query.get("arrived_from"), "arrived_from", "入库起始月份")
+        arrived_to = _month(query.get("arrived_to"), "arrived_to", "入库截止月份")
         return cls(
             filters=Filters.from_query(query),
-            arrived=_month(query.get("arrived"), "from"),
+            arrived_from=arrived_from or single,
+            arrived_to=arrived_to or single,
             category=category,
             severity=severity,
             status=status,
@@ -98,10 +105,10 @@ def records(actor: Any, ask: RecordQuery, *, today: datetime.date | None = None)
         qs = qs.filter(_month_from(filters.start))
     if filters.end:
         qs = qs.filter(_month_before(add_months(filters.end, 1)))
-    if ask.arrived:
-        qs = qs.filter(
-            created_at__date__gte=ask.arrived, created_at__date__lt=add_months(ask.arrived, 1)
-        )
+    if ask.arrived_from:
+        qs = qs.filter(created_at__date__gte=ask.arrived_from)
+    if ask.arrived_to:
+        qs = qs.filter(created_at__date__lt=add_months(ask.arrived_to, 1))
     if ask.category:
         qs = qs.filter(item__category=ask.category)
     if ask.severity:
@@ -119,7 +126,11 @@ def records(actor: Any, ask: RecordQuery, *, today: datetime.date | None = None)
     if ask.dishonest:
         qs = qs.filter(dishonest_q())
     return qs.select_related(
-        "item", "department", "region", "legal_person", "natural_person"
+        "item",
+        "department",
+        "region",
+        "legal_person__region",
+        "natural_person__region",
     ).order_by("-decision_date", "-id")
 
 
@@ -185,8 +196,8 @@ def _band(value: Any, bands: list, field: str, label: str) -> int | None:
 
 def _capital_q(code: int) -> Q:
     _, _, lo, hi = facts.CAPITAL_BANDS[code]
-    if lo is None:
-        return Q(registered_capital__isnull=True)
+    if lo is None:  # the facts' ELSE: none, or below every band (a negative amount)
+        return Q(registered_capital__isnull=True) | Q(registered_capital__lt=0)
     q = Q(registered_capital__gte=lo)
     return q & Q(registered_capital__lt=hi) if hi is not None else q
 
@@ -200,7 +211,7 @@ def _years_before(today: datetime.date, years: int) -> datetime.date:
 
 def _age_q(code: int, today: datetime.date) -> Q:
     _, _, lo, hi = facts.AGE_BANDS[code]
-    if lo is None:
-        return Q(established_on__isnull=True)
+    if lo is None:  # the facts' ELSE: none, or a date after the snapshot's day
+        return Q(established_on__isnull=True) | Q(established_on__gt=today)
     q = Q(established_on__lte=_years_before(today, lo))
     return q & Q(established_on__gt=_years_before(today, hi)) if hi is not None else q

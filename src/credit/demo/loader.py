@@ -442,9 +442,16 @@ def seed(
             "records_creditrecord",
         ):
             cur.execute(f"ANALYZE {table}")
+    from credit.alerts import services as alerts
     from credit.dashboard import facts
 
     counts["dashboard_records"] = facts.refresh().records
+    alerts.load_default_rules()
+    counts["warnings"] = alerts.evaluate().get("created", 0)
+    if scale == "small":
+        from credit.boards.services import seed_demo_boards
+
+        seed_demo_boards()
     audit.record(
         "demo.seeded",
         object_type="demo",

@@ -5,82 +5,157 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0003_item_checks_field_unit'),
-        ('core', '0003_calendarday'),
+        ("catalog", "0003_item_checks_field_unit"),
+        ("core", "0003_calendarday"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Snapshot',
+            name="Snapshot",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('refreshed_at', models.DateTimeField(verbose_name='刷新时间')),
-                ('as_of', models.DateField(verbose_name='统计日')),
-                ('seconds', models.FloatField(verbose_name='耗时（秒）')),
-                ('records', models.BigIntegerField(verbose_name='记录数')),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("refreshed_at", models.DateTimeField(verbose_name="刷新时间")),
+                ("as_of", models.DateField(verbose_name="统计日")),
+                ("seconds", models.FloatField(verbose_name="耗时（秒）")),
+                ("records", models.BigIntegerField(verbose_name="记录数")),
             ],
             options={
-                'verbose_name': '统计快照刷新',
-                'verbose_name_plural': '统计快照刷新',
+                "verbose_name": "统计快照刷新",
+                "verbose_name_plural": "统计快照刷新",
             },
         ),
         migrations.CreateModel(
-            name='LegalPersonFact',
+            name="LegalPersonFact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=20, verbose_name='主体类别')),
-                ('industry', models.CharField(max_length=1, verbose_name='行业门类')),
-                ('capital_band', models.PositiveSmallIntegerField(verbose_name='注册资本区间')),
-                ('age_band', models.PositiveSmallIntegerField(verbose_name='成立年限区间')),
-                ('status', models.CharField(max_length=12, verbose_name='登记状态')),
-                ('subjects', models.IntegerField(verbose_name='主体数')),
-                ('region', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=20, verbose_name="主体类别")),
+                ("industry", models.CharField(max_length=1, verbose_name="行业门类")),
+                ("capital_band", models.PositiveSmallIntegerField(verbose_name="注册资本区间")),
+                ("age_band", models.PositiveSmallIntegerField(verbose_name="成立年限区间")),
+                ("status", models.CharField(max_length=12, verbose_name="登记状态")),
+                ("subjects", models.IntegerField(verbose_name="主体数")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '法人统计快照',
-                'verbose_name_plural': '法人统计快照',
+                "verbose_name": "法人统计快照",
+                "verbose_name_plural": "法人统计快照",
             },
         ),
         migrations.CreateModel(
-            name='NaturalPersonFact',
+            name="NaturalPersonFact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subjects', models.IntegerField(verbose_name='人数')),
-                ('region', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subjects", models.IntegerField(verbose_name="人数")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '自然人统计快照',
-                'verbose_name_plural': '自然人统计快照',
+                "verbose_name": "自然人统计快照",
+                "verbose_name_plural": "自然人统计快照",
             },
         ),
         migrations.CreateModel(
-            name='RecordFact',
+            name="RecordFact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='决定月份')),
-                ('arrived', models.DateField(verbose_name='入库月份')),
-                ('category', models.CharField(max_length=20, verbose_name='分类')),
-                ('subject_type', models.CharField(max_length=10, verbose_name='主体类型')),
-                ('severity', models.CharField(max_length=10, verbose_name='失信严重程度')),
-                ('status', models.CharField(max_length=10, verbose_name='状态')),
-                ('records', models.IntegerField(verbose_name='记录数')),
-                ('public', models.IntegerField(verbose_name='公示中')),
-                ('in_force', models.IntegerField(verbose_name='有效期内')),
-                ('decided', models.IntegerField(verbose_name='有决定日期')),
-                ('on_time', models.IntegerField(verbose_name='按时报送')),
-                ('department', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.department')),
-                ('item', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalog.catalogitem')),
-                ('region', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.region')),
-                ('subject_region', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="决定月份")),
+                ("arrived", models.DateField(verbose_name="入库月份")),
+                ("category", models.CharField(max_length=20, verbose_name="分类")),
+                ("subject_type", models.CharField(max_length=10, verbose_name="主体类型")),
+                ("severity", models.CharField(max_length=10, verbose_name="失信严重程度")),
+                ("status", models.CharField(max_length=10, verbose_name="状态")),
+                ("records", models.IntegerField(verbose_name="记录数")),
+                ("public", models.IntegerField(verbose_name="公示中")),
+                ("in_force", models.IntegerField(verbose_name="有效期内")),
+                ("decided", models.IntegerField(verbose_name="有决定日期")),
+                ("on_time", models.IntegerField(verbose_name="按时报送")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.department",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="catalog.catalogitem",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.region",
+                    ),
+                ),
+                (
+                    "subject_region",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '信用记录统计快照',
-                'verbose_name_plural': '信用记录统计快照',
-                'indexes': [models.Index(fields=['month'], name='recordfact_month'), models.Index(fields=['region', 'month'], name='recordfact_region'), models.Index(fields=['subject_region', 'month'], name='recordfact_subject_region'), models.Index(fields=['department', 'month'], name='recordfact_department')],
+                "verbose_name": "信用记录统计快照",
+                "verbose_name_plural": "信用记录统计快照",
+                "indexes": [
+                    models.Index(fields=["month"], name="recordfact_month"),
+                    models.Index(fields=["region", "month"], name="recordfact_region"),
+                    models.Index(
+                        fields=["subject_region", "month"], name="recordfact_subject_region"
+                    ),
+                    models.Index(fields=["department", "month"], name="recordfact_department"),
+                ],
             },
         ),
     ]

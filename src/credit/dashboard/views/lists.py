@@ -27,7 +27,7 @@ RECORD_HEADERS = [
     "主体代码",
     "决定文书号",
     "报送部门",
-    "辖市区",
+    "主体所属辖市区",  # what the dashboard's district filter reads
     "严重程度",
     "状态",
     "公示截止",
@@ -51,6 +51,8 @@ def record_row(r: CreditRecord) -> list[Any]:
         name, code = mask_name(r.natural_person.name), r.natural_person.id_masked
     else:
         name, code = "—", ""
+    subject = r.legal_person or r.natural_person
+    district = subject.region.name if subject is not None and subject.region else "—"
     return [
         r.decision_date,
         r.item.name,
@@ -58,7 +60,7 @@ def record_row(r: CreditRecord) -> list[Any]:
         code,
         r.document_no,
         r.department.short_name,
-        r.region.name,
+        district,
         r.get_severity_display() if r.severity else "—",
         r.get_status_display(),
         r.publicity_end,

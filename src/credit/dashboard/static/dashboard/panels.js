@@ -27,8 +27,9 @@
     if (typeof v === "number") { return v.toLocaleString("zh-CN"); }
     return String(v);
   }
-  function numericColumns(result) {
+  function numericColumns(result, only) {
     return result.columns.slice(1).filter(function (c) {
+      if (only && only.indexOf(c.key) < 0) { return false; }
       return result.rows.some(function (r) { return typeof r[c.key] === "number"; });
     });
   }
@@ -117,17 +118,28 @@
       textStyle: { color: text, fontFamily: "sans-serif" },
       tooltip: { trigger: "item", confine: true },
       grid: { left: 8, right: 16, top: 30, bottom: 8, containLabel: true },
-      legend: { top: 0, textStyle: { color: text } },
+      legend: { top: 0, itemWidth: 14, itemHeight: 8, textStyle: { color: text, fontSize: 11 } },
       aria: { enabled: true },
       title: { show: false, text: result.title }
     };
   }
 
-  function cartesian(result, chart, options) {
-    var cols = numericColumns(result);
-    var rows = result.rows.slice(0, options.top || result.rows.length);
-    var cats = rows.map(function (r) { return String(r[result.columns[0].key]); });
+  /* About how wide a label is drawn at 10 px: a Chinese character 10 px, anything else 6. */
+  function textWidth(text) {
+    var w = 0;
+    for (var i = 0; i < text.length; i++) { w += text.charCodeAt(i) > 0x2e80 ? 10 : 6; }
+    return w;
+  }
+
+  function cartesian(result, chart, options, box) {
+    var cols = numericColumns(result, options.series);
     var horizontal = !!options.horizontal;
+    var width = (box && box.width) || 360, height = (box && box.height) || 300;
+    var top = options.top || result.rows.length;
+    // As many bars as the panel's height shows legibly (the wall's panels are short).
+    if (horizontal) { top = Math.min(top, Math.max(3, Math.floor((height - 40) / 16))); }
+    var rows = result.rows.slice(0, top);
+    var cats = rows.map(function (r) { return String(r[result.columns[0].key]); });
     if (horizontal) { rows = rows.slice().reverse(); cats = cats.slice().reverse(); }
     var percentAxis = !!options.percent_axis && cols.some(isPercent);
     var series = cols.map(function (c) {
@@ -138,7 +150,8 @@
         yAxisIndex: pctCol && percentAxis && !horizontal ? 1 : 0,
         smooth: chart === "line",
         data: rows.map(function (r) { return r[c.key]; }),
-        label: { show: rows.length <= 14 || chart === "bar", position: horizontal ? "right" : "top",
+        label: { show: !(pctCol && percentAxis) && (chart === "bar" ? rows.length <= 16 : rows.length <= 12),
+                 position: horizontal ? "right" : "top",
                  fontSize: 10, formatter: function (p) { return p.value === null ? "" : fmt(p.value); } },
         emphasis: { focus: "series" }
       };
@@ -147,10 +160,25 @@
       // Year-on-year and month-on-month changes belong to the table, not to the axis of counts.
       series = series.filter(function (s, i) { return !(isPercent(cols[i]) && /同比|环比/.test(cols[i].label)); });
     }
-    var catAxis = { type: "category", data: cats, axisLabel: { interval: 0, rotate: horizontal || cats.length < 8 ? 0 : 45, fontSize: 10 } };
-    var valAxis = [{ type: "value", name: result.unit, minInterval: 1 }];
-    if (percentAxis && !horizontal) { valAxis.push({ type: "value", name: "%", max: 100, splitLine: { show: false } }); }
+    // Category labels: truncated beside horizontal bars; turned when they would not fit side by side.
+    var widest = Math.max.apply(null, cats.map(textWidth).concat([0]));
+    var room = (width - 60) / Math.max(cats.length, 1);
+    var catAxis = { type: "category", data: cats, axisLabel: horizontal
+      ? { interval: 0, fontSize: 10, width: Math.max(60, Math.round(width * 0.36)), overflow: "truncate" }
+      : { interval: 0, fontSize: 10, rotate: widest + 4 > room ? 40 : 0, hideOverlap: true } };
+    var valAxis = [{ type: "value", name: result.unit, minInterval: 1, splitNumber: horizontal ? 3 : 4,
+                     axisLabel: { fontSize: 10, hideOverlap: true } }];
+    var percentKept = series.some(function (s) { return s.yAxisIndex === 1; });
+    if (percentKept) { valAxis.push({ type: "value", max: 100, splitLine: { show: false }, axisLabel: { fontSize: 10, formatter: "{value}%" } }); }
+    if (series.length > 1) {
+      // Beside other bars a zero says nothing the missing bar does not.
+      series.forEach(function (s) {
+        s.label.formatter = function (p) { return p.value === null || p.value === 0 ? "" : fmt(p.value); };
+      });
+    }
     var option = baseOption(result);
+    if (horizontal) { option.grid.right = 40; }  // room for the values beside the bars
+    if (series.length < 2) { option.grid.top = horizontal ? 8 : 28; }  // no legend above
     option.tooltip = { trigger: "axis", confine: true };
     option.xAxis = horizontal ? valAxis[0] : catAxis;
     option.yAxis = horizontal ? catAxis : valAxis;
@@ -164,8 +192,11 @@
     var option = baseOption(result);
     option.legend = { show: false };
     option.series = [{
-      type: "pie", radius: ["35%", "65%"], center: ["50%", "55%"],
-      label: { show: true, formatter: "{b}\n{c}（{d}%）", fontSize: 10, color: dark() ? "#cfe3ff" : "#333" },
+      type: "pie", radius: ["28%", "52%"], center: ["50%", "55%"],
+      // Labels at the panel's edges, inside it (a long name is cut, its value stays).
+      label: { show: true, formatter: "{b}\n{c}（{d}%）", fontSize: 10, color: dark() ? "#cfe3ff" : "#333",
+               alignTo: "edge", edgeDistance: 4, overflow: "truncate", lineHeight: 13 },
+      labelLine: { length: 6, length2: 6 },
       data: result.rows.map(function (r) { return { name: String(r[result.columns[0].key]), value: col ? r[col.key] : 0 }; })
     }];
     return { option: option, rows: result.rows };
@@ -180,7 +211,7 @@
     return mapReady;
   }
 
-  function drawMap(section, body, options) {
+  function drawMap(section, body, options, query) {
     var host = $(".dashboard");
     var select = el("select", "map-metric");
     var tpl = document.getElementById("map-metrics");
@@ -192,11 +223,11 @@
     charts.push(chart);
     var current = {};
     function paint() {
-      var q = pageQuery(); q.set("metric", select.value);
+      var q = new URLSearchParams((query || pageQuery()).toString()); q.set("metric", select.value);
       Promise.all([loadGeo(host), fetch(host.dataset.mapUrl + "?" + q.toString(), { credentials: "same-origin" }).then(readJSON)])
         .then(function (both) {
           var data = both[1]; current = data.regions;
-          var chosen = pageQuery().get("region");
+          var chosen = q.get("region");
           var values = Object.keys(data.regions).map(function (code) {
             var r = data.regions[code];
             return { name: r.name, value: r.value, code: code, link: r.link, selected: code === chosen };
@@ -209,11 +240,18 @@
                          inRange: { color: dark() ? ["#12355b", "#1e88e5", "#ffd54f"] : ["#e3f2fd", "#1976d2", "#0d47a1"] },
                          textStyle: { color: dark() ? "#cfe3ff" : "#333" } },
             series: [{ type: "map", map: "常州", roam: false, selectedMode: "single",
+                       // Left of the list of values on a wide panel; right of the colour scale on a narrow one.
+                       layoutCenter: [body.clientWidth > body.clientHeight * 1.2 ? "45%" : "56%", "52%"],
+                       layoutSize: body.clientWidth > body.clientHeight * 1.2 ? "96%" : "86%",
                        label: { show: true, fontSize: 11, color: dark() ? "#fff" : "#222",
                                 formatter: function (p) { return p.name + "\n" + fmt(p.value); } },
+                       // The small central districts' labels would cover each other: the list
+                       // beside the map gives every value.
+                       labelLayout: { hideOverlap: true },
                        emphasis: { label: { show: true } },
                        data: values }]
           }, true);
+          mapRank(section, values, data.label);
           section.querySelector(".panel-note").textContent = data.note || "";
           body.dataset.rendered = "1";
           body.dataset.districts = String(values.length);
@@ -226,6 +264,26 @@
     });
     select.addEventListener("change", paint);
     paint();
+  }
+
+  /* The districts by value beside the map: every value readable without hovering, each a link
+   * that drills down as a click on its shape does. */
+  function mapRank(section, values, label) {
+    var old = section.querySelector(".map-rank");
+    if (old) { old.remove(); }
+    var list = el("ol", "map-rank");
+    list.setAttribute("aria-label", label);
+    values.slice().sort(function (a, b) { return (b.value || 0) - (a.value || 0); }).forEach(function (v) {
+      var item = el("li");
+      var a = el("a", null, v.name);
+      a.href = "#";
+      a.dataset.region = v.code;
+      a.addEventListener("click", function (e) { e.preventDefault(); filterBy({ region: v.code }); });
+      item.appendChild(a);
+      item.appendChild(el("span", "num", fmt(v.value)));
+      list.appendChild(item);
+    });
+    section.querySelector(".panel-body").after(list);
   }
 
   function readJSON(r) {
@@ -246,7 +304,10 @@
     var note = section.querySelector(".panel-note");
     if (note) { note.textContent = result.note || ""; }
     if (section.classList.contains("optional") && !hasData(result)) {
-      section.hidden = true; return;
+      // A panel appears when its data exists; the wall's fixed layout says so instead.
+      if (!dark()) { section.hidden = true; return; }
+      body.appendChild(el("p", "muted empty", result.empty_text || "暂无数据"));
+      return;
     }
     var data = section.querySelector(".panel-table");
     if (data) { data.textContent = ""; data.appendChild(table(result)); }
@@ -255,8 +316,18 @@
       return;
     }
     if (chart === "number") { body.appendChild(numbers(result)); body.dataset.rendered = "1"; return; }
-    if (chart === "table") { body.appendChild(table(result, options.limit)); body.dataset.rendered = "1"; return; }
-    var built = chart === "pie" ? pie(result) : cartesian(result, chart === "line" ? "line" : "bar", options);
+    if (chart === "table") {
+      body.appendChild(table(result, options.limit));
+      // The wall does not scroll: as many rows as its panel shows whole.
+      var rowsShown = body.querySelector("tbody");
+      while (dark() && rowsShown && rowsShown.rows.length > 1 && body.scrollHeight > body.clientHeight + 1) {
+        rowsShown.deleteRow(-1);
+      }
+      body.dataset.rendered = "1";
+      return;
+    }
+    var box = { width: body.clientWidth, height: body.clientHeight };
+    var built = chart === "pie" ? pie(result) : cartesian(result, chart === "line" ? "line" : "bar", options, box);
     var c = window.echarts.init(body, dark() ? "dark" : null);
     charts.push(c);
     c.setOption(built.option);
@@ -270,7 +341,7 @@
     var options = {};
     try { options = JSON.parse(section.dataset.options || "{}"); } catch (e) { options = {}; }
     var body = section.querySelector(".panel-body");
-    if (chart === "map") { drawMap(section, body, options); return; }
+    if (chart === "map") { drawMap(section, body, options, query); return; }
     var url = host.dataset.dataUrl.replace("CODE", section.dataset.dataset);
     var q = query || pageQuery();
     return fetch(url + (q.toString() ? "?" + q.toString() : ""), { credentials: "same-origin" })
