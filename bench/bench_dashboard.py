@@ -10,6 +10,7 @@ Figures printed:
    district administrator and with a department filter: p50 / p95 over ``--repeat`` runs, and
    the whole screen's data (every panel once, in sequence) — the issue's targets are
    p95 ≤ 300 ms per panel and ≤ 2 s for the screen.
+   And the lists a number opens (``/dashboard/records/``): a page and the capped count.
 3. The baseline: the record aggregates the facts replace (by subject district with the
    public / in-force / on-time counts, by department, by month, by category), each as one
    ``GROUP BY`` over ``records_creditrecord`` joined to its subjects: p50 over 3 runs.
@@ -138,6 +139,31 @@ def main() -> int:
         )
         print(f"{'whole screen':28} {label:24} {statistics.median(screen):8.1f} {p95(screen):8.1f}")
     print(f"worst panel p95: {worst:.1f} ms (target ≤ 300 ms)")
+
+    from credit.core.paging import capped_page
+    from credit.dashboard import selectors
+    from credit.dashboard.views.lists import CAP, PER_PAGE
+
+    print(f"\n2b. the lists behind the numbers: a page and the count up to {CAP:,} (ms, p50 of 5)")
+    asks = [
+        {"dishonest": "1", "public": "1"},
+        {"category": "black_list", "in_force": "1"},
+        {"department": "SCJG"},
+        {"region": "320402", "dishonest": "1"},
+        {"region": "320481", "severity": "serious", "from": "2025-01", "to": "2025-03"},
+    ]
+    for ask in asks:
+        for number in (1, 5):
+
+            def page(a=ask, n=number):
+                qs = selectors.records(admin, selectors.RecordQuery.from_query(a))
+                return capped_page(qs, n, per_page=PER_PAGE, cap=CAP)
+
+            runs = timed(page, 5)
+            label = "&".join(f"{k}={v}" for k, v in ask.items())
+            print(
+                f"{label:60} page {number}  {statistics.median(runs):8.1f}  ({page().total_label})"
+            )
 
     print("\n3. baseline: the same aggregates as plain GROUP BY over the records (ms, p50 of 3)")
     with connection.cursor() as cur:

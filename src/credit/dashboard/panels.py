@@ -89,14 +89,15 @@ def scope_q(
     region: str | None = "region_id",
     department: str | None = "department_id",
     item: str | None = "item_id",
-    district: str | None = None,
+    district: str | tuple[str, ...] | None = None,
 ) -> Q:
     """The principal's tenant and the filters as a condition on a model's fields (a field
     given as None is one the model does not have: its filter does not apply).
 
     ``region`` is the field the tenant rule reads (the reporting department's region);
     ``district``, when given, the field the district filter reads instead (the subject's
-    district) — except for a district administrator, whose district is its tenant already."""
+    district; several fields: any of them) — except for a district administrator, whose
+    district is its tenant already."""
     q = principal.tenant_q(region=region, department=department)
     if department is None and principal.departments is not None:
         # Models with no department (subjects): a department officer sees its region's.
@@ -109,7 +110,11 @@ def scope_q(
     pinned = not principal.city_wide and principal.departments is None
     if filters.region and region and filters.region != _city_code():
         if district and not (pinned and filters.region == principal.region_id):
-            q &= Q(**{district: filters.region})
+            fields = (district,) if isinstance(district, str) else district
+            any_of = Q()
+            for name in fields:
+                any_of |= Q(**{name: filters.region})
+            q &= any_of
         elif not district:
             q &= Q(**{region: filters.region})
     if filters.department and department:

@@ -34,7 +34,7 @@ from credit.core.masking import mask_name
 from credit.core.models import Department
 from credit.objections.repairs import repair_option
 from credit.portal import constants as c
-from credit.portal.paging import CappedPage, page_within
+from credit.core.paging import CappedPage, page_within
 from credit.records.disclosure import (
     payload_text,
     record_fields,

@@ -36,7 +36,7 @@ from credit.core.masking import mask_address, mask_id_number, mask_name
 from credit.portal import constants as c
 from credit.portal.constants import NoticeKind
 from credit.portal.models import Notice
-from credit.portal.paging import CappedPage, capped_page, page_within
+from credit.core.paging import CappedPage, capped_page, page_within
 from credit.portal.publicity import PublicRecord, public_record, subject_url
 from credit.records.models import CreditRecord
 from credit.records.publicity import public_q

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -16,9 +15,15 @@ from credit.core.access.decorators import perm_required
 from credit.core.errors import CreditError
 from credit.core.http import EXPORT_LIMIT, query_without_page, xlsx_download
 from credit.core.masking import mask_name
+from credit.core.paging import capped_page
 from credit.dashboard import selectors
 from credit.records.models import CreditRecord
 from credit.subjects.models import LegalPerson
+
+PER_PAGE = 30
+#: Rows counted at most (a narrower filter finds the rest): an exact count over hundreds of
+#: thousands of records costs seconds; the number on the dashboard says how many there are.
+CAP = 2_000
 
 RECORD_HEADERS = [
     "决定日期",
@@ -94,7 +99,7 @@ def records(request: HttpRequest) -> HttpResponse:
         qs = selectors.records(request.user, ask)
     except CreditError as exc:
         return _refused(request, exc, "dashboard/records.html")
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = capped_page(qs, request.GET.get("page"), per_page=PER_PAGE, cap=CAP)
     rows = [(r, record_row(r)) for r in page]
     return render(
         request,
@@ -132,7 +137,7 @@ def subjects(request: HttpRequest) -> HttpResponse:
         qs = selectors.legal_persons(request.user, request.GET)
     except CreditError as exc:
         return _refused(request, exc, "dashboard/subjects.html")
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = capped_page(qs, request.GET.get("page"), per_page=PER_PAGE, cap=CAP)
     return render(
         request,
         "dashboard/subjects.html",

@@ -17,7 +17,7 @@ from credit.portal import selectors, services
 from credit.portal.constants import NoticeKind
 from credit.portal.forms import SERVICE_ERROR_FIELDS, NoticeForm
 from credit.portal.models import Notice
-from credit.portal.paging import capped_page
+from credit.core.paging import capped_page
 
 
 def _notice(request: HttpRequest, pk: int) -> Notice:

@@ -20,7 +20,7 @@ from credit.portal import constants as c
 from credit.portal import publicity, selectors
 from credit.portal.constants import NoticeKind
 from credit.portal.forms import ListEntryFilterForm, PublicityFilterForm
-from credit.portal.paging import CappedPage
+from credit.core.paging import CappedPage
 
 NOTICE_KINDS = dict(NoticeKind.choices)
 

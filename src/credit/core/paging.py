@@ -1,7 +1,8 @@
-"""Pages of public lists whose total is counted only up to a cap.
+"""Pages of long lists whose total is counted only up to a cap (the portal's lists, the
+dashboards' drill-down lists).
 
 An exact ``COUNT(*)`` over hundreds of thousands of matches costs more than the page itself;
-the portal counts at most ``cap + 1`` rows (``SELECT count(*) FROM (… LIMIT cap + 1)``), shows
+a list counts at most ``cap + 1`` rows (``SELECT count(*) FROM (… LIMIT cap + 1)``), shows
 "1000+" beyond the cap and lets the reader page only that far — a narrower query finds the
 rest.
 """
