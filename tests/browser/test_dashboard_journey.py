@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from credit.accounts.roles import Role
+from credit.dashboard.views.lists import CAP
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -28,12 +29,23 @@ DISTRICT = ("溧阳市", "320481")
 
 def _models() -> list[type]:
     from credit.alerts.models import Warning, WarningRule
+    from credit.boards.models import Board, Folder
     from credit.ingest.models import Batch
     from credit.records.models import CreditRecord
     from credit.sanctions.models import Check
     from credit.subjects.models import LegalPerson, NaturalPerson
 
-    return [Batch, Check, CreditRecord, LegalPerson, NaturalPerson, Warning, WarningRule]
+    return [
+        Batch,
+        Board,
+        Check,
+        CreditRecord,
+        Folder,
+        LegalPerson,
+        NaturalPerson,
+        Warning,
+        WarningRule,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +126,12 @@ def _remove(before: dict, admin, tag: str) -> None:
     with append_only_bypass():
         CallLog.objects.filter(request_id=tag).delete()
     Check.objects.filter(pk__gt=before[Check]).delete()
+    from credit.boards.models import Board, Folder, Panel
+
+    Panel.objects.filter(board__pk__gt=before[Board]).delete()
+    Board.objects.filter(pk__gt=before[Board]).delete()
+    for folder in Folder.objects.filter(pk__gt=before[Folder]).order_by("-pk"):
+        folder.delete()  # children (newer) first
     Warning.objects.filter(pk__gt=before[Warning]).delete()
     WarningRule.objects.filter(pk__gt=before[WarningRule]).delete()
     records = CreditRecord.objects.filter(pk__gt=before[CreditRecord])
@@ -256,7 +274,11 @@ def test_a_number_opens_the_list_it_counts(city, page, live_url, panel, label, t
     rows = page.locator(f"[data-testid={table}] tbody tr")
     assert rows.count() == 30  # a full first page
     pager = page.locator(".pager").inner_text()
-    assert _number(re.search(r"共 ([\d,]+)", pager).group(1)) == number
+    counted = re.search(r"共 ([\d,]+)(\+?)", pager)
+    if number > CAP:  # the list counts up to its cap: "共 2000+ 条"
+        assert (_number(counted.group(1)), counted.group(2)) == (CAP, "+")
+    else:
+        assert (_number(counted.group(1)), counted.group(2)) == (number, "")
     assert errors == []
 
 

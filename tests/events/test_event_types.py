@@ -151,6 +151,9 @@ def test_a_warning_raised_in_a_rolled_back_evaluation_is_not_pushed(api_client, 
         raise RuntimeError("审计写入失败")
 
     monkeypatch.setattr(alerts.AuditEntry.objects, "bulk_create", boom)
+    # Only this rule (a browser journey may have committed the demo's rules and warnings).
+    WarningRule.objects.update(is_active=False)
+    before = set(Warning.objects.values_list("pk", flat=True))
     WarningRule.objects.create(
         code="test-rolled-back",
         name="测试",
@@ -162,7 +165,8 @@ def test_a_warning_raised_in_a_rolled_back_evaluation_is_not_pushed(api_client, 
         level="notice",
     )
     assert alerts.evaluate()["failed"] == ["test-rolled-back"]
-    assert not Warning.objects.exists() and not jobs("sanctions.fan_out").exists()
+    assert set(Warning.objects.values_list("pk", flat=True)) == before
+    assert not jobs("sanctions.fan_out").exists()
 
 
 def test_a_client_that_lost_the_permission_is_not_sent_the_warning(api_client, receiver):
