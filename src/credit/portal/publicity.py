@@ -32,9 +32,9 @@ from credit.catalog.constants import Category
 from credit.catalog.models import CatalogItem
 from credit.core.masking import mask_name
 from credit.core.models import Department
+from credit.core.paging import CappedPage, page_within
 from credit.objections.repairs import repair_option
 from credit.portal import constants as c
-from credit.core.paging import CappedPage, page_within
 from credit.records.disclosure import (
     payload_text,
     record_fields,

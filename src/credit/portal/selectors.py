@@ -33,10 +33,10 @@ from credit.catalog.constants import LIST_CATEGORIES, Category
 from credit.core.access import Perm, require
 from credit.core.identifiers import detect, normalize_code
 from credit.core.masking import mask_address, mask_id_number, mask_name
+from credit.core.paging import CappedPage, capped_page, page_within
 from credit.portal import constants as c
 from credit.portal.constants import NoticeKind
 from credit.portal.models import Notice
-from credit.core.paging import CappedPage, capped_page, page_within
 from credit.portal.publicity import PublicRecord, public_record, subject_url
 from credit.records.models import CreditRecord
 from credit.records.publicity import public_q

@@ -13,11 +13,11 @@ from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
 from credit.core.forms import act, submit
 from credit.core.http import found
+from credit.core.paging import capped_page
 from credit.portal import selectors, services
 from credit.portal.constants import NoticeKind
 from credit.portal.forms import SERVICE_ERROR_FIELDS, NoticeForm
 from credit.portal.models import Notice
-from credit.core.paging import capped_page
 
 
 def _notice(request: HttpRequest, pk: int) -> Notice:

@@ -16,11 +16,11 @@ from django.templatetags.static import static
 from django.utils import timezone
 
 from credit.core.http import found, xlsx_download
+from credit.core.paging import CappedPage
 from credit.portal import constants as c
 from credit.portal import publicity, selectors
 from credit.portal.constants import NoticeKind
 from credit.portal.forms import ListEntryFilterForm, PublicityFilterForm
-from credit.core.paging import CappedPage
 
 NOTICE_KINDS = dict(NoticeKind.choices)
 
