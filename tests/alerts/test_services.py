@@ -319,3 +319,20 @@ def test_a_person_evaluating_needs_the_handling_permission(staff):
     with pytest.raises(PermissionDenied):
         services.evaluate(staff["leader"], today=TODAY)
     assert services.evaluate(staff["office"], today=TODAY)["failed"] == []
+
+
+def test_many_warnings_at_once_are_written_in_batches(make_rule, staff, monkeypatch):
+    """A rule breached by many subjects at once (a first import of historic lists) is written
+    in statements of a bounded size — PostgreSQL takes at most 65,535 parameters a query —
+    with the same outcome: every warning once, a person's closing respected in every batch."""
+    from credit.core.models import Department
+
+    monkeypatch.setattr(services, "BATCH", 20)  # keys 20 a query, rows 1 a statement
+    rule = make_rule("overdue_objections", "department", "gte", threshold="0", code="every-dept")
+    departments = Department.objects.filter(is_active=True).count()
+    assert departments > services.BATCH  # the keys take more than one query
+    assert services.evaluate(today=TODAY)["created"] == departments
+    last = Warning.objects.filter(rule=rule).order_by("-pk").first()
+    services.close(staff["office"], last, "已核实")
+    assert services.evaluate(today=TODAY) == {"rules": 1, "created": 0, "closed": 0, "failed": []}
+    assert AuditEntry.objects.filter(event_type="warning.raised").count() == departments

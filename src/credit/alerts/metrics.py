@@ -429,24 +429,29 @@ def _blacklisted_licenses(
     subject: str, spans: list[Span], today: datetime.date
 ) -> list[Observation]:
     span = spans[-1]
+    listed_in_span = CreditRecord.objects.filter(
+        item__category=Category.BLACK_LIST,
+        created_at__gte=_at(span.start),
+        created_at__lt=_at(span.end),
+    )
     entries = list(
-        CreditRecord.objects.filter(
-            item__category=Category.BLACK_LIST,
-            created_at__gte=_at(span.start),
-            created_at__lt=_at(span.end),
+        listed_in_span.annotate(
+            listed=ExpressionWrapper(_in_force(today), output_field=BooleanField())
         )
-        .annotate(listed=ExpressionWrapper(_in_force(today), output_field=BooleanField()))
         .select_related("item", "department", "legal_person", "natural_person")
         .order_by("id")
     )
     if not entries:
         return []
-    lps = {e.legal_person_id for e in entries if e.legal_person_id}
-    nps = {e.natural_person_id for e in entries if e.natural_person_id}
+    # The subjects as subqueries, not lists of ids: a month may list more subjects than a
+    # query may carry parameters (a first import of historic lists).
     licences = (
         CreditRecord.objects.filter(item__code=LICENSE_ITEM)
         .filter(_in_force(today))
-        .filter(Q(legal_person_id__in=lps) | Q(natural_person_id__in=nps))
+        .filter(
+            Q(legal_person_id__in=listed_in_span.values("legal_person_id"))
+            | Q(natural_person_id__in=listed_in_span.values("natural_person_id"))
+        )
         .values("legal_person_id", "natural_person_id")
         .annotate(n=Count("id"))
         .order_by()

@@ -182,6 +182,11 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), timezone.get_current_timezone())
 
 
+#: Rows (or keys) per statement when a rule raises or closes many warnings at once (a first
+#: import of historic lists): PostgreSQL takes at most 65,535 parameters a query.
+BATCH = 10_000
+
+
 def _apply(
     rule: WarningRule, metric: Metric, breaches: dict, evaluated: set, actor: Any
 ) -> tuple[int, int]:
@@ -193,14 +198,20 @@ def _apply(
         live = {
             w.key: w for w in Warning.objects.select_for_update().filter(rule=rule, status__in=LIVE)
         }
-        closed_by_people = dict(
-            Warning.objects.filter(
-                rule=rule, key__in=list(breaches), status=Status.CLOSED, auto_closed=False
+        closed_by_people: dict[str, Any] = {}
+        keys = list(breaches)
+        for start in range(0, len(keys), BATCH):  # a query carries at most 65,535 parameters
+            closed_by_people.update(
+                Warning.objects.filter(
+                    rule=rule,
+                    key__in=keys[start : start + BATCH],
+                    status=Status.CLOSED,
+                    auto_closed=False,
+                )
+                .values_list("key")
+                .annotate(last=Max("closed_at"))
+                .order_by()
             )
-            .values_list("key")
-            .annotate(last=Max("closed_at"))
-            .order_by()
-        )
         created = []
         for key, verdict in breaches.items():
             if key in live:
@@ -225,7 +236,7 @@ def _apply(
                     threshold=verdict.bound.quantize(Decimal("0.0001")),
                 )
             )
-        Warning.objects.bulk_create(created)
+        Warning.objects.bulk_create(created, batch_size=BATCH // 20)
         cleared = [w for key, w in live.items() if key in evaluated and key not in breaches]
         for w in cleared:
             w.status = Status.CLOSED
@@ -234,7 +245,9 @@ def _apply(
             w.close_reason = AUTO_CLOSE_REASON
             w.auto_closed = True
         Warning.objects.bulk_update(
-            cleared, ["status", "closed_at", "closed_by", "close_reason", "auto_closed"]
+            cleared,
+            ["status", "closed_at", "closed_by", "close_reason", "auto_closed"],
+            batch_size=BATCH // 20,
         )
         entries = [
             audit.entry("warning.raised", actor=actor, obj=w, after=_warning_out(w))
@@ -251,7 +264,7 @@ def _apply(
             )
             for w in cleared
         ]
-        AuditEntry.objects.bulk_create(entries)
+        AuditEntry.objects.bulk_create(entries, batch_size=BATCH // 20)
         _publish([w.pk for w in created])
     return len(created), len(cleared)
 
