@@ -24,7 +24,7 @@ from credit.dashboard import datasets, facts, selectors
 from credit.dashboard.models import LegalPersonFact, NaturalPersonFact, RecordFact, Snapshot
 from credit.records.models import CreditRecord
 from credit.records.publicity import public_q
-from credit.sanctions.lists import _in_force as list_in_force
+from credit.records.publicity import valid_q as list_in_force
 from credit.subjects.models import LegalPerson, NaturalPerson
 from tests.dashboard.conftest import at, years_before
 

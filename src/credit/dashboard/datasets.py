@@ -74,8 +74,8 @@ class Filters:
 
             if not CatalogItem.objects.filter(code=item).exists():
                 raise ValidationFailed(f"目录项“{item}”不存在", details={"field": "item"})
-        start = _month(get("from"), "from")
-        end = _month(get("to"), "to")
+        start = parse_month(get("from"), "from")
+        end = parse_month(get("to"), "to")
         if start and end and start > end:
             raise ValidationFailed("起始月份不能晚于截止月份", details={"field": "from"})
         return cls(region=region, department=department, item=item, start=start, end=end)
@@ -108,7 +108,7 @@ def _text(value: Any, name: str, label: str) -> str | None:
     return value
 
 
-def _month(value: str | None, name: str, label: str = "") -> datetime.date | None:
+def parse_month(value: str | None, name: str, label: str = "") -> datetime.date | None:
     value = str(value or "").strip()
     if not value:
         return None

@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
@@ -23,10 +24,12 @@ from credit.catalog.constants import LIST_KIND_LABELS, Category
 from credit.catalog.models import CatalogItem
 from credit.core.access import Perm, Principal
 from credit.core.models import Department, Region
+from credit.core.selectors import city
 from credit.dashboard import facts
 from credit.dashboard.datasets import Dataset, Filters, Result, register
 from credit.dashboard.models import LegalPersonFact, NaturalPersonFact, RecordFact
 from credit.records.constants import Severity
+from credit.records.publicity import add_months
 from credit.subjects.constants import Industry, LegalPersonKind
 
 LIST_CATEGORIES = [Category.RED_LIST, Category.BLACK_LIST, Category.ATTENTION_LIST]
@@ -46,11 +49,6 @@ def today() -> datetime.date:
 
 def month_start(d: datetime.date) -> datetime.date:
     return d.replace(day=1)
-
-
-def add_months(d: datetime.date, months: int) -> datetime.date:
-    index = d.year * 12 + d.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def months_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
@@ -102,13 +100,10 @@ def scope_q(
     if department is None and principal.departments is not None:
         # Models with no department (subjects): a department officer sees its region's.
         q = Q(**{region: principal.region_id}) if region and principal.region_id else Q()
-        if (
-            principal.region_id
-            and Region.objects.filter(code=principal.region_id, parent__isnull=True).exists()
-        ):
+        if _is_city(principal.region_id):
             q = Q()  # a city department: the whole city
     pinned = not principal.city_wide and principal.departments is None
-    if filters.region and region and filters.region != _city_code():
+    if filters.region and region and not _is_city(filters.region):
         if district and not (pinned and filters.region == principal.region_id):
             fields = (district,) if isinstance(district, str) else district
             any_of = Q()
@@ -124,8 +119,10 @@ def scope_q(
     return q
 
 
-def _city_code() -> str | None:
-    return Region.objects.filter(parent__isnull=True).values_list("code", flat=True).first()
+def _is_city(code: str | None) -> bool:
+    """Whether ``code`` is the city's own region (a filter on it is no filter)."""
+    found = city()
+    return found is not None and code == found.code
 
 
 def record_facts(principal: Principal, filters: Filters, *, months: bool = True) -> QuerySet:
@@ -138,7 +135,7 @@ def record_facts(principal: Principal, filters: Filters, *, months: bool = True)
 
 
 def records_link(filters: Filters, **extra: Any) -> str:
-    return f"{reverse('dashboard:records')}?{_encode(filters.as_query(**extra))}"
+    return f"{reverse('dashboard:records')}?{urlencode(filters.as_query(**extra))}"
 
 
 def arrivals_link(
@@ -156,13 +153,14 @@ def arrivals_link(
 
 def subjects_link(filters: Filters, **extra: Any) -> str:
     query = {k: v for k, v in filters.as_query(**extra).items() if k not in ("from", "to")}
-    return f"{reverse('dashboard:subjects')}?{_encode(query)}"
+    return f"{reverse('dashboard:subjects')}?{urlencode(query)}"
 
 
-def _encode(query: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(query)
+def department_labels() -> dict[int, tuple[str, str]]:
+    """Department id → (code, short name), for rankings (one query)."""
+    return {pk: (code, name) for pk, code, name in Department.objects.values_list(
+        "pk", "code", "short_name"
+    )}  # fmt: skip
 
 
 def _link_if(principal: Principal, perm: Perm, url: str) -> str | None:
@@ -242,7 +240,7 @@ def district_overview(principal: Principal, filters: Filters) -> Result:
             if row["district"] in rows:
                 rows[row["district"]][key] = row["n"]
     for code, row in rows.items():
-        row["_link"] = f"{reverse('dashboard:index')}?{_encode(filters.as_query(region=code))}"
+        row["_link"] = f"{reverse('dashboard:index')}?{urlencode(filters.as_query(region=code))}"
         row["_filter"] = {"region": code}
     return Result(
         code="district_overview",
@@ -325,14 +323,13 @@ def collection_by_department(principal: Principal, filters: Filters) -> Result:
         recs = recs.filter(arrived__gte=filters.start)
     if filters.end:
         recs = recs.filter(arrived__lte=filters.end)
-    names = dict(Department.objects.values_list("pk", "short_name"))
-    codes = dict(Department.objects.values_list("pk", "code"))
+    labels = department_labels()
     rows = []
     for row in recs.values("department_id").annotate(n=Sum("records")).order_by("-n")[:20]:
-        code = codes.get(row["department_id"], "")
+        code, name = labels.get(row["department_id"], ("", "—"))
         rows.append(
             {
-                "department": names.get(row["department_id"], "—"),
+                "department": name,
                 "records": row["n"],
                 "_key": code,
                 "_link": arrivals_link(filters, filters.start, filters.end, department=code),
@@ -384,18 +381,17 @@ def quality_ranking(principal: Principal, filters: Filters) -> Result:
     )
     if filters.department:
         batches = batches.filter(department__code=filters.department)
-    if filters.region and filters.region != _city_code():
+    if filters.region and not _is_city(filters.region):
         batches = batches.filter(region_id=filters.region)
     if filters.item:
         batches = batches.filter(item__code=filters.item)
-    names = dict(Department.objects.values_list("pk", "short_name"))
-    codes = dict(Department.objects.values_list("pk", "code"))
+    labels = department_labels()
     rows = []
     for row in quality.ranking(batches)[:20]:
-        code = codes.get(row["department_id"], "")
+        code, name = labels.get(row["department_id"], ("", "—"))
         rows.append(
             {
-                "department": names.get(row["department_id"], "—"),
+                "department": name,
                 "score": row["score"],
                 "volume": row["volume"],
                 "_key": code,
@@ -750,37 +746,29 @@ def publicity_volume(principal: Principal, filters: Filters) -> Result:
 def checks_feedback(principal: Principal, filters: Filters) -> Result:
     from credit.sanctions.models import Check, CheckFeedback
 
-    start, end = period(filters, 12)
-    scope = scope_q(principal, filters, region="department__region_id", item=None)
-    checks = _created_between(
-        Check.objects.filter(scope), Filters(start=start, end=end), "checked_at"
+    checks = Check.objects.filter(
+        scope_q(principal, filters, region="department__region_id", item=None)
     )
-    by_month = {
-        r["m"].date() if hasattr(r["m"], "date") else r["m"]: r
-        for r in checks.annotate(m=TruncMonth("checked_at"))
-        .values("m")
-        .annotate(n=Count("id"), hits=Count("id", filter=Q(result="hit")))
-    }
-    feedback = _created_between(
-        CheckFeedback.objects.filter(check_ref__in=checks), Filters(start=start, end=end)
+    months, by_month = _monthly(
+        checks, filters, "checked_at", n=Count("id"), hits=Count("id", filter=Q(result="hit"))
     )
-    fb = {
-        (r["m"].date() if hasattr(r["m"], "date") else r["m"]): r["n"]
-        for r in feedback.annotate(m=TruncMonth("created_at"))
-        .values("m")
-        .annotate(n=Count("check_ref", distinct=True))
-    }
+    _, fb = _monthly(
+        CheckFeedback.objects.filter(check_ref__in=checks),
+        filters,
+        "created_at",
+        n=Count("check_ref", distinct=True),
+    )
     link = _link_if(principal, Perm.SANCTIONS_CHECK, reverse("sanctions:checks"))
     rows = [
         {
             "month": f"{m:%Y-%m}",
             "checks": by_month.get(m, {}).get("n", 0),
             "hits": by_month.get(m, {}).get("hits", 0),
-            "feedback": fb.get(m, 0),
+            "feedback": fb.get(m, {}).get("n", 0),
             "_key": f"{m:%Y-%m}",
             "_link": link,
         }
-        for m in months_between(start, end)
+        for m in months
     ]
     return Result(
         "checks_feedback",
@@ -791,11 +779,17 @@ def checks_feedback(principal: Principal, filters: Filters) -> Result:
     )
 
 
-def _monthly(qs: QuerySet, filters: Filters, field: str) -> tuple[list[datetime.date], dict]:
+def _monthly(
+    qs: QuerySet, filters: Filters, field: str, **counts: Any
+) -> tuple[list[datetime.date], dict]:
+    """The months of the period (default the last 12) and, by month of ``field``, the
+    ``counts`` (default ``n``: rows) of ``qs``."""
     start, end = period(filters, 12)
     qs = _created_between(qs, Filters(start=start, end=end), field)
     data: dict = {}
-    for r in qs.annotate(m=TruncMonth(field)).values("m").annotate(n=Count("id")):
+    for r in (
+        qs.annotate(m=TruncMonth(field)).values("m").annotate(**(counts or {"n": Count("id")}))
+    ):
         m = r["m"].date() if isinstance(r["m"], datetime.datetime) else r["m"]
         data[m] = r
     return months_between(start, end), data
@@ -878,7 +872,7 @@ def warnings_open(principal: Principal, filters: Filters) -> Result:
     from credit.alerts import selectors as alerts
 
     qs = alerts.visible(principal).filter(status__in=["open", "acknowledged"])
-    if filters.region and filters.region != _city_code():
+    if filters.region and not _is_city(filters.region):
         qs = qs.filter(region_id=filters.region)
     if filters.department:
         qs = qs.filter(department__code=filters.department)

@@ -13,33 +13,17 @@ from credit.catalog.constants import Category
 from credit.core.access import Principal, principal_of
 from credit.core.errors import ValidationFailed
 from credit.dashboard import facts
-from credit.dashboard.datasets import Filters, _month, effective_filters
-from credit.dashboard.panels import add_months, scope_q
+from credit.dashboard.datasets import Filters, effective_filters, parse_month
+from credit.dashboard.panels import scope_q
 from credit.records.constants import RecordStatus, Severity
 from credit.records.models import CreditRecord
-from credit.records.publicity import public_q
+from credit.records.publicity import add_months, dishonest_q, public_q, valid_q
 from credit.subjects.constants import Industry, LegalPersonKind, LegalPersonStatus
 from credit.subjects.models import LegalPerson
 
 CATEGORY_LABELS = dict(Category.choices)
 SEVERITY_LABELS = {**{k: v for k, v in Severity.choices if k}, "none": "未分级"}
 STATUS_LABELS = dict(RecordStatus.choices)
-
-
-def in_force_q(today: datetime.date) -> Q:
-    """A list entry in force (credit.sanctions.lists): active and within its validity."""
-    return (
-        Q(status=RecordStatus.ACTIVE)
-        & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-        & (Q(valid_from__isnull=True) | Q(valid_from__lte=today))
-    )
-
-
-def dishonest_q(prefix: str = "") -> Q:
-    """失信记录 (:data:`credit.dashboard.panels.DISHONEST` on records)."""
-    return Q(
-        **{f"{prefix}item__category__in": [Category.BLACK_LIST, Category.ATTENTION_LIST]}
-    ) | ~Q(**{f"{prefix}severity": ""})
 
 
 @dataclass(frozen=True)
@@ -75,9 +59,9 @@ class RecordQuery:
             raise ValidationFailed(
                 "主体类型应为 legal 或 natural", details={"field": "subject_type"}
             )
-        single = _month(query.get("arrived"), "arrived", "入库月份")
-        arrived_from = _month(query.get("arrived_from"), "arrived_from", "入库起始月份")
-        arrived_to = _month(query.get("arrived_to"), "arrived_to", "入库截止月份")
+        single = parse_month(query.get("arrived"), "arrived", "入库月份")
+        arrived_from = parse_month(query.get("arrived_from"), "arrived_from", "入库起始月份")
+        arrived_to = parse_month(query.get("arrived_to"), "arrived_to", "入库截止月份")
         return cls(
             filters=Filters.from_query(query),
             arrived_from=arrived_from or single,
@@ -127,13 +111,12 @@ def records(actor: Any, ask: RecordQuery, *, today: datetime.date | None = None)
     if ask.public:
         qs = qs.filter(public_q(today))
     if ask.in_force:
-        qs = qs.filter(in_force_q(today))
+        qs = qs.filter(valid_q(today))
     if ask.dishonest:
         qs = qs.filter(dishonest_q())
     return qs.select_related(
         "item",
         "department",
-        "region",
         "legal_person__region",
         "natural_person__region",
     ).order_by("-id")

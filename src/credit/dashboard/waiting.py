@@ -79,25 +79,26 @@ def _objection_tasks(p: Principal) -> list[Task]:
     verifies = p.has_perm(Perm.OBJECTION_VERIFY) and p.department_id is not None
     if not (handles or verifies):
         return []
-    # (key, label, status, deadline field, hint); the credit office accepts and decides, a
-    # department verifies the tasks assigned to it.
+    # (key, label, status, hint); the credit office accepts and decides, a department
+    # verifies the tasks assigned to it. The deadline is the step's (``step_due``, as the
+    # list's overdue filter reads it).
     steps = []
     if handles:
         steps += [
-            ("accept", "待受理的异议", S.SUBMITTED, "accept_due", "审查后受理或不予受理"),
-            ("assign", "已受理待转办的异议", S.ACCEPTED, "due", "转来源部门核实或直接决定"),
-            ("decide", "部门已核实待决定的异议", S.VERIFIED, "due", "更正、撤销或维持"),
+            ("accept", "待受理的异议", S.SUBMITTED, "审查后受理或不予受理"),
+            ("assign", "已受理待转办的异议", S.ACCEPTED, "转来源部门核实或直接决定"),
+            ("decide", "部门已核实待决定的异议", S.VERIFIED, "更正、撤销或维持"),
         ]
     if verifies:
-        steps.append(("verify", "待本部门核实的异议", S.VERIFYING, "verify_due", "提交核实意见"))
+        steps.append(("verify", "待本部门核实的异议", S.VERIFYING, "提交核实意见"))
     today = timezone.localdate()
     mine = Q(department_id=p.department_id) if verifies else Q()
     counts: dict[str, Any] = {}
-    for key, _, status, due_field, _ in steps:
+    for key, _, status, _ in steps:
         where = Q(status=status) & (mine if status == S.VERIFYING else Q())
         counts[key] = Count("id", filter=where)
-        counts[f"{key}_overdue"] = Count("id", filter=where & Q(**{f"{due_field}__lt": today}))
-        counts[f"{key}_due"] = Min(due_field, filter=where & Q(**{f"{due_field}__gte": today}))
+        counts[f"{key}_overdue"] = Count("id", filter=where & Q(step_due__lt=today))
+        counts[f"{key}_due"] = Min("step_due", filter=where & Q(step_due__gte=today))
     row = objections_for(p).order_by().aggregate(**counts)
     return [
         Task(
@@ -110,7 +111,7 @@ def _objection_tasks(p: Principal) -> list[Task]:
             overdue_url=_url("objections:manage", status=status, overdue="on"),
             due=row[f"{key}_due"],
         )
-        for key, label, status, _, hint in steps
+        for key, label, status, hint in steps
     ]
 
 
@@ -147,20 +148,18 @@ def _repair_tasks(p: Principal) -> list[Task]:
 
 
 def _batch_tasks(p: Principal) -> list[Task]:
-    from credit.ingest.models import Batch
     from credit.ingest.selectors import BATCH_STATES, batches_for
 
     # Who acts on rejections: those who report, and the reviewers of the data.
     if not (p.has_perm(Perm.RECORD_VIEW) and p.has_any((Perm.RECORD_SUBMIT, Perm.RECORD_REVIEW))):
         return []
     since = timezone.localdate() - datetime.timedelta(days=RECENT_DAYS)
-    rows = Q(status=Batch.Status.DONE, rejected__gt=0)
     row = (
         batches_for(p)
         .filter(created_at__date__gte=since)
         .order_by()
         .aggregate(
-            rows=Count("id", filter=rows),
+            rows=Count("id", filter=BATCH_STATES["rejected"][1]),
             refused=Count("id", filter=BATCH_STATES["refused"][1]),
             stalled=Count("id", filter=BATCH_STATES["stalled"][1]),
         )

@@ -39,7 +39,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from credit.catalog.constants import PublicityMode, UsageScope
+from credit.catalog.constants import Category, PublicityMode, UsageScope
 from credit.catalog.rules import split_multi
 from credit.records.constants import RecordStatus, Severity
 
@@ -246,6 +246,26 @@ def public_q(today: datetime.date | None = None, prefix: str = "") -> Q:
             | Q(**{f"{prefix}publicity_start__lte": today})
         )
     )
+
+
+def valid_q(today: datetime.date | None = None, prefix: str = "") -> Q:
+    """Records in force as a list entry or a licence is: active and within their validity
+    (有效期), whatever their publicity window — the joint punishment check, list counts, the
+    dashboards and the warnings read this."""
+    today = today or datetime.date.today()
+    return (
+        Q(**{f"{prefix}status": RecordStatus.ACTIVE})
+        & (Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": today}))
+        & (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": today}))
+    )
+
+
+def dishonest_q(prefix: str = "") -> Q:
+    """Dishonesty records (失信记录): entries of the black and attention lists, and records
+    with a 失信严重程度 (行政处罚 graded by the publicity policy)."""
+    return Q(
+        **{f"{prefix}item__category__in": [Category.BLACK_LIST, Category.ATTENTION_LIST]}
+    ) | ~Q(**{f"{prefix}severity": ""})
 
 
 def is_public(record: Any, today: datetime.date | None = None) -> bool:

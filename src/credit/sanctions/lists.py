@@ -9,20 +9,12 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from credit.core.access import Perm, principal_of
-from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord
+from credit.records.publicity import valid_q
 from credit.sanctions.constants import LIST_CATEGORIES
 
 #: The "in force" filter values.
 IN_FORCE, ENDED = "in_force", "ended"
-
-
-def _in_force(today: datetime.date) -> Q:
-    return (
-        Q(status=RecordStatus.ACTIVE)
-        & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-        & (Q(valid_from__isnull=True) | Q(valid_from__lte=today))
-    )
 
 
 def entries_for(
@@ -53,9 +45,9 @@ def entries_for(
     if region:
         qs = qs.filter(region_id=region)
     if state == IN_FORCE:
-        qs = qs.filter(_in_force(today))
+        qs = qs.filter(valid_q(today))
     elif state == ENDED:
-        qs = qs.exclude(_in_force(today))
+        qs = qs.exclude(valid_q(today))
     q = q.strip()
     if q:
         qs = qs.filter(
@@ -74,7 +66,7 @@ def counts(entries: QuerySet[CreditRecord], today: datetime.date | None = None) 
         .values("item__code", "item__name", "item__category")
         .annotate(
             total=Count("id"),
-            in_force=Count("id", filter=_in_force(today)),
+            in_force=Count("id", filter=valid_q(today)),
         )
         .order_by("item__category", "item__code")
     )

@@ -100,7 +100,7 @@ def records(request: HttpRequest) -> HttpResponse:
     except CreditError as exc:
         return _refused(request, exc, "dashboard/records.html")
     page = capped_page(qs, request.GET.get("page"), per_page=PER_PAGE, cap=CAP)
-    rows = [(r, record_row(r)) for r in page]
+    rows = [record_row(r) for r in page]
     return render(
         request,
         "dashboard/records.html",
@@ -143,7 +143,7 @@ def subjects(request: HttpRequest) -> HttpResponse:
         "dashboard/subjects.html",
         {
             "page": page,
-            "rows": [(lp, subject_row(lp)) for lp in page],
+            "rows": [subject_row(lp) for lp in page],
             "query": query_without_page(request),
             "headers": SUBJECT_HEADERS,
         },

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
-from credit.core.access import PERM_LABELS, Perm, data_scope, principal_of
+from credit.core.access import PERM_LABELS, Perm, Principal, data_scope, principal_of
 from credit.dashboard import waiting
 
 #: A principal holding nothing but these reads the city at a glance (领导): the workbench shows
@@ -17,8 +17,8 @@ from credit.dashboard import waiting
 OVERVIEW_PERMS = frozenset({Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW, Perm.CATALOG_VIEW})
 
 
-def _dashboard_links(request: HttpRequest) -> list[dict[str, str]]:
-    if not principal_of(request.user).has_perm(Perm.DASHBOARD_VIEW):
+def _dashboard_links(principal: Principal) -> list[dict[str, str]]:
+    if not principal.has_perm(Perm.DASHBOARD_VIEW):
         return []
     links = []
     for name, label, help_text in (
@@ -47,7 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "clear": [t for t in tasks if not t.count],
             "figures": figures,
             "figures_note": figures_note,
-            "dashboards": _dashboard_links(request),
+            "dashboards": _dashboard_links(principal),
             "overview": bool(principal.perms) and principal.perms <= OVERVIEW_PERMS,
             "perm_labels": [PERM_LABELS[p] for p in Perm if p in principal.perms],
             "scope": data_scope(principal),

@@ -6,7 +6,8 @@
  *
  * Clicking a district, a department or a month filters every panel (the page reloads with the
  * filter); clicking any other number opens the list it counts (the row's _link).
- * No inline script or style: the CSP allows neither.
+ * No inline script or style: the CSP allows neither (tooltips are drawn on the canvas,
+ * renderMode "richText", as credit/charts.js draws them).
  */
 (function () {
   "use strict";
@@ -116,7 +117,7 @@
     return {
       backgroundColor: "transparent",
       textStyle: { color: text, fontFamily: "sans-serif" },
-      tooltip: { trigger: "item", confine: true },
+      tooltip: { trigger: "item", confine: true, renderMode: "richText" },
       grid: { left: 8, right: 16, top: 30, bottom: 8, containLabel: true },
       legend: { top: 0, itemWidth: 14, itemHeight: 8, textStyle: { color: text, fontSize: 11 } },
       aria: { enabled: true },
@@ -179,7 +180,7 @@
     var option = baseOption(result);
     if (horizontal) { option.grid.right = 40; }  // room for the values beside the bars
     if (series.length < 2) { option.grid.top = horizontal ? 8 : 28; }  // no legend above
-    option.tooltip = { trigger: "axis", confine: true };
+    option.tooltip = { trigger: "axis", confine: true, renderMode: "richText" };
     option.xAxis = horizontal ? valAxis[0] : catAxis;
     option.yAxis = horizontal ? catAxis : valAxis;
     option.series = series;
@@ -235,7 +236,8 @@
           var max = Math.max.apply(null, values.map(function (v) { return v.value || 0; }).concat([1]));
           chart.setOption({
             backgroundColor: "transparent",
-            tooltip: { trigger: "item", formatter: function (p) { return p.name + "<br>" + data.label + "：" + fmt(p.value); } },
+            tooltip: { trigger: "item", renderMode: "richText",
+                       formatter: function (p) { return p.name + "\n" + data.label + "：" + fmt(p.value); } },
             visualMap: { min: 0, max: max, left: 8, bottom: 8, calculable: true, text: ["高", "低"],
                          inRange: { color: dark() ? ["#12355b", "#1e88e5", "#ffd54f"] : ["#e3f2fd", "#1976d2", "#0d47a1"] },
                          textStyle: { color: dark() ? "#cfe3ff" : "#333" } },
