@@ -750,6 +750,9 @@ def test_headerless_workbooks_are_refused(tmp_path):
     error = rejected(path)
     assert error.code == "no_header"
     assert "第 1 行" in error.message
+    assert error.message.startswith("工作表“数据”第 1 行是数据而不是表头")
+    text_error = rejected(write(tmp_path / "data.csv", "甲公司,2024-03-01\n"))
+    assert text_error.message.startswith("第 1 行是数据而不是表头")
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,6 @@ CODE_ROLES = frozenset(
         FieldRole.DOCUMENT_NO,
     }
 )
-_MASKERS: dict[str, Callable[[str | None], str]] = MASKERS
 _ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?![0-9])")
 
@@ -71,10 +70,6 @@ def scrub(text: str, names: Iterable[str] = ()) -> str:
         if len(name) >= 2 and name in text:
             text = text.replace(name, mask_name(name))
     return text
-
-
-#: Which masking helper suits a personal field, from its code and national name.
-_looks_like = field_kind
 
 
 @dataclass(frozen=True)
@@ -107,7 +102,7 @@ def public_fields(item: CatalogItem) -> tuple[PublicField, ...]:
         scope = scopes.get(rule.code) or item.usage_scope
         if scope != UsageScope.PUBLIC or rule.role == FieldRole.ID_NUMBER:
             continue
-        looks = _looks_like(rule.code, rule.name)
+        looks = field_kind(rule.code, rule.name)  # which masking helper suits the field
         if rule.sensitivity == Sensitivity.PERSONAL:
             # A code value (证件类型) identifies nobody; anything else is masked.
             treatment = SHOW if rule.code_values is not None and looks == "name" else looks
@@ -143,7 +138,7 @@ def shown_value(
         return ""
     treatment = field.personal_treatment if personal else field.treatment
     if treatment != SHOW:
-        return _MASKERS[treatment](text)
+        return MASKERS[treatment](text)
     if field.free_text:
         return scrub(text, names)
     # A code column that national lists fill with either code (身份证号码/组织机构代码): a
@@ -159,7 +154,7 @@ def people_named(item: CatalogItem, payload: dict[str, Any], *extra: str) -> tup
     for rule in spec_for(item).fields:
         if rule.sensitivity == Sensitivity.PERSONAL and rule.code_values is None:
             value = payload.get(rule.code)
-            if isinstance(value, str) and _looks_like(rule.code, rule.name) == "name":
+            if isinstance(value, str) and field_kind(rule.code, rule.name) == "name":
                 found.add(value.strip())
     return tuple(sorted((n for n in found if len(n) >= 2), key=len, reverse=True))
 

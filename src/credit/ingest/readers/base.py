@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from credit.ingest.errors import FileRejected
+
 KiB = 1024
 MiB = 1024 * KiB
 GiB = 1024 * MiB
@@ -161,6 +163,16 @@ def _find_header(
         if len(skipped) >= limit:
             break
     return None, skipped
+
+
+def _data_not_header(row: int, source: str, where: str = "") -> FileRejected:
+    """``no_header`` for a table whose first non-empty rows (from ``row``) hold data: the
+    header was left out. ``where`` names the worksheet."""
+    return FileRejected(
+        "no_header",
+        f"{where}第 {row} 行是数据而不是表头，请在数据上方加上表头行（字段名称）",
+        source=source,
+    )
 
 
 def _trim(cells: Sequence[str]) -> tuple[str, ...]:

@@ -105,7 +105,7 @@ def note_text(cells: Sequence[str], key_columns: Collection[int] = ()) -> str | 
     if first is None:
         return None
     text = cells[first]
-    if text.lstrip()[0] not in _NOTE_STARTS or not is_note_marker(text):
+    if not is_note_marker(text):
         return None
     for col in key_columns:
         named = col != first and col < len(cells) and cells[col].strip()

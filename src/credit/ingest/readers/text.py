@@ -20,6 +20,7 @@ from credit.ingest.readers.base import (
     RawRow,
     Table,
     _Blob,
+    _data_not_header,
     _find_header,
     _raw_row,
     _trim,
@@ -99,6 +100,12 @@ def _check_decodes(blob: _Blob, encoding: str) -> None:
 def sniff_delimiter(line: str) -> str:
     """The delimiter of a header line: the most frequent of comma, tab and ``|`` outside
     double quotes; comma on a tie or when there is none."""
+    return _most_frequent_delimiter(line) or ","
+
+
+def _most_frequent_delimiter(line: str) -> str | None:
+    """The most frequent of :data:`DELIMITERS` outside double quotes (the first on a tie),
+    ``None`` when the line holds none."""
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
     for ch in line:
@@ -107,7 +114,7 @@ def sniff_delimiter(line: str) -> str:
         elif not quoted and ch in counts:
             counts[ch] += 1
     best = max(counts.values())
-    return next(d for d in DELIMITERS if counts[d] == best) if best else ","
+    return next(d for d in DELIMITERS if counts[d] == best) if best else None
 
 
 def _is_blank_line(line: str) -> bool:
@@ -135,20 +142,7 @@ def sniff_delimiter_of_lines(lines: list[str]) -> str:
     outside quotes (:func:`sniff_delimiter`) — the header, or a title line above it as Excel
     exports one (“……公示表,,,,”); a title line without any is passed over. Comma when no line
     has one."""
-    for line in lines:
-        if _has_delimiter(line):
-            return sniff_delimiter(line)
-    return ","
-
-
-def _has_delimiter(line: str) -> bool:
-    quoted = False
-    for ch in line:
-        if ch == '"':
-            quoted = not quoted
-        elif not quoted and ch in DELIMITERS:
-            return True
-    return False
+    return next(filter(None, map(_most_frequent_delimiter, lines)), ",")
 
 
 def _text_tables(blob: _Blob, limits: Limits) -> Iterator[Table]:
@@ -177,11 +171,7 @@ def _text_tables(blob: _Blob, limits: Limits) -> Iterator[Table]:
         if found is None:
             if not above:
                 raise FileRejected("no_header", "文件中没有表头行", source=blob.name)
-            raise FileRejected(
-                "no_header",
-                f"第 {above[0]} 行是数据而不是表头，请在数据上方加上表头行（字段名称）",
-                source=blob.name,
-            )
+            raise _data_not_header(above[0], blob.name)
         header_row, first = found
         headers = _trim(first)
         if len(headers) > limits.max_columns:

@@ -18,6 +18,7 @@ from credit.ingest.readers.base import (
     CellKind,
     RawRow,
     Table,
+    _data_not_header,
     _find_header,
     _raw_row,
     _trim,
@@ -73,12 +74,7 @@ def _sheet_table(sheet, source: str, hidden: bool) -> Table | None:
     if found is None:
         if not skipped:
             return None
-        raise FileRejected(
-            "no_header",
-            f"工作表“{sheet.name}”第 {skipped[0]} 行是数据而不是表头，"
-            "请在数据上方加上表头行（字段名称）",
-            source=source,
-        )
+        raise _data_not_header(skipped[0], source, where=f"工作表“{sheet.name}”")
     number, texts = found
     headers = _trim(texts)
     return Table(
