@@ -287,3 +287,18 @@ def test_a_natural_persons_name_is_masked_in_the_text(make_record, make_rule, re
     w = Warning.objects.get(rule=rule)
     assert "王小五" not in w.text and w.text.startswith("王**")
     assert w.natural_person_id == person.pk
+
+
+def test_a_blacklist_entry_no_longer_in_force_counts_no_licence(
+    make_record, make_rule, legal_person
+):
+    """The subject still holds a valid licence, but its black-list entry (listed this month)
+    has already ended: the metric is 0 for it and nothing is raised."""
+    make_record("admin-license", "TNQ-SCJG", legal_person)
+    make_record("dishonest-judgment-debtor", "FY", legal_person, arrived=at(TODAY),
+                valid_to=TODAY - datetime.timedelta(days=1))  # fmt: skip
+    found = metrics.get("blacklisted_licenses").observe("subject", [NOVEMBER], TODAY)
+    assert [(o.entity, o.value) for o in found] == [(f"legal:{legal_person.pk}", 0)]
+    rule = make_rule("blacklisted_licenses", "subject", "gte", threshold="1")
+    services.evaluate(today=TODAY)
+    assert _keys(rule) == set()

@@ -41,7 +41,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from credit.alerts.constants import MetricCode, Subject
-from credit.alerts.periods import Span, span_of
+from credit.alerts.periods import Span, day_start, span_of
 from credit.catalog.constants import Category, UpdatePeriod
 from credit.catalog.models import CatalogItem
 from credit.core.masking import mask_name
@@ -53,6 +53,7 @@ from credit.objections.models import Objection
 from credit.objections.selectors import step_due
 from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord
+from credit.records.publicity import dishonest_q, valid_q
 
 #: The 行政许可 item, whose valid records are the licences a blacklisted subject holds.
 LICENSE_ITEM = "admin-license"
@@ -149,11 +150,6 @@ def _entities(subject: str) -> dict[object, _Entity]:
 _GROUP = {Subject.DISTRICT: "region_id", Subject.DEPARTMENT: "department_id", Subject.CITY: None}
 
 
-def _at(day: datetime.date) -> datetime.datetime:
-    """The start of ``day`` in the platform's time zone."""
-    return datetime.datetime.combine(day, datetime.time(), timezone.get_current_timezone())
-
-
 def _link(name: str, query: dict[str, object] | None = None, args: Iterable = ()) -> str:
     """The page ``name`` with ``query``; "" when no such page is installed (the warning is
     raised all the same, without its link)."""
@@ -170,12 +166,6 @@ def _link(name: str, query: dict[str, object] | None = None, args: Iterable = ()
 # --------------------------------------------------------------------------------------------
 
 
-def dishonest_q() -> Q:
-    """Dishonesty records (失信记录), as the dashboards count them: entries of the black and
-    attention lists, and records with a 失信严重程度 (行政处罚)."""
-    return Q(item__category__in=[Category.BLACK_LIST, Category.ATTENTION_LIST]) | ~Q(severity="")
-
-
 def _months(spans: list[Span]) -> dict[str, str]:
     """The dashboards' month filters covering ``spans`` (``from``/``to`` as YYYY-MM)."""
     return {"from": f"{spans[0].start:%Y-%m}", "to": f"{spans[-1].last_day:%Y-%m}"}
@@ -189,7 +179,11 @@ def _dishonesty(subject: str, spans: list[Span], today: datetime.date) -> list[O
         .exclude(status=RecordStatus.REVOKED)
         .filter(
             Q(decision_date__gte=start, decision_date__lt=end)
-            | Q(decision_date__isnull=True, created_at__gte=_at(start), created_at__lt=_at(end))
+            | Q(
+                decision_date__isnull=True,
+                created_at__gte=day_start(start),
+                created_at__lt=day_start(end),
+            )
         )
         .annotate(
             period=Trunc(day, kind, output_field=DateField()),
@@ -338,8 +332,8 @@ def _source_reports(subject: str, spans: list[Span], today: datetime.date) -> li
                 status=Batch.Status.DONE,
                 item_id__in={i.pk for i, _ in wanted},
                 department_id__in={d.pk for _, d in wanted},
-                created_at__gte=_at(span.start),
-                created_at__lt=_at(span.end),
+                created_at__gte=day_start(span.start),
+                created_at__lt=day_start(span.end),
             )
             .values("item_id", "department_id")
             .annotate(rows=Sum(F("inserted") + F("updated") + F("unchanged")))
@@ -417,26 +411,18 @@ def _overdue_objections(subject: str, spans: list[Span], today: datetime.date) -
 # --------------------------------------------------------------------------------------------
 
 
-def _in_force(today: datetime.date, prefix: str = "") -> Q:
-    return (
-        Q(**{f"{prefix}status": RecordStatus.ACTIVE})
-        & (Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": today}))
-        & (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": today}))
-    )
-
-
 def _blacklisted_licenses(
     subject: str, spans: list[Span], today: datetime.date
 ) -> list[Observation]:
     span = spans[-1]
     listed_in_span = CreditRecord.objects.filter(
         item__category=Category.BLACK_LIST,
-        created_at__gte=_at(span.start),
-        created_at__lt=_at(span.end),
+        created_at__gte=day_start(span.start),
+        created_at__lt=day_start(span.end),
     )
     entries = list(
         listed_in_span.annotate(
-            listed=ExpressionWrapper(_in_force(today), output_field=BooleanField())
+            listed=ExpressionWrapper(valid_q(today), output_field=BooleanField())
         )
         .select_related("item", "department", "legal_person", "natural_person")
         .order_by("id")
@@ -447,7 +433,7 @@ def _blacklisted_licenses(
     # query may carry parameters (a first import of historic lists).
     licences = (
         CreditRecord.objects.filter(item__code=LICENSE_ITEM)
-        .filter(_in_force(today))
+        .filter(valid_q(today))
         .filter(
             Q(legal_person_id__in=listed_in_span.values("legal_person_id"))
             | Q(natural_person_id__in=listed_in_span.values("natural_person_id"))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 KINDS = ("day", "week", "month", "quarter", "year")
 _QUARTERS = "一二三四"
 
@@ -65,6 +67,11 @@ class Span:
             span = span.previous()
             found.append(span)
         return found[::-1]
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """The start of ``day`` in the platform's time zone (the lower bound of a period's rows)."""
+    return datetime.datetime.combine(day, datetime.time(), timezone.get_current_timezone())
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:

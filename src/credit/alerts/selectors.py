@@ -11,10 +11,10 @@ import datetime
 from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.utils import timezone
 
 from credit.alerts.constants import LEVEL_RANK, LIVE, Status
 from credit.alerts.models import Warning, WarningRule
+from credit.alerts.periods import day_start
 from credit.core.access import Perm, principal_of
 from credit.core.models import AuditEntry
 
@@ -52,10 +52,6 @@ def visible(principal: Any) -> QuerySet[Warning]:
     )
 
 
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(), timezone.get_current_timezone())
-
-
 def filtered(principal: Any, **filters: Any) -> QuerySet[Warning]:
     """:func:`visible` narrowed by ``status`` (``live`` for open or acknowledged), ``level``,
     ``rule`` (code), ``region`` (code), ``department`` (code) and the days raised
@@ -75,9 +71,9 @@ def filtered(principal: Any, **filters: Any) -> QuerySet[Warning]:
     if department := filters.get("department"):
         qs = qs.filter(department__code=department)
     if date_from := filters.get("date_from"):
-        qs = qs.filter(created_at__gte=_start_of(date_from))
+        qs = qs.filter(created_at__gte=day_start(date_from))
     if date_to := filters.get("date_to"):
-        qs = qs.filter(created_at__lt=_start_of(date_to + datetime.timedelta(days=1)))
+        qs = qs.filter(created_at__lt=day_start(date_to + datetime.timedelta(days=1)))
     return qs
 
 

@@ -17,7 +17,6 @@ principal first and is audited in its own transaction.
 
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 import operator
@@ -44,17 +43,16 @@ from credit.alerts.constants import (
 )
 from credit.alerts.metrics import METRICS, Metric, Observation
 from credit.alerts.models import Warning, WarningRule
-from credit.alerts.periods import Span, span_of
+from credit.alerts.periods import day_start, span_of
 from credit.core import audit
 from credit.core.access import Perm, Principal, principal_of
 from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
 from credit.core.locks import advisory_xact_lock
 from credit.core.models import AuditEntry
+from credit.events.registry import WARNING_RAISED
 
 logger = logging.getLogger(__name__)
 
-#: The event type the webhook push (credit.events) knows new warnings by.
-WARNING_RAISED = "warning.raised"
 #: The default rules (the issue's five examples), loaded by :func:`load_default_rules`.
 DEFAULT_RULES = Path(__file__).resolve().parent / "data" / "rules.json"
 #: How many previous periods a ratio rule averages over.
@@ -123,14 +121,11 @@ def warning_text(rule: WarningRule, metric: Metric, verdict: Verdict) -> str:
     return f"{o.name}{o.when}{metric.phrase}为{number(o.value)}{unit}，{label}{against}。{o.facts}"
 
 
-def judge(
-    rule: WarningRule, metric: Metric, today: Any
-) -> tuple[dict[str, Verdict], set[str], Span]:
-    """Evaluate ``rule`` on ``today`` without writing: the breaches by key, every key that was
-    evaluated (a live warning whose key was evaluated and did not breach is closed) and the
-    rule's current period. A ratio rule compares with the average of the metric over the 12
-    periods before (periods without a value left out); with no such average, or an average of
-    0, it raises nothing."""
+def judge(rule: WarningRule, metric: Metric, today: Any) -> tuple[dict[str, Verdict], set[str]]:
+    """Evaluate ``rule`` on ``today`` without writing: the breaches by key and every key that
+    was evaluated (a live warning whose key was evaluated and did not breach is closed). A
+    ratio rule compares with the average of the metric over the 12 periods before (periods
+    without a value left out); with no such average, or an average of 0, it raises nothing."""
     current = span_of(rule.period, today)
     averaging = rule.ratio_to_average is not None
     spans = [*current.before(AVERAGE_PERIODS), current] if averaging else [current]
@@ -162,7 +157,7 @@ def judge(
             bound = rule.threshold
         if COMPARE[rule.comparison](o.value, bound):
             breaches[key] = Verdict(o, bound, average)
-    return breaches, evaluated, current
+    return breaches, evaluated
 
 
 def _warning_out(w: Warning) -> dict[str, Any]:
@@ -178,92 +173,110 @@ def _warning_out(w: Warning) -> dict[str, Any]:
     }
 
 
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(), timezone.get_current_timezone())
-
-
 #: Rows (or keys) per statement when a rule raises or closes many warnings at once (a first
 #: import of historic lists): PostgreSQL takes at most 65,535 parameters a query.
 BATCH = 10_000
 
 
+def _closed_by_people(rule: WarningRule, keys: list[str]) -> dict[str, Any]:
+    """Key → when a person last closed a warning of ``rule`` about it (auto-closed ones left
+    out), ``BATCH`` keys a query."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(keys), BATCH):
+        found.update(
+            Warning.objects.filter(
+                rule=rule,
+                key__in=keys[start : start + BATCH],
+                status=Status.CLOSED,
+                auto_closed=False,
+            )
+            .values_list("key")
+            .annotate(last=Max("closed_at"))
+            .order_by()
+        )
+    return found
+
+
+def _new_warnings(
+    rule: WarningRule, metric: Metric, breaches: dict[str, Verdict], live: dict[str, Warning]
+) -> list[Warning]:
+    """The warnings (unsaved) of the breaches not live already and not closed by a person
+    since the start of their period."""
+    closed = _closed_by_people(rule, [key for key in breaches if key not in live])
+    created = []
+    for key, verdict in breaches.items():
+        if key in live:
+            continue
+        o = verdict.observation
+        last = closed.get(key)
+        if last is not None and last >= day_start(o.span.start):
+            continue  # a person closed it in this period: not raised again before the next
+        created.append(
+            Warning(
+                rule=rule,
+                level=rule.level,
+                region_id=o.region_id,
+                department_id=o.department_id,
+                legal_person_id=o.legal_person_id,
+                natural_person_id=o.natural_person_id,
+                key=key,
+                period_label=o.span.label,
+                text=warning_text(rule, metric, verdict),
+                evidence_url=o.evidence_url[:500],
+                value=o.value,
+                threshold=verdict.bound.quantize(Decimal("0.0001")),
+            )
+        )
+    return created
+
+
+def _auto_closed(cleared: list[Warning], actor: Any) -> list[AuditEntry]:
+    """Close ``cleared`` (条件已解除, by the system) and return their audit entries."""
+    now = timezone.now()
+    for w in cleared:
+        w.status = Status.CLOSED
+        w.closed_at = now
+        w.closed_by = None
+        w.close_reason = AUTO_CLOSE_REASON
+        w.auto_closed = True
+    Warning.objects.bulk_update(
+        cleared,
+        ["status", "closed_at", "closed_by", "close_reason", "auto_closed"],
+        batch_size=BATCH // 20,
+    )
+    return [
+        audit.entry(
+            "warning.closed",
+            actor=actor,
+            obj=w,
+            before={"status": Status.OPEN if w.acknowledged_at is None else Status.ACKNOWLEDGED},
+            after={"status": Status.CLOSED, "reason": AUTO_CLOSE_REASON, "automatic": True},
+        )
+        for w in cleared
+    ]
+
+
 def _apply(
-    rule: WarningRule, metric: Metric, breaches: dict, evaluated: set, actor: Any
+    rule: WarningRule,
+    metric: Metric,
+    breaches: dict[str, Verdict],
+    evaluated: set[str],
+    actor: Any,
 ) -> tuple[int, int]:
     """Write one rule's outcome: create the new warnings, close the cleared ones. Under the
     rule's lock, so two evaluations never raise the same warning twice."""
-    now = timezone.now()
     with transaction.atomic():
         advisory_xact_lock(f"alerts.rule.{rule.pk}")
         live = {
             w.key: w for w in Warning.objects.select_for_update().filter(rule=rule, status__in=LIVE)
         }
-        closed_by_people: dict[str, Any] = {}
-        keys = list(breaches)
-        for start in range(0, len(keys), BATCH):  # a query carries at most 65,535 parameters
-            closed_by_people.update(
-                Warning.objects.filter(
-                    rule=rule,
-                    key__in=keys[start : start + BATCH],
-                    status=Status.CLOSED,
-                    auto_closed=False,
-                )
-                .values_list("key")
-                .annotate(last=Max("closed_at"))
-                .order_by()
-            )
-        created = []
-        for key, verdict in breaches.items():
-            if key in live:
-                continue
-            o = verdict.observation
-            last = closed_by_people.get(key)
-            if last is not None and last >= _start_of(o.span.start):
-                continue  # a person closed it in this period: not raised again before the next
-            created.append(
-                Warning(
-                    rule=rule,
-                    level=rule.level,
-                    region_id=o.region_id,
-                    department_id=o.department_id,
-                    legal_person_id=o.legal_person_id,
-                    natural_person_id=o.natural_person_id,
-                    key=key,
-                    period_label=o.span.label,
-                    text=warning_text(rule, metric, verdict),
-                    evidence_url=o.evidence_url[:500],
-                    value=o.value,
-                    threshold=verdict.bound.quantize(Decimal("0.0001")),
-                )
-            )
+        created = _new_warnings(rule, metric, breaches, live)
         Warning.objects.bulk_create(created, batch_size=BATCH // 20)
         cleared = [w for key, w in live.items() if key in evaluated and key not in breaches]
-        for w in cleared:
-            w.status = Status.CLOSED
-            w.closed_at = now
-            w.closed_by = None
-            w.close_reason = AUTO_CLOSE_REASON
-            w.auto_closed = True
-        Warning.objects.bulk_update(
-            cleared,
-            ["status", "closed_at", "closed_by", "close_reason", "auto_closed"],
-            batch_size=BATCH // 20,
-        )
         entries = [
             audit.entry("warning.raised", actor=actor, obj=w, after=_warning_out(w))
             for w in created
-        ] + [
-            audit.entry(
-                "warning.closed",
-                actor=actor,
-                obj=w,
-                before={
-                    "status": Status.OPEN if w.acknowledged_at is None else Status.ACKNOWLEDGED
-                },
-                after={"status": Status.CLOSED, "reason": AUTO_CLOSE_REASON, "automatic": True},
-            )
-            for w in cleared
-        ]
+        ] + _auto_closed(cleared, actor)
         AuditEntry.objects.bulk_create(entries, batch_size=BATCH // 20)
         _publish([w.pk for w in created])
     return len(created), len(cleared)
@@ -283,7 +296,7 @@ def evaluate(actor: Any = None, *, today: Any = None) -> dict[str, Any]:
         try:
             if metric is None or rule.subject not in metric.subjects:
                 raise ValueError(f"rule {rule.code}: metric {rule.metric} / {rule.subject}")
-            breaches, evaluated, _ = judge(rule, metric, today)
+            breaches, evaluated = judge(rule, metric, today)
             created, closed = _apply(rule, metric, breaches, evaluated, actor)
         except Exception:
             logger.exception("warning rule %s could not be evaluated", rule.code)

@@ -32,6 +32,13 @@ SUBSCRIPTION_OBJECT = "sanctions.subscription"
 DELIVERY_OBJECT = "sanctions.delivery"
 
 
+def _checked_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("名称须为 1–100 个字符", code="name_invalid")
+    return name
+
+
 def _check_filters(list_kinds, regions) -> tuple[list[str], list[str]]:
     kinds = sorted(set(list_kinds or ()))
     unknown = [k for k in kinds if k not in LIST_CATEGORIES]
@@ -161,9 +168,7 @@ def create_subscription(
     """Register a webhook for ``client`` receiving ``event_types`` (list changes unless
     told); audited as ``sanctions.subscription.create``."""
     _require_manage(actor, client)
-    name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise ValidationFailed("名称须为 1–100 个字符", code="name_invalid")
+    name = _checked_name(name)
     types = _check_event_types(event_types, client)
     kinds, codes = _check_filters(list_kinds, regions)
     _check_applicable(types, list_kinds=kinds, regions=codes, subject=(subject or "").strip())
@@ -208,10 +213,7 @@ def update_subscription(
     _require_manage(actor, sub.client)
     before = _snapshot(sub)
     if name is not None:
-        name = name.strip()
-        if not name or len(name) > 100:
-            raise ValidationFailed("名称须为 1–100 个字符", code="name_invalid")
-        sub.name = name
+        sub.name = _checked_name(name)
     if url is not None:
         sub.url = validate_url(url)
     if event_types is not None:
