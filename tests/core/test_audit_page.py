@@ -411,3 +411,5 @@ def test_the_list_takes_the_same_queries_for_a_page_of_fifty(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = auditor.get("/audit/", {"request_id": "req-many"})
     assert len(response.context["page"]) == 50
+    # the list shows no before/after and does not load them
+    assert not [q for q in few.captured_queries if '"after"' in q["sql"]]

@@ -74,16 +74,7 @@ class RepairOption:
 def repair_option(record: CreditRecord) -> RepairOption:
     """Whether credit repair applies to ``record`` (its item, joined, and severity; no query)
     and from when: the one rule the portal's record pages and the staff archive both show."""
-    facts = rules.RepairFacts(
-        item_code=record.item.code,
-        item_name=record.item.name,
-        category=record.item.category,
-        publicity_mode=record.item.publicity_mode,
-        severity=record.severity,
-        status=record.status,
-        repair_from=record.repair_from,
-    )
-    reasons = tuple(rules.kind_reasons(facts, conf.repair_policy()))
+    reasons = tuple(rules.kind_reasons(selectors.record_facts(record), conf.repair_policy()))
     return RepairOption(reasons, None if reasons else record.repair_from)
 
 

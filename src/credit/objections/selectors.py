@@ -9,6 +9,7 @@ public views of records and cases.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hmac
 from typing import Any
@@ -288,10 +289,24 @@ def filter_repairs(
     return qs
 
 
+def record_facts(record: CreditRecord) -> rules.RepairFacts:
+    """The facts about ``record`` alone (its item, joined, severity, status and repair date;
+    no query): what :func:`credit.objections.rules.kind_reasons` needs."""
+    return rules.RepairFacts(
+        item_code=record.item.code,
+        item_name=record.item.name,
+        category=record.item.category,
+        publicity_mode=record.item.publicity_mode,
+        severity=record.severity,
+        status=record.status,
+        repair_from=record.repair_from,
+    )
+
+
 def repair_facts(record: CreditRecord) -> rules.RepairFacts:
-    """The facts :func:`credit.objections.rules.repair_eligibility` needs: the record's kind,
-    severity, status and repair date, and the decision dates of the same subject's other
-    serious penalties (revoked ones do not count)."""
+    """The facts :func:`credit.objections.rules.repair_eligibility` needs: the record's own
+    (:func:`record_facts`), and the decision dates of the same subject's other serious
+    penalties (revoked ones do not count)."""
     subject = (
         Q(legal_person_id=record.legal_person_id)
         if record.legal_person_id
@@ -309,16 +324,7 @@ def repair_facts(record: CreditRecord) -> rules.RepairFacts:
         .exclude(status=RecordStatus.REVOKED)
         .values_list("decision_date", flat=True)
     )
-    return rules.RepairFacts(
-        item_code=record.item.code,
-        item_name=record.item.name,
-        category=record.item.category,
-        publicity_mode=record.item.publicity_mode,
-        severity=record.severity,
-        status=record.status,
-        repair_from=record.repair_from,
-        other_serious_penalties=tuple(others),
-    )
+    return dataclasses.replace(record_facts(record), other_serious_penalties=tuple(others))
 
 
 # --------------------------------------------------------------------------------------------

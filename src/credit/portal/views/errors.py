@@ -10,31 +10,16 @@ template differs.
 
 from __future__ import annotations
 
-import functools
-
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.views import defaults
 
 from credit.core.inputs import is_public_page
 
 
-@functools.cache
-def _certificate_prefix() -> str:
-    """``/sanctions/certificates/``: the check certificate, opened by anyone with its link."""
-    return reverse("sanctions:certificate", kwargs={"token": "0"}).removesuffix("0/")
-
-
-def is_public_path(path: str) -> bool:
-    """Whether ``path`` is a page of the public (portal layout) rather than a staff page:
-    the portal and the public objection pages (not their ``manage/`` pages), and the check
-    certificates."""
-    return is_public_page(path) or path.startswith(_certificate_prefix())
-
-
 def error_template(request: HttpRequest, name: str) -> str:
-    """``portal/<name>`` on a public page, else the staff site's ``<name>``."""
-    return f"portal/{name}" if is_public_path(request.path) else name
+    """``portal/<name>`` on a public page (:func:`credit.core.inputs.is_public_page`: the portal,
+    the public objection pages, the check certificates), else the staff site's ``<name>``."""
+    return f"portal/{name}" if is_public_page(request.path) else name
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
