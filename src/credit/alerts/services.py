@@ -529,9 +529,11 @@ def save_rule(
     ratio_to_average: Any = None,
     is_active: bool = True,
     description: str = "",
+    new: bool = False,
 ) -> WarningRule:
     """Create or update the rule ``code`` (audited with before and after; an unchanged rule is
-    left as it is). Exactly one of ``threshold`` and ``ratio_to_average``."""
+    left as it is). Exactly one of ``threshold`` and ``ratio_to_average``. ``new``: only
+    create — a code already taken is refused (``rule_code_taken``)."""
     _require_rule_manager(actor)
     threshold = _decimal(threshold, "threshold", "阈值")
     ratio_to_average = _decimal(ratio_to_average, "ratio_to_average", "倍数")
@@ -554,6 +556,12 @@ def save_rule(
             details={"field": field, "problems": [{"field": f, "code": c} for f, c, _ in problems]},
         )
     rule = WarningRule.objects.select_for_update().filter(code=code).first()
+    if new and rule is not None:
+        raise ValidationFailed(
+            "已有该标识的规则，请换一个标识，或在规则列表中修改该规则",
+            code="rule_code_taken",
+            details={"field": "code"},
+        )
     before = _rule_out(rule) if rule else None
     if rule is None:
         rule = WarningRule(code=code, created_by_id=principal_of(actor).user_id)

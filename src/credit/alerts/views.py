@@ -275,15 +275,14 @@ def _save_rule(request: HttpRequest, form: RuleForm, rule: WarningRule | None) -
             level=data["level"],
             is_active=data["is_active"],
             description=data["description"],
+            new=rule is None,
         )
 
-    creating = rule is None and request.method == "POST" and form.is_valid()
-    if creating and WarningRule.objects.filter(code=form.cleaned_data["code"]).exists():
-        form.add_error("code", "已有该标识的规则，请换一个标识，或在规则列表中修改该规则")
     done = submit(
         request,
         form,
         save,
+        errors={"rule_code_taken": "code"},
         done=reverse("alerts:rules"),
         message=lambda r: f"已保存预警规则“{r.name}”",
         with_code=False,
