@@ -333,3 +333,13 @@ def test_a_published_board_is_not_deleted_from_the_page(designer, published):
     response = client_for(designer).post(reverse("boards:delete", args=[published.pk]), follow=True)
     assert "已发布，请先取消发布再删除" in text(response)
     assert Board.objects.filter(pk=published.pk).exists()
+
+
+def test_a_refused_move_goes_back_to_the_board_s_designer_with_the_reason(designer, board):
+    response = client_for(designer).post(reverse("boards:move", args=[board.pk]), {"folder": ""})
+    assert response["Location"] == reverse("boards:design", args=[board.pk])
+    response = client_for(designer).post(
+        reverse("boards:move", args=[board.pk]), {"folder": "999999"}, follow=True
+    )
+    assert "选择一个有效的选项" in text(response)
+    assert Board.objects.get(pk=board.pk).folder_id == board.folder_id

@@ -145,9 +145,13 @@ def _check_unique(name: str, parent_id: int | None, exclude: int | None = None) 
         )
 
 
-def _ancestors(parent_id: int | None) -> list[int]:
-    """``parent_id`` and the folders above it, nearest first (the tree is small)."""
-    parents = dict(Folder.objects.values_list("pk", "parent_id"))
+def _parents() -> dict[int, int | None]:
+    """Every folder's parent (the tree is small: read whole, once per change)."""
+    return dict(Folder.objects.values_list("pk", "parent_id"))
+
+
+def _ancestors(parent_id: int | None, parents: dict[int, int | None]) -> list[int]:
+    """``parent_id`` and the folders above it, nearest first."""
     chain: list[int] = []
     while parent_id is not None and parent_id not in chain:
         chain.append(parent_id)
@@ -155,10 +159,10 @@ def _ancestors(parent_id: int | None) -> list[int]:
     return chain
 
 
-def _subtree_height(folder_id: int) -> int:
+def _subtree_height(folder_id: int, parents: dict[int, int | None]) -> int:
     """Levels of the subtree under ``folder_id``, itself included (1 for a leaf)."""
     children: dict[int | None, list[int]] = {}
-    for pk, parent in Folder.objects.values_list("pk", "parent_id"):
+    for pk, parent in parents.items():
         children.setdefault(parent, []).append(pk)
 
     def height(pk: int) -> int:
@@ -179,7 +183,7 @@ def add_folder(*, actor: Any, name: str, parent: Folder | None = None) -> Folder
     advisory_xact_lock(_TREE_LOCK)
     name = _clean_name(name)
     parent_id = _fresh(Folder, parent.pk).pk if parent else None
-    if parent_id is not None and len(_ancestors(parent_id)) >= FOLDER_DEPTH_MAX:
+    if parent_id is not None and len(_ancestors(parent_id, _parents())) >= FOLDER_DEPTH_MAX:
         raise ValidationFailed(
             f"目录最多{FOLDER_DEPTH_MAX}级，不能在“{parent}”下再建目录", code="folder_too_deep"
         )
@@ -224,13 +228,14 @@ def move_folder(*, actor: Any, folder: Folder, parent: Folder | None) -> Folder:
     parent_id = _fresh(Folder, parent.pk).pk if parent else None
     if parent_id == folder.parent_id:
         return folder
-    chain = _ancestors(parent_id)
+    parents = _parents()
+    chain = _ancestors(parent_id, parents)
     if folder.pk in chain:
         target = "它自己" if parent_id == folder.pk else f"它的下级目录“{parent}”"
         raise ValidationFailed(
             f"不能把目录“{folder}”移到{target}中，请选择其他目录", code="folder_cycle"
         )
-    if len(chain) + _subtree_height(folder.pk) > FOLDER_DEPTH_MAX:
+    if len(chain) + _subtree_height(folder.pk, parents) > FOLDER_DEPTH_MAX:
         raise ValidationFailed(
             f"移动后目录将超过{FOLDER_DEPTH_MAX}级，请选择层级更高的目录",
             code="folder_too_deep",

@@ -76,11 +76,12 @@ def designer(request: HttpRequest) -> HttpResponse:
     return render(request, "boards/designer.html", {"nodes": nodes, **_forms_for(tree)})
 
 
-def _refuse(request: HttpRequest, form: Any) -> HttpResponse:
+def _refuse(request: HttpRequest, form: Any, back: str = "boards:designer") -> HttpResponse:
+    """Each error of an invalid small form as a message, back on ``back``."""
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
-    return redirect("boards:designer")
+    return redirect(back)
 
 
 def _all_folders() -> list[tuple[int, str]]:
@@ -306,10 +307,7 @@ def board_move(request: HttpRequest, pk: int) -> HttpResponse:
     form = BoardMoveForm(request.POST, folders=_all_folders())
     back = reverse("boards:design", args=[board.pk])
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(back)
+        return _refuse(request, form, back)
     return act(
         request,
         lambda: services.move_board(actor=request.user, board=board, folder=form.target()),
