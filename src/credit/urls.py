@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -7,6 +8,7 @@ from credit.api import api
 from credit.core import views as core_views
 from credit.dashboard.views import workbench
 from credit.portal.views import public as portal_public
+from credit.reports import urls as reports_urls
 
 # Error pages in the layout of the side they are asked on (portal or staff).
 handler400 = "credit.portal.views.errors.bad_request"
@@ -32,11 +34,22 @@ urlpatterns = [
     path("gateway/", include("credit.gateway.urls")),
     path("sanctions/push/", include("credit.events.urls")),
     path("sanctions/", include("credit.sanctions.urls")),
+    path("portal/reports/", include((reports_urls.portal_patterns, "reports_portal"))),
+    # Real-name login (credit.identity) before the portal, whose account/ is the 我的 page.
+    path("portal/account/", include("credit.identity.urls")),
     path("portal/", include("credit.portal.urls")),
     path("objections/", include("credit.objections.urls")),
+    path("reports/", include("credit.reports.urls")),
     path("dashboard/", include("credit.dashboard.urls")),
     path("boards/", include("credit.boards.urls")),
     path("warnings/", include("credit.alerts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
+# The development identity provider (demo and tests only): its login page and, in the
+# toolkit's namespace, its OpenID Connect endpoints; the issuer is <site>/dev-idp.
+if settings.CREDIT_DEV_IDP:
+    urlpatterns += [
+        path("dev-idp/", include("credit.identity.devidp.urls")),
+        path("dev-idp/", include("credit.identity.devidp.provider_urls")),
+    ]

@@ -42,6 +42,7 @@ from credit.objections.uploads import Upload
 from credit.portal import services as portal
 from credit.records.models import CreditRecord, ListChange
 from credit.records.publicity import add_months
+from credit.reports import services as reports
 from credit.sanctions import services as sanctions
 from credit.subjects.services import register_natural_person
 from tests.records.factories import legal_payload, penalty
@@ -50,6 +51,11 @@ pytestmark = pytest.mark.django_db
 
 # Outcomes
 OK, LOGIN, FORBIDDEN, HIDDEN, UNAUTHENTICATED = "ok", "login", "403", "404", "401"
+#: A page that answers 503 while a service it needs is not configured (the real-name login
+#: without an identity platform): a Chinese page, never an error.
+UNAVAILABLE = "503"
+#: Sent to the public's real-name login (credit.identity): a staff login is no real-name account.
+PORTAL_LOGIN = "portal-login"
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
@@ -204,7 +210,12 @@ def world(legal_person, resident_id_factory, admin_user, make_user, settings):
         actor=None, board=board, data={**boards.board_data(board), "panels": [one_panel]}
     )
     board = boards.publish_board(actor=None, board=board, roles=[BOARD_ROLE])
+    report_application = _report_application(admin_user, officer, legal_person)
+    report_material, report = _report_files(report_application)
     return {
+        "report_application": report_application,
+        "report_material": report_material,
+        "report": report,
         "warning": warning,
         "warning_rule": warning_rule,
         "board": board,
@@ -224,6 +235,40 @@ def world(legal_person, resident_id_factory, admin_user, make_user, settings):
         "repair_file": Attachment.objects.filter(repair=repair).first(),
         "notice": notice,
     }
+
+
+def _report_application(office, officer, legal_person):
+    """A credit report template and 天宁区 TNQ-SCJG's own request for a report (not issued)."""
+    fields_of = reports.usable_items("legal")
+    template = reports.save_template(
+        actor=office, code="matrix", name="矩阵报告", subject_type="legal", purposes=["general"],
+        period_months=36, valid_days=90,
+        sections=[{"kind": "records", "title": "行政处罚", "items": [
+            {"code": "admin-penalty", "fields": sorted(fields_of["admin-penalty"])[:2]}]}],
+    ).template  # fmt: skip
+    application, _ = reports.enter_application(
+        actor=officer, template=template, subject=legal_person, purpose="general",
+        applicant_name="天宁区市场监管局", applicant_kind="department",
+    )  # fmt: skip
+    return application
+
+
+def _report_files(application):
+    """A material of the application and a report issued for it (rows only: the pages read
+    them, no signing is needed)."""
+    from credit.reports.models import Material, Report
+
+    material = Material.objects.create(
+        application=application, kind="other", name="说明.pdf", content_type="application/pdf",
+        size=len(PDF), sha256="0" * 64, data=PDF,
+    )  # fmt: skip
+    report = Report.objects.create(
+        number=application.number, application=application,
+        template_version=application.template_version, verify_code="MATRIX2345",
+        issued_at=datetime.datetime.now(datetime.UTC), valid_until=datetime.date.today(),
+        snapshot={}, pdf=PDF, sha256="1" * 64, size=len(PDF),
+    )  # fmt: skip
+    return material, report
 
 
 # --------------------------------------------------------------------------------------------
@@ -377,6 +422,19 @@ PAGES: dict[str, tuple[str, Callable[[Who], str]]] = {
     "portal:manage_notice_edit": ("GET", perm(Perm.PORTAL_MANAGE)),
     "portal:manage_notice_publish": ("POST", perm(Perm.PORTAL_MANAGE)),
     "portal:manage_notice_unpublish": ("POST", perm(Perm.PORTAL_MANAGE)),
+    # Real-name login of the public (credit.identity): no identity platform in the tests.
+    "identity:login": ("GET", lambda who: UNAVAILABLE),
+    "identity:callback": ("GET", lambda who: UNAVAILABLE),
+    "identity:logout": ("POST", public),  # signed out (of nothing), back to the portal
+    "portal:me": ("GET", lambda who: PORTAL_LOGIN),  # no staff login is an account
+    # The development identity provider (CREDIT_DEV_IDP, on in the tests).
+    "devidp:login": ("GET", public),
+    "oauth2_provider:authorize": ("GET", public),  # to its own login, never a staff one
+    "oauth2_provider:token": ("POST", public),  # no client: refused (401)
+    "oauth2_provider:oidc-connect-discovery-info": ("GET", public),
+    "oauth2_provider:oauth-server-metadata": ("GET", public),
+    "oauth2_provider:jwks-info": ("GET", public),
+    "oauth2_provider:user-info": ("GET", public),  # no token: refused (401)
     "objections:new": ("GET", public),
     "objections:send_code": ("POST", public),
     "objections:repair_new": ("GET", public),
@@ -428,6 +486,39 @@ PAGES: dict[str, tuple[str, Callable[[Who], str]]] = {
     "boards:unpublish": ("POST", perm(Perm.DASHBOARD_DESIGN)),
     "boards:copy": ("POST", perm(Perm.DASHBOARD_DESIGN)),
     "boards:delete": ("POST", perm(Perm.DASHBOARD_DESIGN)),  # published: refused
+    "reports:index": ("GET", perm(Perm.REPORT_VIEW)),  # to the queue
+    "reports:applications": ("GET", perm(Perm.REPORT_VIEW)),
+    "reports:applications_xlsx": ("GET", perm(Perm.REPORT_VIEW)),
+    "reports:application": ("GET", perm(Perm.REPORT_VIEW, tenant=True)),
+    "reports:application_material": ("GET", perm(Perm.REPORT_VIEW, tenant=True)),
+    "reports:application_preview": ("GET", perm(Perm.REPORT_REVIEW, tenant=True)),
+    "reports:application_act": ("POST", perm(Perm.REPORT_REVIEW, tenant=True)),  # no reason
+    "reports:report_pdf": ("GET", perm(Perm.REPORT_VIEW, tenant=True)),
+    "reports:report_revoke": ("POST", perm(Perm.REPORT_REVIEW, tenant=True)),  # no reason
+    "reports:hall": ("GET", perm(Perm.REPORT_ENTER)),
+    "reports:hall_receipt": ("GET", perm(Perm.REPORT_ENTER, tenant=True)),
+    "reports:templates": ("GET", perm(Perm.REPORT_VIEW)),
+    "reports:templates_xlsx": ("GET", perm(Perm.REPORT_VIEW)),
+    "reports:template_new": ("GET", perm(Perm.REPORT_TEMPLATE)),
+    "reports:template_preview": ("POST", perm(Perm.REPORT_VIEW)),
+    "reports:template": ("GET", perm(Perm.REPORT_VIEW)),
+    "reports:template_version": ("GET", perm(Perm.REPORT_VIEW)),
+    "reports:template_enable": ("POST", perm(Perm.REPORT_TEMPLATE)),
+    "reports:template_disable": ("POST", perm(Perm.REPORT_TEMPLATE)),
+    "reports:stats": ("GET", perm(Perm.REPORT_VIEW)),
+    "reports:stats_xlsx": ("GET", perm(Perm.REPORT_VIEW)),
+    "reports_portal:landing": ("GET", public),
+    "reports_portal:apply": ("GET", lambda who: PORTAL_LOGIN),
+    "reports_portal:download": ("GET", public),
+    "reports_portal:verify": ("GET", public),
+    # Without its verify code (?c=) no report is found, for anyone.
+    "reports_portal:verify_report": ("GET", lambda who: HIDDEN),
+    "reports_portal:authorisations": ("GET", lambda who: PORTAL_LOGIN),
+    "reports_portal:authorisation_revoke": ("POST", lambda who: PORTAL_LOGIN),
+    "reports_portal:application": ("GET", lambda who: PORTAL_LOGIN),
+    "reports_portal:resubmit": ("POST", lambda who: PORTAL_LOGIN),
+    "reports_portal:withdraw": ("POST", lambda who: PORTAL_LOGIN),
+    "reports_portal:application_download": ("GET", lambda who: PORTAL_LOGIN),
 }
 
 
@@ -470,6 +561,39 @@ def _kwargs(world: dict, name: str, pattern: str) -> dict:
         "sanctions:check_detail": {"number": world["check"].number},
         "sanctions:feedback": {"number": world["check"].number},
         "objections:track_detail": {"number": world["objection"].number},
+        **{
+            f"reports_portal:{name}": {"number": world["report_application"].number}
+            for name in (
+                "verify_report",
+                "application",
+                "resubmit",
+                "withdraw",
+                "application_download",
+            )
+        },
+        "reports_portal:authorisation_revoke": {"pk": 1},
+        **{
+            f"reports:{name}": {"number": world["report_application"].number}
+            for name in ("application", "application_preview", "hall_receipt")
+        },
+        "reports:application_material": {
+            "number": world["report_application"].number,
+            "pk": world["report_material"].pk,
+        },
+        "reports:application_act": {
+            "number": world["report_application"].number,
+            "action": "return",
+        },
+        "reports:report_pdf": {"number": world["report"].number},
+        "reports:report_revoke": {"number": world["report"].number},
+        **{
+            f"reports:{name}": {"pk": world["report_application"].template_id}
+            for name in ("template", "template_enable", "template_disable")
+        },
+        "reports:template_version": {
+            "pk": world["report_application"].template_id,
+            "number": world["report_application"].template_version.version,
+        },
         "objections:manage_detail": {"number": world["objection"].number},
         "objections:attachment": {
             "number": world["objection"].number,
@@ -525,9 +649,13 @@ def test_every_page_is_in_the_matrix():
 
 def _outcome(response) -> str:
     status = response.status_code
+    if status == 503:
+        return UNAVAILABLE
     assert status < 500, (status, response.content[:300])
     if status == 302 and response["Location"].startswith(reverse("login")):
         return LOGIN
+    if status == 302 and response["Location"].startswith(reverse("identity:login")):
+        return PORTAL_LOGIN
     return {403: FORBIDDEN, 404: HIDDEN}.get(status, OK)
 
 
@@ -589,6 +717,9 @@ API: dict[tuple[str, str], tuple[Perm | None, bool]] = {
     ("GET", "/api/v1/sanctions/deliveries"): (Perm.API_CLIENT_MANAGE, False),
     ("POST", "/api/v1/sanctions/deliveries/{delivery_id}/resend"): (Perm.API_CLIENT_MANAGE, True),
     ("GET", "/api/v1/warnings"): (Perm.WARNING_VIEW, False),
+    ("POST", "/api/v1/reports"): (Perm.REPORT_REQUEST, False),
+    ("GET", "/api/v1/reports/{number}"): (Perm.REPORT_VIEW, True),
+    ("GET", "/api/v1/reports/{number}/status"): (Perm.REPORT_VIEW, True),
 }
 
 
@@ -610,6 +741,8 @@ def _request(world: dict, method: str, path: str) -> tuple[str, str, bytes]:
         "sub_id": world["subscription"].pk,
         "delivery_id": world["delivery"].pk,
     }
+    if path.startswith("/api/v1/reports/"):
+        values["number"] = world["report_application"].number
     concrete = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
     query = f"id={world['legal_person'].uscc}&reason=matrix" if path.endswith("/check") else ""
     bodies = {
@@ -623,6 +756,11 @@ def _request(world: dict, method: str, path: str) -> tuple[str, str, bytes]:
         ("POST", "/api/v1/sanctions/subscriptions"): {
             "name": "矩阵推送",
             "url": "https://example.org/matrix",
+        },
+        ("POST", "/api/v1/reports"): {
+            "subject": world["legal_person"].uscc,
+            "template": "matrix",
+            "purpose": "general",
         },
     }
     body = json.dumps(bodies[(method, path)]).encode() if (method, path) in bodies else b""
@@ -645,6 +783,10 @@ def _staff_expected(who: Who, need: Perm | None, tianning: bool, method: str, pa
     if path.endswith("/feedback") and method == "POST":
         # Feedback is given by whoever checked, or by the checking department.
         return OK if who.department == "TNQ-SCJG" else FORBIDDEN
+    if path == "/api/v1/reports" and method == "POST":
+        # A report is requested for the caller's department; without one, only under a
+        # subject's authorisation of the caller's organisation (none here).
+        return OK if who.department else FORBIDDEN
     return OK
 
 
@@ -734,4 +876,8 @@ def test_operation_for_a_third_party(method, path, world):
     )
     outcome = _api_outcome(_signed(Client(), holder, secret, method, concrete, query, body))
     _, tianning = API[(method, path)]
+    if (method, path) == ("POST", "/api/v1/reports"):
+        # A third party obtains a report only under the subject's authorisation (none here).
+        assert outcome == FORBIDDEN, (method, path, outcome)
+        return
     assert outcome == (HIDDEN if tianning else OK), (method, path, outcome)

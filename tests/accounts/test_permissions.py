@@ -28,6 +28,11 @@ EXPECTED = {
         Perm.DASHBOARD_DESIGN,
         Perm.WARNING_VIEW,
         Perm.WARNING_HANDLE,
+        # Credit reports: the credit office reviews, issues and designs the templates.
+        Perm.REPORT_VIEW,
+        Perm.REPORT_ENTER,
+        Perm.REPORT_REVIEW,
+        Perm.REPORT_TEMPLATE,
     },
     Role.DEPT_OFFICER: {
         Perm.CATALOG_VIEW,
@@ -40,6 +45,9 @@ EXPECTED = {
         Perm.OBJECTION_VERIFY,
         Perm.DASHBOARD_VIEW,
         Perm.WARNING_VIEW,
+        # Its department's report applications: entered for its procedures, never reviewed.
+        Perm.REPORT_VIEW,
+        Perm.REPORT_ENTER,
     },
     Role.DISTRICT_ADMIN: {
         Perm.CATALOG_VIEW,
@@ -53,6 +61,8 @@ EXPECTED = {
         Perm.DASHBOARD_VIEW,
         Perm.WARNING_VIEW,
         Perm.WARNING_HANDLE,
+        Perm.REPORT_VIEW,
+        Perm.REPORT_ENTER,
     },
     Role.AUDITOR: {
         Perm.CATALOG_VIEW,
@@ -62,6 +72,7 @@ EXPECTED = {
         Perm.AUDIT_VIEW,
         Perm.DASHBOARD_VIEW,
         Perm.WARNING_VIEW,
+        Perm.REPORT_VIEW,
     },
     # Leaders: the dashboards and warnings of the city, read-only (and the catalog's terms).
     Role.LEADER: {Perm.CATALOG_VIEW, Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW},
@@ -98,6 +109,10 @@ def test_the_auditor_is_read_only():
         Perm.API_CLIENT_MANAGE,
         Perm.USER_MANAGE,
         Perm.CONFIG_MANAGE,
+        Perm.REPORT_ENTER,
+        Perm.REPORT_REVIEW,
+        Perm.REPORT_TEMPLATE,
+        Perm.REPORT_REQUEST,
     }
     assert not writes & set(ROLE_PERMS[Role.AUDITOR])
 

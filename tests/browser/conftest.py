@@ -60,16 +60,25 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture(scope="module")
-def live_url(django_db_setup, django_db_blocker):
+def server_env() -> dict[str, str]:
+    """Environment variables a journey module gives its server (override in the module);
+    ``{url}`` in a value stands for the server's base URL."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_url(django_db_setup, django_db_blocker, server_env):
     """A `credit serve` subprocess (development server and background worker) on the test
     database; yields its base URL. Module-scoped: the worker must be gone before the tests
     that run jobs with a worker of their own (tests/ingest/test_upload_jobs.py)."""
     _require_browser()
     port = _free_port()
+    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "DATABASE_URL": _test_database_url(),
         "DJANGO_SETTINGS_MODULE": "credit.settings_test",
+        **{name: value.format(url=url) for name, value in server_env.items()},
     }
     log = Path(dbserver.var_dir()) / "browser-server.log"
     with open(log, "w") as out:
@@ -79,7 +88,6 @@ def live_url(django_db_setup, django_db_blocker):
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
             try:

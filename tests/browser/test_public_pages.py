@@ -138,6 +138,10 @@ def _public_paths(scene) -> list[tuple[str, int]]:
         (f"/objections/repair/new/?record={scene['debtor'].pk}", 200),  # not applicable
         ("/objections/track/", 200),
         (scene["certificate"], 200),
+        ("/portal/reports/", 200),
+        ("/portal/reports/download/", 200),
+        ("/portal/reports/verify/", 200),
+        ("/portal/reports/verify/XY2026010100000000?c=ABCDEFGHJK", 404),  # no such report
         ("/portal/no-such-page/", 404),
     ]
 

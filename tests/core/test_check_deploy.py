@@ -28,6 +28,9 @@ GOOD_PRODUCTION = {
     "SECURE_SSL_REDIRECT": True,
     "SILENCED_SYSTEM_CHECKS": ["security.W021"],
     "CREDIT_SMS_BACKEND": "credit.objections.sms.MemoryBackend",
+    "CREDIT_REPORT_SIGNER_PKCS12": "/etc/credit/report-signer.p12",
+    "CREDIT_REPORT_TRUST_ROOTS": ["/etc/credit/report-ca.pem"],
+    "CREDIT_PUBLIC_BASE_URL": "https://credit.changzhou.gov.cn",
 }
 
 
@@ -82,6 +85,8 @@ def test_a_good_production_configuration_passes(production):
         ({"ALLOWED_HOSTS": ["*"]}, "credit.E007"),
         ({"CREDIT_TRUSTED_PROXIES": ["0.0.0.0/0"]}, "credit.E008"),
         ({"SESSION_COOKIE_SECURE": False}, "credit.E011"),
+        ({"CREDIT_REPORT_SIGNER_PKCS12": ""}, "reports.E001"),
+        ({"CREDIT_PUBLIC_BASE_URL": ""}, "reports.E002"),
     ],
 )
 def test_one_unsafe_production_setting_fails_the_check(production, changes, finding):

@@ -28,8 +28,10 @@ def test_any_text_in_titles_headers_and_cells_makes_a_workbook_that_opens(title,
     sheets = _read(content)
     (rows,) = sheets.values()
     expected = [xlsx_text(header), *(xlsx_text(c) for c in cells)]
-    # A workbook gives back an empty string as an empty cell, and a CR as a line feed.
-    assert [(r[0] or "") if r else "" for r in rows] == [e.replace("\r", "\n") for e in expected]
+    # A workbook gives back an empty string as an empty cell, and a CR sometimes as a line feed
+    # (XML normalises a bare CR in text; openpyxl escapes it in some cells and not in others).
+    got = [((r[0] or "") if r else "").replace("\r", "\n") for r in rows]
+    assert got == [e.replace("\r", "\n") for e in expected]
 
 
 def test_a_control_character_is_written_visibly_in_cells_headers_and_titles():

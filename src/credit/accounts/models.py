@@ -13,6 +13,12 @@ from credit.core.access import Kind, Perm, Principal
 #: the subject's authorisation).
 STAFF_USAGE = frozenset({UsageScope.PUBLIC.value, UsageScope.SHARED.value})
 
+#: Usernames of rows that are no staff accounts: the made-up people of the development identity
+#: provider (credit.identity.devidp), whose OAuth grants must name a user. Such rows are
+#: inactive, hold no permission, are left out of the user list, and no staff account may take
+#: a username with this prefix (services.create_user).
+OUTSIDE_USERNAME_PREFIX = "devidp:"
+
 
 class User(AbstractUser):
     """A member of staff: one role, the region (tenant) and, for data officers, the department.

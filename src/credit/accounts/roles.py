@@ -52,6 +52,10 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.DASHBOARD_DESIGN,
             Perm.WARNING_VIEW,
             Perm.WARNING_HANDLE,
+            Perm.REPORT_VIEW,
+            Perm.REPORT_ENTER,
+            Perm.REPORT_REVIEW,
+            Perm.REPORT_TEMPLATE,
         }
     ),
     Role.DEPT_OFFICER: frozenset(
@@ -66,6 +70,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.OBJECTION_VERIFY,
             Perm.DASHBOARD_VIEW,
             Perm.WARNING_VIEW,
+            Perm.REPORT_VIEW,
+            Perm.REPORT_ENTER,
         }
     ),
     Role.DISTRICT_ADMIN: frozenset(
@@ -81,6 +87,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.DASHBOARD_VIEW,
             Perm.WARNING_VIEW,
             Perm.WARNING_HANDLE,
+            Perm.REPORT_VIEW,
+            Perm.REPORT_ENTER,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -92,6 +100,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.AUDIT_VIEW,
             Perm.DASHBOARD_VIEW,
             Perm.WARNING_VIEW,
+            Perm.REPORT_VIEW,
         }
     ),
     Role.LEADER: frozenset({Perm.CATALOG_VIEW, Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW}),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from credit.accounts.models import User
+from credit.accounts.models import OUTSIDE_USERNAME_PREFIX, User
 from credit.accounts.roles import Role
 from credit.core.access import Perm, principal_of, require
 from credit.core.models import Department
@@ -15,7 +15,11 @@ from credit.core.models import Department
 def users_for(principal: Any, *, role: str | None = None, q: str | None = None) -> QuerySet[User]:
     """Users an administrator manages: all for the city, its own region's for a district."""
     require(principal, Perm.USER_MANAGE)
-    qs = User.objects.select_related("region", "department").order_by("region_id", "username")
+    qs = (
+        User.objects.exclude(username__startswith=OUTSIDE_USERNAME_PREFIX)
+        .select_related("region", "department")
+        .order_by("region_id", "username")
+    )
     p = principal_of(principal)
     if not p.city_wide:
         qs = qs.filter(region_id=p.region_id)

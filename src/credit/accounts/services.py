@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from credit.accounts.models import User
+from credit.accounts.models import OUTSIDE_USERNAME_PREFIX, User
 from credit.accounts.roles import CITY_WIDE_ROLES, STAFF_ROLES, Role
 from credit.core import audit
 from credit.core.access import Perm, principal_of, require
@@ -61,6 +61,11 @@ def create_user(
     if department is not None and region is None:
         region = department.region
     _check_assignment(actor, role, region, department)
+    if username.startswith(OUTSIDE_USERNAME_PREFIX):
+        raise ValidationFailed(
+            f"用户名不能以“{OUTSIDE_USERNAME_PREFIX}”开头（保留给开发测试用身份认证平台）",
+            code="username_reserved",
+        )
     if User.objects.filter(username=username).exists():
         raise ValidationFailed(f"用户名 {username} 已存在", code="user_exists")
     user = User(

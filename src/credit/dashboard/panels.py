@@ -829,6 +829,39 @@ def objections_repairs(principal: Principal, filters: Filters) -> Result:
     )
 
 
+def credit_reports(principal: Principal, filters: Filters) -> Result:
+    """Credit reports (信用报告) by month: applications received and reports issued (the
+    applications of the principal's tenant: the subject's region, or the department that
+    applied)."""
+    from credit.reports.models import Application, Report
+
+    scope = scope_q(principal, filters, item=None)
+    months, applied = _monthly(Application.objects.filter(scope), filters, "created_at")
+    _, issued = _monthly(
+        Report.objects.filter(application__in=Application.objects.filter(scope)),
+        filters,
+        "issued_at",
+    )
+    link = _link_if(principal, Perm.REPORT_VIEW, reverse("reports:stats"))
+    rows = [
+        {
+            "month": f"{m:%Y-%m}",
+            "applications": applied.get(m, {}).get("n", 0),
+            "issued": issued.get(m, {}).get("n", 0),
+            "_key": f"{m:%Y-%m}",
+            "_link": link,
+        }
+        for m in months
+    ]
+    return Result(
+        "credit_reports",
+        "信用报告申请和出具",
+        "份",
+        [("month", "月份"), ("applications", "申请"), ("issued", "出具")],
+        rows,
+    )
+
+
 def api_calls(principal: Principal, filters: Filters) -> Result:
     from credit.gateway.models import CallLog
 
@@ -1069,6 +1102,16 @@ for _dataset in (
         "件",
         ("bar", "line", "table"),
         objections_repairs,
+        optional=True,
+    ),
+    Dataset(
+        "credit_reports",
+        "信用报告",
+        "applications",
+        "每月收到的信用报告申请和出具的报告",
+        "份",
+        ("bar", "line", "table"),
+        credit_reports,
         optional=True,
     ),
     Dataset(

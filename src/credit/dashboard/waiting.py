@@ -4,6 +4,7 @@ workbench (工作台).
 Each task is counted with the scoped selector of the app that owns it, so a user counts what
 the lists it links to would show them: objections to accept (受理) and to decide for the credit
 office, verifications due for a department's officers (核实), repair applications to review,
+credit report applications waiting for their material review or second review (信用报告),
 recent batches with rejected rows or refused files in the tenant, push deliveries failing, and
 open warnings. A task is counted in one aggregate query; the nearest deadline is read in the
 same query and told in working days (one calendar query for the page).
@@ -147,6 +148,40 @@ def _repair_tasks(p: Principal) -> list[Task]:
     ]
 
 
+def _report_tasks(p: Principal) -> list[Task]:
+    from credit.reports.constants import ApplicationStatus as S
+    from credit.reports.selectors import applications_for
+
+    if not p.has_perm(Perm.REPORT_REVIEW):
+        return []
+    # (key, label, status, hint): material review, then the second review by another person.
+    steps = [
+        ("review", "待初审的信用报告申请", S.SUBMITTED, "核对申请材料，初审通过或退回"),
+        ("approve", "待复核的信用报告申请", S.REVIEWED, "由另一名审核人员复核并签发"),
+    ]
+    today = timezone.localdate()
+    counts: dict[str, Any] = {}
+    for key, _, status, _ in steps:
+        where = Q(status=status)
+        counts[key] = Count("id", filter=where)
+        counts[f"{key}_overdue"] = Count("id", filter=where & Q(due__lt=today))
+        counts[f"{key}_due"] = Min("due", filter=where & Q(due__gte=today))
+    row = applications_for(p).order_by().aggregate(**counts)
+    return [
+        Task(
+            key=f"reports_{key}",
+            label=label,
+            count=row[key],
+            url=_url("reports:applications", status=status),
+            hint=hint,
+            overdue=row[f"{key}_overdue"],
+            overdue_url=_url("reports:applications", status=status, overdue="on"),
+            due=row[f"{key}_due"],
+        )
+        for key, label, status, hint in steps
+    ]
+
+
 def _batch_tasks(p: Principal) -> list[Task]:
     from credit.ingest.selectors import BATCH_STATES, batches_for
 
@@ -255,6 +290,7 @@ def tasks_for(actor: Any) -> list[Task]:
     tasks = [
         *_objection_tasks(p),
         *_repair_tasks(p),
+        *_report_tasks(p),
         *_batch_tasks(p),
         *_delivery_tasks(p),
         *_warning_tasks(p),

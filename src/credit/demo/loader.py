@@ -398,7 +398,8 @@ def seed(
 ) -> dict[str, Any]:
     """Load the synthetic data set; returns what was inserted (zeros on a second run).
     ``workflows``: with the small set, also the demo objections and repair application
-    (:mod:`credit.demo.workflows`); ``clients``: the demo API clients."""
+    (:mod:`credit.demo.workflows`) and the credit reports (:mod:`credit.reports.demo`, which
+    reports their numbers and extraction codes); ``clients``: the demo API clients."""
     from credit.catalog.services import import_catalog_file
     from credit.core.services import load_city_config
     from credit.demo.accounts import ensure_demo_accounts, ensure_demo_clients
@@ -434,6 +435,10 @@ def seed(
             from credit.demo.workflows import seed_workflows
 
             counts.update({f"demo_{k}": v for k, v in seed_workflows().items()})
+            from credit.reports.demo import seed_reports
+
+            made = seed_reports(report=report)
+            counts.update({f"demo_reports_{k}": v for k, v in made.items()})
     with connection.cursor() as cur:
         for table in (
             "subjects_legalperson",

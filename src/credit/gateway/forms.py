@@ -36,7 +36,13 @@ ERROR_FIELDS = {
     "report_for_inactive": "report_for",
     "limit_invalid": "rate_limit",
     "reason_required": "reason",
+    "org_uscc_invalid": "org_uscc",
 }
+
+_ORG_USCC_HELP = (
+    "运行该系统的机构的统一社会信用代码。第三方机构凭它使用信息主体的授权获取信用报告"
+    "（授权书上写明的被授权方代码须与此一致）"
+)
 
 
 def _grantable_items():
@@ -118,11 +124,15 @@ class ClientCreateForm(GrantForm):
         help_text="部门业务系统必填",
     )
     contact = forms.CharField(label="联系人及电话", max_length=100, required=False)
+    org_uscc = forms.CharField(
+        label="机构统一社会信用代码", max_length=18, required=False, help_text=_ORG_USCC_HELP
+    )
 
     field_order = [
         "name",
         "kind",
         "department",
+        "org_uscc",
         "contact",
         "ips",
         "scopes",
@@ -138,13 +148,26 @@ class ClientCreateForm(GrantForm):
 
 
 class ClientEditForm(GrantForm):
+    org_uscc = forms.CharField(
+        label="机构统一社会信用代码", max_length=18, required=False, help_text=_ORG_USCC_HELP
+    )
     contact = forms.CharField(label="联系人及电话", max_length=100, required=False)
 
-    field_order = ["contact", "ips", "scopes", "items", "report_for", "rate_limit", "daily_quota"]
+    field_order = [
+        "org_uscc",
+        "contact",
+        "ips",
+        "scopes",
+        "items",
+        "report_for",
+        "rate_limit",
+        "daily_quota",
+    ]
 
     @classmethod
     def for_client(cls, client: ApiClient, data=None) -> ClientEditForm:
         initial = {
+            "org_uscc": client.org_uscc,
             "contact": client.contact,
             "ips": "\n".join(client.allowed_ips),
             "scopes": client.scopes,

@@ -36,6 +36,8 @@ class ApiClient(ChangeTracked):
         on_delete=models.PROTECT,
     )
     contact = models.CharField("联系人及电话", max_length=100, blank=True)
+    #: The organisation's USCC: a subject's authorisation (授权) names a third party by it.
+    org_uscc = models.CharField("机构统一社会信用代码", max_length=18, blank=True)
     key = models.CharField("访问密钥 (Key)", max_length=40, unique=True)
     secret_cipher = models.BinaryField("密钥（密文）")
     secret_rotated_at = models.DateTimeField("密钥更新时间")

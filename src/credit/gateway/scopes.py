@@ -75,6 +75,12 @@ SCOPES: dict[str, Scope] = {
             (("GET", "/warnings"),),
             frozenset({Perm.WARNING_VIEW}),
         ),
+        Scope(
+            "reports:request",
+            "请求信用报告（部门核查或经主体授权）",
+            (("*", "/reports"),),
+            frozenset({Perm.REPORT_REQUEST}),
+        ),
     )
 }
 

@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
+from stdnum.cn import uscc as uscc_rule
 
 from credit.accounts.roles import Role
 from credit.catalog.models import CatalogItem
@@ -116,12 +117,16 @@ def create_client(
     rate_limit: int = 50,
     daily_quota: int = 100_000,
     contact: str = "",
+    org_uscc: str = "",
 ) -> tuple[ApiClient, str]:
     """Register a client; returns it and its secret (shown this once). ``report_for``: the
     other departments the credit office lets a department's system report for (a provincial
-    feed, a district platform); without it a client writes only its own department's data."""
+    feed, a district platform); without it a client writes only its own department's data.
+    ``org_uscc``: the USCC of the organisation running it, by which a subject's authorisation
+    (授权) to obtain its credit report names a third party."""
     if actor is not None:
         require(actor, Perm.API_CLIENT_MANAGE)
+    org_uscc = _org_uscc(org_uscc)
     scopes, items = sorted(set(scopes)), list(items)
     report_for = _others(department, report_for)
     _check_grant(kind, department, scopes, items, report_for)
@@ -145,6 +150,7 @@ def create_client(
         kind=kind,
         department=department,
         contact=contact,
+        org_uscc=org_uscc,
         key=key,
         secret_cipher=crypto.encrypt(secret, purpose=SECRET_PURPOSE),
         secret_rotated_at=timezone.now(),
@@ -161,6 +167,14 @@ def create_client(
     return client, secret
 
 
+def _org_uscc(value: str) -> str:
+    """The organisation's USCC, normalised; "" when not given."""
+    value = (value or "").strip().upper()
+    if value and not uscc_rule.is_valid(value):
+        raise ValidationFailed(f"机构统一社会信用代码“{value[:30]}”不正确", code="org_uscc_invalid")
+    return value
+
+
 def _others(department: Department | None, report_for: Iterable[Department]) -> list[Department]:
     """The granted departments without the client's own (it reports for that anyway)."""
     own = department.pk if department is not None else None
@@ -171,6 +185,7 @@ def summary(client: ApiClient) -> dict[str, Any]:
     return {
         "key": client.key,
         "contact": client.contact,
+        "org_uscc": client.org_uscc,
         "kind": client.kind,
         "department": client.department.code if client.department else None,
         "ips": client.allowed_ips,
@@ -195,6 +210,7 @@ def update_client(
     rate_limit: int | None = None,
     daily_quota: int | None = None,
     contact: str | None = None,
+    org_uscc: str | None = None,
 ) -> ApiClient:
     """Change what a client may do (``None`` keeps a field); audited with before and after.
     Takes effect in every web process within :data:`CLIENT_CACHE_SECONDS`."""
@@ -203,6 +219,8 @@ def update_client(
     before = summary(client)
     if contact is not None:
         client.contact = contact.strip()[:100]
+    if org_uscc is not None:
+        client.org_uscc = _org_uscc(org_uscc)
     new_scopes = sorted(set(scopes)) if scopes is not None else client.scopes
     new_items = list(items) if items is not None else list(client.items.all())
     new_report_for = _others(

@@ -358,6 +358,32 @@ def case_by_number(number: str) -> Objection | RepairApplication | None:
     return qs.select_related("record__item", "record__department").filter(number=number).first()
 
 
+def cases_of_applicant(
+    *, id_index: str = "", uscc: str = "", limit: int = 50
+) -> tuple[list[Objection], list[RepairApplication]]:
+    """A real-name applicant's own cases, newest first (at most ``limit`` of each kind): the
+    objections and repair applications submitted with the identity number whose applicant
+    index is ``id_index`` (the ``Submitter.id_index`` of that number) or with the USCC
+    ``uscc`` (a company's agent), records joined. For the portal's 我的 page."""
+    from credit.core import crypto
+    from credit.objections.cases import ID_PURPOSE  # cases imports this module
+
+    indexes = [id_index] if id_index else []
+    if uscc:
+        indexes.append(crypto.blind_index(uscc, purpose=ID_PURPOSE))
+    if not indexes:
+        return [], []
+    found = [
+        list(
+            model.objects.filter(id_index__in=indexes)
+            .select_related("record__item")
+            .order_by("-created_at", "-id")[:limit]
+        )
+        for model in (Objection, RepairApplication)
+    ]
+    return found[0], found[1]
+
+
 # --------------------------------------------------------------------------------------------
 # Statistics
 # --------------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+from django.db import models
+
 from credit.core.errors import ValidationFailed
 from credit.objections import conf
 from credit.objections.constants import AttachmentKind
@@ -125,10 +127,15 @@ def check_file(upload: Upload) -> CheckedFile:
 
 
 def check_files(
-    uploads: Iterable[Upload], *, required_kinds: Iterable[str] = ()
+    uploads: Iterable[Upload],
+    *,
+    required_kinds: Iterable[str] = (),
+    kinds: type[models.TextChoices] = AttachmentKind,
 ) -> list[CheckedFile]:
-    """Every file checked, at most the configured number in all, and at least one of each
-    of ``required_kinds`` (``attachment_required`` names the missing kind's label)."""
+    """Every file checked, at most the configured number in all, each of a kind among
+    ``kinds`` (an application's attachments; a report application's materials pass theirs),
+    and at least one of each of ``required_kinds`` (``attachment_required`` names the missing
+    kind's label)."""
     files = list(uploads)
     most = conf.max_files()
     if len(files) > most:
@@ -137,8 +144,11 @@ def check_files(
     for kind in required_kinds:
         if kind not in present:
             raise ValidationFailed(
-                f"请上传{AttachmentKind(kind).label}",
+                f"请上传{kinds(kind).label}",
                 code="attachment_required",
                 details={"kind": kind},
             )
+    for u in files:
+        if u.kind and u.kind not in kinds.values:
+            raise ValidationFailed(f"附件“{safe_name(u.name)}”的类型不正确", code="attachment_kind")
     return [check_file(u) for u in files]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from credit.portal.views import notices, public
+from credit.portal.views import me, notices, public
 
 app_name = "portal"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("lists/<slug:kind>/export.xlsx", public.list_xlsx, name="list_xlsx"),
     path("notices/", public.notices, name="notices"),
     path("notices/<id:pk>/", public.notice, name="notice"),
+    # 我的 of a real-name account; its login, callback and logout are credit.identity's.
+    path("account/", me.me, name="me"),
     path("manage/notices/", notices.notice_list, name="manage_notices"),
     path("manage/notices/new/", notices.notice_create, name="manage_notice_new"),
     path("manage/notices/<id:pk>/edit/", notices.notice_edit, name="manage_notice_edit"),

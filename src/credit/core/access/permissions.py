@@ -35,6 +35,11 @@ class Perm(StrEnum):
     DASHBOARD_DESIGN = "dashboard.design"
     WARNING_VIEW = "alerts.view"
     WARNING_HANDLE = "alerts.handle"
+    REPORT_VIEW = "reports.view"
+    REPORT_ENTER = "reports.enter"
+    REPORT_REVIEW = "reports.review"
+    REPORT_TEMPLATE = "reports.template"
+    REPORT_REQUEST = "reports.request"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -61,4 +66,9 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.DASHBOARD_DESIGN: "配置统计报表和报表目录",
     Perm.WARNING_VIEW: "查看预警",
     Perm.WARNING_HANDLE: "确认和关闭预警",
+    Perm.REPORT_VIEW: "查看信用报告申请和报告",
+    Perm.REPORT_ENTER: "代为申请信用报告（窗口、部门）",
+    Perm.REPORT_REVIEW: "审核和签发信用报告",
+    Perm.REPORT_TEMPLATE: "维护信用报告模板",
+    Perm.REPORT_REQUEST: "通过接口请求信用报告",
 }

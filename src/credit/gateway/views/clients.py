@@ -69,6 +69,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
             rate_limit=data["rate_limit"],
             daily_quota=data["daily_quota"],
             contact=data["contact"].strip(),
+            org_uscc=data["org_uscc"],
         )
 
     done = submit(
@@ -142,6 +143,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
             rate_limit=data["rate_limit"],
             daily_quota=data["daily_quota"],
             contact=data["contact"],
+            org_uscc=data["org_uscc"],
         )
 
     done = submit(
