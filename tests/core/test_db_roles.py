@@ -204,6 +204,7 @@ def test_every_table_guarded_by_an_append_only_trigger_is_append_only_for_the_ap
     assert guarded == {
         "core_auditentry",
         "objections_transition",
+        "reports_step",
         "gateway_calllog",
         "records_creditrecordversion",
     }
@@ -294,6 +295,8 @@ def test_the_app_role_cannot_switch_off_drop_or_bypass_the_guards(roles):
     assert {
         "core_auditentry",
         "objections_transition",
+        "reports_step",
+        "reports_report",
         "gateway_calllog",
         "gateway_calllog_default",
         "records_creditrecordversion",

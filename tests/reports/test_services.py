@@ -337,3 +337,27 @@ def test_the_dashboard_counts_applications_and_issued_reports_by_month(
     other = make_user(Role.DISTRICT_ADMIN, region="320412")  # 武进区: not the subject's
     rows = {r["month"]: r for r in datasets.run("credit_reports", other).rows}
     assert (rows[month]["applications"], rows[month]["issued"]) == (0, 0)
+
+
+def test_the_database_refuses_to_change_an_issued_report_or_its_steps(
+    office, second, third, template, legal_person, signing_keys
+):
+    from django.db import DatabaseError, transaction
+
+    from credit.reports.models import Step
+
+    application, _, report = _issued(office, second, template, legal_person)
+    for change in (
+        lambda: Report.objects.filter(pk=report.pk).update(pdf=b"%PDF-1.7 forged"),
+        lambda: Report.objects.filter(pk=report.pk).update(sha256="0" * 64),
+        lambda: Report.objects.filter(pk=report.pk).delete(),
+        lambda: Step.objects.filter(application=application).update(label="改写"),
+        lambda: Step.objects.filter(application=application).delete(),
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            change()
+    # Its status may move (已撤销), and the download count.
+    services.revoke(actor=office, report=report, reason="测试撤销")
+    Report.objects.filter(pk=report.pk).update(downloads=5)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.REVOKED and report.downloads == 5

@@ -400,8 +400,13 @@ def test_the_verify_page_shows_each_status(client, issued, office, change, label
         services.supersede(report=report, changed=["行政处罚已更正"])
     elif change == "revoke":
         services.revoke(actor=office, report=report, reason="申请材料虚假")
-    else:
-        Report.objects.filter(pk=report.pk).update(valid_until=TODAY - datetime.timedelta(days=1))
+    else:  # a report issued long ago (the database refuses to rewrite one: bypass it here)
+        from tests.conftest import append_only_bypass
+
+        with append_only_bypass():
+            Report.objects.filter(pk=report.pk).update(
+                valid_until=TODAY - datetime.timedelta(days=1)
+            )
     page = text(client.get(verify_url(report)))
     assert re.search(rf'data-testid="report-status">{label}<', page)
     if change == "revoke":

@@ -29,13 +29,14 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-#: Tables the application may only read and append to. The first four also refuse UPDATE,
+#: Tables the application may only read and append to. The first five also refuse UPDATE,
 #: DELETE and TRUNCATE by trigger, to the owner too; the change feed and the check log have no
 #: trigger (the owner may prune them), but the application never rewrites them. The
 #: partitions of a partitioned table are included.
 APPEND_ONLY_TABLES: tuple[str, ...] = (
     "core_auditentry",
     "objections_transition",
+    "reports_step",
     "gateway_calllog",
     "records_creditrecordversion",
     "records_listchange",

@@ -58,6 +58,8 @@ def verify_url(number: str, code: str) -> str:
 
 
 def _step(application: Application, action: str, label: str, actor: Any = None, comment=""):
+    """Append a step to the application's log; ``actor`` is a principal, a real-name account
+    (named by its display name) or None (the platform)."""
     p = principal_of(actor)
     name = p.name if p.is_authenticated else getattr(actor, "display_name", "") or ""
     Step.objects.create(
@@ -172,10 +174,8 @@ def _create(
         application,
         "submitted",
         f"提交申请（{Channel(channel).label}）",
-        actor if p.is_authenticated else None,
+        actor if p.is_authenticated else account,
     )
-    if not p.is_authenticated and account is not None:
-        Step.objects.filter(application=application).update(actor_name=account.display_name)
     audit.record(
         "report_application.submitted",
         actor=actor if p.is_authenticated else None,
@@ -494,12 +494,7 @@ def resubmit(
         )
     application.status = ApplicationStatus.SUBMITTED
     application.save(update_fields=["status", "updated_at"])
-    Step.objects.create(
-        application=application,
-        action="resubmitted",
-        label="申请人补充材料后重新提交",
-        actor_name=account.display_name,
-    )
+    _step(application, "resubmitted", "申请人补充材料后重新提交", account)
     audit.record(
         "report_application.resubmitted",
         obj=application,
@@ -523,12 +518,7 @@ def withdraw(*, account: Any, application: Application) -> Application:
     )
     application.status = ApplicationStatus.WITHDRAWN
     application.save(update_fields=["status", "updated_at"])
-    Step.objects.create(
-        application=application,
-        action="withdrawn",
-        label="申请人撤回申请",
-        actor_name=account.display_name,
-    )
+    _step(application, "withdrawn", "申请人撤回申请", account)
     audit.record(
         "report_application.withdrawn",
         obj=application,
