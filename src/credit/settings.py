@@ -398,6 +398,10 @@ CREDIT_REPORT_SEAL_IMAGE = os.environ.get("CREDIT_REPORT_SEAL_IMAGE", "").strip(
 CREDIT_REPORT_VERIFY_MAX_BYTES = _env_int(
     "CREDIT_REPORT_VERIFY_MAX_BYTES", 20 * 1024 * 1024, 1024, 1024**3
 )
+#: Wrong extraction codes (提取码) of the self-service download, per report number and per
+#: client address, within an hour (credit.reports.extraction).
+CREDIT_REPORT_CODE_TRIES_PER_HOUR = _env_int("CREDIT_REPORT_CODE_TRIES_PER_HOUR", 5, 1, 1000)
+CREDIT_REPORT_CODE_IP_PER_HOUR = _env_int("CREDIT_REPORT_CODE_IP_PER_HOUR", 20, 1, 100000)
 #: The portal's public address, printed in every report's QR code and verification line
 #: (production: the "信用常州" site, e.g. https://credit.changzhou.gov.cn; checked at start-up).
 CREDIT_PUBLIC_BASE_URL = os.environ.get("CREDIT_PUBLIC_BASE_URL", "").strip().rstrip("/") or (

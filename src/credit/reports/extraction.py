@@ -32,10 +32,7 @@ MISMATCH = "报告编号或提取码不正确"
 
 
 def limits() -> tuple[int, int]:
-    return (
-        int(getattr(settings, "CREDIT_REPORT_CODE_TRIES_PER_HOUR", 5)),
-        int(getattr(settings, "CREDIT_REPORT_CODE_IP_PER_HOUR", 20)),
-    )
+    return settings.CREDIT_REPORT_CODE_TRIES_PER_HOUR, settings.CREDIT_REPORT_CODE_IP_PER_HOUR
 
 
 def _counts(number: str, source_ip: str | None, now: datetime.datetime) -> dict:
