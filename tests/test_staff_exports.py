@@ -40,7 +40,7 @@ from tests.ingest.test_feedback import (
 from tests.objections.conftest import last_code, repair_files
 from tests.portal.conftest import debtor_entry, upsert
 from tests.records.factories import natural_payload
-from tests.reports.staff import enter, make_template
+from tests.reports.factories import enter, make_template
 
 pytestmark = pytest.mark.django_db
 

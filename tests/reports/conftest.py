@@ -1,5 +1,5 @@
-"""Fixtures of the report tests: signing keys in a temporary folder (never the real ``var/``)
-and a sample report content long enough for several pages."""
+"""Fixtures of the report tests: the credit office's two reviewers, signing keys in a temporary
+folder (never the real ``var/``) and a sample report content long enough for several pages."""
 
 from __future__ import annotations
 
@@ -10,6 +10,22 @@ import pytest
 from credit.reports.content import ReportContent, ReportSection
 
 VERIFY_URL = "http://testserver/portal/reports/verify/CZXY-2025-000123?c=K7M2Q9"
+
+
+@pytest.fixture
+def office(make_user):
+    """A reviewer of the credit office (初审)."""
+    from credit.accounts.roles import Role
+
+    return make_user(Role.CITY_REVIEWER)
+
+
+@pytest.fixture
+def second(make_user):
+    """Another person of the credit office, the city administrator (复核)."""
+    from credit.accounts.roles import Role
+
+    return make_user(Role.CITY_ADMIN)
 
 
 @pytest.fixture(autouse=True)

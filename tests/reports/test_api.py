@@ -20,6 +20,7 @@ from credit.gateway.models import ApiClient
 from credit.reports import services
 from credit.reports.models import Application, Authorisation
 from credit.reports.verification import check_signature
+from tests.reports.factories import make_template
 
 pytestmark = pytest.mark.django_db
 
@@ -33,40 +34,11 @@ PATH = "/api/v1/reports"
 
 
 @pytest.fixture
-def office(make_user):
-    return make_user(Role.CITY_REVIEWER)
-
-
-@pytest.fixture
-def second(make_user):
-    return make_user(Role.CITY_ADMIN)
-
-
-@pytest.fixture
 def template(office):
     """A company template for general use and bidding, issued at once for departments."""
-    fields_of = services.usable_items("legal")
-    version = services.save_template(
-        actor=office,
-        code="api-general",
-        name="企业信用报告（接口测试）",
-        subject_type="legal",
-        purposes=["general", "bidding"],
-        period_months=36,
-        valid_days=90,
-        auto_issue=True,
-        sections=[
-            {"kind": "basic", "title": "基本信息", "facts": ["uscc", "kind", "region"]},
-            {
-                "kind": "records",
-                "title": "行政处罚",
-                "items": [
-                    {"code": "admin-penalty", "fields": sorted(fields_of["admin-penalty"])[:3]}
-                ],
-            },
-        ],
+    return make_template(
+        office, code="api-general", name="企业信用报告（接口测试）", auto_issue=True
     )
-    return version.template
 
 
 def _client(kind: str = ApiClient.Kind.DEPARTMENT, *, scopes=("reports:request",), **extra):

@@ -20,6 +20,7 @@ from credit.reports.constants import ApplicantKind, ApplicationStatus, ReportSta
 from credit.reports.content import EMPTY, UNDER_OBJECTION, ReportContent
 from credit.reports.models import Report, ReportRecord
 from credit.reports.verification import check_signature
+from tests.reports.factories import make_template
 
 pytestmark = pytest.mark.django_db
 
@@ -45,29 +46,13 @@ def _sections(fields_of):
 
 
 @pytest.fixture
-def office(make_user):
-    return make_user(Role.CITY_REVIEWER)
-
-
-@pytest.fixture
-def second(make_user):
-    return make_user(Role.CITY_ADMIN)
-
-
-@pytest.fixture
 def template(office):
-    fields_of = services.usable_items("legal")
-    version = services.save_template(
-        actor=office,
+    return make_template(
+        office,
         code="t-general",
         name="企业信用报告（测试）",
-        subject_type="legal",
-        purposes=["general", "bidding"],
-        period_months=36,
-        valid_days=90,
-        sections=_sections(fields_of),
+        sections=_sections(services.usable_items("legal")),
     )
-    return version.template
 
 
 @pytest.fixture

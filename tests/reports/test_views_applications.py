@@ -15,7 +15,7 @@ from credit.accounts.roles import Role
 from credit.core.models import AuditEntry
 from credit.reports.constants import ApplicantKind, ApplicationStatus, ReportStatus
 from credit.reports.models import Application, Report
-from tests.reports.staff import enter, make_template, text
+from tests.reports.factories import enter, make_template, text
 
 pytestmark = pytest.mark.django_db
 

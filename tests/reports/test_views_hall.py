@@ -13,7 +13,7 @@ from credit.accounts.roles import Role
 from credit.reports.constants import ApplicantKind, Channel
 from credit.reports.models import Application
 from credit.reports.services import code_hash
-from tests.reports.staff import PDF, make_template
+from tests.reports.factories import PDF, make_template
 
 pytestmark = pytest.mark.django_db
 

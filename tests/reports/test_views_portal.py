@@ -23,6 +23,7 @@ from credit.objections.uploads import Upload
 from credit.reports import services
 from credit.reports.constants import ApplicantKind, ApplicationStatus
 from credit.reports.models import Application, Authorisation, Report
+from tests.reports.factories import make_template
 
 pytestmark = pytest.mark.django_db
 
@@ -40,35 +41,15 @@ def text(response) -> str:
 
 
 @pytest.fixture
-def office(make_user):
-    return make_user(Role.CITY_REVIEWER)
-
-
-@pytest.fixture
 def approver(make_user):
     return make_user(Role.CITY_ADMIN)
 
 
 @pytest.fixture
 def legal_template(office):
-    fields = services.usable_items("legal")
-    return services.save_template(
-        actor=office,
-        code=f"p-legal-{uuid.uuid4().hex[:6]}",
-        name="企业信用报告（门户测试）",
-        subject_type="legal",
-        purposes=["general", "bidding"],
-        period_months=36,
-        valid_days=90,
-        sections=[
-            {"kind": "basic", "title": "基本信息", "facts": ["uscc", "kind", "region"]},
-            {
-                "kind": "records",
-                "title": "行政处罚",
-                "items": [{"code": "admin-penalty", "fields": sorted(fields["admin-penalty"])[:3]}],
-            },
-        ],
-    ).template
+    return make_template(
+        office, code=f"p-legal-{uuid.uuid4().hex[:6]}", name="企业信用报告（门户测试）"
+    )
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from credit.reports import services
 from credit.reports.constants import ApplicantKind
 from credit.reports.models import Application
 from tests.conftest import response_text
-from tests.reports.staff import enter, make_template
+from tests.reports.factories import enter, make_template
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from credit.accounts.roles import Role
 from credit.core.models import AuditEntry
 from credit.reports import html
 from credit.reports.models import ReportTemplate, TemplateVersion
-from tests.reports.staff import make_template
+from tests.reports.factories import make_template
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +24,6 @@ def _fresh_demo_subject():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def office(make_user):
-    return make_user(Role.CITY_REVIEWER)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""What the tests of the staff pages of credit reports share: a template made through the
-service, an application entered at the window, the materials' bytes, and how a page is read."""
+"""What the report tests share: a template made through the service, an application entered
+at the window, the materials' bytes, and how a page is read."""
 
 from __future__ import annotations
 
