@@ -53,7 +53,7 @@ from credit.reports.constants import (
     Purpose,
     ReportStatus,
 )
-from credit.reports.forms import SERVICE_ERROR_FIELDS, ApplicationFilterForm, ReasonForm
+from credit.reports.forms.staff import SERVICE_ERROR_FIELDS, ApplicationFilterForm, ReasonForm
 from credit.reports.models import Application, Report
 from credit.reports.views import PAGE_SIZE, render_page
 

@@ -19,7 +19,7 @@ from credit.core.forms import submit
 from credit.core.http import found
 from credit.core.models import Department
 from credit.reports import selectors, services
-from credit.reports.forms import SERVICE_ERROR_FIELDS, HallForm
+from credit.reports.forms.staff import SERVICE_ERROR_FIELDS, HallForm
 from credit.reports.views import render_page
 
 #: The session key of the receipt to show once: {"number", "code"}.

@@ -32,7 +32,7 @@ from credit.core.paging import capped_page
 from credit.objections.views.workbench import stamp, time_text
 from credit.reports import html, services
 from credit.reports.constants import Purpose, SectionKind
-from credit.reports.forms import (
+from credit.reports.forms.staff import (
     SERVICE_ERROR_FIELDS,
     TemplateSettingsForm,
     as_int,
