@@ -285,7 +285,10 @@ def test_the_right_code_downloads_and_the_download_is_audited(
     assert got == report
     report.refresh_from_db()
     assert report.downloads == 1
-    assert AuditEntry.objects.filter(event_type="report.downloaded").count() == 1
+    assert (
+        AuditEntry.objects.filter(event_type="report.downloaded", object_id=str(report.pk)).count()
+        == 1
+    )
 
 
 def test_a_missing_number_answers_like_a_wrong_code(db):

@@ -285,7 +285,7 @@ def test_approval_by_another_reviewer_issues_the_report_which_can_be_downloaded_
 
     pdf = client.get(f"/reports/issued/{report.number}/report.pdf")
     assert pdf.status_code == 200 and pdf.content == bytes(report.pdf)
-    download = AuditEntry.objects.get(event_type="report.downloaded")
+    download = AuditEntry.objects.get(event_type="report.downloaded", object_id=str(report.pk))
     assert download.actor_id == second.pk and download.after["channel"] == "staff"
     assert Report.objects.get(pk=report.pk).downloads == 0  # the applicant's count
 
