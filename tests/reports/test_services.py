@@ -349,3 +349,31 @@ def test_the_database_refuses_to_change_an_issued_report_or_its_steps(
     Report.objects.filter(pk=report.pk).update(downloads=5)
     report.refresh_from_db()
     assert report.status == ReportStatus.REVOKED and report.downloads == 5
+
+
+def test_a_record_suspended_by_an_objection_is_printed_marked_only_if_it_would_be_public(
+    office, second, third, template, legal_person, signing_keys, resident_id_factory
+):
+    from credit.objections.services import accept_objection, record_offline_objection
+    from tests.records.factories import penalty as make
+
+    public = make(legal_person, "SCJG", "常市监罚〔2026〕601号").record
+    shared = make(legal_person, "SCJG", "常市监罚〔2026〕602号", info_usage_scope="政务共享").record
+    assert shared.usage_scope != public.usage_scope
+    for record in (public, shared):
+        objection = record_offline_objection(
+            actor=office,
+            record=record,
+            name="张三",
+            id_number=resident_id_factory(),
+            phone="13812345678",
+            reason="处罚有误",
+            files=[],
+        )
+        accept_objection(actor=office, objection=objection)
+        record.refresh_from_db()
+        assert record.status == RecordStatus.SUSPENDED
+    _, _, report = _issued(office, second, template, legal_person)
+    shown = list(ReportRecord.objects.filter(report=report).values_list("record_id", flat=True))
+    assert shown == [public.pk]
+    assert ReportContent.from_dict(report.snapshot).marked_rows == 1

@@ -225,21 +225,27 @@ def forget() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def in_force_q(today: datetime.date | None = None, prefix: str = "") -> Q:
+def in_force_q(
+    today: datetime.date | None = None, prefix: str = "", *, status: str = RecordStatus.ACTIVE
+) -> Q:
     """Records in force for government sharing: active (not suspended, repaired, revoked or
-    expired) and not past the end of publicity."""
+    expired) and not past the end of publicity. (``status``: the same rule for records in
+    another status — credit reports print those suspended while an objection is handled.)"""
     today = today or datetime.date.today()
-    return Q(**{f"{prefix}status": RecordStatus.ACTIVE}) & (
+    return Q(**{f"{prefix}status": status}) & (
         Q(**{f"{prefix}publicity_end__isnull": True}) | Q(**{f"{prefix}publicity_end__gte": today})
     )
 
 
-def public_q(today: datetime.date | None = None, prefix: str = "") -> Q:
+def public_q(
+    today: datetime.date | None = None, prefix: str = "", *, status: str = RecordStatus.ACTIVE
+) -> Q:
     """Records the public may see today: in force, of public usage scope, published under
-    their policy and already within their publicity window."""
+    their policy and already within their publicity window (``status``: see
+    :func:`in_force_q`)."""
     today = today or datetime.date.today()
     return (
-        in_force_q(today, prefix)
+        in_force_q(today, prefix, status=status)
         & Q(**{f"{prefix}usage_scope": UsageScope.PUBLIC, f"{prefix}publishable": True})
         & (
             Q(**{f"{prefix}publicity_start__isnull": True})

@@ -129,7 +129,9 @@ def records_for(req: Request, codes: list[str], today: datetime.date):
     subject_q = (
         Q(legal_person=req.subject) if _is_legal(req.subject) else Q(natural_person=req.subject)
     )
-    shown = public_q(today) | (Q(status=RecordStatus.SUSPENDED) & objecting)
+    # Public records, and those that would be public but are suspended while an objection is
+    # handled (printed marked 「异议处理中」) — never a record the public may not see.
+    shown = public_q(today) | (public_q(today, status=RecordStatus.SUSPENDED) & objecting)
     return (
         CreditRecord.objects.filter(subject_q, item__code__in=codes)
         .filter(_in_period(req.period_from, req.period_to))
