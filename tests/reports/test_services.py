@@ -75,6 +75,13 @@ def _entered(actor, template, subject):
     return application, code
 
 
+def _pdf_text(report) -> str:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(bytes(report.pdf))
+    return "".join(page.get_textpage().get_text_range() for page in pdf)
+
+
 def _licence():
     from credit.objections.uploads import Upload
 
@@ -189,7 +196,7 @@ def test_an_issued_report_is_signed_frozen_and_lists_its_records(
     assert ReportRecord.objects.get(report=report).record_id == penalty.pk
     licences = next(s for s in content.sections if "行政许可" in s.title)
     assert licences.empty
-    assert EMPTY  # printed for an empty section by the renderer
+    assert EMPTY in _pdf_text(report)  # printed for the empty section
     # A later correction changes the library, not the issued report.
     report.refresh_from_db()
     before = (bytes(report.pdf), report.snapshot)
@@ -217,7 +224,7 @@ def test_a_record_under_objection_is_printed_marked(
     content = ReportContent.from_dict(report.snapshot)
     assert content.marked_rows == 1
     assert ReportRecord.objects.get(report=report).under_objection
-    assert UNDER_OBJECTION
+    assert UNDER_OBJECTION in _pdf_text(report)
 
 
 def test_a_revoked_record_makes_the_report_updated_and_a_corrected_one_follows(

@@ -34,7 +34,7 @@ from credit.core.netaddr import client_ip
 from credit.core.schemas import BODY_ERRORS, ErrorOut, links, responses
 from credit.reports import extraction, rules, selectors, services
 from credit.reports.constants import ApplicationStatus, Purpose, ReportStatus
-from credit.reports.models import Application, Report
+from credit.reports.models import Application
 from credit.subjects.constants import IdentifierScheme
 from credit.subjects.selectors import legal_person_by_identifier
 
@@ -43,7 +43,7 @@ router = Router(tags=["信用报告"])
 #: A report number as the POST answers it (``XY`` + date + 8 digits; ``-n`` for a re-issue).
 Number = Path(..., min_length=1, max_length=28, pattern=r"^[A-Za-z0-9-]+$", description="报告编号")
 #: What a report's state reads as for integrators (``expired``: past its validity).
-REPORT_STATES = (*ReportStatus.values, "expired")
+REPORT_STATES = (*ReportStatus.values, rules.EXPIRED)
 
 _OP_PDF = "credit_reports_api_report_pdf"
 _OP_STATUS = "credit_reports_api_report_status"
@@ -183,12 +183,6 @@ def _authorised(application: Application, today: datetime.date) -> bool:
     )
 
 
-def _report_state(report: Report, today: datetime.date) -> str:
-    if report.status == ReportStatus.VALID and report.valid_until < today:
-        return "expired"
-    return report.status
-
-
 def _conflict(code: str, message: str, **details: str) -> Status:
     return Status(409, {"code": code, "message": message, "details": details})
 
@@ -300,7 +294,7 @@ def report_status(request: HttpRequest, number: str = Number):
     deliverable = _authorised(application, today) and report.status == ReportStatus.VALID
     out.update(
         report_number=report.number,
-        report_status=_report_state(report, today),
+        report_status=rules.report_state(report.status, report.valid_until, today),
         issued_at=report.issued_at,
         valid_until=report.valid_until,
         deliverable=deliverable,

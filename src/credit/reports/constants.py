@@ -48,6 +48,8 @@ class ApplicationStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.REVIEWED)
+#: What the applicant may still withdraw (撤回): anything not issued yet.
+WITHDRAWABLE = (*OPEN_STATUSES, ApplicationStatus.RETURNED)
 
 
 class ReportStatus(models.TextChoices):

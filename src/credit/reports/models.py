@@ -16,6 +16,8 @@ from django.db import models
 
 from credit.core.models import ChangeTracked, Timestamped
 from credit.reports.constants import (
+    OPEN_STATUSES,
+    WITHDRAWABLE,
     ApplicantKind,
     ApplicationStatus,
     Channel,
@@ -239,6 +241,15 @@ class Application(Timestamped):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_open(self) -> bool:
+        """Waiting for a review (its deadline runs)."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def may_withdraw(self) -> bool:
+        return self.status in WITHDRAWABLE
 
 
 class Material(models.Model):

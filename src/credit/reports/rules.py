@@ -26,6 +26,8 @@ MAX_TITLE = 30
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 VERIFY_CODE_LENGTH = 10
+#: The state of a valid report past its validity (not stored: read from ``valid_until``).
+EXPIRED = "expired"
 
 
 def facts_for(subject_type: str) -> dict[str, str]:
@@ -148,6 +150,14 @@ def normalize_code(value: str) -> str:
     return "".join(str(value or "").split()).upper()[:32]
 
 
+def material_review_refusal(*, reviewer_id: int | None, entered_by_id: int | None) -> str | None:
+    """Why this person may not do the material review (初审), or None: who entered an
+    application on someone's behalf does not review it."""
+    if reviewer_id is not None and reviewer_id == entered_by_id:
+        return "录入申请的人员不能审核该申请"
+    return None
+
+
 def approval_refusal(
     *, approver_id: int | None, reviewer_id: int | None, entered_by_id: int | None
 ) -> str | None:
@@ -173,13 +183,18 @@ def authorisation_in_force(
     return not revoked and valid_from <= today <= valid_to
 
 
+def report_state(status: str, valid_until: datetime.date, today: datetime.date) -> str:
+    """An issued report's state: its status, or ``expired`` once a valid one is past its
+    validity (有效期)."""
+    if status == ReportStatus.VALID and valid_until < today:
+        return EXPIRED
+    return status
+
+
 def status_label(status: str, valid_until: datetime.date, today: datetime.date) -> str:
     """The status a verifier reads: 已撤销, 已更新, 已过期 or 有效."""
-    if status != ReportStatus.VALID:
-        return ReportStatus(status).label
-    if valid_until < today:
-        return EXPIRED_LABEL
-    return ReportStatus.VALID.label
+    state = report_state(status, valid_until, today)
+    return EXPIRED_LABEL if state == EXPIRED else ReportStatus(state).label
 
 
 def digest(payload: Any) -> str:

@@ -21,6 +21,7 @@ from credit.core.workdays import add_working_days
 from credit.objections.uploads import Upload, check_files
 from credit.reports import build, rules
 from credit.reports.constants import (
+    WITHDRAWABLE,
     ApplicantKind,
     ApplicationStatus,
     Channel,
@@ -387,8 +388,11 @@ def review_materials(
     p.require(Perm.REPORT_REVIEW)
     application = _locked(application)
     _require_status(application, ApplicationStatus.SUBMITTED)
-    if application.entered_by_id is not None and application.entered_by_id == p.user_id:
-        raise PermissionDenied("录入申请的人员不能审核该申请", code="four_eyes")
+    refusal = rules.material_review_refusal(
+        reviewer_id=p.user_id, entered_by_id=application.entered_by_id
+    )
+    if refusal:
+        raise PermissionDenied(refusal, code="four_eyes")
     now = timezone.now()
     if passed:
         application.status = ApplicationStatus.REVIEWED
@@ -412,6 +416,23 @@ def review_materials(
         after={"reason": reason[:500]},
     )
     return application
+
+
+def review_refusal(actor: Any, application: Application) -> str | None:
+    """Why ``actor`` may not do the review ``application`` waits for (四眼原则: 初审 not by who
+    entered it; 复核 by neither of them), or None — the pages offer the review only then."""
+    p = principal_of(actor)
+    if application.status == ApplicationStatus.SUBMITTED:
+        return rules.material_review_refusal(
+            reviewer_id=p.user_id, entered_by_id=application.entered_by_id
+        )
+    if application.status == ApplicationStatus.REVIEWED:
+        return rules.approval_refusal(
+            approver_id=p.user_id,
+            reviewer_id=application.reviewer_id,
+            entered_by_id=application.entered_by_id,
+        )
+    return None
 
 
 @transaction.atomic
@@ -510,12 +531,7 @@ def withdraw(*, account: Any, application: Application) -> Application:
     application = _locked(application)
     if account is None or application.account_id != account.pk:
         raise NotFound("未找到该申请", code="application_not_found")
-    _require_status(
-        application,
-        ApplicationStatus.SUBMITTED,
-        ApplicationStatus.RETURNED,
-        ApplicationStatus.REVIEWED,
-    )
+    _require_status(application, *WITHDRAWABLE)
     application.status = ApplicationStatus.WITHDRAWN
     application.save(update_fields=["status", "updated_at"])
     _step(application, "withdrawn", "申请人撤回申请", account)

@@ -209,19 +209,11 @@ def _action_form(action: str, data: Any = None) -> forms.Form:
 
 def _refusal(request: HttpRequest, application: Application) -> str | None:
     """Why this user may not do the review the application waits for (四眼原则), or None."""
-    p = principal_of(request.user)
-    if application.status == ApplicationStatus.SUBMITTED:
-        if application.entered_by_id is not None and application.entered_by_id == p.user_id:
-            return "录入申请的人员不能审核该申请，请由另一名审核人员初审"
+    refusal = services.review_refusal(request.user, application)
+    if refusal is None:
         return None
-    if application.status == ApplicationStatus.REVIEWED:
-        refusal = rules.approval_refusal(
-            approver_id=p.user_id,
-            reviewer_id=application.reviewer_id,
-            entered_by_id=application.entered_by_id,
-        )
-        return f"{refusal}，请由另一名审核人员复核" if refusal else None
-    return None
+    step = "初审" if application.status == ApplicationStatus.SUBMITTED else "复核"
+    return f"{refusal}，请由另一名审核人员{step}"
 
 
 def _render_detail(

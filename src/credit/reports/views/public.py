@@ -44,7 +44,7 @@ from credit.core.http import download_response, found
 from credit.core.netaddr import client_ip
 from credit.identity.session import account_required, current_account
 from credit.objections import uploads
-from credit.reports import build, extraction, selectors, services
+from credit.reports import build, extraction, rules, selectors, services
 from credit.reports.constants import ApplicationStatus
 from credit.reports.forms.portal import (
     ApplyForm,
@@ -294,12 +294,6 @@ def verify_report(request: HttpRequest, number: str) -> HttpResponse:
 # --------------------------------------------------------------------------------------------
 
 
-def _report_status(report: Any, today: datetime.date) -> str:
-    from credit.reports import rules
-
-    return rules.status_label(report.status, report.valid_until, today)
-
-
 def _mine(request: HttpRequest, number: str) -> tuple[Any, Application]:
     account = current_account(request)
     application = selectors.applications_of_account(account).filter(number=number[:28]).first()
@@ -320,7 +314,7 @@ def _detail(
             "application": application,
             "steps": application.steps.order_by("id"),
             "materials": application.materials.defer("data").order_by("id"),
-            "reports": [(r, _report_status(r, today)) for r in reports],
+            "reports": [(r, rules.status_label(r.status, r.valid_until, today)) for r in reports],
             "current": reports[-1] if reports else None,
             "form": (form or ResubmitForm()) if returned else None,
         },
