@@ -25,12 +25,12 @@ import datetime
 import math
 
 from django.db import transaction
-from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from credit.core import audit
 from credit.core.errors import CreditError, NotFound, RateLimited
 from credit.core.locks import advisory_xact_lock
+from credit.core.tries import seconds_until_free, wrong_tries
 from credit.objections import conf, selectors
 from credit.objections.models import Objection, RepairApplication, TrackingAttempt
 
@@ -45,24 +45,12 @@ HELP = "或携带身份证件到政务服务中心信用窗口查询"
 
 
 def _counts(number: str, source_ip: str | None, now: datetime.datetime) -> dict:
-    by_number = Q(number=number)
-    by_ip = Q(source_ip=source_ip) if source_ip else Q(pk__in=[])
-    return (
-        TrackingAttempt.objects.filter(created_at__gt=now - WINDOW)
-        .filter(by_number | by_ip)
-        .aggregate(
-            by_number=Count("id", filter=by_number),
-            by_number_first=Min("created_at", filter=by_number),
-            by_ip=Count("id", filter=by_ip),
-            by_ip_first=Min("created_at", filter=by_ip),
-        )
-    )
+    return wrong_tries(TrackingAttempt, number=number, source_ip=source_ip, now=now, window=WINDOW)
 
 
 def _refused(what: str, first: datetime.datetime | None, now: datetime.datetime, code: str):
     """The refusal over a limit: when to try again, as seconds and as Beijing clock time."""
-    until = (first or now) + WINDOW
-    retry_after = max(math.ceil((until - now).total_seconds()), 1)
+    retry_after = seconds_until_free(first, now, WINDOW)
     at = timezone.localtime(now + datetime.timedelta(seconds=retry_after))
     minutes = math.ceil(retry_after / 60)
     return RateLimited(

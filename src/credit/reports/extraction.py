@@ -16,12 +16,13 @@ import math
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Min, Q
+from django.db.models import F
 from django.utils import timezone
 
 from credit.core import audit
 from credit.core.errors import CreditError, NotFound, RateLimited, ValidationFailed
 from credit.core.locks import advisory_xact_lock
+from credit.core.tries import seconds_until_free, wrong_tries
 from credit.reports import rules, selectors
 from credit.reports.constants import ApplicationStatus
 from credit.reports.models import Application, ExtractionAttempt, Report
@@ -36,24 +37,19 @@ def limits() -> tuple[int, int]:
 
 
 def _counts(number: str, source_ip: str | None, now: datetime.datetime) -> dict:
-    by_number = Q(number=number)
-    by_ip = Q(source_ip=source_ip) if source_ip else Q(pk__in=[])
-    return ExtractionAttempt.objects.filter(created_at__gt=now - WINDOW).aggregate(
-        by_number=Count("id", filter=by_number),
-        first_number=Min("created_at", filter=by_number),
-        by_ip=Count("id", filter=by_ip),
-        first_ip=Min("created_at", filter=by_ip),
+    return wrong_tries(
+        ExtractionAttempt, number=number, source_ip=source_ip, now=now, window=WINDOW
     )
 
 
 def _over(found: dict, now: datetime.datetime, source_ip: str | None) -> RateLimited | None:
     per_number, per_ip = limits()
     for count, first, limit, what, code in (
-        (found["by_number"], found["first_number"], per_number, "该报告编号", "code_locked"),
-        (found["by_ip"], found["first_ip"], per_ip, "本网络", "code_rate_ip"),
+        (found["by_number"], found["by_number_first"], per_number, "该报告编号", "code_locked"),
+        (found["by_ip"], found["by_ip_first"], per_ip, "本网络", "code_rate_ip"),
     ):
         if (code == "code_locked" or source_ip) and count >= limit:
-            retry = max(math.ceil(((first or now) + WINDOW - now).total_seconds()), 1)
+            retry = seconds_until_free(first, now, WINDOW)
             return RateLimited(
                 f"{what}提取码输错次数过多，已暂停提取。请约{math.ceil(retry / 60)}分钟后再试，"
                 "或携带身份证件到政务服务中心信用窗口办理",
