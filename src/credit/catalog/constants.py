@@ -41,6 +41,10 @@ class SubjectType(models.TextChoices):
 
 
 class UpdatePeriod(models.TextChoices):
+    """更新周期: how often the source departments report an item. 实时 items (e.g. 个人事项报告
+    处理结果) are reported as each case is decided, so no reporting gap is computed for them."""
+
+    REALTIME = "realtime", "实时"
     DAILY = "daily", "每天"
     WEEKLY = "weekly", "每周"
     MONTHLY = "monthly", "每月"
