@@ -52,7 +52,9 @@ def signed_search(django_client, key: str, secret: str, q: str, *, tamper: bool 
     body = json.dumps({"q": q}).encode()
     headers = signed_headers(key, secret, "POST", SEARCH, "", body)
     if tamper:
-        headers["X-Credit-Signature"] = "A" + headers["X-Credit-Signature"][1:]
+        signature = headers["X-Credit-Signature"]
+        # Change the first character (to another one: a signature may begin with "A").
+        headers["X-Credit-Signature"] = ("B" if signature[0] == "A" else "A") + signature[1:]
     return django_client.post(
         SEARCH, data=body, content_type="application/json", headers=headers, REMOTE_ADDR="127.0.0.1"
     )
