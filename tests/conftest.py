@@ -17,13 +17,16 @@ _serial = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """After the test database is created: Changzhou's regions, departments and the catalog."""
+    """After the test database is created: Changzhou's regions, departments, the catalog and
+    the civil servants' score rules."""
     from credit.catalog.services import import_catalog_file
     from credit.core.services import load_city_config
+    from credit.integrity.services.rules import import_rules
 
     with django_db_blocker.unblock():
         load_city_config()
         import_catalog_file()
+        import_rules()
 
 
 @pytest.fixture
@@ -35,7 +38,7 @@ def make_user(db):
     def make(
         role: str = Role.CITY_ADMIN, region: str = "320400", department: str | None = None, **extra
     ):
-        if role == Role.DEPT_OFFICER and department is None:
+        if role in (Role.DEPT_OFFICER, Role.ORG_HR) and department is None:
             department = "SCJG" if region == "320400" else None
         if role == Role.DISTRICT_ADMIN and region == "320400":
             region = "320402"

@@ -25,6 +25,7 @@ from credit.core.schemas import ERROR_DESCRIPTIONS
 from credit.events.api import router as push_router
 from credit.gateway.auth import SessionAuth, SignedRequest
 from credit.ingest.api import router as ingest_router
+from credit.integrity.api import router as integrity_router
 from credit.reports.api import router as reports_router
 from credit.sanctions.api import router as sanctions_router
 from credit.subjects.api import router as subjects_router
@@ -105,3 +106,4 @@ api.add_router("/sanctions", sanctions_router)
 api.add_router("/sanctions", push_router)
 api.add_router("/warnings", alerts_router)
 api.add_router("/reports", reports_router)
+api.add_router("/integrity", integrity_router)

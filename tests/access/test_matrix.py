@@ -45,6 +45,7 @@ from credit.records.publicity import add_months
 from credit.reports import services as reports
 from credit.sanctions import services as sanctions
 from credit.subjects.services import register_natural_person
+from tests.integrity import factories as integrity
 from tests.records.factories import legal_payload, penalty
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +90,8 @@ STAFF = [
     Who("zhonglou_admin", Role.DISTRICT_ADMIN, "320404"),  # another district
     Who("tianning_officer", Role.DEPT_OFFICER, "320402", "TNQ-SCJG", manages_tianning=True),
     Who("city_officer", Role.DEPT_OFFICER, "320400", "SCJG"),  # another department
+    # 组织人事 of 天宁区's market-supervision bureau: its own unit's civil servants
+    Who("tianning_hr", Role.ORG_HR, "320402", "TNQ-SCJG", manages_tianning=True),
     Who("leader", Role.LEADER, manages_tianning=True),  # the whole city, read-only
 ]
 ANONYMOUS = Who("anonymous", None)
@@ -211,8 +214,14 @@ def world(legal_person, resident_id_factory, admin_user, make_user, settings):
     )
     board = boards.publish_board(actor=None, board=board, roles=[BOARD_ROLE])
     report_application = _report_application(admin_user, officer, legal_person)
+    civil_servant = integrity.make_civil_servant("TNQ-SCJG")
+    gov_record = integrity.gov_record(
+        integrity.gov_body("常州市天宁区某某局"), "天政失〔2026〕9号", department="TNQ-FG"
+    )
     report_material, report = _report_files(report_application)
     return {
+        "civil_servant": civil_servant,
+        "gov_record": gov_record,
         "report_application": report_application,
         "report_material": report_material,
         "report": report,
@@ -310,10 +319,20 @@ def sees_board(who: Who) -> str:
     return outcome
 
 
-def manages_warning_rules(who: Who) -> str:
-    """Warning rules are the credit office's: 确认和关闭预警 with the whole city as tenant."""
-    outcome = perm(Perm.WARNING_HANDLE)(who)
-    return FORBIDDEN if outcome == OK and who.role not in CITY_WIDE_ROLES else outcome
+def manages_city(permission: Perm) -> Callable[[Who], str]:
+    """A page of the city's credit office: ``permission`` with the whole city as tenant."""
+
+    def rule(who: Who) -> str:
+        outcome = perm(permission)(who)
+        return FORBIDDEN if outcome == OK and who.role not in CITY_WIDE_ROLES else outcome
+
+    return rule
+
+
+#: Warning rules are the credit office's: 确认和关闭预警 with the whole city as tenant.
+manages_warning_rules = manages_city(Perm.WARNING_HANDLE)
+#: The annual collection tasks open for those who read archives, manage integrity or report.
+COLLECTION_SEES = (Perm.INTEGRITY_VIEW, Perm.INTEGRITY_MANAGE, Perm.RECORD_SUBMIT)
 
 
 def handles_objections(who: Who) -> str:
@@ -519,6 +538,30 @@ PAGES: dict[str, tuple[str, Callable[[Who], str]]] = {
     "reports_portal:resubmit": ("POST", lambda who: PORTAL_LOGIN),
     "reports_portal:withdraw": ("POST", lambda who: PORTAL_LOGIN),
     "reports_portal:application_download": ("GET", lambda who: PORTAL_LOGIN),
+    # 政务诚信: archives by archive_q (the world's civil servant works at TNQ-SCJG)
+    "integrity:index": ("GET", perm(Perm.INTEGRITY_VIEW)),
+    "integrity:export": ("GET", perm(Perm.INTEGRITY_VIEW)),
+    "integrity:search": ("POST", perm(Perm.INTEGRITY_VIEW)),  # empty: the form's error
+    "integrity:detail": ("GET", perm(Perm.INTEGRITY_VIEW, tenant=True)),
+    "integrity:distribution": ("GET", perm(Perm.INTEGRITY_VIEW)),
+    "integrity:distribution_export": ("GET", perm(Perm.INTEGRITY_VIEW)),
+    "integrity:rules": ("GET", perm(Perm.INTEGRITY_VIEW, Perm.INTEGRITY_MANAGE)),
+    "integrity:rule_version": ("GET", perm(Perm.INTEGRITY_VIEW)),
+    "integrity:rule_new": ("GET", manages_city(Perm.INTEGRITY_MANAGE)),
+    "integrity:collection": ("GET", perm(*COLLECTION_SEES)),
+    "integrity:collection_export": ("GET", perm(*COLLECTION_SEES)),
+    "integrity:collection_open": ("POST", manages_city(Perm.INTEGRITY_MANAGE)),
+    "integrity:government": ("GET", perm(Perm.INTEGRITY_VIEW, Perm.INTEGRITY_MANAGE)),
+    "integrity:government_export": ("GET", perm(Perm.INTEGRITY_VIEW, Perm.INTEGRITY_MANAGE)),
+    "integrity:revoke": ("GET", perm(Perm.INTEGRITY_MANAGE, tenant=True)),
+    "integrity:revocations": ("GET", perm(Perm.INTEGRITY_VIEW, Perm.INTEGRITY_MANAGE)),
+    "integrity:revocations_export": ("GET", perm(Perm.INTEGRITY_VIEW, Perm.INTEGRITY_MANAGE)),
+    "integrity:honour": ("GET", perm(Perm.INTEGRITY_VIEW)),
+    "integrity:honour_export": ("GET", perm(Perm.INTEGRITY_VIEW)),
+    "integrity_portal:index": ("GET", public),
+    "integrity_portal:export": ("GET", public),
+    "integrity_portal:honour": ("GET", public),
+    "integrity_portal:me": ("GET", lambda who: PORTAL_LOGIN),
 }
 
 
@@ -594,6 +637,9 @@ def _kwargs(world: dict, name: str, pattern: str) -> dict:
             "pk": world["report_application"].template_id,
             "number": world["report_application"].template_version.version,
         },
+        "integrity:detail": {"pk": world["civil_servant"].pk},
+        "integrity:rule_version": {"code": "cs-score-2026"},
+        "integrity:revoke": {"pk": world["gov_record"].pk},
         "objections:manage_detail": {"number": world["objection"].number},
         "objections:attachment": {
             "number": world["objection"].number,
@@ -720,6 +766,9 @@ API: dict[tuple[str, str], tuple[Perm | None, bool]] = {
     ("POST", "/api/v1/reports"): (Perm.REPORT_REQUEST, False),
     ("GET", "/api/v1/reports/{number}"): (Perm.REPORT_VIEW, True),
     ("GET", "/api/v1/reports/{number}/status"): (Perm.REPORT_VIEW, True),
+    ("POST", "/api/v1/integrity/civil-servants/search"): (Perm.INTEGRITY_VIEW, True),
+    ("GET", "/api/v1/integrity/government-dishonesty"): (Perm.RECORD_VIEW, False),
+    ("GET", "/api/v1/integrity/honour/{kind}"): (Perm.INTEGRITY_VIEW, False),
 }
 
 
@@ -740,6 +789,7 @@ def _request(world: dict, method: str, path: str) -> tuple[str, str, bytes]:
         "number": check.number,
         "sub_id": world["subscription"].pk,
         "delivery_id": world["delivery"].pk,
+        "kind": "black",
     }
     if path.startswith("/api/v1/reports/"):
         values["number"] = world["report_application"].number
@@ -756,6 +806,9 @@ def _request(world: dict, method: str, path: str) -> tuple[str, str, bytes]:
         ("POST", "/api/v1/sanctions/subscriptions"): {
             "name": "矩阵推送",
             "url": "https://example.org/matrix",
+        },
+        ("POST", "/api/v1/integrity/civil-servants/search"): {
+            "id_number": integrity.id_number_of(world["civil_servant"]),
         },
         ("POST", "/api/v1/reports"): {
             "subject": world["legal_person"].uscc,

@@ -33,6 +33,8 @@ EXPECTED = {
         Perm.REPORT_ENTER,
         Perm.REPORT_REVIEW,
         Perm.REPORT_TEMPLATE,
+        Perm.INTEGRITY_VIEW,
+        Perm.INTEGRITY_MANAGE,
     },
     Role.DEPT_OFFICER: {
         Perm.CATALOG_VIEW,
@@ -63,6 +65,16 @@ EXPECTED = {
         Perm.WARNING_HANDLE,
         Perm.REPORT_VIEW,
         Perm.REPORT_ENTER,
+        Perm.INTEGRITY_VIEW,
+        Perm.INTEGRITY_MANAGE,
+    },
+    # 组织人事: its unit's civil servants' archives, and the unit's reporting of them.
+    Role.ORG_HR: {
+        Perm.CATALOG_VIEW,
+        Perm.CATALOG_TEMPLATE,
+        Perm.RECORD_VIEW,
+        Perm.RECORD_SUBMIT,
+        Perm.INTEGRITY_VIEW,
     },
     Role.AUDITOR: {
         Perm.CATALOG_VIEW,
@@ -113,8 +125,16 @@ def test_the_auditor_is_read_only():
         Perm.REPORT_REVIEW,
         Perm.REPORT_TEMPLATE,
         Perm.REPORT_REQUEST,
+        Perm.INTEGRITY_MANAGE,
     }
     assert not writes & set(ROLE_PERMS[Role.AUDITOR])
+
+
+def test_civil_servants_archives_are_no_one_elses_business():
+    """The archives are read by the credit office, district administrators and 组织人事
+    officers only: not by departments' data officers, auditors or leaders (A1, privacy)."""
+    readers = {role for role, perms in ROLE_PERMS.items() if Perm.INTEGRITY_VIEW in perms}
+    assert readers == {Role.CITY_ADMIN, Role.CITY_REVIEWER, Role.DISTRICT_ADMIN, Role.ORG_HR}
 
 
 def test_anonymous_and_inactive_users_hold_nothing(make_user):
@@ -134,6 +154,7 @@ def test_anonymous_and_inactive_users_hold_nothing(make_user):
         (Role.DISTRICT_ADMIN, "320402", None, {"region": "320402", "department": None}),
         (Role.DEPT_OFFICER, "320400", "SCJG", {"region": None, "department": "SCJG"}),
         (Role.DEPT_OFFICER, "320402", "TNQ-SCJG", {"region": None, "department": "TNQ-SCJG"}),
+        (Role.ORG_HR, "320400", "ZZB", {"region": None, "department": "ZZB"}),
     ],
 )
 def test_data_scope_by_role(make_user, role, region, department, scope):
@@ -145,3 +166,5 @@ def test_database_requires_a_department_for_officers_and_a_region_for_district_a
         User.objects.create(username="x1", role=Role.DEPT_OFFICER)
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(username="x2", role=Role.DISTRICT_ADMIN)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="x3", role=Role.ORG_HR)

@@ -117,8 +117,9 @@ def test_the_demo_people_and_client_are_seeded_once(legal_person, resident_id_fa
     register_natural_person(actor=None, name="演示甲", id_number=resident_id_factory())
     first = services.seed_demo_identities()
     again = services.seed_demo_identities()
-    assert [p.login for p in first] == [p.login for p in again] == ["citizen", "agent", "resident"]
-    assert DevIdentity.objects.filter(login__in=["citizen", "agent", "resident"]).count() == 3
+    logins = ["citizen", "agent", "resident", "official"]
+    assert [p.login for p in first] == [p.login for p in again] == logins
+    assert DevIdentity.objects.filter(login__in=logins).count() == 4
     citizen = DevIdentity.objects.get(login="citizen")
     natural = NaturalPerson.objects.filter(id_type="resident_id").order_by("id").first()
     assert (citizen.name, citizen.id_masked) == (natural.name, natural.id_masked)
@@ -147,7 +148,7 @@ def test_the_demo_seeding_follows_the_switch_and_the_configured_issuer(settings)
     client = get_application_model().objects.get(client_id=services.DEMO_CLIENT_ID)
     assert "http://192.168.1.20:9000/portal/account/callback/" in client.redirect_uris.split()
     lines = demo.describe(people)
-    assert len(lines) == 4 and "citizen / Demo@2026" in lines[1]
+    assert len(lines) == 5 and "citizen / Demo@2026" in lines[1]
 
 
 def test_the_provider_is_mounted_only_when_turned_on(settings):

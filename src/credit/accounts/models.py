@@ -47,7 +47,8 @@ class User(AbstractUser):
         verbose_name_plural = "用户"
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role="dept_officer") | models.Q(department__isnull=False),
+                condition=~models.Q(role__in=["dept_officer", "org_hr"])
+                | models.Q(department__isnull=False),
                 name="user_officer_has_department",
             ),
             models.CheckConstraint(
@@ -80,7 +81,7 @@ class User(AbstractUser):
         city_wide = bool(self.is_superuser or self.role in CITY_WIDE_ROLES)
         if city_wide:
             departments = None
-        elif self.role in (Role.DEPT_OFFICER, Role.API_CLIENT):
+        elif self.role in (Role.DEPT_OFFICER, Role.ORG_HR, Role.API_CLIENT):
             departments = frozenset({self.department_id} if self.department_id else ())
         else:
             departments = None  # a district administrator: its region

@@ -30,6 +30,10 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "审计员（只读）"
     #: Leaders (领导): the dashboards and warnings of the whole city, read-only, no personal data.
     LEADER = "leader", "领导（只读）"
+    #: Organisation and HR officers (组织人事部门) of a unit: the civil servants' integrity
+    #: archive of their unit — of their region when the unit is an organisation, HR or credit
+    #: department (credit.integrity.selectors.archive_q) — and the unit's reporting of it.
+    ORG_HR = "org_hr", "组织人事部门"
     #: The service account of an API client: its permissions are its scopes' (gateway).
     API_CLIENT = "api_client", "接口调用方"
 
@@ -56,6 +60,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.REPORT_ENTER,
             Perm.REPORT_REVIEW,
             Perm.REPORT_TEMPLATE,
+            Perm.INTEGRITY_VIEW,
+            Perm.INTEGRITY_MANAGE,
         }
     ),
     Role.DEPT_OFFICER: frozenset(
@@ -89,6 +95,17 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.WARNING_HANDLE,
             Perm.REPORT_VIEW,
             Perm.REPORT_ENTER,
+            Perm.INTEGRITY_VIEW,
+            Perm.INTEGRITY_MANAGE,
+        }
+    ),
+    Role.ORG_HR: frozenset(
+        {
+            Perm.CATALOG_VIEW,
+            Perm.CATALOG_TEMPLATE,
+            Perm.RECORD_VIEW,
+            Perm.RECORD_SUBMIT,
+            Perm.INTEGRITY_VIEW,
         }
     ),
     Role.AUDITOR: frozenset(

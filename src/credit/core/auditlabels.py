@@ -149,6 +149,24 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
         },
     ),
     (
+        "政务诚信",
+        {
+            "integrity.archive_read": "查看公务员诚信档案",
+            "integrity.archive_searched": "按身份证号查找公务员诚信档案",
+            "integrity.archive_exported": "导出公务员诚信档案",
+            "integrity.own_archive_viewed": "公务人员实名查看本人诚信档案",
+            "integrity.honour_exported": "导出公务员红黑榜",
+            "integrity.collection_opened": "下达年度归集任务",
+            "integrity.record_revoked": "统一撤销政务失信记录",
+            "integrity.government_record_viewed": "查看公务员政务失信记录",
+            "integrity.government_exported": "导出政务失信记录",
+            "integrity.revocations_exported": "导出政务失信记录撤销记录",
+            "integrity.rules_imported": "导入公务员诚信评分规则",
+            "integrity.ruleset_created": "发布公务员诚信评分规则新版本",
+            "integrity.recomputed": "按身份证号重算公务员诚信分（命令行）",
+        },
+    ),
+    (
         "实名认证",
         {
             "identity.account_created": "实名用户首次登录（建立实名账号）",

@@ -15,6 +15,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+#: The public's lists (the portal's publicity columns and every app's portal column): page
+#: size, how many rows are counted at most (beyond it "1000+": narrow the filters, or export),
+#: and how many rows a public export holds at most (well below the staff pages'
+#: ``credit.core.http.EXPORT_LIMIT``: the public may download without logging in).
+PUBLIC_PAGE_SIZE = 20
+PUBLIC_COUNT_CAP = 1000
+PUBLIC_EXPORT_LIMIT = 10_000
+
 
 @dataclass
 class CappedPage:

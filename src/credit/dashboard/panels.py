@@ -862,6 +862,42 @@ def credit_reports(principal: Principal, filters: Filters) -> Result:
     )
 
 
+def integrity_grades(principal: Principal, filters: Filters) -> Result:
+    """The civil servants' integrity grades (公务员诚信等级) per district: counts only, no person
+    (the city's own units under the city; civil servants of the principal's tenant — its
+    district, or the units it manages)."""
+    from credit.integrity.models import CivilServant
+
+    scope = scope_q(principal, filters, region="region_id", department="unit_id", item=None)
+    grades = ("A", "B", "C", "D")
+    counts = {
+        r["region_id"]: r
+        for r in CivilServant.objects.filter(scope)
+        .order_by()
+        .values("region_id")
+        .annotate(**{g: Count("id", filter=Q(grade=g)) for g in grades})
+    }
+    link = _link_if(principal, Perm.INTEGRITY_VIEW, reverse("integrity:distribution"))
+    regions = [r for r in (city(), *districts()) if r is not None and r.code in counts]
+    rows = [
+        {
+            "region": "市级单位" if r.parent_id is None else r.name,
+            **{g: counts[r.code][g] for g in grades},
+            "_key": r.code,
+            "_link": link,
+        }
+        for r in regions
+    ]
+    return Result(
+        "integrity_grades",
+        "公务员诚信等级分布",
+        "人",
+        [("region", "区划"), *((g, f"{g} 档") for g in grades)],
+        rows,
+        empty_text="暂无公务员诚信档案",
+    )
+
+
 def api_calls(principal: Principal, filters: Filters) -> Result:
     from credit.gateway.models import CallLog
 
@@ -1112,6 +1148,16 @@ for _dataset in (
         "份",
         ("bar", "line", "table"),
         credit_reports,
+        optional=True,
+    ),
+    Dataset(
+        "integrity_grades",
+        "公务员诚信等级",
+        "status",
+        "各辖市区公务员诚信档案的 A、B、C、D 档人数（只有人数，不含个人信息）",
+        "人",
+        ("bar", "table"),
+        integrity_grades,
         optional=True,
     ),
     Dataset(

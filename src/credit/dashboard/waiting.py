@@ -5,8 +5,9 @@ Each task is counted with the scoped selector of the app that owns it, so a user
 the lists it links to would show them: objections to accept (受理) and to decide for the credit
 office, verifications due for a department's officers (核实), repair applications to review,
 credit report applications waiting for their material review or second review (信用报告),
-recent batches with rejected rows or refused files in the tenant, push deliveries failing, and
-open warnings. A task is counted in one aggregate query; the nearest deadline is read in the
+recent batches with rejected rows or refused files in the tenant, push deliveries failing,
+open warnings, and a unit's annual collection (年度归集) of this year while it waits for the
+unit's report. A task is counted in one aggregate query; the nearest deadline is read in the
 same query and told in working days (one calendar query for the page).
 """
 
@@ -283,6 +284,31 @@ def _warning_tasks(p: Principal) -> list[Task]:
     ]
 
 
+def _collection_tasks(p: Principal) -> list[Task]:
+    from credit.integrity.constants import TaskStatus
+    from credit.integrity.selectors.collection import waiting_task_of
+
+    task = waiting_task_of(p)
+    if task is None:
+        return []
+    today = timezone.localdate()
+    overdue = task.status == TaskStatus.OVERDUE or task.deadline < today
+    url = _url("integrity:collection", year=task.year)
+    return [
+        Task(
+            key="collection",
+            label="年度归集",
+            count=1,
+            url=url,
+            hint=f"报送本单位公务人员{task.year - 1}年度的基础信息、考核结果、党员评议和处理信息，"
+            f"截止 {task.deadline:%Y-%m-%d}",
+            overdue=1 if overdue else 0,
+            overdue_url=url,
+            due=None if overdue else task.deadline,
+        )
+    ]
+
+
 def tasks_for(actor: Any) -> list[Task]:
     """What waits for ``actor``, by kind, each kind its role may act on (a count of 0 says
     that nothing waits); with the nearest deadline in working days."""
@@ -294,6 +320,7 @@ def tasks_for(actor: Any) -> list[Task]:
         *_batch_tasks(p),
         *_delivery_tasks(p),
         *_warning_tasks(p),
+        *_collection_tasks(p),
     ]
     dues = [t.due for t in tasks if t.due and t.count]
     if dues:

@@ -21,6 +21,9 @@ DEMO_ACCOUNTS = [
     ("scjg", Role.DEPT_OFFICER, "320400", "SCJG", "市场监管局报送员"),
     ("tianning", Role.DISTRICT_ADMIN, "320402", "TNQ-FG", "天宁区管理员"),
     ("tianning_scjg", Role.DEPT_OFFICER, "320402", "TNQ-SCJG", "天宁区市场监管局报送员"),
+    ("jwjw", Role.DEPT_OFFICER, "320400", "JWJW", "纪委监委报送员"),
+    ("zzb", Role.ORG_HR, "320400", "ZZB", "市委组织部干部监督处"),
+    ("scjg_hr", Role.ORG_HR, "320400", "SCJG", "市场监管局人事处"),
     ("auditor", Role.AUDITOR, "320400", None, "审计员"),
     ("leader", Role.LEADER, "320400", None, "市领导"),
 ]

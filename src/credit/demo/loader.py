@@ -439,6 +439,10 @@ def seed(
 
             made = seed_reports(report=report)
             counts.update({f"demo_reports_{k}": v for k, v in made.items()})
+            from credit.integrity.demo import seed_integrity
+
+            made = seed_integrity(report=report)
+            counts.update({f"demo_integrity_{k}": v for k, v in made.items()})
     with connection.cursor() as cur:
         for table in (
             "subjects_legalperson",

@@ -81,6 +81,21 @@ SCOPES: dict[str, Scope] = {
             (("*", "/reports"),),
             frozenset({Perm.REPORT_REQUEST}),
         ),
+        # Before integrity:read, whose routes it narrows: public data by usage scope, for any
+        # client (a bank too), not the civil servants' archives.
+        Scope(
+            "integrity:government",
+            "读取政务失信记录（按信息使用范围）",
+            (("GET", "/integrity/government-dishonesty"),),
+            frozenset({Perm.RECORD_VIEW}),
+        ),
+        Scope(
+            "integrity:read",
+            "查询公务员诚信档案和政务失信记录（组织人事部门、信用办）",
+            (("*", "/integrity/"),),
+            frozenset({Perm.INTEGRITY_VIEW}),
+            department_only=True,
+        ),
     )
 }
 

@@ -68,6 +68,21 @@ def public_record(pk: Any) -> CreditRecord | None:
     return _records().filter(public_q(), pk=pk).first()
 
 
+def own_record(pk: Any, account: Any) -> CreditRecord | None:
+    """The record if it is in force (active) and its subject is the signed-in real-name
+    account's (``credit.identity``): the natural person with the account's ID number, or the
+    company whose agent it is — else None. A record the public cannot see (授权查询, e.g. a
+    civil servant's 纪律处分) is objected to online by its own subject only, through this."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    mine = Q(natural_person__id_index=account.id_index) if account.id_index else Q(pk__in=[])
+    if account.uscc:
+        mine |= Q(legal_person__uscc=account.uscc)
+    return _records().filter(mine, pk=pk, status=RecordStatus.ACTIVE).first()
+
+
 def record_by_id(pk: Any) -> CreditRecord | None:
     try:
         pk = int(pk)

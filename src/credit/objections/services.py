@@ -62,13 +62,27 @@ def submit_objection(
     code: str,
     reason: str,
     files: list[uploads.Upload],
+    account: Any = None,
 ) -> Objection:
     """An objection raised online by anyone (no login) about a record the public can see,
     after the phone verification code. Every field and file is checked before the code is
-    used, so a refused form leaves the code valid."""
+    used, so a refused form leaves the code valid.
+
+    A subject signed in with real-name login (``account``, a ``credit.identity``
+    PublicAccount) may also object to its own record in force that the public cannot see
+    (:func:`credit.objections.selectors.own_record`: a civil servant's 纪律处分 …), as the
+    subject itself: the applicant's identity number must be the record's subject's."""
     applicant = cases.check_applicant(name=name, id_number=id_number, phone=phone)
     reason = cases.check_text(reason, label="异议理由", code="reason_required")
     record = selectors.public_record(record_id)
+    if record is None and account is not None:
+        record = selectors.own_record(record_id, account)
+        if record is not None and not cases.is_subject_of(record, applicant):
+            raise ValidationFailed(
+                "未公示的信息只能由信息主体本人（本单位）提出异议，"
+                "请填写本人的身份证号码（本单位的统一社会信用代码）",
+                code="not_subject",
+            )
     if record is None:
         raise ValidationFailed(
             "该信息不存在或未在公示中，不能在线提出异议", code="record_not_public"

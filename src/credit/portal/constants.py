@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from credit.catalog.constants import LIST_KIND_LABELS
+from credit.core import paging
 
 
 class NoticeKind(models.TextChoices):
@@ -44,12 +45,11 @@ SEARCH_MAX_CHARS = 50
 SEARCH_PAGE_SIZE = 20
 SEARCH_COUNT_CAP = 1000
 
-#: Publicity lists: page size, how many rows are counted at most (beyond it "1000+": narrow
-#: the filters, or export), and how many rows a public export holds at most (well below the
-#: staff pages' ``credit.core.http.EXPORT_LIMIT``: the public may download without logging in).
-LIST_PAGE_SIZE = 20
-LIST_COUNT_CAP = 1000
-PUBLIC_EXPORT_LIMIT = 10_000
+#: Publicity lists: page size, rows counted at most, rows a public export holds at most —
+#: the kernel's (``credit.core.paging``), shared with the apps' own portal columns.
+LIST_PAGE_SIZE = paging.PUBLIC_PAGE_SIZE
+LIST_COUNT_CAP = paging.PUBLIC_COUNT_CAP
+PUBLIC_EXPORT_LIMIT = paging.PUBLIC_EXPORT_LIMIT
 
 #: Home page: rows per publicity column and notices per column.
 HOME_ROWS = 8

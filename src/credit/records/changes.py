@@ -1,15 +1,22 @@
-"""The change feed of list entries: written in the transaction that changes them.
+"""The change feed of list entries, and what else follows a record's change: written in the
+transaction that changes them.
 
-:func:`emit` records events for the records among ``record_ids`` that are list entries (of a
+:func:`emit` is called by every write of records (``credit.records.services``, the ingest
+loader) with the records it changed. It records events for those that are list entries (of a
 red, black or attention list item) and publishes them to :mod:`credit.events` in the same
 transaction (:func:`credit.events.delivery.published`: the push's fan-out job is enqueued
 there). Readers page through them with :func:`credit.events.feed.read`, which never skips or
 repeats an event.
+
+It then calls each listener registered with :func:`listen` (an app above records that keeps
+something derived from records, such as the civil servants' integrity score of
+``credit.integrity``), with the kind and every changed record — list entry or not — in the same
+transaction, so what a listener enqueues commits or rolls back with the change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection
 
@@ -23,12 +30,28 @@ _EVENT = ListChange._meta.db_table
 _RECORD = CreditRecord._meta.db_table
 _ITEM = CatalogItem._meta.db_table
 
+#: ``listener(kind, record_ids)``: called by :func:`emit` for every change, in its transaction.
+Listener = Callable[[str, list[int]], None]
+_listeners: list[Listener] = []
+
+
+def listen(listener: Listener) -> Listener:
+    """Register ``listener`` (once; an app's ``ready()`` calls it) to hear of every record
+    change: its kind (a :class:`~credit.records.models.ListChange.Kind` value) and the ids of
+    the records changed, in the changing transaction. Returns it (usable as a decorator)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
 
 def emit(kind: str, record_ids: Iterable[int]) -> int:
-    """Record a ``kind`` event for each list entry among ``record_ids``; returns how many."""
+    """Record a ``kind`` event for each list entry among ``record_ids`` and tell the listeners
+    (:func:`listen`) of them all; returns how many list events were recorded."""
     ids = list(record_ids)
     if not ids:
         return 0
+    for listener in _listeners:
+        listener(kind, ids)
     with connection.cursor() as cur:
         cur.execute(
             f"""

@@ -123,8 +123,7 @@ def upsert_record(
             obj=record,
             after={"item": item.code, "document_no": record.document_no},
         )
-        if item.category in changes.LIST_CATEGORIES:
-            changes.emit(ListChange.Kind.LISTED, [record.pk])
+        changes.emit(ListChange.Kind.LISTED, [record.pk])
         return UpsertResult(record, "inserted")
     if record.payload == payload:
         return UpsertResult(record, "unchanged")
@@ -137,8 +136,7 @@ def upsert_record(
     audit.record(
         "record.updated", actor=actor, obj=record, before=before, after={"version": record.version}
     )
-    if item.category in changes.LIST_CATEGORIES:
-        changes.emit(ListChange.Kind.UPDATED, [record.pk])
+    changes.emit(ListChange.Kind.UPDATED, [record.pk])
     return UpsertResult(record, "updated")
 
 

@@ -40,6 +40,8 @@ class Perm(StrEnum):
     REPORT_REVIEW = "reports.review"
     REPORT_TEMPLATE = "reports.template"
     REPORT_REQUEST = "reports.request"
+    INTEGRITY_VIEW = "integrity.view"
+    INTEGRITY_MANAGE = "integrity.manage"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -71,4 +73,6 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.REPORT_REVIEW: "审核和签发信用报告",
     Perm.REPORT_TEMPLATE: "维护信用报告模板",
     Perm.REPORT_REQUEST: "通过接口请求信用报告",
+    Perm.INTEGRITY_VIEW: "查阅公务员诚信档案（本单位、本辖区）",
+    Perm.INTEGRITY_MANAGE: "维护政务诚信（评分规则、归集任务、红黑榜、统一撤销）",
 }

@@ -245,6 +245,16 @@ def seed_demo_identities(
             "",
             "在平台上没有任何记录的市民",
         ),
+        (
+            "official",
+            "钱文博",
+            make_resident_id("320402", datetime.date(1985, 3, 14), 57),
+            "person",
+            "",
+            "",
+            "",
+            "市场监管局公务员，有公务员诚信档案",
+        ),
     ]
     shown = []
     for login, person, id_card, kind, code, org, phone, about in people:

@@ -23,6 +23,7 @@ from credit.core.errors import CreditError, RateLimited
 from credit.core.forms import submit
 from credit.core.masking import mask_phone
 from credit.core.netaddr import client_ip
+from credit.identity.session import current_account
 from credit.objections import cases, repairs, selectors, services, tracking, verification
 from credit.objections.constants import CodePurpose
 from credit.objections.forms import SERVICE_ERROR_FIELDS, ObjectionForm, RepairForm, TrackForm
@@ -87,11 +88,14 @@ def _application_page(
     message: str,
     template: str,
     context: dict[str, Any],
+    public: bool = True,
 ) -> HttpResponse:
     """The two-step application page both workflows share: step 1 sends the code (a
     send-code post without JavaScript keeps what was typed), step 2 submits through
     ``apply(record, data, files)``; on success the tracking page with ``message`` (formatted
-    with the application's number). ``context["eligibility"]`` not eligible: no form."""
+    with the application's number). ``context["eligibility"]`` not eligible: no form.
+    ``public`` false: the record is the signed-in subject's own, not public, shown to them
+    as stored."""
     eligibility = context.get("eligibility")
     form = form_class(request.POST or None, request.FILES or None)
     code_status = None
@@ -115,7 +119,7 @@ def _application_page(
         template,
         {
             "record": record,
-            "rows": selectors.record_view(record, public=True),
+            "rows": selectors.record_view(record, public=public),
             "subject": selectors.subject_name(record, public=True),
             "form": form,
             "code_status": code_status,
@@ -127,8 +131,14 @@ def _application_page(
 
 @require_http_methods(["GET", "POST"])
 def objection_new(request: HttpRequest) -> HttpResponse:
-    """``?record=<id>``: an objection to a public record."""
-    record = selectors.public_record(request.GET.get("record") or request.POST.get("record"))
+    """``?record=<id>``: an objection to a public record, or — for a subject signed in with
+    real-name login — to its own record the public cannot see (a civil servant's 纪律处分)."""
+    pk = request.GET.get("record") or request.POST.get("record")
+    account = current_account(request)
+    record = selectors.public_record(pk)
+    own = record is None and account is not None
+    if own:
+        record = selectors.own_record(pk, account)
     if record is None:
         return _record_missing(request)
     return _application_page(
@@ -144,11 +154,13 @@ def objection_new(request: HttpRequest) -> HttpResponse:
             code=data["code"],
             reason=data["reason"],
             files=files,
+            account=account,
         ),
         message="异议申请已提交，受理编号 {number}。请记下编号，凭编号和手机号码后四位"
         "查询办理进度。",
         template="objections/objection_form.html",
         context={},
+        public=not own,
     )
 
 

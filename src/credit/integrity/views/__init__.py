@@ -1,0 +1,1 @@
+"""The pages of government integrity: one module per resource (``public`` for the portal)."""
