@@ -178,6 +178,7 @@ def test_a_civil_servant_reads_their_own_archive_audited():
     assert number not in html and cs.natural_person.id_masked in html
     assert "450" in html and "记过" in html and "-50" in html
     assert record.document_no in html
+    assert f'href="/objections/new/?record={record.pk}"' in html  # 提出异议 on one's own record
     assert response["Cache-Control"] == "no-store"
     entry = AuditEntry.objects.get(event_type="integrity.own_archive_viewed")
     assert entry.object_id == str(cs.pk) and entry.after["account"] == account.pk

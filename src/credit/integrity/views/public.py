@@ -220,6 +220,8 @@ class OwnRecord:
     result: str
     status: str
     department: str
+    #: The record, when its subject may object to it (it is in force): the objection form's.
+    objectable_id: int | None = None
 
 
 def civil_servant_of(account: PublicAccount) -> CivilServant | None:
@@ -287,6 +289,7 @@ def _own_records(cs: CivilServant) -> list[OwnRecord]:
                 result=result_of(r.payload or {})[:200],
                 status=_STATUS.get(r.status, r.status),
                 department=r.department.name,
+                objectable_id=r.pk if r.status == RecordStatus.ACTIVE else None,
             ),
         )
         for r in records

@@ -14,6 +14,9 @@ PAGES = [
     "信用修复审核：/objections/manage/repairs/",
     "信用报告：申请审核 /reports/ ；报告模板 /reports/templates/ ；"
     "门户报告下载 /portal/reports/download/ ；报告核验 /portal/reports/verify/",
+    "政务诚信：公务员诚信档案 /integrity/ （zzb 全市，scjg_hr 本单位，admin 全部）；"
+    "红黑榜 /integrity/honour/ ；门户政务诚信 /portal/integrity/ ；"
+    "本人档案 /portal/integrity/me/ （实名登录 official）",
 ]
 
 
