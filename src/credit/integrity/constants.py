@@ -68,9 +68,10 @@ TIMELINE_ITEMS = (
 ANNUAL_ITEMS = (BASIC, ASSESSMENT, PARTY_REVIEW, OTHER_HANDLING)
 
 #: Departments that oversee civil servants of their whole region rather than of their own unit:
-#: the organisation department (组织部) and the HR bureau (人社局); credit offices (kind
-#: ``credit_office``) too. A district's own departments are named ``<区>-ZZB`` / ``<区>-RS``.
-OVERSEEING_CODES = ("ZZB", "RS")
+#: the organisation department (组织部), the HR bureau (人社局) and a district's credit office
+#: (its 发展和改革局, ``<区>-FG``; the city's is of kind ``credit_office``). A district's own
+#: departments are named ``<区>-ZZB`` / ``<区>-RS`` / ``<区>-FG``.
+OVERSEEING_CODES = ("ZZB", "RS", "FG")
 
 
 class Grade(models.TextChoices):

@@ -5,7 +5,8 @@ Who may read a civil servant's archive is decided here once, for every principal
 district's principal (its administrator) the archives of its district; a principal acting for
 an organisation or HR department (组织部, 人社局: codes in
 :data:`~credit.integrity.constants.OVERSEEING_CODES`, or ``<区>-ZZB``) or a credit office
-(department kind ``credit_office``) the archives of that department's region — the whole city
+(department kind ``credit_office``, or a district's ``<区>-FG``) the archives of that
+department's region — the whole city
 for the city's; any other department's principal (its 组织人事 officers, its system) the
 archives of its own unit. Each needs the permission 查阅公务员诚信档案. Topics: ``honour``
 (红黑榜), ``government`` (政务失信记录), ``stats`` (grade distributions).
