@@ -67,6 +67,43 @@ def test_a_record_arriving_enqueues_the_recompute_in_its_transaction():
     assert servant.computed_at is not None
 
 
+def test_a_file_through_the_ingest_pipeline_enqueues_the_recompute_and_a_new_person_too():
+    """The bulk loader (a department's file or push) tells the listeners like every write:
+    a 纪律处分 row about a civil servant and a 公务人员基础信息 row about someone new."""
+    from credit.ingest.pipeline import ingest_payloads
+    from tests.integrity.factories import id_number_of, new_id_number
+
+    servant = make_civil_servant("SCJG")
+    before = jobs_for(servant.natural_person_id)
+    row = {
+        "name": servant.natural_person.name,
+        "id_number": id_number_of(servant),
+        "unit": "常州市市场监督管理局",
+        "violation": "违规发放津贴补贴",
+        "result": "记过",
+        "document_no": "常纪处〔2026〕77号",
+        "decision_date": (timezone.localdate() - datetime.timedelta(days=5)).isoformat(),
+    }
+    batch = ingest_payloads(
+        actor=None, rows=[row], item_code="cs-discipline", department_code="JWJW"
+    )
+    assert (batch.inserted, batch.rejected) == (1, 0)
+    assert jobs_for(servant.natural_person_id) == before + 1
+    newcomer = {
+        "name": "新入职",
+        "id_number": new_id_number(),
+        "unit_and_post": "常州市税务局 科员",
+        "identity_type": "公务员",
+        "unit_uscc": "113204000348814753",
+    }
+    batch = ingest_payloads(actor=None, rows=[newcomer], item_code="cs-basic", department_code="RS")
+    assert (batch.inserted, batch.rejected) == (1, 0)
+    run_jobs()
+    assert (fresh(servant).score, fresh(servant).grade) == (420, "C")
+    made = CivilServant.objects.get(unit__code="SW", natural_person__name="新入职")
+    assert (made.score, made.grade) == (500, "A")
+
+
 def test_a_rolled_back_write_leaves_no_job():
     servant = make_civil_servant("SCJG")
     before = queued().count()

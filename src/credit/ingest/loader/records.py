@@ -14,7 +14,6 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from credit.catalog.constants import LIST_CATEGORIES
 from credit.core import audit
 from credit.core.bulk import copy_dicts, reserve_ids
 from credit.ingest.models import BatchRow
@@ -139,9 +138,10 @@ def load_records(batch, item, prepared, subjects, results, row_nos, chunk_keys, 
     copy_dicts(CreditRecord, new)
     if changed:
         _update_records(staged, changed)
-    if item.category in LIST_CATEGORIES and (new or changed):
-        changes.emit(ListChange.Kind.LISTED, [r["id"] for r in new])
-        changes.emit(ListChange.Kind.UPDATED, [pk for _, pk, _ in changed])
+    # Every change is told (changes.emit records list events for list entries only, and its
+    # listeners — the civil servants' scores — hear of every record).
+    changes.emit(ListChange.Kind.LISTED, [r["id"] for r in new])
+    changes.emit(ListChange.Kind.UPDATED, [pk for _, pk, _ in changed])
     if new or changed:
         # One entry per chunk naming every record it created or changed: the audit trail of a
         # bulk load without an audit row per record (the batch rows map each file row to its
