@@ -100,6 +100,19 @@ def test_the_column_lists_public_records_in_force_only():
     assert shown.document_no in html
 
 
+def test_a_government_bodys_subject_page_has_its_dishonesty_records(legal_person):
+    body = gov_body("常州市某区交通运输局")
+    record = gov_record(body, "常信办认〔2026〕14号")
+    html = Client().get(f"/portal/subjects/{body.pk}/").content.decode()
+    assert 'data-testid="section-gov_dishonesty"' in html and record.document_no in html
+    change_status(actor=None, record=record, status=RecordStatus.REVOKED, reason="认定有误")
+    html = Client().get(f"/portal/subjects/{body.pk}/").content.decode()
+    assert record.document_no not in html
+    # A company without any has no such section at all.
+    html = Client().get(f"/portal/subjects/{legal_person.pk}/").content.decode()
+    assert "section-gov_dishonesty" not in html and 'data-testid="section-penalties"' in html
+
+
 def test_filters_and_bad_input_never_fail():
     body = gov_body()
     gov_record(body, "常信办认〔2026〕21号", dishonesty_type="违约毁约")

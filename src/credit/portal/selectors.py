@@ -25,7 +25,7 @@ from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models, transaction
-from django.db.models import Func, QuerySet, Value
+from django.db.models import Func, Q, QuerySet, Value
 from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan
 
@@ -34,6 +34,7 @@ from credit.core.access import Perm, require
 from credit.core.identifiers import detect, normalize_code
 from credit.core.masking import mask_address, mask_id_number, mask_name
 from credit.core.paging import CappedPage, capped_page, page_within
+from credit.integrity.constants import GOV_DISHONESTY
 from credit.portal import constants as c
 from credit.portal.constants import NoticeKind
 from credit.portal.models import Notice
@@ -271,7 +272,11 @@ SUBJECT_SECTIONS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("red_list", "红名单", {"category": Category.RED_LIST}),
     ("black_list", "黑名单", {"category": Category.BLACK_LIST}),
     ("attention_list", "重点关注名单", {"category": Category.ATTENTION_LIST}),
+    # A government body's 政务失信记录 (政务诚信), shown only when it has some.
+    ("gov_dishonesty", "政务失信记录", {"code": GOV_DISHONESTY}),
 )
+#: Sections left out of a subject page when they hold nothing.
+OPTIONAL_SECTIONS = frozenset({"gov_dishonesty"})
 
 
 @dataclass
@@ -317,8 +322,8 @@ def _section_of(record: CreditRecord) -> str:
 def subject_profile(subject: LegalPerson) -> SubjectProfile:
     """What the public reads about ``subject``: basic information (legal representative
     masked; a sole trader's registered address masked, as it is usually its keeper's home)
-    and its public 行政许可, 行政处罚 and list records (at most 50 a section, the total
-    counted), each field as :mod:`.disclosure` allows."""
+    and its public 行政许可, 行政处罚 and list records, and a government body's 政务失信记录
+    (at most 50 a section, the total counted), each field as :mod:`.disclosure` allows."""
     sole_trader = subject.kind == LegalPersonKind.SOLE_TRADER
     address = subject.registered_address
     facts = (
@@ -334,7 +339,10 @@ def subject_profile(subject: LegalPerson) -> SubjectProfile:
     sections = {key: Section(key, title) for key, title, _ in SUBJECT_SECTIONS}
     records = (
         CreditRecord.objects.filter(public_q(), legal_person=subject)
-        .filter(item__category__in=(Category.DOUBLE_PUBLICITY, *LIST_CATEGORIES))
+        .filter(
+            Q(item__category__in=(Category.DOUBLE_PUBLICITY, *LIST_CATEGORIES))
+            | Q(item__code=GOV_DISHONESTY)
+        )
         .select_related("item", "department", "region")
         .order_by("-decision_date", "-id")
     )
@@ -346,7 +354,8 @@ def subject_profile(subject: LegalPerson) -> SubjectProfile:
         if len(section.records) < c.SUBJECT_SECTION_LIMIT:
             record.legal_person = subject  # already loaded; no query per record
             section.records.append(public_record(record, with_fields=True))
-    return SubjectProfile(subject.pk, subject.name, facts, tuple(sections.values()))
+    shown = tuple(s for s in sections.values() if s.total or s.key not in OPTIONAL_SECTIONS)
+    return SubjectProfile(subject.pk, subject.name, facts, shown)
 
 
 # --------------------------------------------------------------------------------------------
