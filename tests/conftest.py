@@ -17,9 +17,10 @@ _serial = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """After the test database is created: Changzhou's regions, departments, the catalog and
-    the civil servants' score rules."""
+    """After the test database is created: Changzhou's regions, departments, the catalog,
+    the civil servants' score rules and the commitment items."""
     from credit.catalog.services import import_catalog_file
+    from credit.commitments.services.items import import_items
     from credit.core.services import load_city_config
     from credit.integrity.services.rules import import_rules
 
@@ -27,6 +28,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_city_config()
         import_catalog_file()
         import_rules()
+        import_items()
 
 
 @pytest.fixture

@@ -80,6 +80,7 @@ def staff_exports() -> list[tuple[str, str]]:
 PARAMS_BY_NAME = {
     "dashboard:data": {"code": "batches_today"},
     "dashboard:data_xlsx": {"code": "batches_today"},
+    "commitments:coverage_export": {"target": "voluntary"},
 }
 
 

@@ -19,6 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from credit.accounts.api import router as accounts_router
 from credit.alerts.api import router as alerts_router
 from credit.catalog.api import router as catalog_router
+from credit.commitments.api import router as commitments_router
 from credit.core.api import router as core_router
 from credit.core.errors import CreditError, RateLimited
 from credit.core.schemas import ERROR_DESCRIPTIONS
@@ -107,3 +108,4 @@ api.add_router("/sanctions", push_router)
 api.add_router("/warnings", alerts_router)
 api.add_router("/reports", reports_router)
 api.add_router("/integrity", integrity_router)
+api.add_router("/commitments", commitments_router)

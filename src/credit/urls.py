@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from credit.accounts.login import views as login_views
 from credit.api import api
+from credit.commitments import urls as commitments_urls
 from credit.core import views as core_views
 from credit.dashboard.views import workbench
 from credit.integrity import urls as integrity_urls
@@ -37,12 +38,17 @@ urlpatterns = [
     path("sanctions/", include("credit.sanctions.urls")),
     path("portal/reports/", include((reports_urls.portal_patterns, "reports_portal"))),
     path("portal/integrity/", include((integrity_urls.portal_patterns, "integrity_portal"))),
+    path(
+        "portal/commitments/",
+        include((commitments_urls.portal_patterns, "commitments_portal")),
+    ),
     # Real-name login (credit.identity) before the portal, whose account/ is the 我的 page.
     path("portal/account/", include("credit.identity.urls")),
     path("portal/", include("credit.portal.urls")),
     path("objections/", include("credit.objections.urls")),
     path("reports/", include("credit.reports.urls")),
     path("integrity/", include("credit.integrity.urls")),
+    path("commitments/", include("credit.commitments.urls")),
     path("dashboard/", include("credit.dashboard.urls")),
     path("boards/", include("credit.boards.urls")),
     path("warnings/", include("credit.alerts.urls")),

@@ -45,6 +45,7 @@ from credit.records.publicity import add_months
 from credit.reports import services as reports
 from credit.sanctions import services as sanctions
 from credit.subjects.services import register_natural_person
+from tests.commitments import factories as commitments
 from tests.integrity import factories as integrity
 from tests.records.factories import legal_payload, penalty
 
@@ -214,12 +215,23 @@ def world(legal_person, resident_id_factory, admin_user, make_user, settings):
     )
     board = boards.publish_board(actor=None, board=board, roles=[BOARD_ROLE])
     report_application = _report_application(admin_user, officer, legal_person)
+    commitment = commitments.make_commitment(subject=legal_person, department="TNQ-SCJG")
+    from credit.commitments.models import CommitmentFile, SuspectedBreach
+
+    commitment_file = CommitmentFile.objects.create(
+        commitment=commitment, kind="letter", name="承诺书.pdf", content_type="application/pdf",
+        size=len(PDF), sha256="2" * 64, data=PDF,
+    )  # fmt: skip
+    suspicion = SuspectedBreach.objects.create(commitment=commitment, record=record)
     civil_servant = integrity.make_civil_servant("TNQ-SCJG")
     gov_record = integrity.gov_record(
         integrity.gov_body("常州市天宁区某某局"), "天政失〔2026〕9号", department="TNQ-FG"
     )
     report_material, report = _report_files(report_application)
     return {
+        "commitment": commitment,
+        "commitment_file": commitment_file,
+        "suspicion": suspicion,
         "civil_servant": civil_servant,
         "gov_record": gov_record,
         "report_application": report_application,
@@ -562,6 +574,28 @@ PAGES: dict[str, tuple[str, Callable[[Who], str]]] = {
     "integrity_portal:export": ("GET", public),
     "integrity_portal:honour": ("GET", public),
     "integrity_portal:me": ("GET", lambda who: PORTAL_LOGIN),
+    # 信用承诺: the world's commitment is to TNQ-SCJG (天宁区)
+    "commitments:index": ("GET", perm(Perm.COMMITMENT_VIEW)),
+    "commitments:export": ("GET", perm(Perm.COMMITMENT_VIEW)),
+    "commitments:new": ("GET", perm(Perm.COMMITMENT_ENTER)),
+    "commitments:suspicions": ("GET", perm(Perm.COMMITMENT_VIEW)),
+    "commitments:suspicion_decide": ("POST", perm(Perm.COMMITMENT_REVIEW, tenant=True)),
+    "commitments:detail": ("GET", perm(Perm.COMMITMENT_VIEW, tenant=True)),
+    "commitments:review": ("POST", perm(Perm.COMMITMENT_REVIEW, tenant=True)),
+    "commitments:fulfil": ("POST", perm(Perm.COMMITMENT_REVIEW, tenant=True)),
+    "commitments:breach": ("POST", perm(Perm.COMMITMENT_REVIEW, tenant=True)),
+    "commitments:file": ("GET", perm(Perm.COMMITMENT_VIEW, tenant=True)),
+    "commitments:items": ("GET", perm(Perm.COMMITMENT_VIEW)),
+    "commitments:items_export": ("GET", perm(Perm.COMMITMENT_VIEW)),
+    "commitments:item": ("GET", perm(Perm.COMMITMENT_VIEW)),
+    "commitments:item_version_new": ("GET", perm(Perm.COMMITMENT_MANAGE)),
+    "commitments:coverage": ("GET", perm(Perm.COMMITMENT_VIEW)),
+    "commitments:coverage_export": ("GET", perm(Perm.COMMITMENT_VIEW)),
+    "commitments:coverage_uncovered": ("GET", perm(Perm.COMMITMENT_VIEW)),
+    "commitments_portal:index": ("GET", public),
+    "commitments_portal:export": ("GET", public),
+    "commitments_portal:new": ("GET", lambda who: PORTAL_LOGIN),
+    "commitments_portal:mine": ("GET", lambda who: PORTAL_LOGIN),
 }
 
 
@@ -637,6 +671,19 @@ def _kwargs(world: dict, name: str, pattern: str) -> dict:
             "pk": world["report_application"].template_id,
             "number": world["report_application"].template_version.version,
         },
+        **{
+            f"commitments:{name}": {"number": world["commitment"].number}
+            for name in ("detail", "review", "fulfil", "breach")
+        },
+        "commitments:file": {
+            "number": world["commitment"].number,
+            "pk": world["commitment_file"].pk,
+        },
+        "commitments:suspicion_decide": {"pk": world["suspicion"].pk},
+        "commitments:item": {"code": world["commitment"].item.code},
+        "commitments:item_version_new": {"code": world["commitment"].item.code},
+        "commitments:coverage_uncovered": {"target": "voluntary"},
+        "commitments:coverage_export": {},
         "integrity:detail": {"pk": world["civil_servant"].pk},
         "integrity:rule_version": {"code": "cs-score-2026"},
         "integrity:revoke": {"pk": world["gov_record"].pk},
@@ -769,6 +816,10 @@ API: dict[tuple[str, str], tuple[Perm | None, bool]] = {
     ("POST", "/api/v1/integrity/civil-servants/search"): (Perm.INTEGRITY_VIEW, True),
     ("GET", "/api/v1/integrity/government-dishonesty"): (Perm.RECORD_VIEW, False),
     ("GET", "/api/v1/integrity/honour/{kind}"): (Perm.INTEGRITY_VIEW, False),
+    ("GET", "/api/v1/commitments/coverage"): (Perm.COMMITMENT_VIEW, False),
+    ("GET", "/api/v1/commitments"): (Perm.COMMITMENT_VIEW, False),
+    ("POST", "/api/v1/commitments"): (Perm.COMMITMENT_ENTER, False),
+    ("POST", "/api/v1/commitments/{number}/breach"): (Perm.COMMITMENT_REVIEW, True),
 }
 
 
@@ -793,6 +844,8 @@ def _request(world: dict, method: str, path: str) -> tuple[str, str, bytes]:
     }
     if path.startswith("/api/v1/reports/"):
         values["number"] = world["report_application"].number
+    if path.startswith("/api/v1/commitments/"):
+        values["number"] = world["commitment"].number
     concrete = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
     query = f"id={world['legal_person'].uscc}&reason=matrix" if path.endswith("/check") else ""
     bodies = {
@@ -810,6 +863,12 @@ def _request(world: dict, method: str, path: str) -> tuple[str, str, bytes]:
         ("POST", "/api/v1/integrity/civil-servants/search"): {
             "id_number": integrity.id_number_of(world["civil_servant"]),
         },
+        ("POST", "/api/v1/commitments"): {
+            "subject": world["legal_person"].uscc,
+            "item": world["commitment"].item.code,
+            "committed_on": world["commitment"].committed_on.isoformat(),
+        },
+        ("POST", "/api/v1/commitments/{number}/breach"): {"facts": "矩阵：未履行承诺"},
         ("POST", "/api/v1/reports"): {
             "subject": world["legal_person"].uscc,
             "template": "matrix",
@@ -836,6 +895,9 @@ def _staff_expected(who: Who, need: Perm | None, tianning: bool, method: str, pa
     if path.endswith("/feedback") and method == "POST":
         # Feedback is given by whoever checked, or by the checking department.
         return OK if who.department == "TNQ-SCJG" else FORBIDDEN
+    if path == "/api/v1/commitments" and method == "POST":
+        # A commitment to 天宁区's bureau is recorded by those who manage that bureau.
+        return OK if who.manages_tianning else FORBIDDEN
     if path == "/api/v1/reports" and method == "POST":
         # A report is requested for the caller's department; without one, only under a
         # subject's authorisation of the caller's organisation (none here).

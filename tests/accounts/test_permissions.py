@@ -35,6 +35,10 @@ EXPECTED = {
         Perm.REPORT_TEMPLATE,
         Perm.INTEGRITY_VIEW,
         Perm.INTEGRITY_MANAGE,
+        Perm.COMMITMENT_VIEW,
+        Perm.COMMITMENT_ENTER,
+        Perm.COMMITMENT_REVIEW,
+        Perm.COMMITMENT_MANAGE,
     },
     Role.DEPT_OFFICER: {
         Perm.CATALOG_VIEW,
@@ -50,6 +54,9 @@ EXPECTED = {
         # Its department's report applications: entered for its procedures, never reviewed.
         Perm.REPORT_VIEW,
         Perm.REPORT_ENTER,
+        Perm.COMMITMENT_VIEW,
+        Perm.COMMITMENT_ENTER,
+        Perm.COMMITMENT_REVIEW,
     },
     Role.DISTRICT_ADMIN: {
         Perm.CATALOG_VIEW,
@@ -67,6 +74,9 @@ EXPECTED = {
         Perm.REPORT_ENTER,
         Perm.INTEGRITY_VIEW,
         Perm.INTEGRITY_MANAGE,
+        Perm.COMMITMENT_VIEW,
+        Perm.COMMITMENT_ENTER,
+        Perm.COMMITMENT_REVIEW,
     },
     # 组织人事: its unit's civil servants' archives, and the unit's reporting of them.
     Role.ORG_HR: {
@@ -85,6 +95,7 @@ EXPECTED = {
         Perm.DASHBOARD_VIEW,
         Perm.WARNING_VIEW,
         Perm.REPORT_VIEW,
+        Perm.COMMITMENT_VIEW,
     },
     # Leaders: the dashboards and warnings of the city, read-only (and the catalog's terms).
     Role.LEADER: {Perm.CATALOG_VIEW, Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW},
@@ -126,6 +137,9 @@ def test_the_auditor_is_read_only():
         Perm.REPORT_TEMPLATE,
         Perm.REPORT_REQUEST,
         Perm.INTEGRITY_MANAGE,
+        Perm.COMMITMENT_ENTER,
+        Perm.COMMITMENT_REVIEW,
+        Perm.COMMITMENT_MANAGE,
     }
     assert not writes & set(ROLE_PERMS[Role.AUDITOR])
 

@@ -339,7 +339,7 @@ def test_the_workbench_takes_a_bounded_number_of_queries(
     client.force_login(admin_user)
     client.get("/")  # the session and the user
     # One aggregate query per kind of task (objections, repairs, credit reports, batches, …).
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get("/")
     assert response.status_code == 200
     assert _count(response.content.decode(), "objections_accept") == 3

@@ -62,6 +62,10 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.REPORT_TEMPLATE,
             Perm.INTEGRITY_VIEW,
             Perm.INTEGRITY_MANAGE,
+            Perm.COMMITMENT_VIEW,
+            Perm.COMMITMENT_ENTER,
+            Perm.COMMITMENT_REVIEW,
+            Perm.COMMITMENT_MANAGE,
         }
     ),
     Role.DEPT_OFFICER: frozenset(
@@ -78,6 +82,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.WARNING_VIEW,
             Perm.REPORT_VIEW,
             Perm.REPORT_ENTER,
+            Perm.COMMITMENT_VIEW,
+            Perm.COMMITMENT_ENTER,
+            Perm.COMMITMENT_REVIEW,
         }
     ),
     Role.DISTRICT_ADMIN: frozenset(
@@ -97,6 +104,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.REPORT_ENTER,
             Perm.INTEGRITY_VIEW,
             Perm.INTEGRITY_MANAGE,
+            Perm.COMMITMENT_VIEW,
+            Perm.COMMITMENT_ENTER,
+            Perm.COMMITMENT_REVIEW,
         }
     ),
     Role.ORG_HR: frozenset(
@@ -118,6 +128,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.DASHBOARD_VIEW,
             Perm.WARNING_VIEW,
             Perm.REPORT_VIEW,
+            Perm.COMMITMENT_VIEW,
         }
     ),
     Role.LEADER: frozenset({Perm.CATALOG_VIEW, Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW}),

@@ -167,6 +167,24 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
         },
     ),
     (
+        "信用承诺",
+        {
+            "commitment.created": "新增信用承诺（网上申报、部门或窗口录入、接口、导入、信用修复）",
+            "commitment.approved": "审核通过信用承诺（公示）",
+            "commitment.returned": "退回信用承诺",
+            "commitment.fulfilled": "记录践诺",
+            "commitment.breached": "认定违诺（生成违背信用承诺记录）",
+            "commitment.suspicion_confirmed": "确认疑似违诺",
+            "commitment.suspicion_dismissed": "排除疑似违诺",
+            "commitment.file_read": "下载信用承诺附件",
+            "commitments.exported": "导出信用承诺",
+            "commitment_item.versioned": "发布承诺事项模板新版本",
+            "commitment_items.imported": "导入承诺事项",
+            "commitment_coverage.refreshed": "计算每日信用承诺覆盖率",
+            "commitment_coverage.exported": "导出信用承诺覆盖率和未覆盖清单",
+        },
+    ),
+    (
         "实名认证",
         {
             "identity.account_created": "实名用户首次登录（建立实名账号）",

@@ -34,6 +34,7 @@ GROUPS: dict[str, str] = {
     "objections": "异议修复",
     "reports": "报告",
     "integrity": "政务诚信",
+    "commitments": "信用承诺",
     "analysis": "统计分析",
     "system": "系统管理",
 }
@@ -122,6 +123,17 @@ MENU: tuple[Entry, ...] = (
     Entry("integrity", "年度归集任务", "integrity:collection",
           (P.INTEGRITY_VIEW, P.INTEGRITY_MANAGE, P.RECORD_SUBMIT),
           "每年2月公务员考核结果等信息的归集任务、截止日期和报送情况"),
+    # 信用承诺
+    Entry("commitments", "信用承诺", "commitments:index", (P.COMMITMENT_VIEW,),
+          "本部门（本辖区）的信用承诺，审核、践诺和违诺，导出 Excel"),
+    Entry("commitments", "录入承诺", "commitments:new", (P.COMMITMENT_ENTER,),
+          "部门或服务窗口为企业、个人录入信用承诺并上传承诺书"),
+    Entry("commitments", "疑似违诺", "commitments:suspicions", (P.COMMITMENT_VIEW,),
+          "承诺人在承诺领域受到行政处罚，核实后确认违诺或排除"),
+    Entry("commitments", "承诺事项", "commitments:items", (P.COMMITMENT_VIEW, P.COMMITMENT_MANAGE),
+          "四类承诺事项、承诺书模板、依据和版本"),
+    Entry("commitments", "承诺覆盖率", "commitments:coverage", (P.COMMITMENT_VIEW,),
+          "示范城市承诺覆盖率指标的完成情况和未覆盖清单"),
     # 统计分析
     Entry("analysis", "信用监管一张图", "dashboard:index", (P.DASHBOARD_VIEW,),
           "全市（本辖区、本部门）信用数据的地图、归集、主体、状况和应用"),

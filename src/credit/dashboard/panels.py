@@ -898,6 +898,40 @@ def integrity_grades(principal: Principal, filters: Filters) -> Result:
     )
 
 
+def commitment_coverage(principal: Principal, filters: Filters) -> Result:
+    """Coverage of credit commitments against the city's targets (承诺覆盖率, tender lines
+    441–445): the ratio and the target ratio of each target — the city's for city-wide viewers
+    (or the district chosen in the filters), a district's for its administrator
+    (:func:`credit.commitments.selectors.coverage.scope_for`)."""
+    from credit.commitments.selectors import coverage
+
+    scope = coverage.scope_for(principal)
+    if scope.city_wide and filters.region and not _is_city(filters.region):
+        scope = replace(scope, region=filters.region)
+    link = _link_if(principal, Perm.COMMITMENT_VIEW, reverse("commitments:coverage"))
+    figures = coverage.compute(scope=scope)
+    rows = [
+        {
+            "target": coverage.SHORT_LABELS[f.target],
+            "ratio": f.percent,
+            "goal": f.target_percent,
+            "_key": f.target,
+            "_link": link and reverse("commitments:coverage_uncovered", args=[f.target]),
+        }
+        for f in figures
+    ]
+    if not any(f.total for f in figures):
+        rows = []
+    return Result(
+        "commitment_coverage",
+        "信用承诺覆盖率",
+        "%",
+        [("target", "指标"), ("ratio", "覆盖率"), ("goal", "目标")],
+        rows,
+        empty_text="暂无信用承诺",
+    )
+
+
 def api_calls(principal: Principal, filters: Filters) -> Result:
     from credit.gateway.models import CallLog
 
@@ -1158,6 +1192,16 @@ for _dataset in (
         "人",
         ("bar", "table"),
         integrity_grades,
+        optional=True,
+    ),
+    Dataset(
+        "commitment_coverage",
+        "信用承诺覆盖率",
+        "status",
+        "主动和行业自律承诺覆盖在营法人、告知承诺和容缺受理事项使用、黑名单主体信用修复承诺的覆盖率和目标",
+        "%",
+        ("bar", "table"),
+        commitment_coverage,
         optional=True,
     ),
     Dataset(

@@ -6,8 +6,9 @@ the lists it links to would show them: objections to accept (受理) and to deci
 office, verifications due for a department's officers (核实), repair applications to review,
 credit report applications waiting for their material review or second review (信用报告),
 recent batches with rejected rows or refused files in the tenant, push deliveries failing,
-open warnings, and a unit's annual collection (年度归集) of this year while it waits for the
-unit's report. A task is counted in one aggregate query; the nearest deadline is read in the
+open warnings, a unit's annual collection (年度归集) of this year while it waits for the
+unit's report, and credit commitments waiting for review and suspected breaches to confirm or
+dismiss (信用承诺). A task is counted in one aggregate query; the nearest deadline is read in the
 same query and told in working days (one calendar query for the page).
 """
 
@@ -309,6 +310,40 @@ def _collection_tasks(p: Principal) -> list[Task]:
     ]
 
 
+def _commitment_tasks(p: Principal) -> list[Task]:
+    from credit.commitments.constants import Status, SuspicionStatus
+    from credit.commitments.selectors import commitments_for
+
+    if not p.has_perm(Perm.COMMITMENT_REVIEW):
+        return []
+    # Both in one query: a suspicion is the tenant's when its commitment is.
+    row = (
+        commitments_for(p)
+        .order_by()
+        .aggregate(
+            waiting=Count("id", filter=Q(status=Status.SUBMITTED), distinct=True),
+            suspected=Count("suspicions", filter=Q(suspicions__status=SuspicionStatus.OPEN)),
+        )
+    )
+    waiting, suspected = row["waiting"], row["suspected"]
+    return [
+        Task(
+            key="commitments_review",
+            label="待审核的信用承诺",
+            count=waiting,
+            url=_url("commitments:index", status=Status.SUBMITTED),
+            hint="核对承诺书，审核通过后公示或退回",
+        ),
+        Task(
+            key="commitments_suspicions",
+            label="疑似违诺",
+            count=suspected,
+            url=_url("commitments:suspicions"),
+            hint="承诺人在承诺领域受到处罚，确认违诺或排除",
+        ),
+    ]
+
+
 def tasks_for(actor: Any) -> list[Task]:
     """What waits for ``actor``, by kind, each kind its role may act on (a count of 0 says
     that nothing waits); with the nearest deadline in working days."""
@@ -321,6 +356,7 @@ def tasks_for(actor: Any) -> list[Task]:
         *_delivery_tasks(p),
         *_warning_tasks(p),
         *_collection_tasks(p),
+        *_commitment_tasks(p),
     ]
     dues = [t.due for t in tasks if t.due and t.count]
     if dues:

@@ -443,6 +443,10 @@ def seed(
 
             made = seed_integrity(report=report)
             counts.update({f"demo_integrity_{k}": v for k, v in made.items()})
+            from credit.commitments.demo import seed_commitments
+
+            made = seed_commitments(report=report)
+            counts.update({f"demo_commitments_{k}": v for k, v in made.items()})
     with connection.cursor() as cur:
         for table in (
             "subjects_legalperson",

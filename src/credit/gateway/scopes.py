@@ -81,6 +81,19 @@ SCOPES: dict[str, Scope] = {
             (("*", "/reports"),),
             frozenset({Perm.REPORT_REQUEST}),
         ),
+        Scope(
+            "commitments:write",
+            "记录本部门的信用承诺和违诺",
+            (("POST", "/commitments"),),
+            frozenset({Perm.COMMITMENT_ENTER, Perm.COMMITMENT_REVIEW, Perm.COMMITMENT_VIEW}),
+            department_only=True,
+        ),
+        Scope(
+            "commitments:read",
+            "读取信用承诺和承诺覆盖率",
+            (("GET", "/commitments"),),
+            frozenset({Perm.COMMITMENT_VIEW}),
+        ),
         # Before integrity:read, whose routes it narrows: public data by usage scope, for any
         # client (a bank too), not the civil servants' archives.
         Scope(

@@ -11,6 +11,7 @@ when the subject applies and again when the credit office grants.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,22 @@ REQUIRED_FILES = (AttachmentKind.COMMITMENT, AttachmentKind.PROOF)
 #: Reasons of :func:`rules.kind_reasons` that say the record is not dishonesty at all (there is
 #: nothing to repair), as opposed to dishonesty that the rules exclude from repair.
 NOT_DISHONESTY = frozenset({"red_list", "kind_not_repairable", "severity_not_repairable"})
+
+
+#: ``callback(application)``: called by :func:`submit_repair` with the new application, in
+#: its transaction (an app above objections that keeps something derived from it, such as the
+#: 信用修复型 commitment of ``credit.commitments``).
+RepairListener = Callable[[RepairApplication], None]
+_submitted: list[RepairListener] = []
+
+
+def on_submitted(callback: RepairListener) -> RepairListener:
+    """Register ``callback`` (once; an app's ``ready()`` calls it) to hear of every repair
+    application submitted, in the submitting transaction, so what it writes commits or rolls
+    back with the application. Returns it (usable as a decorator)."""
+    if callback not in _submitted:
+        _submitted.append(callback)
+    return callback
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,8 @@ def _create(record, applicant, statement, checked, found) -> RepairApplication:
         obj=application,
         after={"record": record.pk, "attachments": len(checked)},
     )
+    for callback in _submitted:
+        callback(application)
     return application
 
 

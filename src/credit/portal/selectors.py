@@ -18,6 +18,7 @@ model instances), so a template cannot print a clear name by mistake.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -292,6 +293,42 @@ class Section:
 
 
 @dataclass(frozen=True)
+class PublicCommitment:
+    """A published commitment of a legal person, as its page lists it."""
+
+    number: str
+    kind: str
+    item: str
+    department: str
+    committed_on: datetime.date
+    published_on: datetime.date | None
+    valid_until: datetime.date | None
+
+
+def public_commitments_of(subject: LegalPerson) -> tuple[PublicCommitment, ...]:
+    """The subject's published commitments in force (at most the section limit)."""
+    from credit.commitments import selectors as commitments
+
+    found = (
+        commitments.published({"legal_person": subject.pk})
+        .select_related("item", "department")
+        .order_by("-committed_on", "-id")[: c.SUBJECT_SECTION_LIMIT]
+    )
+    return tuple(
+        PublicCommitment(
+            number=cm.number,
+            kind=cm.get_kind_display(),
+            item=cm.item.name,
+            department=cm.department.name,
+            committed_on=cm.committed_on,
+            published_on=cm.published_on,
+            valid_until=cm.valid_until,
+        )
+        for cm in found
+    )
+
+
+@dataclass(frozen=True)
 class SubjectProfile:
     """A legal person's public page: basic facts (masked where personal) and its public
     records by section."""
@@ -300,6 +337,8 @@ class SubjectProfile:
     name: str
     facts: tuple[tuple[str, str], ...]
     sections: tuple[Section, ...]
+    #: Its published credit commitments in force (信用承诺), newest first.
+    commitments: tuple[PublicCommitment, ...] = ()
 
 
 def public_legal_person(pk: int) -> LegalPerson | None:
@@ -323,7 +362,8 @@ def subject_profile(subject: LegalPerson) -> SubjectProfile:
     """What the public reads about ``subject``: basic information (legal representative
     masked; a sole trader's registered address masked, as it is usually its keeper's home)
     and its public 行政许可, 行政处罚 and list records, and a government body's 政务失信记录
-    (at most 50 a section, the total counted), each field as :mod:`.disclosure` allows."""
+    (at most 50 a section, the total counted), each field as :mod:`.disclosure` allows, and
+    its published credit commitments in force (信用承诺)."""
     sole_trader = subject.kind == LegalPersonKind.SOLE_TRADER
     address = subject.registered_address
     facts = (
@@ -355,7 +395,7 @@ def subject_profile(subject: LegalPerson) -> SubjectProfile:
             record.legal_person = subject  # already loaded; no query per record
             section.records.append(public_record(record, with_fields=True))
     shown = tuple(s for s in sections.values() if s.total or s.key not in OPTIONAL_SECTIONS)
-    return SubjectProfile(subject.pk, subject.name, facts, shown)
+    return SubjectProfile(subject.pk, subject.name, facts, shown, public_commitments_of(subject))
 
 
 # --------------------------------------------------------------------------------------------

@@ -42,6 +42,10 @@ class Perm(StrEnum):
     REPORT_REQUEST = "reports.request"
     INTEGRITY_VIEW = "integrity.view"
     INTEGRITY_MANAGE = "integrity.manage"
+    COMMITMENT_VIEW = "commitments.view"
+    COMMITMENT_ENTER = "commitments.enter"
+    COMMITMENT_REVIEW = "commitments.review"
+    COMMITMENT_MANAGE = "commitments.manage"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -75,4 +79,8 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.REPORT_REQUEST: "通过接口请求信用报告",
     Perm.INTEGRITY_VIEW: "查阅公务员诚信档案（本单位、本辖区）",
     Perm.INTEGRITY_MANAGE: "维护政务诚信（评分规则、归集任务、红黑榜、统一撤销）",
+    Perm.COMMITMENT_VIEW: "查看信用承诺和覆盖率",
+    Perm.COMMITMENT_ENTER: "录入信用承诺（部门、窗口）",
+    Perm.COMMITMENT_REVIEW: "审核信用承诺，记录践诺和违诺",
+    Perm.COMMITMENT_MANAGE: "维护承诺事项和模板",
 }
