@@ -11,6 +11,7 @@ from django import forms
 from credit.commitments.constants import Channel, Kind, Status
 from credit.commitments.models import CommitmentItem
 from credit.commitments.services.commitments import FileKind
+from credit.core.forms import FilterForm
 from credit.core.identifiers import detect
 from credit.objections import uploads
 from credit.objections.forms import MultipleFileField, file_help
@@ -22,27 +23,7 @@ from credit.objections.forms import MultipleFileField, file_help
 STAFF_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class _Filters(forms.Form):
-    """A GET form of filters: an invalid value is dropped, the others apply."""
-
-    def filters(self) -> dict[str, Any]:
-        """The valid filters that are set (field → value)."""
-        if not self.is_bound:
-            return {}
-        out: dict[str, Any] = {}
-        for name, field in self.fields.items():
-            try:
-                value = field.clean(self.data.get(name, ""))
-            except forms.ValidationError:
-                continue
-            if isinstance(value, str):
-                value = value.strip()
-            if value not in ("", None):
-                out[name] = value
-        return out
-
-
-class CommitmentFilterForm(_Filters):
+class CommitmentFilterForm(FilterForm):
     """Filters of the staff list of commitments (GET). The item and department choices are
     those of the reader's scope (the view passes them)."""
 
@@ -208,7 +189,7 @@ class CommitmentEntryForm(forms.Form):
         return found
 
 
-class ItemFilterForm(_Filters):
+class ItemFilterForm(FilterForm):
     """Filters of the list of commitment items (GET)."""
 
     kind = forms.ChoiceField(label="承诺类型", required=False)

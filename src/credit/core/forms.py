@@ -106,6 +106,28 @@ def act(
     return _finish(request, result, message, done)
 
 
+class FilterForm(forms.Form):
+    """A list's filters, sent by GET: :meth:`filters` gives the valid values that are set — a
+    value that does not validate is dropped and the others apply, so a hand-edited address
+    never fails the page."""
+
+    def filters(self) -> dict[str, Any]:
+        """field → cleaned value, for the fields set to a valid value (text stripped)."""
+        if not self.is_bound:
+            return {}
+        out: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            try:
+                value = field.clean(self.data.get(name, ""))
+            except forms.ValidationError:
+                continue
+            if isinstance(value, str):
+                value = value.strip()
+            if value not in ("", None, False):
+                out[name] = value
+        return out
+
+
 class AuditFilterForm(forms.Form):
     """Filters of the audit log page (GET); an invalid value is dropped, the others apply.
     The action is chosen by its Chinese name (:mod:`credit.core.auditlabels`)."""

@@ -408,6 +408,13 @@ def seed(
     progress = Progress(report)
     load_city_config()
     import_catalog_file()
+    # The rest of the reference data the workflows below already need (a credit-repair
+    # application makes a 信用修复型 commitment of the repair item).
+    from credit.commitments.services.items import import_items
+    from credit.integrity.services.rules import import_rules
+
+    import_items()
+    import_rules()
     accounts = ensure_demo_accounts()
     clients_created = ensure_demo_clients() if clients else 0
     departments = {d.code: (d.name, d.uscc) for d in Department.objects.all()}

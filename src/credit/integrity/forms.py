@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 
+from credit.core.forms import FilterForm
 from credit.core.identifiers import detect, normalize_code
 from credit.integrity.constants import Grade
 from credit.integrity.selectors.stats import UNSCORED
@@ -23,7 +24,7 @@ IDENTITY_TYPES: tuple[str, ...] = ("公务员", "参照公务员法管理人员"
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ArchiveFilterForm(forms.Form):
+class ArchiveFilterForm(FilterForm):
     """Filters of the archive list (GET); an invalid value is dropped, the others apply. The
     district and unit choices are those of the reader's scope (the view passes them)."""
 
@@ -61,22 +62,6 @@ class ArchiveFilterForm(forms.Form):
             *((str(pk), label) for pk, label in units),
             ("none", "未关联单位"),
         ]
-
-    def filters(self) -> dict[str, Any]:
-        """The valid filters that are set (field → value; ``unit`` ``"none"``: no unit)."""
-        if not self.is_bound:
-            return {}
-        out = {}
-        for name, field in self.fields.items():
-            try:
-                value = field.clean(self.data.get(name, ""))
-            except forms.ValidationError:
-                continue
-            if isinstance(value, str):
-                value = value.strip()
-            if value not in ("", None):
-                out[name] = value
-        return out
 
 
 class IdSearchForm(forms.Form):
@@ -163,25 +148,7 @@ class RuleVersionForm(forms.Form):
 # --------------------------------------------------------------------------------------------
 
 
-def _valid_filters(form: forms.Form) -> dict[str, Any]:
-    """The valid values of a bound GET filter form that are set (an invalid one is dropped,
-    the others apply)."""
-    if not form.is_bound:
-        return {}
-    out = {}
-    for name, field in form.fields.items():
-        try:
-            value = field.clean(form.data.get(name, ""))
-        except forms.ValidationError:
-            continue
-        if isinstance(value, str):
-            value = value.strip()
-        if value not in ("", None, False):
-            out[name] = value
-    return out
-
-
-class CollectionFilterForm(forms.Form):
+class CollectionFilterForm(FilterForm):
     """Filters of the annual collection's task list (GET): the year (those with tasks, and
     this year), status, district and a part of the unit's name."""
 
@@ -209,9 +176,6 @@ class CollectionFilterForm(forms.Form):
         self.fields["status"].choices = [("", "全部"), *statuses]
         self.fields["region"].choices = [("", "全部"), *regions]
 
-    def filters(self) -> dict[str, Any]:
-        return _valid_filters(self)
-
 
 class CollectionOpenForm(forms.Form):
     """Opening the annual collection of a year (下达年度归集任务): the year and the deadline."""
@@ -224,7 +188,7 @@ class CollectionOpenForm(forms.Form):
     )
 
 
-class GovernmentFilterForm(forms.Form):
+class GovernmentFilterForm(FilterForm):
     """Filters of the staff list of 政务失信记录 (GET)."""
 
     item = forms.ChoiceField(label="类别", required=False)
@@ -256,9 +220,6 @@ class GovernmentFilterForm(forms.Form):
         self.fields["type"].choices = [("", "全部"), *((t, t) for t in types)]
         self.fields["region"].choices = [("", "全部"), *regions]
 
-    def filters(self) -> dict[str, Any]:
-        return _valid_filters(self)
-
 
 class RevokeForm(forms.Form):
     """The unified revocation of a 政务失信记录: the reason and the document it rests on."""
@@ -282,7 +243,7 @@ class RevokeForm(forms.Form):
     }
 
 
-class RevocationFilterForm(forms.Form):
+class RevocationFilterForm(FilterForm):
     """Filters of the revocation list (GET): exchange status and a name or document number."""
 
     exchange_status = forms.ChoiceField(label="上报状态", required=False)
@@ -298,6 +259,3 @@ class RevocationFilterForm(forms.Form):
     ) -> None:
         super().__init__(data, **kwargs)
         self.fields["exchange_status"].choices = [("", "全部"), *statuses]
-
-    def filters(self) -> dict[str, Any]:
-        return _valid_filters(self)

@@ -25,6 +25,7 @@ from credit.commitments.selectors import coverage as selectors
 from credit.core import audit
 from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
+from credit.core.forms import FilterForm
 from credit.core.http import EXPORT_LIMIT, query_without_page, xlsx_download
 from credit.core.models import Department, Region
 from credit.core.paging import capped_page
@@ -54,7 +55,7 @@ def _pct(value: float) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-class UncoveredFilterForm(forms.Form):
+class UncoveredFilterForm(FilterForm):
     """Filters of a target's list of what is not covered (GET): district and industry for
     subjects, department for items."""
 
@@ -83,20 +84,6 @@ class UncoveredFilterForm(forms.Form):
                 *regions.order_by("sort_order", "code").values_list("code", "name"),
             ]
             self.fields["industry"].choices = [("", "全部"), *Industry.choices]
-
-    def filters(self) -> dict[str, Any]:
-        """The valid filters that are set (an invalid one is dropped, the others apply)."""
-        if not self.is_bound:
-            return {}
-        out = {}
-        for name, field in self.fields.items():
-            try:
-                value = field.clean(self.data.get(name, ""))
-            except forms.ValidationError:
-                continue
-            if value not in ("", None):
-                out[name] = value
-        return out
 
 
 def _uncovered(request: HttpRequest, target: str) -> tuple[UncoveredFilterForm, dict, Any]:
