@@ -39,8 +39,8 @@ from credit.core.inputs import Offset
 from credit.core.masking import mask_id_number, mask_name
 from credit.core.schemas import BODY_ERRORS, responses
 from credit.integrity.constants import Grade, HonourKind
-from credit.integrity.models import CivilServant, ScoreItem
-from credit.integrity.selectors import civil_servants_for
+from credit.integrity.models import CivilServant
+from credit.integrity.selectors import civil_servants_for, explanation
 from credit.integrity.selectors import government as gov
 from credit.integrity.selectors import honour as honours
 from credit.subjects.constants import IdType
@@ -98,18 +98,9 @@ def _resident_id(value: str) -> str:
         raise _invalid(f"身份证号码不正确：{exc.message}") from None
 
 
-def _last_day(item: ScoreItem) -> datetime.date | None:
-    """The last day an item counts (its window's end is exclusive)."""
-    return item.counts_until - datetime.timedelta(days=1) if item.counts_until else None
-
-
 def archive_out(cs: CivilServant) -> dict:
-    """The archive as the search answers it."""
-    items = (
-        cs.items.filter(in_force=True)
-        .select_related("record__item", "rule")
-        .order_by("counts_from", "pk")
-    )
+    """The archive as the search answers it: the point changes counting now."""
+    items = explanation.explained_items(cs, in_force_only=True)
     return {
         "name": mask_name(cs.natural_person.name),
         "unit": cs.unit_name,
@@ -117,15 +108,15 @@ def archive_out(cs: CivilServant) -> dict:
         "grade": cs.grade or None,
         "items": [
             {
-                "kind": i.record.item.name,
-                "record": i.record.document_no or str(i.record_id),
+                "kind": i.kind,
+                "record": i.document_no or str(i.record_id),
                 "record_id": i.record_id,
-                "rule": i.rule.label,
+                "rule": i.rule,
                 "points": i.points,
                 "counts_from": i.counts_from,
-                "valid_until": _last_day(i),
+                "valid_until": i.last_day,
             }
-            for i in items
+            for i in sorted(items, key=lambda i: (i.counts_from, i.record_id))
         ],
         "ruleset": cs.ruleset.code if cs.ruleset_id else None,
         "computed_at": cs.computed_at,

@@ -11,7 +11,6 @@ numbers never go into an address: the search is posted and answered with a redir
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
@@ -33,11 +32,15 @@ from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_downl
 from credit.core.masking import mask_id_number, mask_name
 from credit.core.models import Department, Region
 from credit.core.paging import capped_page
-from credit.integrity import rules
 from credit.integrity.constants import ARCHIVE_ITEMS, TIMELINE_ITEMS, Grade
 from credit.integrity.forms import ArchiveFilterForm, IdSearchForm
-from credit.integrity.models import CivilServant, ScoreItem, ScoreRule
-from credit.integrity.selectors import civil_servant_for, civil_servants_for, oversees_region
+from credit.integrity.models import CivilServant
+from credit.integrity.selectors import (
+    civil_servant_for,
+    civil_servants_for,
+    explanation,
+    oversees_region,
+)
 from credit.integrity.selectors.stats import (
     GRADE_SHORT,
     GRADES,
@@ -45,7 +48,6 @@ from credit.integrity.selectors.stats import (
     grade_counts,
     grade_distribution,
 )
-from credit.records.constants import RecordStatus
 from credit.records.models import CreditRecord
 from credit.records.selectors import usable_q
 from credit.subjects.selectors import natural_person_by_id
@@ -55,17 +57,6 @@ PAGE_SIZE = 30
 COUNT_CAP = 10_000
 #: The most records of one kind an archive's timeline lists.
 TIMELINE_LIMIT = 200
-#: Why an explained point change does not count now, by its record's status.
-NOT_COUNTED = {
-    RecordStatus.EXPIRED: "记录已过有效期",
-    RecordStatus.SUSPENDED: "记录异议处理中，暂停计分",
-}
-#: Records that no longer score at all (scoring leaves them out), and why.
-WITHDRAWN = {
-    RecordStatus.REPAIRED: "记录已信用修复，不再计分",
-    RecordStatus.REVOKED: "记录已撤销，不再计分",
-}
-ONE_DAY = datetime.timedelta(days=1)
 #: Fields of a record not repeated on the timeline: the person (the archive's subject), and the
 #: document number and date its line shows.
 _SHOWN_ROLES = frozenset(
@@ -316,87 +307,6 @@ def _basic(cs: CivilServant) -> list[tuple[str, str]]:
     return out
 
 
-def _why_not(item: ScoreItem, today: datetime.date) -> str:
-    """Why an explained point change does not count in the current score."""
-    if item.in_force:
-        return ""
-    reason = NOT_COUNTED.get(item.record.status)
-    if reason:
-        return reason
-    if item.counts_until is not None and item.counts_until <= today:
-        return "计分期限已满"
-    if item.counts_from > today:
-        return "尚未到计分起始日"
-    if item.record.publicity_end and item.record.publicity_end < today:
-        return "记录已过使用有效期"
-    return "不计入当前得分"
-
-
-def _score_items(cs: CivilServant, today: datetime.date) -> list[dict[str, Any]]:
-    items = (
-        ScoreItem.objects.filter(civil_servant=cs)
-        .select_related("record__item", "rule__ruleset")
-        .order_by("-in_force", "-counts_from", "-id")
-    )
-    return [
-        {
-            "record_id": it.record_id,
-            "kind": it.record.item.name,
-            "document_no": it.record.document_no,
-            "date": it.record.decision_date,
-            "rule": it.rule.label,
-            "points": it.points,
-            "from": it.counts_from,
-            "last_day": it.counts_until - ONE_DAY if it.counts_until else None,
-            "in_force": it.in_force,
-            "why_not": _why_not(it, today),
-        }
-        for it in items
-    ]
-
-
-def _withdrawn(cs: CivilServant) -> list[dict[str, Any]]:
-    """The person's repaired and revoked records that a line of the version in use would
-    score: shown with the points they no longer take and why (scoring leaves them out)."""
-    if cs.ruleset_id is None:
-        return []
-    lines: dict[int, list[rules.Line]] = defaultdict(list)
-    labels: dict[int, str] = {}
-    for r in ScoreRule.objects.filter(ruleset_id=cs.ruleset_id).select_related("item"):
-        lines[r.item_id].append(
-            rules.Line(
-                id=r.pk, item=r.item.code, points=r.points, field=r.field, value=r.value,
-                date_field=r.date_field, months=r.months, label=r.label,
-            )
-        )  # fmt: skip
-        labels[r.item_id] = r.item.name
-    records = CreditRecord.objects.filter(
-        natural_person_id=cs.natural_person_id,
-        item_id__in=sorted(lines),
-        status__in=WITHDRAWN,
-    ).order_by("-decision_date", "-id")
-    out = []
-    for record in records:
-        line = rules.match(lines[record.item_id], record.payload or {})
-        if line is None:
-            continue
-        out.append(
-            {
-                "record_id": record.pk,
-                "kind": labels[record.item_id],
-                "document_no": record.document_no,
-                "date": record.decision_date,
-                "rule": line.label,
-                "points": line.points,
-                "from": None,
-                "last_day": None,
-                "in_force": False,
-                "why_not": WITHDRAWN[record.status],
-            }
-        )
-    return out
-
-
 def _fields(record: CreditRecord) -> list[tuple[str, str]]:
     """What a record says besides who it is about (the archive's person) and what the
     timeline shows already (document number, date): every non-empty field in the item's
@@ -469,10 +379,10 @@ def archive_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cs = found(civil_servant_for(request.user, pk))
     audit.record("integrity.archive_read", actor=request.user, obj=cs)
     today = timezone.localdate()
-    items = _score_items(cs, today)
-    explained = {row["record_id"] for row in items}
-    counting = {row["record_id"] for row in items if row["in_force"]}
-    items += _withdrawn(cs)
+    items = explanation.explained_items(cs, today=today)
+    explained = {row.record_id for row in items}
+    counting = {row.record_id for row in items if row.in_force}
+    items += explanation.withdrawn_items(cs)
     years, chart = _history(cs)
     ruleset = cs.ruleset
     return render(
@@ -485,7 +395,7 @@ def archive_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "grade_label": Grade(cs.grade).label if cs.grade else "",
             "ruleset": ruleset,
             "items": items,
-            "in_force_total": sum(r["points"] for r in items if r["in_force"]),
+            "in_force_total": sum(r.points for r in items if r.in_force),
             "timeline": _timeline(cs, request.user, explained, counting),
             "years": years,
             "chart": chart,

@@ -37,7 +37,8 @@ from credit.core.paging import capped_page
 from credit.identity.models import PublicAccount
 from credit.identity.session import account_required, current_account
 from credit.integrity.constants import TIMELINE_ITEMS, HonourKind
-from credit.integrity.models import CivilServant, ScoreItem
+from credit.integrity.models import CivilServant
+from credit.integrity.selectors import explanation
 from credit.integrity.selectors import government as gov
 from credit.integrity.selectors import honour as honours
 from credit.integrity.selectors.honour import result_of
@@ -242,32 +243,30 @@ def civil_servant_of(account: PublicAccount) -> CivilServant | None:
 _STATUS = dict(RecordStatus.choices)
 
 
-def _note(item: ScoreItem, today: datetime.date) -> str:
-    """Why an item does not count now ("" when it does)."""
+def _note(item: explanation.Explained, today: datetime.date) -> str:
+    """Why an item does not count now ("" when it does), in the portal's words."""
     if item.in_force:
         return ""
-    status = item.record.status
-    if status != RecordStatus.ACTIVE:
-        return f"不计分：{_STATUS.get(status, status)}"
-    if item.counts_from > today:
+    if item.record_status != RecordStatus.ACTIVE:
+        return f"不计分：{_STATUS.get(item.record_status, item.record_status)}"
+    if item.counts_from and item.counts_from > today:
         return f"自 {item.counts_from:%Y-%m-%d} 起计分"
     return "不计分：已过计分期限"
 
 
 def _own_items(cs: CivilServant, today: datetime.date) -> list[OwnItem]:
-    items = cs.items.select_related("record__item", "rule").order_by("-counts_from", "-pk")
     return [
         OwnItem(
-            kind=i.record.item.name,
-            record=i.record.document_no or f"记录{i.record_id}",
-            rule=i.rule.label,
+            kind=i.kind,
+            record=i.record_label,
+            rule=i.rule,
             points=i.points,
             counts_from=i.counts_from,
-            last_day=i.counts_until - datetime.timedelta(days=1) if i.counts_until else None,
+            last_day=i.last_day,
             counted=i.in_force,
             note=_note(i, today),
         )
-        for i in items
+        for i in explanation.explained_items(cs, today=today)
     ]
 
 
