@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from credit.accounts.api import router as accounts_router
 from credit.alerts.api import router as alerts_router
+from credit.assessment.api import router as assessment_router
 from credit.catalog.api import router as catalog_router
 from credit.commitments.api import router as commitments_router
 from credit.core.api import router as core_router
@@ -109,3 +110,4 @@ api.add_router("/warnings", alerts_router)
 api.add_router("/reports", reports_router)
 api.add_router("/integrity", integrity_router)
 api.add_router("/commitments", commitments_router)
+api.add_router("/assessment", assessment_router)

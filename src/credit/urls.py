@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from credit.accounts.login import views as login_views
 from credit.api import api
+from credit.assessment import urls as assessment_urls
 from credit.commitments import urls as commitments_urls
 from credit.core import views as core_views
 from credit.dashboard.views import workbench
@@ -42,6 +43,10 @@ urlpatterns = [
         "portal/commitments/",
         include((commitments_urls.portal_patterns, "commitments_portal")),
     ),
+    path(
+        "portal/assessment/",
+        include((assessment_urls.portal_patterns, "assessment_portal")),
+    ),
     # Real-name login (credit.identity) before the portal, whose account/ is the 我的 page.
     path("portal/account/", include("credit.identity.urls")),
     path("portal/", include("credit.portal.urls")),
@@ -49,6 +54,7 @@ urlpatterns = [
     path("reports/", include("credit.reports.urls")),
     path("integrity/", include("credit.integrity.urls")),
     path("commitments/", include("credit.commitments.urls")),
+    path("assessment/", include("credit.assessment.urls")),
     path("dashboard/", include("credit.dashboard.urls")),
     path("boards/", include("credit.boards.urls")),
     path("warnings/", include("credit.alerts.urls")),

@@ -39,6 +39,8 @@ EXPECTED = {
         Perm.COMMITMENT_ENTER,
         Perm.COMMITMENT_REVIEW,
         Perm.COMMITMENT_MANAGE,
+        Perm.ASSESSMENT_VIEW,
+        Perm.ASSESSMENT_MANAGE,
     },
     Role.DEPT_OFFICER: {
         Perm.CATALOG_VIEW,
@@ -57,6 +59,8 @@ EXPECTED = {
         Perm.COMMITMENT_VIEW,
         Perm.COMMITMENT_ENTER,
         Perm.COMMITMENT_REVIEW,
+        Perm.ASSESSMENT_VIEW,
+        Perm.ASSESSMENT_SELF,
     },
     Role.DISTRICT_ADMIN: {
         Perm.CATALOG_VIEW,
@@ -77,6 +81,9 @@ EXPECTED = {
         Perm.COMMITMENT_VIEW,
         Perm.COMMITMENT_ENTER,
         Perm.COMMITMENT_REVIEW,
+        Perm.ASSESSMENT_VIEW,
+        Perm.ASSESSMENT_SELF,
+        Perm.ASSESSMENT_MANAGE,
     },
     # 组织人事: its unit's civil servants' archives, and the unit's reporting of them.
     Role.ORG_HR: {
@@ -96,9 +103,11 @@ EXPECTED = {
         Perm.WARNING_VIEW,
         Perm.REPORT_VIEW,
         Perm.COMMITMENT_VIEW,
+        Perm.ASSESSMENT_VIEW,
     },
-    # Leaders: the dashboards and warnings of the city, read-only (and the catalog's terms).
-    Role.LEADER: {Perm.CATALOG_VIEW, Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW},
+    # Leaders: the dashboards, warnings and assessment results of the city, read-only (and the
+    # catalog's terms).
+    Role.LEADER: {Perm.CATALOG_VIEW, Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW, Perm.ASSESSMENT_VIEW},
     # A service account holds its API client's scopes instead (tests/gateway).
     Role.API_CLIENT: set(),
 }

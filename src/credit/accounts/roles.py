@@ -66,6 +66,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.COMMITMENT_ENTER,
             Perm.COMMITMENT_REVIEW,
             Perm.COMMITMENT_MANAGE,
+            Perm.ASSESSMENT_VIEW,
+            Perm.ASSESSMENT_MANAGE,
         }
     ),
     Role.DEPT_OFFICER: frozenset(
@@ -85,6 +87,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.COMMITMENT_VIEW,
             Perm.COMMITMENT_ENTER,
             Perm.COMMITMENT_REVIEW,
+            Perm.ASSESSMENT_VIEW,
+            Perm.ASSESSMENT_SELF,
         }
     ),
     Role.DISTRICT_ADMIN: frozenset(
@@ -107,6 +111,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.COMMITMENT_VIEW,
             Perm.COMMITMENT_ENTER,
             Perm.COMMITMENT_REVIEW,
+            Perm.ASSESSMENT_VIEW,
+            Perm.ASSESSMENT_SELF,
+            Perm.ASSESSMENT_MANAGE,
         }
     ),
     Role.ORG_HR: frozenset(
@@ -129,9 +136,12 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.WARNING_VIEW,
             Perm.REPORT_VIEW,
             Perm.COMMITMENT_VIEW,
+            Perm.ASSESSMENT_VIEW,
         }
     ),
-    Role.LEADER: frozenset({Perm.CATALOG_VIEW, Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW}),
+    Role.LEADER: frozenset(
+        {Perm.CATALOG_VIEW, Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW, Perm.ASSESSMENT_VIEW}
+    ),
     # A service account acts only through its API client (credit.gateway builds that
     # principal from the client's scopes); signed in on its own it holds nothing.
     Role.API_CLIENT: frozenset(),

@@ -35,6 +35,7 @@ GROUPS: dict[str, str] = {
     "reports": "报告",
     "integrity": "政务诚信",
     "commitments": "信用承诺",
+    "assessment": "绩效考核",
     "analysis": "统计分析",
     "system": "系统管理",
 }
@@ -134,6 +135,17 @@ MENU: tuple[Entry, ...] = (
           "四类承诺事项、承诺书模板、依据和版本"),
     Entry("commitments", "承诺覆盖率", "commitments:coverage", (P.COMMITMENT_VIEW,),
           "示范城市承诺覆盖率指标的完成情况和未覆盖清单"),
+    # 绩效考核
+    Entry("assessment", "考核结果", "assessment:index", (P.ASSESSMENT_VIEW,),
+          "各部门、各辖市区的季度和年度考核：自动计分、自评、评审、排名和公示"),
+    Entry("assessment", "数据质量报告", "assessment:quality", (P.ASSESSMENT_VIEW,),
+          "每月的部门、辖市区和全市数据质量报告（PDF、Excel）"),
+    Entry("assessment", "考核细则", "assessment:rubrics", (P.ASSESSMENT_VIEW,),
+          "每年的考核指标、加分扣分项、监测点和计分方式"),
+    Entry("assessment", "监测指标", "assessment:metrics", (P.ASSESSMENT_VIEW,),
+          "平台自动计算的指标的定义和计算方法"),
+    Entry("assessment", "自评检查", "assessment:self_check", (P.ASSESSMENT_MANAGE,),
+          "辖市区按自己配置的参数检查本辖区的数据归集、报送和公示"),
     # 统计分析
     Entry("analysis", "信用监管一张图", "dashboard:index", (P.DASHBOARD_VIEW,),
           "全市（本辖区、本部门）信用数据的地图、归集、主体、状况和应用"),

@@ -103,6 +103,13 @@ SCOPES: dict[str, Scope] = {
             frozenset({Perm.RECORD_VIEW}),
         ),
         Scope(
+            "assessment:read",
+            "读取绩效考核结果（各单位的自动、自评、最终得分和排名）",
+            (("GET", "/assessment/"),),
+            frozenset({Perm.ASSESSMENT_VIEW}),
+            department_only=True,
+        ),
+        Scope(
             "integrity:read",
             "查询公务员诚信档案和政务失信记录（组织人事部门、信用办）",
             (("*", "/integrity/"),),

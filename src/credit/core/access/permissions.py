@@ -46,6 +46,9 @@ class Perm(StrEnum):
     COMMITMENT_ENTER = "commitments.enter"
     COMMITMENT_REVIEW = "commitments.review"
     COMMITMENT_MANAGE = "commitments.manage"
+    ASSESSMENT_VIEW = "assessment.view"
+    ASSESSMENT_SELF = "assessment.self"
+    ASSESSMENT_MANAGE = "assessment.manage"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -83,4 +86,7 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.COMMITMENT_ENTER: "录入信用承诺（部门、窗口）",
     Perm.COMMITMENT_REVIEW: "审核信用承诺，记录践诺和违诺",
     Perm.COMMITMENT_MANAGE: "维护承诺事项和模板",
+    Perm.ASSESSMENT_VIEW: "查看绩效考核结果和数据质量报告（本单位、本辖区）",
+    Perm.ASSESSMENT_SELF: "填报本单位的考核自评和佐证材料",
+    Perm.ASSESSMENT_MANAGE: "组织绩效考核（考核细则、计算、评审、公布；辖市区为本辖区自评检查）",
 }

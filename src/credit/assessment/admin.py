@@ -1,0 +1,1 @@
+"""Read-only admin of the assessment app: changes go through the services (audited)."""

@@ -1,0 +1,1 @@
+"""Writes of performance assessment: rubrics, assessments, quality reports."""
