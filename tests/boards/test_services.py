@@ -11,6 +11,7 @@ import pytest
 from credit.accounts.roles import Role
 from credit.boards import services
 from credit.boards.models import Board, Folder, Panel
+from credit.core.access import SYSTEM
 from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
 from credit.core.models import AuditEntry
 from credit.dashboard import datasets
@@ -359,7 +360,7 @@ def test_the_demo_boards_are_built_from_the_registry_once():
     boards = services.seed_demo_boards()
     assert [b.folder.name for b in boards] == ["归集情况", "信用状况"]
     assert {b.folder.parent.name for b in boards} == {"综合分析"}
-    registry = {d.code for d in datasets.catalogue(services.SYSTEM)}
+    registry = {d.code for d in datasets.catalogue(SYSTEM)}
     for b in boards:
         assert b.published
         assert set(b.roles) == {"leader", "city_admin", "city_reviewer"}

@@ -22,7 +22,7 @@ from django.db.models import Max
 from credit.accounts.roles import PEOPLE_ROLES, ROLE_PERMS, Role
 from credit.boards.models import GRID_COLUMNS, Board, Folder, Panel
 from credit.core import audit
-from credit.core.access import Kind, Perm, Principal, principal_of
+from credit.core.access import Perm, principal_of, principal_or_system
 from credit.core.errors import NotFound, ValidationFailed
 from credit.core.locks import advisory_xact_lock
 from credit.dashboard import datasets
@@ -89,9 +89,6 @@ OPTIONS: dict[str, Option] = {
 # Permission and the principal of the platform itself
 # --------------------------------------------------------------------------------------------
 
-#: The platform acting on its own (``actor=None``): every dataset, the whole city.
-SYSTEM = Principal(kind=Kind.STAFF, name="系统", perms=frozenset(Perm), city_wide=True)
-
 
 def _fresh(model: type[Folder] | type[Board], pk: int, *, lock: bool = False) -> Any:
     """The row ``pk`` as it is now (locked with ``lock``); one deleted meanwhile is refused."""
@@ -111,7 +108,7 @@ def _require_design(actor: Any) -> None:
 
 def usable_datasets(actor: Any) -> dict[str, Dataset]:
     """The datasets a panel designed by ``actor`` may use (every one for the platform)."""
-    return {d.code: d for d in datasets.catalogue(SYSTEM if actor is None else actor)}
+    return {d.code: d for d in datasets.catalogue(principal_or_system(actor))}
 
 
 # --------------------------------------------------------------------------------------------

@@ -33,13 +33,14 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
+from credit.catalog.constants import FieldRole
 from credit.catalog.excel import build_template
 from credit.catalog.masking import SCAN, header_treatment, mask_as, treatment
 from credit.catalog.rules import FieldRule, spec_for
 from credit.core import audit, crypto
 from credit.core.access import Perm, has_perm
 from credit.core.http import xlsx_text, xlsx_value
-from credit.core.masking import MASKERS, mask_numbers_in_text
+from credit.core.masking import MASKERS, mask_name, mask_numbers_in_text
 from credit.ingest.headers import match_headers
 from credit.ingest.models import Batch, BatchRow
 
@@ -311,3 +312,41 @@ def _cell(ws, value, *, font=None, fill=None) -> WriteOnlyCell:
     if fill:
         cell.fill = fill
     return cell
+
+
+#: The most cells an example row shows (:func:`shared_example`).
+SHARED_EXAMPLE_CELLS = 12
+
+
+def shared_example(row: BatchRow, code: str) -> dict[str, Any]:
+    """A rejected row shown as an example beyond its department (a data-quality report):
+    masked as the feedback masks it for a reader who may not see ID numbers — each cell by its
+    field, then any ID or phone number left in a text — and a natural person's name (主体名称
+    of a row whose category is 自然人 or that holds an ID number) masked too; with the
+    messages of the error ``code``, masked alike. ``row`` comes with ``batch__item``."""
+    from credit.ingest.pipeline import RAW_PURPOSE
+
+    masking = _Masking(row.batch)
+    raw = json.loads(crypto.decrypt(row.raw_cipher, purpose=RAW_PURPOSE))
+    roles = {h: getattr(masking.rule(h), "role", "") for h in raw}
+    natural = any(
+        (roles[h] == FieldRole.SUBJECT_CATEGORY and "自然人" in str(v or ""))
+        or (roles[h] == FieldRole.ID_NUMBER and str(v or "").strip())
+        for h, v in raw.items()
+    )
+    shown = masking.cells(raw)
+    if natural:  # a natural person's name, which the feedback shows to its own department
+        for h, v in raw.items():
+            if roles[h] == FieldRole.SUBJECT_NAME:
+                shown[h] = mask_name(str(v or ""))
+    cells = [
+        [mask_numbers_in_text(str(h)), mask_numbers_in_text(str(v or ""))] for h, v in shown.items()
+    ][:SHARED_EXAMPLE_CELLS]
+    messages = [e.get("message", "") for e in masking.entries(row.errors) if e.get("code") == code]
+    return {
+        "batch_id": row.batch_id,
+        "row_no": row.row_no,
+        "source": mask_numbers_in_text(row.source),
+        "cells": cells,
+        "message": "；".join(m for m in messages if m),
+    }

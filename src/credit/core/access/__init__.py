@@ -11,12 +11,14 @@ from credit.core.access.principal import (
     ANONYMOUS,
     EVERYTHING,
     NOTHING,
+    SYSTEM,
     Kind,
     Principal,
     data_scope,
     has_perm,
     perms_of,
     principal_of,
+    principal_or_system,
     require,
 )
 
@@ -25,6 +27,7 @@ __all__ = [
     "EVERYTHING",
     "NOTHING",
     "PERM_LABELS",
+    "SYSTEM",
     "Kind",
     "Perm",
     "Principal",
@@ -32,5 +35,6 @@ __all__ = [
     "has_perm",
     "perms_of",
     "principal_of",
+    "principal_or_system",
     "require",
 ]

@@ -144,6 +144,17 @@ class Principal:
 
 ANONYMOUS = Principal(kind=Kind.ANONYMOUS, masked_names=True, departments=frozenset())
 
+#: The platform acting on its own — the CLI and the jobs, written ``actor=None`` by the
+#: services that allow it: every permission, the whole city.
+SYSTEM = Principal(
+    kind=Kind.STAFF,
+    name="系统",
+    username="system",
+    perms=frozenset(Perm),
+    city_wide=True,
+    departments=None,
+)
+
 
 def principal_of(actor: Any) -> Principal:
     """The principal of ``actor``: a :class:`Principal` as it is, anything that builds one
@@ -155,6 +166,13 @@ def principal_of(actor: Any) -> Principal:
     if callable(build):
         return build()
     return ANONYMOUS
+
+
+def principal_or_system(actor: Any) -> Principal:
+    """The principal of ``actor``, or :data:`SYSTEM` for ``None`` — for services the CLI and
+    the jobs call as the platform itself (never for a request, whose anonymous visitor is
+    ``None`` too)."""
+    return SYSTEM if actor is None else principal_of(actor)
 
 
 def data_scope(actor: Any) -> dict[str, str | None]:
