@@ -18,7 +18,8 @@ _serial = itertools.count(1)
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """After the test database is created: Changzhou's regions, departments, the catalog,
-    the civil servants' score rules and the commitment items."""
+    the civil servants' score rules, the commitment items and the assessment rubric."""
+    from credit.assessment.services.rubrics import import_rubric
     from credit.catalog.services import import_catalog_file
     from credit.commitments.services.items import import_items
     from credit.core.services import load_city_config
@@ -29,6 +30,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         import_catalog_file()
         import_rules()
         import_items()
+        import_rubric()
 
 
 @pytest.fixture

@@ -81,6 +81,7 @@ PARAMS_BY_NAME = {
     "dashboard:data": {"code": "batches_today"},
     "dashboard:data_xlsx": {"code": "batches_today"},
     "commitments:coverage_export": {"target": "voluntary"},
+    "assessment:export": {"period": "2026Q3"},
 }
 
 
@@ -182,6 +183,10 @@ def demo(roles, client, tmp_path, settings) -> dict[str, str]:
     client.force_login(roles[Role.CITY_REVIEWER])
     client.get(f"/api/v1/subjects/{PERSON_ID}")  # in the call log
     client.logout()
+    # The city's assessment of a quarter, opened (its results export is scanned too).
+    from credit.assessment.services.assessments import open_assessment
+
+    open_assessment(actor=None, period="2026Q3")
     return {"batch": str(batch.pk), "admin-penalty": "admin-penalty"}
 
 

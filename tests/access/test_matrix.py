@@ -228,7 +228,51 @@ def world(legal_person, resident_id_factory, admin_user, make_user, settings):
         integrity.gov_body("常州市天宁区某某局"), "天政失〔2026〕9号", department="TNQ-FG"
     )
     report_material, report = _report_files(report_application)
+    from credit.assessment.models import QualityReport
+    from credit.assessment.services import quality as quality_reports
+
+    quality_report = QualityReport.objects.create(
+        month=datetime.date(2026, 11, 1), scope="department", department=tnq, region_id="320402",
+        name="矩阵数据质量报告", pdf=PDF, xlsx=PDF, figures=quality_reports.figures_for(
+            "department", datetime.date(2026, 11, 1), department=tnq),
+    )  # fmt: skip
+    from credit.assessment.models import Assessment, Rubric
+
+    assessment = Assessment.objects.create(
+        period="2026Q3", kind="quarter", start=datetime.date(2026, 7, 1),
+        end=datetime.date(2026, 10, 1), rubric=Rubric.objects.get_or_create(
+            owner_region=None, year=2026, version=1, defaults={"name": "矩阵考核细则"})[0],
+    )  # fmt: skip
+    # 天宁区's unit of the city's assessment with a manual score and its evidence, and
+    # 天宁区's own self-check of the quarter (pages of credit.assessment).
+    from credit.assessment.models import Evidence, Indicator, Score, Unit
+
+    tianning_unit = Unit.objects.create(
+        assessment=assessment, kind="district", region_id="320402", name="天宁区"
+    )
+    indicator = Indicator.objects.create(
+        rubric=assessment.rubric, code="matrix-1", name="矩阵指标", kind="item", points=2,
+        method="manual", sort_order=999,
+    )  # fmt: skip
+    evidence = Evidence.objects.create(
+        score=Score.objects.create(unit=tianning_unit, indicator=indicator), name="佐证.pdf",
+        content_type="application/pdf", size=len(PDF), sha256="3" * 64, data=PDF,
+    )  # fmt: skip
+    self_check = Assessment.objects.create(
+        period="2026Q3", kind="quarter", start=datetime.date(2026, 7, 1),
+        end=datetime.date(2026, 10, 1), rubric=assessment.rubric, owner_region_id="320402",
+    )  # fmt: skip
+    self_check_unit = Unit.objects.create(
+        assessment=self_check, kind="district", region_id="320402", name="天宁区"
+    )
     return {
+        "quality_report": quality_report,
+        "assessment": assessment,
+        "assessment_unit": tianning_unit,
+        "assessment_indicator": indicator,
+        "assessment_evidence": evidence,
+        "self_check": self_check,
+        "self_check_unit": self_check_unit,
         "commitment": commitment,
         "commitment_file": commitment_file,
         "suspicion": suspicion,
@@ -365,6 +409,36 @@ def reprocess(who: Who) -> str:
     submits = who.has(Perm.RECORD_SUBMIT)
     city_review = who.region == "320400" and who.has(Perm.RECORD_REVIEW)
     return OK if submits or city_review else FORBIDDEN
+
+
+def reads_tianning_unit(who: Who) -> str:
+    """天宁区's unit of the city's assessment before publication: read in detail by the
+    organisers (the city's managers) and by the unit itself (天宁区's administrator)."""
+    outcome = perm(Perm.ASSESSMENT_VIEW)(who)
+    if outcome != OK:
+        return outcome
+    own = who.role == Role.DISTRICT_ADMIN and who.manages_tianning
+    organiser = who.has(Perm.ASSESSMENT_MANAGE) and who.role in CITY_WIDE_ROLES
+    return OK if own or organiser else HIDDEN
+
+
+def self_scores_tianning(who: Who) -> str:
+    """天宁区's self-score form: 填报本单位的考核自评, and only 天宁区's own administrator."""
+    outcome = perm(Perm.ASSESSMENT_SELF)(who)
+    if outcome != OK:
+        return outcome
+    return OK if who.role == Role.DISTRICT_ADMIN and who.manages_tianning else HIDDEN
+
+
+def manages_city_hidden(permission: Perm) -> Callable[[Who], str]:
+    """A page of the city's assessment for its organisers: the city's assessment does not
+    exist for a district's manager (404)."""
+
+    def rule(who: Who) -> str:
+        outcome = perm(permission)(who)
+        return HIDDEN if outcome == OK and who.role not in CITY_WIDE_ROLES else outcome
+
+    return rule
 
 
 #: name → (method, rule). A URL missing here fails the test.
@@ -592,6 +666,35 @@ PAGES: dict[str, tuple[str, Callable[[Who], str]]] = {
     "commitments:coverage": ("GET", perm(Perm.COMMITMENT_VIEW)),
     "commitments:coverage_export": ("GET", perm(Perm.COMMITMENT_VIEW)),
     "commitments:coverage_uncovered": ("GET", perm(Perm.COMMITMENT_VIEW)),
+    "assessment:index": ("GET", perm(Perm.ASSESSMENT_VIEW)),
+    "assessment:open": ("POST", perm(Perm.ASSESSMENT_MANAGE)),  # empty: the form's error
+    "assessment:results": ("GET", perm(Perm.ASSESSMENT_VIEW)),
+    "assessment:compute": ("POST", perm(Perm.ASSESSMENT_MANAGE)),  # a district's: refused
+    "assessment:close": ("POST", perm(Perm.ASSESSMENT_MANAGE)),
+    "assessment:publish": ("POST", perm(Perm.ASSESSMENT_MANAGE)),
+    "assessment:export": ("GET", perm(Perm.ASSESSMENT_VIEW)),
+    "assessment:unit": ("GET", reads_tianning_unit),
+    "assessment:metric_rows": ("GET", reads_tianning_unit),
+    "assessment:evidence": ("GET", reads_tianning_unit),
+    "assessment:self_score": ("GET", self_scores_tianning),
+    "assessment:review": ("GET", manages_city_hidden(Perm.ASSESSMENT_MANAGE)),
+    "assessment:metrics": ("GET", perm(Perm.ASSESSMENT_VIEW)),
+    "assessment:metric": ("GET", perm(Perm.ASSESSMENT_VIEW)),
+    "assessment:rubrics": ("GET", perm(Perm.ASSESSMENT_VIEW)),
+    "assessment:rubric": ("GET", perm(Perm.ASSESSMENT_VIEW)),
+    "assessment:rubric_copy": ("POST", manages_city(Perm.ASSESSMENT_MANAGE)),
+    "assessment:indicator_edit": ("GET", manages_city(Perm.ASSESSMENT_MANAGE)),
+    "assessment:self_check": ("GET", perm(Perm.ASSESSMENT_MANAGE)),
+    "assessment:self_check_rubric": ("POST", perm(Perm.ASSESSMENT_MANAGE)),
+    "assessment:self_check_run": ("GET", perm(Perm.ASSESSMENT_MANAGE, tenant=True)),
+    "assessment:self_check_unit": ("GET", perm(Perm.ASSESSMENT_MANAGE, tenant=True)),
+    "assessment:self_check_rows": ("GET", perm(Perm.ASSESSMENT_MANAGE, tenant=True)),
+    "assessment_portal:index": ("GET", public),
+    "assessment_portal:results": ("GET", lambda who: HIDDEN),  # not published to the public
+    "assessment:quality": ("GET", perm(Perm.ASSESSMENT_VIEW)),
+    "assessment:quality_report": ("GET", perm(Perm.ASSESSMENT_VIEW, tenant=True)),
+    "assessment:quality_download": ("GET", perm(Perm.ASSESSMENT_VIEW, tenant=True)),
+    "assessment:quality_generate": ("POST", manages_city(Perm.ASSESSMENT_MANAGE)),
     "commitments_portal:index": ("GET", public),
     "commitments_portal:export": ("GET", public),
     "commitments_portal:new": ("GET", lambda who: PORTAL_LOGIN),
@@ -680,6 +783,40 @@ def _kwargs(world: dict, name: str, pattern: str) -> dict:
             "pk": world["commitment_file"].pk,
         },
         "commitments:suspicion_decide": {"pk": world["suspicion"].pk},
+        "assessment:quality_report": {"pk": world["quality_report"].pk},
+        **{
+            f"assessment:{name}": {"period": "2026Q3"}
+            for name in ("results", "compute", "close", "publish", "export")
+        },
+        **{
+            f"assessment:{name}": {"period": "2026Q3", "unit_id": world["assessment_unit"].pk}
+            for name in ("unit", "self_score", "review")
+        },
+        "assessment:metric_rows": {
+            "period": "2026Q3",
+            "unit_id": world["assessment_unit"].pk,
+            "metric": "list_reports",
+        },
+        "assessment:evidence": {"pk": world["assessment_evidence"].pk},
+        "assessment:metric": {"code": "list_reports"},
+        "assessment:rubric": {"pk": world["assessment"].rubric_id},
+        "assessment:rubric_copy": {"pk": world["assessment"].rubric_id},
+        "assessment:indicator_edit": {
+            "pk": world["assessment"].rubric_id,
+            "indicator_id": world["assessment_indicator"].pk,
+        },
+        "assessment:self_check_run": {"pk": world["self_check"].pk},
+        "assessment:self_check_unit": {
+            "pk": world["self_check"].pk,
+            "unit_id": world["self_check_unit"].pk,
+        },
+        "assessment:self_check_rows": {
+            "pk": world["self_check"].pk,
+            "unit_id": world["self_check_unit"].pk,
+            "metric": "list_reports",
+        },
+        "assessment_portal:results": {"period": "2026Q3"},
+        "assessment:quality_download": {"pk": world["quality_report"].pk, "fmt": "pdf"},
         "commitments:item": {"code": world["commitment"].item.code},
         "commitments:item_version_new": {"code": world["commitment"].item.code},
         "commitments:coverage_uncovered": {"target": "voluntary"},
@@ -820,6 +957,7 @@ API: dict[tuple[str, str], tuple[Perm | None, bool]] = {
     ("GET", "/api/v1/commitments"): (Perm.COMMITMENT_VIEW, False),
     ("POST", "/api/v1/commitments"): (Perm.COMMITMENT_ENTER, False),
     ("POST", "/api/v1/commitments/{number}/breach"): (Perm.COMMITMENT_REVIEW, True),
+    ("GET", "/api/v1/assessment/{period}/results"): (Perm.ASSESSMENT_VIEW, False),
 }
 
 
@@ -846,6 +984,7 @@ def _request(world: dict, method: str, path: str) -> tuple[str, str, bytes]:
         values["number"] = world["report_application"].number
     if path.startswith("/api/v1/commitments/"):
         values["number"] = world["commitment"].number
+    values["period"] = world["assessment"].period
     concrete = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
     query = f"id={world['legal_person'].uscc}&reason=matrix" if path.endswith("/check") else ""
     bodies = {

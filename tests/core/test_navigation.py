@@ -78,6 +78,8 @@ def test_menus_by_role(make_user):
     assert leader <= {
         "dashboard:index", "dashboard:screen", "alerts:list", "alerts:rules", "boards:catalogue",
         "catalog:list", "sanctions:measures",  # what is collected, and the measures: reading
+        # the assessment results, the quality reports and how both are scored
+        "assessment:index", "assessment:quality", "assessment:rubrics", "assessment:metrics",
     }  # fmt: skip
 
 

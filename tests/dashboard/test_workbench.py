@@ -272,6 +272,7 @@ def test_a_leader_sees_the_dashboards_the_warnings_and_the_figures_only(
     client.force_login(make_user(Role.LEADER))
     page = client.get("/").content.decode()
     assert 'data-testid="dashboards"' in page and 'href="/dashboard/"' in page
+    assert 'href="/assessment/"' in page  # the assessment results with the dashboards
     assert _count(page, "warnings") == 2
     assert 'data-testid="figures"' in page
     assert 'data-testid="task-nav"' not in page  # no list of functions it cannot use

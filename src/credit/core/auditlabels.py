@@ -185,6 +185,28 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
         },
     ),
     (
+        "绩效考核",
+        {
+            "assessment.opened": "发起考核",
+            "assessment.computed": "计算考核自动指标",
+            "assessment.self_saved": "保存考核自评",
+            "assessment.evidence_added": "上传考核佐证材料",
+            "assessment.evidence_removed": "删除考核佐证材料",
+            "assessment.self_submitted": "提交考核自评",
+            "assessment.closed": "结束考核自评（进入评审）",
+            "assessment.reviewed": "评审被考核单位",
+            "assessment.published": "公布考核结果",
+            "assessment.exported": "导出考核结果",
+            "assessment.rows_exported": "导出考核监测值的明细记录",
+            "assessment.evidence_read": "下载考核佐证材料",
+            "rubric.imported": "导入考核细则",
+            "rubric.copied": "复制考核细则为新版本",
+            "indicator.updated": "修改考核指标",
+            "quality_report.generated": "生成数据质量报告",
+            "quality_report.downloaded": "下载数据质量报告",
+        },
+    ),
+    (
         "实名认证",
         {
             "identity.account_created": "实名用户首次登录（建立实名账号）",

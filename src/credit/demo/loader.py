@@ -454,6 +454,10 @@ def seed(
 
             made = seed_commitments(report=report)
             counts.update({f"demo_commitments_{k}": v for k, v in made.items()})
+            from credit.assessment.demo import seed_assessment
+
+            made = seed_assessment(report=report)
+            counts.update({f"demo_assessment_{k}": v for k, v in made.items()})
     with connection.cursor() as cur:
         for table in (
             "subjects_legalperson",

@@ -12,19 +12,24 @@ from credit.core.access import PERM_LABELS, Perm, Principal, data_scope, princip
 from credit.dashboard import waiting
 
 #: A principal holding nothing but these reads the city at a glance (领导): the workbench shows
-#: it the dashboards, the warnings and the key figures only (the catalog it may read is in the
-#: menu).
-OVERVIEW_PERMS = frozenset({Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW, Perm.CATALOG_VIEW})
+#: it the dashboards (with the assessment results), the warnings and the key figures only (the
+#: catalog it may read is in the menu).
+OVERVIEW_PERMS = frozenset(
+    {Perm.DASHBOARD_VIEW, Perm.WARNING_VIEW, Perm.CATALOG_VIEW, Perm.ASSESSMENT_VIEW}
+)
 
 
 def _dashboard_links(principal: Principal) -> list[dict[str, str]]:
     if not principal.has_perm(Perm.DASHBOARD_VIEW):
         return []
     links = []
-    for name, label, help_text in (
+    shown = [
         ("dashboard:index", "信用监管一张图", "地图、归集、主体、信用状况和应用，点击数字查看明细"),
         ("dashboard:screen", "大屏", "1920×1080 大屏展示，自动刷新"),
-    ):
+    ]
+    if principal.has_perm(Perm.ASSESSMENT_VIEW):
+        shown.append(("assessment:index", "绩效考核", "各部门、各辖市区的考核得分和排名"))
+    for name, label, help_text in shown:
         try:
             links.append({"label": label, "url": reverse(name), "help": help_text})
         except NoReverseMatch:
