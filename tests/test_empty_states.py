@@ -41,6 +41,11 @@ LISTS: list[tuple[str, str | None]] = [
     ("/reports/applications/", Role.CITY_ADMIN),
     ("/reports/applications/?q=没有这份报告", Role.DEPT_OFFICER),
     ("/reports/templates/", Role.CITY_ADMIN),
+    # Performance assessment
+    ("/assessment/", Role.CITY_ADMIN),
+    ("/assessment/quality/", Role.CITY_ADMIN),
+    ("/assessment/self-check/", Role.DISTRICT_ADMIN),
+    ("/assessment/rubrics/?year=2099", Role.CITY_ADMIN),
     # System
     ("/portal/manage/notices/", Role.CITY_ADMIN),
     ("/accounts/users/?q=没有这个人", Role.CITY_ADMIN),
@@ -57,6 +62,7 @@ LISTS: list[tuple[str, str | None]] = [
     ("/portal/notices/", None),
     ("/portal/notices/?kind=news", None),
     ("/portal/notices/?kind=policy", None),
+    ("/portal/assessment/", None),
 ]
 
 _TBODY = re.compile(r"<tbody[^>]*>(.*?)</tbody>", re.S)

@@ -133,8 +133,10 @@ def seed_assessment(*, report: Callable[[str], None] | None = print) -> dict[str
                 actor=district_admin, region=region, period=previous
             )
 
-    # The quality reports of the last complete month.
+    # The quality reports of the last complete month, which has its own reporting history
+    # (the batches of HISTORY's first month, re-sent in it).
     month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    _history(span_of("month", month))
     reports = quality.generate_month(month, actor=None)
 
     counts = _counts(published, ongoing, self_check, reports)
@@ -157,7 +159,8 @@ def seed_assessment(*, report: Callable[[str], None] | None = print) -> dict[str
 
 
 def _history(span) -> int:
-    """The last quarter's batches (:data:`HISTORY`): each department re-sends, through the
+    """The batches of a quarter or a month (:data:`HISTORY`; a month takes the quarter's first
+    month's): each department re-sends, through the
     ingest pipeline and on the channel it uses, a few of its records of the item (list items
     of companies, whose payloads hold no masked field: they are unchanged in the library),
     some spoiled so they are rejected; each
@@ -173,13 +176,16 @@ def _history(span) -> int:
     marker = f"{HISTORY_PREFIX}{span.start:%Y%m}"
     if Batch.objects.filter(file_name__startswith=marker).exists():
         return 0
+    from credit.assessment.services.quality import add_months
+
+    starts = [m for m in (add_months(span.start, n) for n in range(3)) if m < span.end]
     made = 0
     for department, item, channel, months, spoiled in HISTORY:
         records = CreditRecord.objects.filter(
             item__code=item, department__code=department, legal_person__isnull=False
         ).order_by("pk")
         pool = [r.payload for r in records[: HISTORY_ROWS * 3]]
-        for month in months:
+        for month in (m for m in months if m < len(starts)):
             chunk = pool[month * HISTORY_ROWS : (month + 1) * HISTORY_ROWS] or pool[:HISTORY_ROWS]
             rows = [dict(row) for row in chunk]
             if not rows:
@@ -189,7 +195,7 @@ def _history(span) -> int:
             batch = ingest_payloads(
                 actor=None, rows=rows, item_code=item, department_code=department, channel=channel
             )
-            day = span.start.replace(month=span.start.month + month, day=10)
+            day = starts[month].replace(day=10)
             at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
             Batch.objects.filter(pk=batch.pk).update(
                 file_name=f"{marker}-{department}-{item}-{month + 1}",

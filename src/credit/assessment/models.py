@@ -3,6 +3,8 @@ the evidence of manual scores, and the monthly data-quality reports."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 
@@ -195,6 +197,11 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return self.period
+
+    @property
+    def last_day(self) -> datetime.date:
+        """The period's last day (``end`` is the day after it)."""
+        return self.end - datetime.timedelta(days=1)
 
 
 class Unit(models.Model):
