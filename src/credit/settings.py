@@ -152,6 +152,7 @@ INSTALLED_APPS = [
     "credit.integrity",  # government integrity (政务诚信): civil-servant archive and score
     "credit.commitments",  # credit commitments (信用承诺): items, commitments, coverage
     "credit.assessment",  # performance assessment (绩效考核) and data-quality reports
+    "credit.exchange",  # exchange with the province, districts and departments (数据交换)
     "credit.alerts",  # warnings (预警): read by the dashboards
     "credit.dashboard",  # 信用监管一张图 and the staff workbench
     "credit.boards",  # configurable dashboards (配置即应用) built on the dashboard's datasets

@@ -55,6 +55,7 @@ urlpatterns = [
     path("integrity/", include("credit.integrity.urls")),
     path("commitments/", include("credit.commitments.urls")),
     path("assessment/", include("credit.assessment.urls")),
+    path("exchange/", include("credit.exchange.urls")),
     path("dashboard/", include("credit.dashboard.urls")),
     path("boards/", include("credit.boards.urls")),
     path("warnings/", include("credit.alerts.urls")),

@@ -41,6 +41,7 @@ EXPECTED = {
         Perm.COMMITMENT_MANAGE,
         Perm.ASSESSMENT_VIEW,
         Perm.ASSESSMENT_MANAGE,
+        Perm.EXCHANGE_VIEW,
     },
     Role.DEPT_OFFICER: {
         Perm.CATALOG_VIEW,
@@ -84,6 +85,8 @@ EXPECTED = {
         Perm.ASSESSMENT_VIEW,
         Perm.ASSESSMENT_SELF,
         Perm.ASSESSMENT_MANAGE,
+        Perm.EXCHANGE_VIEW,
+        Perm.EXCHANGE_MANAGE,
     },
     # 组织人事: its unit's civil servants' archives, and the unit's reporting of them.
     Role.ORG_HR: {
@@ -104,6 +107,7 @@ EXPECTED = {
         Perm.REPORT_VIEW,
         Perm.COMMITMENT_VIEW,
         Perm.ASSESSMENT_VIEW,
+        Perm.EXCHANGE_VIEW,
     },
     # Leaders: the dashboards, warnings and assessment results of the city, read-only (and the
     # catalog's terms).

@@ -68,6 +68,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.COMMITMENT_MANAGE,
             Perm.ASSESSMENT_VIEW,
             Perm.ASSESSMENT_MANAGE,
+            Perm.EXCHANGE_VIEW,
         }
     ),
     Role.DEPT_OFFICER: frozenset(
@@ -114,6 +115,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.ASSESSMENT_VIEW,
             Perm.ASSESSMENT_SELF,
             Perm.ASSESSMENT_MANAGE,
+            Perm.EXCHANGE_VIEW,
+            Perm.EXCHANGE_MANAGE,
         }
     ),
     Role.ORG_HR: frozenset(
@@ -137,6 +140,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.REPORT_VIEW,
             Perm.COMMITMENT_VIEW,
             Perm.ASSESSMENT_VIEW,
+            Perm.EXCHANGE_VIEW,
         }
     ),
     Role.LEADER: frozenset(

@@ -36,6 +36,7 @@ GROUPS: dict[str, str] = {
     "integrity": "政务诚信",
     "commitments": "信用承诺",
     "assessment": "绩效考核",
+    "exchange": "数据交换",
     "analysis": "统计分析",
     "system": "系统管理",
 }
@@ -146,6 +147,11 @@ MENU: tuple[Entry, ...] = (
           "平台自动计算的指标的定义和计算方法"),
     Entry("assessment", "自评检查", "assessment:self_check", (P.ASSESSMENT_MANAGE,),
           "辖市区按自己配置的参数检查本辖区的数据归集、报送和公示"),
+    # 数据交换
+    Entry("exchange", "交换作业", "exchange:jobs", (P.EXCHANGE_VIEW,),
+          "与省平台、辖市区和部门的交换通道：下次运行、上次结果、数据量，手动运行"),
+    Entry("exchange", "交换伙伴", "exchange:partners", (P.EXCHANGE_VIEW,),
+          "中间库、数据文件和接口伙伴，通道配置，按周期对账和重发"),
     # 统计分析
     Entry("analysis", "信用监管一张图", "dashboard:index", (P.DASHBOARD_VIEW,),
           "全市（本辖区、本部门）信用数据的地图、归集、主体、状况和应用"),

@@ -39,6 +39,8 @@ class Batch(models.Model):
         UPLOAD = "upload", "页面上传"
         API = "api", "接口推送"
         CLI = "cli", "命令行"
+        #: Collected from an exchange partner (中间库、数据文件、接口) by ``credit.exchange``.
+        EXCHANGE = "exchange", "数据交换"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"

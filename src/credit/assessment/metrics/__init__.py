@@ -41,7 +41,7 @@ METRICS: dict[str, Metric] = {
             name="报送渠道",
             unit="级",
             definition=_SCOPE + "统计周期内接收完成且有有效入库数据（新增、更新或未变化的行）的"
-            "报送批次：有批次通过数据接口推送的为2级；只有页面上传或命令行导入的为1级；没有报送"
+            "报送批次：有批次通过数据接口推送或数据交换（中间库、前置文件）的为2级；只有页面上传或命令行导入的为1级；没有报送"
             "的为0级。接收失败和全部退回的批次不计。",
             measure=reporting.channel_measure,
             rows=reporting.channel_rows,

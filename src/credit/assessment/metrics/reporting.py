@@ -44,8 +44,9 @@ PERIOD_KINDS = {
     UpdatePeriod.QUARTERLY: "quarter",
     UpdatePeriod.YEARLY: "year",
 }
-#: A batch channel through an interface (接口推送) — the 2-level channel.
-INTERFACE_CHANNELS = (Batch.Channel.API,)
+#: Batch channels through an interface (接口推送) or an exchange (数据交换: 中间库、前置文件) —
+#: the 2-level channel.
+INTERFACE_CHANNELS = (Batch.Channel.API, Batch.Channel.EXCHANGE)
 BATCH_HEADERS = ["批次号", "报送部门", "目录项", "报送渠道", "接收时间"]
 
 

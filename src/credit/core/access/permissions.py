@@ -49,6 +49,8 @@ class Perm(StrEnum):
     ASSESSMENT_VIEW = "assessment.view"
     ASSESSMENT_SELF = "assessment.self"
     ASSESSMENT_MANAGE = "assessment.manage"
+    EXCHANGE_VIEW = "exchange.view"
+    EXCHANGE_MANAGE = "exchange.manage"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -89,4 +91,6 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.ASSESSMENT_VIEW: "查看绩效考核结果和数据质量报告（本单位、本辖区）",
     Perm.ASSESSMENT_SELF: "填报本单位的考核自评和佐证材料",
     Perm.ASSESSMENT_MANAGE: "组织绩效考核（考核细则、计算、评审、公布；辖市区为本辖区自评检查）",
+    Perm.EXCHANGE_VIEW: "查看数据交换作业和对账（本辖区）",
+    Perm.EXCHANGE_MANAGE: "配置交换伙伴和通道，手动运行交换和重发（本辖区）",
 }

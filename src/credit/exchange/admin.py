@@ -1,0 +1,1 @@
+"""Read-only admin of the exchange app: changes go through the services (audited)."""

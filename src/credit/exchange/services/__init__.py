@@ -1,0 +1,1 @@
+"""Writes of the exchange: partners and channels, runs, deliveries."""

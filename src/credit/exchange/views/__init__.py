@@ -1,0 +1,1 @@
+"""Pages of the exchange (数据交换)."""
