@@ -28,6 +28,7 @@ from credit.events.api import router as push_router
 from credit.gateway.auth import SessionAuth, SignedRequest
 from credit.ingest.api import router as ingest_router
 from credit.integrity.api import router as integrity_router
+from credit.records.api import router as records_router
 from credit.reports.api import router as reports_router
 from credit.sanctions.api import router as sanctions_router
 from credit.subjects.api import router as subjects_router
@@ -111,3 +112,4 @@ api.add_router("/reports", reports_router)
 api.add_router("/integrity", integrity_router)
 api.add_router("/commitments", commitments_router)
 api.add_router("/assessment", assessment_router)
+api.add_router("/changes", records_router)

@@ -70,6 +70,12 @@ SCOPES: dict[str, Scope] = {
             frozenset({Perm.SANCTIONS_CHECK}),
         ),
         Scope(
+            "changes:read",
+            "拉取信用记录变更",
+            (("GET", "/changes"),),
+            frozenset({Perm.RECORD_VIEW}),
+        ),
+        Scope(
             "warnings:read",
             "读取预警",
             (("GET", "/warnings"),),

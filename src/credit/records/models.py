@@ -257,3 +257,52 @@ class ListChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.record_id}"
+
+
+class RecordChange(models.Model):
+    """A change of any credit record (信用记录变更), written in the transaction that changes it:
+    the feed of every record (``GET /api/v1/changes``, event type ``record.changed``) that
+    data exchange (``credit.exchange``) and subscribers read. :class:`ListChange` keeps the
+    list entries' own feed beside it, unchanged.
+
+    Ordered and paged like :class:`ListChange`, by ``(txid, id)`` through
+    :func:`credit.events.feed.read`. The platform never deletes a record; the event goes with
+    its record only when committed test data is cleaned up (``CASCADE``).
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "新增"
+        UPDATED = "updated", "更新（新版本）"
+        SUSPENDED = "suspended", "暂停公示"
+        RESTORED = "restored", "恢复公示"
+        CORRECTED = "corrected", "更正"
+        REVOKED = "revoked", "撤销"
+        REPAIRED = "repaired", "信用修复"
+        EXPIRED = "expired", "到期"
+
+    txid = models.BigIntegerField("事务号")
+    occurred_at = models.DateTimeField("发生时间")
+    event_id = models.UUIDField("事件编号", unique=True)
+    kind = models.CharField("变更类型", max_length=10, choices=Kind.choices)
+    record = models.ForeignKey(CreditRecord, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey("catalog.CatalogItem", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey("core.Department", on_delete=models.PROTECT, related_name="+")
+    legal_person = models.ForeignKey(
+        "subjects.LegalPerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    natural_person = models.ForeignKey(
+        "subjects.NaturalPerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField("记录版本")
+
+    class Meta:
+        verbose_name = "信用记录变更"
+        verbose_name_plural = "信用记录变更"
+        indexes = [
+            models.Index(fields=["txid", "id"], name="recordchange_cursor"),
+            models.Index(fields=["item", "txid", "id"], name="recordchange_item_cursor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.record_id}"

@@ -60,7 +60,7 @@ MERGEABLE = ("active", "expired")
 REVOKED = "revoked"
 TOMBSTONE_PREFIX = "merged:"
 #: Tables whose rows are history and keep naming the merged record.
-HISTORY = frozenset({"records.creditrecordversion", "records.listchange"})
+HISTORY = frozenset({"records.creditrecordversion", "records.listchange", "records.recordchange"})
 LIST_CATEGORIES = ("red_list", "black_list", "attention_list")
 STATUS_LABELS = {
     "active": "有效",
@@ -155,8 +155,10 @@ def legacy_natural_key(
 def rekey_records(apps: Any, *, emit: Callable[[str, list[int]], Any] | None = None) -> Report:
     """Re-key the records whose key a year bracket changes, merging duplicates (see the
     module's docstring). ``apps`` is a migration's state or :data:`django.apps.apps`;
-    ``emit(kind, ids)`` publishes list changes (:func:`credit.records.changes.emit`; by
-    default they are only written to the feed). Call inside a transaction."""
+    ``emit(kind, ids)`` publishes record changes of a record kind (``updated`` for a survivor,
+    ``revoked`` for a merged record; :func:`credit.records.changes.emit` writes both feeds; by
+    default only the list feed is written, as when migration ``records.0007`` ran, before the
+    record feed existed). Call inside a transaction."""
     run = _Run(apps, emit)
     report = Report()
     if not run.Record._default_manager.exists():
@@ -171,6 +173,10 @@ def rekey_records(apps: Any, *, emit: Callable[[str, list[int]], Any] | None = N
             after={**report.counts(), "skipped_records": [pk for pk, _ in report.skipped]},
         )
     return report
+
+
+#: The record kinds this module emits → the list feed's kinds (for :meth:`_Run._write_changes`).
+_LIST_KINDS = {"revoked": "removed", "updated": "updated"}
 
 
 class _Run:
@@ -283,7 +289,7 @@ class _Run:
             self.Record._default_manager.filter(pk=survivor_pk).update(natural_key=key)
             if not merged_any:
                 report.rekeyed.append(survivor_pk)
-        if merged_any and item.category in LIST_CATEGORIES:
+        if merged_any:
             self.emit("updated", [survivor_pk])
 
     def merge(self, item: Any, survivor: Any, other: Any, written: Any) -> Merge:
@@ -327,8 +333,7 @@ class _Run:
             natural_key=f"{TOMBSTONE_PREFIX}{survivor.pk}:{other.pk}",
             updated_at=self.now,
         )
-        if item.category in LIST_CATEGORIES:
-            self.emit("removed", [other.pk])
+        self.emit("revoked", [other.pk])
         self.audit(
             "record.merged",
             object_type="records.creditrecord",
@@ -429,7 +434,7 @@ class _Run:
                 WHERE r.id = ANY(%s) AND i.category = ANY(%s)
                 ORDER BY r.id
                 """,  # noqa: S608 — the models' own tables
-                [kind, ids, list(LIST_CATEGORIES)],
+                [_LIST_KINDS.get(kind, kind), ids, list(LIST_CATEGORIES)],
             )
 
     def audit(self, event_type: str, **fields: Any) -> None:

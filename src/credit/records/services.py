@@ -18,7 +18,7 @@ from credit.core.identifiers import is_placeholder_uscc, normalize_code, upgrade
 from credit.core.models import Department
 from credit.records import changes, publicity, rules
 from credit.records.constants import RecordStatus
-from credit.records.models import CreditRecord, CreditRecordVersion, ListChange
+from credit.records.models import CreditRecord, CreditRecordVersion, RecordChange
 from credit.records.rules import extract_columns, key_values, natural_key, storage_payload
 
 NATURAL_CATEGORY = "自然人"
@@ -123,7 +123,7 @@ def upsert_record(
             obj=record,
             after={"item": item.code, "document_no": record.document_no},
         )
-        changes.emit(ListChange.Kind.LISTED, [record.pk])
+        changes.emit(RecordChange.Kind.CREATED, [record.pk])
         return UpsertResult(record, "inserted")
     if record.payload == payload:
         return UpsertResult(record, "unchanged")
@@ -136,7 +136,7 @@ def upsert_record(
     audit.record(
         "record.updated", actor=actor, obj=record, before=before, after={"version": record.version}
     )
-    changes.emit(ListChange.Kind.UPDATED, [record.pk])
+    changes.emit(RecordChange.Kind.UPDATED, [record.pk])
     return UpsertResult(record, "updated")
 
 
@@ -148,22 +148,22 @@ def upsert_record(
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
     RecordStatus.SUSPENDED: (
         (RecordStatus.ACTIVE,),
-        ListChange.Kind.SUSPENDED,
+        RecordChange.Kind.SUSPENDED,
         "record.suspended",
     ),
     RecordStatus.ACTIVE: (
         (RecordStatus.SUSPENDED,),
-        ListChange.Kind.RESTORED,
+        RecordChange.Kind.RESTORED,
         "record.restored",
     ),
     RecordStatus.REVOKED: (
         (RecordStatus.ACTIVE, RecordStatus.SUSPENDED, RecordStatus.EXPIRED),
-        ListChange.Kind.REMOVED,
+        RecordChange.Kind.REVOKED,
         "record.revoked",
     ),
     RecordStatus.REPAIRED: (
         (RecordStatus.ACTIVE, RecordStatus.SUSPENDED),
-        ListChange.Kind.REMOVED,
+        RecordChange.Kind.REPAIRED,
         "record.repaired",
     ),
 }
@@ -199,9 +199,10 @@ def change_status(
 ) -> CreditRecord:
     """Move a record to ``status`` (suspend, restore, revoke, repair): the previous state is
     kept as a version, an audit entry names the reason and the case (``reference``, e.g. an
-    objection number), and a change event tells subscribers (list entries). Every reader
-    filters on the status, so the record disappears from (or returns to) the portal, API,
-    reports and checks with this transaction's commit.
+    objection number), and a change event of its precise kind tells subscribers (the record
+    feed; the list feed too for a list entry). Every reader filters on the status, so the
+    record disappears from (or returns to) the portal, API, reports and checks with this
+    transaction's commit.
 
     Restoring a record whose publicity ended meanwhile makes it ``expired``, not active.
     """
@@ -251,14 +252,14 @@ def correct_record(
     record.status = publicity.initial_status(record.publicity_end)
     record.save()
     _audit_change("record.corrected", actor, record, before, reason, reference)
-    changes.emit(ListChange.Kind.UPDATED, [record.pk])
+    changes.emit(RecordChange.Kind.CORRECTED, [record.pk])
     return record
 
 
 def expire_publicity(*, today: datetime.date | None = None) -> list[int]:
     """Mark active records whose publicity ended before ``today`` as expired (已过公示期), in
     one statement, keeping each one's previous state as a version, with one audit entry naming
-    them and a change event per list entry. Returns the ids. Idempotent; run daily."""
+    them and an ``expired`` change event per record. Returns the ids. Idempotent; run daily."""
     today = today or datetime.date.today()
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
@@ -276,7 +277,7 @@ def expire_publicity(*, today: datetime.date | None = None) -> list[int]:
             [RecordStatus.EXPIRED, RecordStatus.ACTIVE, today, RecordStatus.ACTIVE],
         )
         ids = sorted(pk for (pk,) in cur.fetchall())
-        changes.emit(ListChange.Kind.EXPIRED, ids)
+        changes.emit(RecordChange.Kind.EXPIRED, ids)
         if ids:
             audit.record(
                 "records.expired",
@@ -327,7 +328,7 @@ def recompute_publicity(
                         revived.append(record.pk)
                     changed.append(record)
             CreditRecord.objects.bulk_update(changed, [*PUB, "status"])
-            changes.emit(ListChange.Kind.RESTORED, revived)
+            changes.emit(RecordChange.Kind.RESTORED, revived)
             counts["records"] += len(chunk)
             counts["changed"] += len(changed)
             counts["revived"] += len(revived)

@@ -19,7 +19,7 @@ from credit.core.bulk import copy_dicts, reserve_ids
 from credit.ingest.models import BatchRow
 from credit.ingest.taxonomy import error_class
 from credit.records import changes, publicity
-from credit.records.models import CreditRecord, CreditRecordVersion, ListChange
+from credit.records.models import CreditRecord, CreditRecordVersion, RecordChange
 from credit.records.rules import natural_key
 from credit.records.rules import subject_key as make_subject_key
 
@@ -138,10 +138,10 @@ def load_records(batch, item, prepared, subjects, results, row_nos, chunk_keys, 
     copy_dicts(CreditRecord, new)
     if changed:
         _update_records(staged, changed)
-    # Every change is told (changes.emit records list events for list entries only, and its
-    # listeners — the civil servants' scores — hear of every record).
-    changes.emit(ListChange.Kind.LISTED, [r["id"] for r in new])
-    changes.emit(ListChange.Kind.UPDATED, [pk for _, pk, _ in changed])
+    # Every change is told (changes.emit writes the record feed for every record, list events
+    # for list entries only, and its listeners — the civil servants' scores — hear of all).
+    changes.emit(RecordChange.Kind.CREATED, [r["id"] for r in new])
+    changes.emit(RecordChange.Kind.UPDATED, [pk for _, pk, _ in changed])
     if new or changed:
         # One entry per chunk naming every record it created or changed: the audit trail of a
         # bulk load without an audit row per record (the batch rows map each file row to its
