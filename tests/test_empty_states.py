@@ -46,6 +46,11 @@ LISTS: list[tuple[str, str | None]] = [
     ("/assessment/quality/", Role.CITY_ADMIN),
     ("/assessment/self-check/", Role.DISTRICT_ADMIN),
     ("/assessment/rubrics/?year=2099", Role.CITY_ADMIN),
+    # Exchange
+    ("/exchange/", Role.CITY_ADMIN),
+    ("/exchange/runs/", Role.CITY_ADMIN),
+    ("/exchange/partners/", Role.CITY_ADMIN),
+    ("/exchange/", Role.DISTRICT_ADMIN),
     # System
     ("/portal/manage/notices/", Role.CITY_ADMIN),
     ("/accounts/users/?q=没有这个人", Role.CITY_ADMIN),

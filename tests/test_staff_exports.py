@@ -82,11 +82,21 @@ PARAMS_BY_NAME = {
     "dashboard:data_xlsx": {"code": "batches_today"},
     "commitments:coverage_export": {"target": "voluntary"},
     "assessment:export": {"period": "2026Q3"},
+    # The exchange partner of the demo fixture and its channel (a function: its id).
+    "exchange:reconcile_export": {"code": "exports-demo"},
+    "exchange:deliveries_export": {"pk": lambda: str(_exchange_channel().pk)},
 }
 
 
+def _exchange_channel():
+    from credit.exchange.models import Channel
+
+    return Channel.objects.get(partner__code="exports-demo")
+
+
 def _url(name: str, route: str, values: dict[str, str]) -> str:
-    values = {**values, **PARAMS_BY_NAME.get(name, {})}
+    own = {k: v() if callable(v) else v for k, v in PARAMS_BY_NAME.get(name, {}).items()}
+    values = {**values, **own}
     params = re.findall(r"<(?:\w+:)?(\w+)>", route)
     missing = [p for p in params if p not in values]
     assert not missing, f"{name}: give PARAMS a value for {missing} so that it is scanned"
@@ -187,6 +197,16 @@ def demo(roles, client, tmp_path, settings) -> dict[str, str]:
     from credit.assessment.services.assessments import open_assessment
 
     open_assessment(actor=None, period="2026Q3")
+    from credit.exchange.services import partners as exchange
+
+    partner = exchange.create_partner(
+        actor=None, code="exports-demo", name="省平台", kind="database", region="320402",
+        config={"url": "mysql+pymysql://root@127.0.0.1:1/test"},
+    )  # fmt: skip
+    exchange.create_channel(
+        actor=None, partner=partner, item="admin-penalty", direction="up", period="daily",
+        mapping={"table": "xzcf", "key_column": "record_key", "fields": {"A": "document_no"}},
+    )  # fmt: skip
     return {"batch": str(batch.pk), "admin-penalty": "admin-penalty"}
 
 

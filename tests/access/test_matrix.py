@@ -265,7 +265,21 @@ def world(legal_person, resident_id_factory, admin_user, make_user, settings):
     self_check_unit = Unit.objects.create(
         assessment=self_check, kind="district", region_id="320402", name="天宁区"
     )
+    # 天宁区's own exchange partner (a closed port: a run or a check fails fast) and channel.
+    from credit.exchange.services import partners as exchange
+
+    exchange_partner = exchange.create_partner(
+        actor=None, code="tn-exchange", name="天宁区子平台", kind="database", region="320402",
+        config={"url": "mysql+pymysql://root@127.0.0.1:1/test"},
+    )  # fmt: skip
+    exchange_channel = exchange.create_channel(
+        actor=None, partner=exchange_partner, item="admin-penalty", direction="up",
+        period="daily", mapping={"table": "xzcf", "key_column": "record_key",
+                                 "fields": {"CF_WSH": "document_no"}},
+    )  # fmt: skip
     return {
+        "exchange_partner": exchange_partner,
+        "exchange_channel": exchange_channel,
         "quality_report": quality_report,
         "assessment": assessment,
         "assessment_unit": tianning_unit,
@@ -699,6 +713,23 @@ PAGES: dict[str, tuple[str, Callable[[Who], str]]] = {
     "commitments_portal:export": ("GET", public),
     "commitments_portal:new": ("GET", lambda who: PORTAL_LOGIN),
     "commitments_portal:mine": ("GET", lambda who: PORTAL_LOGIN),
+    "exchange:jobs": ("GET", perm(Perm.EXCHANGE_VIEW)),
+    "exchange:jobs_export": ("GET", perm(Perm.EXCHANGE_VIEW)),
+    "exchange:run": ("POST", perm(Perm.EXCHANGE_MANAGE, tenant=True)),  # fails: closed port
+    "exchange:runs": ("GET", perm(Perm.EXCHANGE_VIEW)),
+    "exchange:runs_export": ("GET", perm(Perm.EXCHANGE_VIEW)),
+    "exchange:partners": ("GET", perm(Perm.EXCHANGE_VIEW)),
+    "exchange:partners_export": ("GET", perm(Perm.EXCHANGE_VIEW)),
+    "exchange:partner_new": ("POST", perm(Perm.EXCHANGE_MANAGE)),  # empty: the form's error
+    "exchange:partner": ("GET", perm(Perm.EXCHANGE_VIEW, tenant=True)),
+    "exchange:partner_edit": ("POST", perm(Perm.EXCHANGE_MANAGE, tenant=True)),
+    "exchange:check": ("POST", perm(Perm.EXCHANGE_MANAGE, tenant=True)),
+    "exchange:channel_new": ("POST", perm(Perm.EXCHANGE_MANAGE, tenant=True)),
+    "exchange:reconcile": ("GET", perm(Perm.EXCHANGE_VIEW, tenant=True)),
+    "exchange:reconcile_export": ("GET", perm(Perm.EXCHANGE_VIEW, tenant=True)),
+    "exchange:channel": ("GET", perm(Perm.EXCHANGE_VIEW, tenant=True)),
+    "exchange:deliveries_export": ("GET", perm(Perm.EXCHANGE_VIEW, tenant=True)),
+    "exchange:resend": ("POST", perm(Perm.EXCHANGE_MANAGE, tenant=True)),  # none chosen
 }
 
 
@@ -816,6 +847,21 @@ def _kwargs(world: dict, name: str, pattern: str) -> dict:
             "metric": "list_reports",
         },
         "assessment_portal:results": {"period": "2026Q3"},
+        **{
+            f"exchange:{name}": {"code": world["exchange_partner"].code}
+            for name in (
+                "partner",
+                "partner_edit",
+                "check",
+                "channel_new",
+                "reconcile",
+                "reconcile_export",
+            )
+        },
+        **{
+            f"exchange:{name}": {"pk": world["exchange_channel"].pk}
+            for name in ("run", "channel", "deliveries_export", "resend")
+        },
         "assessment:quality_download": {"pk": world["quality_report"].pk, "fmt": "pdf"},
         "commitments:item": {"code": world["commitment"].item.code},
         "commitments:item_version_new": {"code": world["commitment"].item.code},
@@ -958,6 +1004,7 @@ API: dict[tuple[str, str], tuple[Perm | None, bool]] = {
     ("POST", "/api/v1/commitments"): (Perm.COMMITMENT_ENTER, False),
     ("POST", "/api/v1/commitments/{number}/breach"): (Perm.COMMITMENT_REVIEW, True),
     ("GET", "/api/v1/assessment/{period}/results"): (Perm.ASSESSMENT_VIEW, False),
+    ("GET", "/api/v1/changes"): (Perm.RECORD_VIEW, False),
 }
 
 

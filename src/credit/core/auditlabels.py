@@ -207,6 +207,18 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
         },
     ),
     (
+        "数据交换",
+        {
+            "exchange.partner_created": "新建交换伙伴",
+            "exchange.partner_updated": "修改交换伙伴",
+            "exchange.channel_created": "新建交换通道",
+            "exchange.channel_updated": "修改交换通道",
+            "exchange.run": "运行数据交换",
+            "exchange.resent": "重新发送交换记录",
+            "exchange.loaded": "上报通道初始全量（全部现有记录放入待发送）",
+        },
+    ),
+    (
         "实名认证",
         {
             "identity.account_created": "实名用户首次登录（建立实名账号）",

@@ -458,6 +458,10 @@ def seed(
 
             made = seed_assessment(report=report)
             counts.update({f"demo_assessment_{k}": v for k, v in made.items()})
+            from credit.exchange.demo import seed_exchange
+
+            made = seed_exchange(report=report)
+            counts.update({f"demo_exchange_{k}": v for k, v in made.items()})
     with connection.cursor() as cur:
         for table in (
             "subjects_legalperson",

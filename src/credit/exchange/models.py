@@ -39,7 +39,7 @@ class Channel(ChangeTracked):
     """One flow with a partner (交换通道): a catalog item in one direction — 上报 (records of the
     item taken from the change feed and sent), 下发 or 采集 (the partner's rows of the item
     collected through the ingest pipeline, for ``department``) — on a period, with the field
-    mapping as data: ``mapping = {"table": "xzcf", "key": "record_key", "fields": {partner
+    mapping as data: ``mapping = {"table": "xzcf", "key_column": "record_key", "fields": {partner
     column: field code}, ...}`` (the adapter's documentation says what it reads).
 
     ``cursor`` is where an upward channel has read the change feed up to

@@ -1,0 +1,245 @@
+"""The demo's provincial exchange partner (``credit seed-demo``): 江苏省公共信用信息平台（演示）,
+an intermediate database on this machine's MariaDB (``127.0.0.1:3306``, user root without a
+password, database ``test``), with two channels:
+
+- 上报 行政处罚 (daily) into ``demo_province_xzcf``: the city's penalty records written by
+  idempotent key (``<record id>-<version>``) with the change kind, version and time — every
+  existing one put in the outbox when the channel is made (初始全量: the demo's bulk-loaded
+  records made no change events), then the change feed;
+- 下发 严重质量失信企业 (irregular) from ``demo_province_hmd``: the province's list rows,
+  collected for 市场监管局 through the ingest pipeline, each row's outcome written back to its
+  ``sync_status``/``sync_message`` columns (one row with a wrong code, to show a refusal).
+
+The tables are the ones :func:`credit.exchange.adapters.database.partner_ddl` gives for the
+mappings (created when missing, or made again when the demo partner is new on this platform;
+the list rows inserted only into a new table). Both channels
+run once. When MariaDB cannot be reached the demo says so and creates nothing.
+
+Idempotent: a second run finds the partner, channels and tables and runs the channels again
+(nothing new to send or collect).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from typing import Any
+
+PARTNER_CODE = "js-province-demo"
+PARTNER_NAME = "江苏省公共信用信息平台（演示）"
+URL = "mysql+pymysql://root@127.0.0.1:3306/test"
+HOST, PORT = "127.0.0.1", 3306
+UNREACHABLE = "未连接到 MariaDB（127.0.0.1:3306），演示省平台交换伙伴未配置"
+
+#: The demo's tables in the partner database are named ``<prefix>xzcf`` and ``<prefix>hmd``.
+TABLE_PREFIX = "demo_province_"
+#: 下发 严重质量失信企业: the item and the department its rows are collected for.
+DOWN_ITEM = "quality-dishonest"
+DOWN_DEPARTMENT = "SCJG"
+
+
+def up_mapping(prefix: str = TABLE_PREFIX) -> dict[str, Any]:
+    """上报 行政处罚: partner column → field code (or record metadata), into ``<prefix>xzcf``."""
+    return {
+        "table": f"{prefix}xzcf",
+        "key_column": "record_key",
+        "fields": {
+            "CF_XDR_MC": "subject_name",
+            "CF_XDR_SHXYM": "uscc",
+            "CF_WSH": "document_no",
+            "CF_WFXW": "violation_type",
+            "CF_CFLB": "penalty_category",
+            "CF_NR": "penalty_content",
+            "CF_JDRQ": "decision_date",
+            "CF_CFJG": "authority",
+            "XZQH": "_record.region",
+            "ZT": "_record.status",
+        },
+        "kind_column": "change_kind",
+        "version_column": "record_version",
+        "time_column": "synced_at",
+    }
+
+
+def down_mapping(prefix: str = TABLE_PREFIX) -> dict[str, Any]:
+    """下发 严重质量失信企业 from ``<prefix>hmd``: partner column → field code, and the status
+    columns the platform writes back."""
+    return {
+        "table": f"{prefix}hmd",
+        "key_column": "id",
+        "fields": {"QYMC": "enterprise_name", "TYSHXYDM": "uscc"},
+        "status_column": "sync_status",
+        "message_column": "sync_message",
+    }
+
+
+UP_MAPPING = up_mapping()
+DOWN_MAPPING = down_mapping()
+#: The row of the province's list whose code is wrong (its refusal goes back to the province).
+BAD_ROW = {"QYMC": "常州某某质量失信企业（代码有误）", "TYSHXYDM": "91320400MA1XXXXXX0"}
+
+
+def reachable(host: str = HOST, port: int = PORT, timeout: float = 1.0) -> bool:
+    """Whether something listens on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _create_tables(url: str, report: Callable[[str], Any], prefix: str, *, fresh: bool) -> bool:
+    """The partner's two tables, created when missing (the partner's side of the demo) — or
+    made again when the demo partner is ``fresh`` (new on this platform: tables left by an
+    earlier demo name other records); the province's list rows inserted into a new list
+    table. True when the list table is new."""
+    import sqlalchemy as sa
+
+    from credit.catalog.models import CatalogItem
+    from credit.exchange.adapters.database import partner_ddl
+    from credit.exchange.constants import Direction
+
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
+    up, down = up_mapping(prefix), down_mapping(prefix)
+    created_list = False
+    try:
+        with engine.begin() as conn:
+            existing = set(sa.inspect(conn).get_table_names())
+            quote = conn.dialect.identifier_preparer.quote
+            for mapping, direction, code in (
+                (up, Direction.UP, "admin-penalty"),
+                (down, Direction.DOWN, DOWN_ITEM),
+            ):
+                if mapping["table"] in existing:
+                    if not fresh:
+                        continue
+                    conn.execute(sa.text(f"DROP TABLE {quote(mapping['table'])}"))
+                item = CatalogItem.objects.get(code=code)
+                ddl = partner_ddl(conn.dialect.name, mapping, direction=direction, item=item)
+                conn.execute(sa.text(ddl))
+                report(f"  省平台中间库：已建表 {mapping['table']}")
+                created_list = created_list or mapping is down
+            if created_list:
+                rows = _province_rows()
+                table = sa.table(down["table"], sa.column("QYMC"), sa.column("TYSHXYDM"))
+                conn.execute(sa.insert(table), rows)
+                report(f"  省平台中间库：{down['table']} 写入 {len(rows)} 行待下发名单")
+    finally:
+        engine.dispose()
+    return created_list
+
+
+def _province_rows() -> list[dict[str, str]]:
+    """A few enterprises of the demo on the province's list, and one row whose code is
+    wrong (its refusal is written back to the province)."""
+    from credit.subjects.models import LegalPerson
+
+    rows = [
+        {"QYMC": lp.name, "TYSHXYDM": lp.uscc}
+        for lp in LegalPerson.objects.exclude(uscc="").order_by("id")[:3]
+    ]
+    rows.append(dict(BAD_ROW))
+    return rows
+
+
+def _partner(report: Callable[[str], Any], url: str, prefix: str) -> tuple[Any, int]:
+    """The demo partner and its two channels, made when missing; a new upward channel gets
+    every existing 行政处罚 record in its outbox (初始全量). Returns the partner and how many
+    records that put in the outbox."""
+    from credit.core.models import Department
+    from credit.exchange.adapters import redact
+    from credit.exchange.constants import Direction, PartnerKind, Period
+    from credit.exchange.models import Channel, Partner
+    from credit.exchange.services import partners as services
+    from credit.exchange.services.runner import load_all
+
+    partner = Partner.objects.filter(code=PARTNER_CODE).first()
+    if partner is None:
+        partner = services.create_partner(
+            actor=None,
+            code=PARTNER_CODE,
+            name=PARTNER_NAME,
+            kind=PartnerKind.DATABASE,
+            region="320400",
+            config={"url": url},
+            note="演示：本机 MariaDB 的 test 库模拟省平台中间库",
+        )
+        report(f"  交换伙伴：{PARTNER_NAME}（{redact(url)}）")
+    loaded = 0
+    if not Channel.objects.filter(partner=partner, direction=Direction.UP).exists():
+        channel = services.create_channel(
+            actor=None,
+            partner=partner,
+            item="admin-penalty",
+            direction=Direction.UP,
+            period=Period.DAILY,
+            mapping=up_mapping(prefix),
+        )
+        # 初始全量: the records loaded in bulk by the demo made no change events
+        loaded = load_all(actor=None, channel=channel)
+        report(f"  上报 行政处罚 初始全量：{loaded} 条放入待发送")
+    if not Channel.objects.filter(partner=partner, direction=Direction.DOWN).exists():
+        services.create_channel(
+            actor=None,
+            partner=partner,
+            item=DOWN_ITEM,
+            direction=Direction.DOWN,
+            period=Period.IRREGULAR,
+            department=Department.objects.get(code=DOWN_DEPARTMENT),
+            mapping=down_mapping(prefix),
+        )
+    return partner, loaded
+
+
+def seed_exchange(
+    *, report: Callable[[str], Any] = print, url: str = URL, prefix: str = TABLE_PREFIX
+) -> dict[str, int]:
+    """The demo provincial partner on MariaDB with its two channels, each run once; counts of
+    what was sent, acknowledged, collected and refused (empty when MariaDB is unreachable).
+    ``url`` and ``prefix`` (of the two tables' names) let the tests use tables of their own."""
+    from credit.exchange.constants import Direction
+    from credit.exchange.models import Partner
+    from credit.exchange.services.runner import run_channel
+
+    if not reachable():
+        report(UNREACHABLE)
+        return {}
+    try:
+        fresh = not Partner.objects.filter(code=PARTNER_CODE).exists()
+        _create_tables(url, report, prefix, fresh=fresh)
+    except Exception as exc:
+        from credit.exchange.adapters import redact
+
+        report(f"{UNREACHABLE}：{redact(str(exc))[:200]}")
+        return {}
+    partner, loaded = _partner(report, url, prefix)
+    counts = {
+        "loaded": loaded,
+        "sent": 0,
+        "acked": 0,
+        "rejected": 0,
+        "received": 0,
+        "collected": 0,
+        "returned": 0,
+    }
+    for channel in partner.channels.select_related("item").order_by("direction"):
+        run = run_channel(actor=None, channel=channel, trigger="job", limit=100_000)
+        if channel.direction == Direction.UP:
+            counts["sent"] += run.sent
+            counts["acked"] += run.acked
+            counts["rejected"] += run.rejected
+            report(
+                f"  上报 {channel.item.name}：取出 {run.taken} 发送 {run.sent} "
+                f"确认 {run.acked} 拒收 {run.rejected}（{run.get_status_display()}）"
+            )
+        else:
+            counts["received"] += run.received
+            counts["collected"] += run.acked
+            counts["returned"] += run.rejected
+            report(
+                f"  下发 {channel.item.name}：接收 {run.received} 入库 {run.acked} "
+                f"退回 {run.rejected}（{run.get_status_display()}）"
+            )
+        if run.error:
+            report(f"  {run.error}")
+    return counts

@@ -1,0 +1,198 @@
+"""Scoped reads of the exchange (数据交换): partners, channels, runs and deliveries of the
+reader's tenant, the jobs overview and the reconciliation of a partner.
+
+Reading needs :attr:`~credit.core.access.Perm.EXCHANGE_VIEW`; the rows are those of the
+partners in the principal's tenant (:meth:`~credit.core.access.Principal.tenant_q` on the
+partner's region): the city's credit office (and the city's reviewers and auditors) every
+partner, a district's administrator its district's partners only. A partner, channel, run or
+delivery outside the tenant is "not found" (:func:`partner_for`, :func:`channel_for`).
+The command line and the jobs read as :data:`credit.core.access.SYSTEM`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from credit.core.access import Perm, Principal, principal_of
+from credit.core.errors import NotFound
+from credit.exchange.constants import DeliveryStatus, Direction
+from credit.exchange.models import Channel, Delivery, Partner, Run
+
+#: How many of a channel's most frequent rejection reasons the reconciliation lists.
+TOP_REASONS = 5
+
+
+def _viewer(actor: Any) -> Principal:
+    p = principal_of(actor)
+    p.require(Perm.EXCHANGE_VIEW)
+    return p
+
+
+def partners_for(actor: Any) -> QuerySet[Partner]:
+    """The partners of ``actor``'s tenant, with their region; ``PermissionDenied`` without
+    查看数据交换."""
+    p = _viewer(actor)
+    return Partner.objects.select_related("region").filter(p.tenant_q(region="region_id"))
+
+
+def partner_for(actor: Any, code: str) -> Partner:
+    """The partner ``code`` of ``actor``'s tenant; ``NotFound`` for a missing partner and for
+    one of another tenant alike."""
+    partner = partners_for(actor).filter(code=code).first()
+    if partner is None:
+        raise NotFound("交换伙伴不存在", code="partner_not_found")
+    return partner
+
+
+def channels_for(actor: Any) -> QuerySet[Channel]:
+    """The channels of the partners of ``actor``'s tenant, with partner, item and
+    department."""
+    p = _viewer(actor)
+    return Channel.objects.select_related(
+        "partner", "partner__region", "item", "department"
+    ).filter(p.tenant_q(region="partner__region_id"))
+
+
+def channel_for(actor: Any, pk: int) -> Channel:
+    """The channel ``pk`` of ``actor``'s tenant; ``NotFound`` otherwise."""
+    channel = channels_for(actor).filter(pk=pk).first()
+    if channel is None:
+        raise NotFound("交换通道不存在", code="channel_not_found")
+    return channel
+
+
+def runs_for(actor: Any) -> QuerySet[Run]:
+    """The runs of the channels of ``actor``'s tenant, newest first."""
+    p = _viewer(actor)
+    return (
+        Run.objects.select_related("channel", "channel__partner", "channel__item")
+        .filter(p.tenant_q(region="channel__partner__region_id"))
+        .order_by("-started_at", "-id")
+    )
+
+
+def deliveries_for(actor: Any, channel: Channel) -> QuerySet[Delivery]:
+    """The deliveries of ``channel`` (of ``actor``'s tenant, else ``NotFound``), oldest
+    first."""
+    p = _viewer(actor)
+    if (
+        not Channel.objects.filter(pk=channel.pk)
+        .filter(p.tenant_q(region="partner__region_id"))
+        .exists()
+    ):
+        raise NotFound("交换通道不存在", code="channel_not_found")
+    return Delivery.objects.filter(channel_id=channel.pk).order_by("id")
+
+
+def _count_of(status: str) -> Coalesce:
+    counted = (
+        Delivery.objects.filter(channel=OuterRef("pk"), status=status)
+        .order_by()
+        .values("channel")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def jobs(actor: Any) -> list[dict[str, Any]]:
+    """Every channel of ``actor``'s tenant as the jobs page shows it (交换作业), by partner:
+    ``{"channel", "partner", "next_run_at", "last_run" (a Run or None), "last_status",
+    "last_run_at", "volume" (what the last run sent or received), "pending", "rejected"}``.
+    Two queries whatever the number of channels."""
+    last = (
+        Run.objects.filter(channel=OuterRef("pk")).order_by("-started_at", "-id").values("id")[:1]
+    )
+    channels = list(
+        channels_for(actor)
+        .annotate(
+            pending_n=_count_of(DeliveryStatus.PENDING),
+            rejected_n=_count_of(DeliveryStatus.REJECTED),
+            last_run_id=Subquery(last),
+        )
+        .order_by("partner__region__sort_order", "partner__code", "item__sort_order", "direction")
+    )
+    runs = Run.objects.in_bulk([c.last_run_id for c in channels if c.last_run_id])
+    rows = []
+    for c in channels:
+        run = runs.get(c.last_run_id)
+        volume = 0
+        if run is not None:
+            volume = run.sent if c.direction == Direction.UP else run.received
+        rows.append(
+            {
+                "channel": c,
+                "partner": c.partner,
+                "next_run_at": c.next_run_at,
+                "last_run": run,
+                "last_status": run.status if run else "",
+                "last_run_at": run.started_at if run else c.last_run_at,
+                "volume": volume,
+                "pending": c.pending_n,
+                "rejected": c.rejected_n,
+            }
+        )
+    return rows
+
+
+def _bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, ...]:
+    tz = timezone.get_default_timezone()
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    until = datetime.datetime.combine(
+        end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+    )
+    return since, until
+
+
+def reconciliation(
+    partner: Partner, *, start: datetime.date, end: datetime.date
+) -> list[dict[str, Any]]:
+    """The reconciliation (对账) of ``partner`` over the days ``start``–``end`` (Beijing time),
+    one dict per channel: ``{"channel", "direction", "total", "sent", "acked", "rejected",
+    "pending", "received", "reasons"}``.
+
+    Upward channels count the deliveries that entered the outbox in the period: ``sent``
+    (tried at least once), ``acked``, ``rejected`` with ``reasons`` (the partner's most
+    frequent reasons, ``[{"reason", "count"}]``) and ``pending`` (not yet acknowledged).
+    Inbound channels add up the runs started in the period: rows ``received`` from the
+    partner, ``acked`` (入库) and ``rejected`` (退回); ``pending`` is 0."""
+    since, until = _bounds(start, end)
+    rows = []
+    channels = Channel.objects.filter(partner=partner).select_related("item", "department")
+    for channel in channels.order_by("item__sort_order", "item__code", "direction"):
+        row: dict[str, Any] = {"channel": channel, "direction": channel.direction, "reasons": []}
+        if channel.direction == Direction.UP:
+            period = Delivery.objects.filter(
+                channel=channel, created_at__gte=since, created_at__lt=until
+            )
+            counts = period.aggregate(
+                total=Count("id"),
+                sent=Count("id", filter=Q(attempts__gt=0)),
+                acked=Count("id", filter=Q(status=DeliveryStatus.ACKED)),
+                rejected=Count("id", filter=Q(status=DeliveryStatus.REJECTED)),
+                pending=Count("id", filter=Q(status=DeliveryStatus.PENDING)),
+            )
+            row.update(counts, received=0)
+            row["reasons"] = [
+                {"reason": r["reason"] or "（未说明原因）", "count": r["n"]}
+                for r in period.filter(status=DeliveryStatus.REJECTED)
+                .values("reason")
+                .annotate(n=Count("id"))
+                .order_by("-n", "reason")[:TOP_REASONS]
+            ]
+        else:
+            sums = Run.objects.filter(
+                channel=channel, started_at__gte=since, started_at__lt=until
+            ).aggregate(
+                received=Coalesce(Sum("received"), 0),
+                acked=Coalesce(Sum("acked"), 0),
+                rejected=Coalesce(Sum("rejected"), 0),
+            )
+            row.update(sums, total=sums["received"], sent=0, pending=0)
+        rows.append(row)
+    return rows

@@ -1,0 +1,147 @@
+"""The reconciliation of a partner over a period (对账): per channel sent, acknowledged,
+rejected with the partner's reasons, pending (and received for inbound channels) — a chart
+above its table, and the Excel export. The partner is one of the reader's tenant, else "not
+found"."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+
+from credit.core.access import Perm
+from credit.core.access.decorators import perm_required
+from credit.core.http import xlsx_download
+from credit.exchange import selectors
+from credit.exchange.forms import ReconcileForm
+from credit.exchange.views.channels import find_partner
+from credit.exchange.views.jobs import DIRECTIONS, may_manage
+
+
+def _num(row: dict[str, Any], *names: str) -> int:
+    for name in names:
+        if name in row and row[name] is not None:
+            return int(row[name])
+    return 0
+
+
+def reconcile_rows(partner: Any, start: Any, end: Any) -> list[dict[str, Any]]:
+    """:func:`credit.exchange.selectors.reconciliation` as the page shows it: per channel
+    its label and the four counts, and the partner's reasons of the rejected ones."""
+    rows = []
+    for row in selectors.reconciliation(partner, start=start, end=end):
+        channel = row.get("channel")
+        label = row.get("label") or (
+            f"{channel.item.name} {DIRECTIONS.get(channel.direction, '')}" if channel else ""
+        )
+        reasons = row.get("reasons") or row.get("top_reasons") or []
+        reasons = [
+            (r.get("reason", ""), r.get("n", r.get("count", 0)))
+            if isinstance(r, dict)
+            else (r[0], r[1])
+            for r in reasons
+        ]
+        rows.append(
+            {
+                "channel": channel,
+                "label": label,
+                "sent": _num(row, "sent"),
+                "acked": _num(row, "acked", "acknowledged"),
+                "rejected": _num(row, "rejected"),
+                "pending": _num(row, "pending"),
+                "received": _num(row, "received"),
+                "reasons": reasons,
+            }
+        )
+    return rows
+
+
+def _period(request: HttpRequest) -> tuple[ReconcileForm, Any, Any]:
+    form = ReconcileForm(request.GET or None)
+    start, end = form.period(timezone.localdate())
+    return form, start, end
+
+
+@perm_required(Perm.EXCHANGE_VIEW)
+def reconcile(request: HttpRequest, code: str) -> HttpResponse:
+    """对账 of a partner over a period (default: this month so far)."""
+    obj = find_partner(request, code)
+    form, start, end = _period(request)
+    rows = reconcile_rows(obj, start, end)
+    totals = {
+        k: sum(r[k] for r in rows) for k in ("sent", "acked", "rejected", "pending", "received")
+    }
+    query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
+    for r in rows:
+        if r["channel"] is not None:
+            r["url"] = reverse("exchange:channel", args=[r["channel"].pk])
+    return render(
+        request,
+        "exchange/reconcile.html",
+        {
+            "partner": obj,
+            "form": form,
+            "start": start,
+            "end": end,
+            "rows": rows,
+            "totals": totals,
+            "may_manage": may_manage(request.user),
+            "chart": {
+                "unit": "条",
+                "categories": [r["label"] for r in rows],
+                "series": [
+                    {"name": "已发送", "data": [r["sent"] for r in rows]},
+                    {"name": "已确认", "data": [r["acked"] for r in rows]},
+                    {"name": "被拒收", "data": [r["rejected"] for r in rows]},
+                    {"name": "待发送", "data": [r["pending"] for r in rows]},
+                    {"name": "接收", "data": [r["received"] for r in rows]},
+                ],
+                "links": [r.get("url", "") for r in rows],
+                "empty_text": "该期间没有交换记录",
+            },
+            "export_url": reverse("exchange:reconcile_export", args=[obj.code]) + f"?{query}",
+        },
+    )
+
+
+@perm_required(Perm.EXCHANGE_VIEW)
+def reconcile_export(request: HttpRequest, code: str) -> HttpResponse:
+    """The reconciliation as a workbook: the counts per channel, and the reasons."""
+    obj = find_partner(request, code)
+    _, start, end = _period(request)
+    rows = reconcile_rows(obj, start, end)
+    period = f"{start:%Y-%m-%d}至{end:%Y-%m-%d}"
+    counts = (
+        [period, r["label"], r["sent"], r["received"], r["acked"], r["rejected"], r["pending"]]
+        for r in rows
+    )
+    reasons = ([r["label"], reason, n] for r in rows for reason, n in r["reasons"])
+    return xlsx_download(
+        f"交换对账-{obj.code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx",
+        [
+            (
+                "对账",
+                [
+                    "期间",
+                    "交换通道",
+                    "已发送",
+                    "接收",
+                    "已确认（入库）",
+                    "被拒收（退回）",
+                    "待发送",
+                ],
+                counts,
+            ),
+            ("拒收原因", ["交换通道", "拒收原因", "条数"], reasons),
+        ],
+    )
+
+
+urls = [
+    path("partners/<slug:code>/reconcile/", reconcile, name="reconcile"),
+    path("partners/<slug:code>/reconcile/export.xlsx", reconcile_export, name="reconcile_export"),
+]
