@@ -215,7 +215,35 @@ class CreditRecordVersion(models.Model):
         return f"{self.record_id} v{self.version}"
 
 
-class ListChange(models.Model):
+class ChangeEvent(models.Model):
+    """The columns of a change event written in the changing transaction (变更事件): the
+    writing transaction's id ``txid`` (readers page by ``(txid, id)``, see
+    :func:`credit.events.feed.read`), when, a UUID for deliveries, and the record's item,
+    region, department, subject and version at the change. Each feed adds its ``kind`` and its
+    ``record``."""
+
+    txid = models.BigIntegerField("事务号")
+    occurred_at = models.DateTimeField("发生时间")
+    event_id = models.UUIDField("事件编号", unique=True)
+    item = models.ForeignKey("catalog.CatalogItem", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey("core.Department", on_delete=models.PROTECT, related_name="+")
+    legal_person = models.ForeignKey(
+        "subjects.LegalPerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    natural_person = models.ForeignKey(
+        "subjects.NaturalPerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField("记录版本")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.record_id}"
+
+
+class ListChange(ChangeEvent):
     """A change of a list entry (a record of a red, black or attention list item), in the same
     transaction as the change: the feed that subscribers pull (``GET /sanctions/changes``) and
     that push deliveries are made from.
@@ -233,33 +261,17 @@ class ListChange(models.Model):
         SUSPENDED = "suspended", "暂停公示（异议处理中）"
         RESTORED = "restored", "恢复公示"
 
-    txid = models.BigIntegerField("事务号")
-    occurred_at = models.DateTimeField("发生时间")
-    event_id = models.UUIDField("事件编号", unique=True)
     kind = models.CharField("变更类型", max_length=10, choices=Kind.choices)
     record = models.ForeignKey(CreditRecord, on_delete=models.PROTECT, related_name="+")
-    item = models.ForeignKey("catalog.CatalogItem", on_delete=models.PROTECT, related_name="+")
     list_kind = models.CharField("名单类型", max_length=20)
-    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey("core.Department", on_delete=models.PROTECT, related_name="+")
-    legal_person = models.ForeignKey(
-        "subjects.LegalPerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    natural_person = models.ForeignKey(
-        "subjects.NaturalPerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    version = models.PositiveIntegerField("记录版本")
 
     class Meta:
         verbose_name = "名单变更"
         verbose_name_plural = "名单变更"
         indexes = [models.Index(fields=["txid", "id"], name="listchange_cursor")]
 
-    def __str__(self) -> str:
-        return f"{self.kind} {self.record_id}"
 
-
-class RecordChange(models.Model):
+class RecordChange(ChangeEvent):
     """A change of any credit record (信用记录变更), written in the transaction that changes it:
     the feed of every record (``GET /api/v1/changes``, event type ``record.changed``) that
     data exchange (``credit.exchange``) and subscribers read. :class:`ListChange` keeps the
@@ -280,21 +292,8 @@ class RecordChange(models.Model):
         REPAIRED = "repaired", "信用修复"
         EXPIRED = "expired", "到期"
 
-    txid = models.BigIntegerField("事务号")
-    occurred_at = models.DateTimeField("发生时间")
-    event_id = models.UUIDField("事件编号", unique=True)
     kind = models.CharField("变更类型", max_length=10, choices=Kind.choices)
     record = models.ForeignKey(CreditRecord, on_delete=models.CASCADE, related_name="+")
-    item = models.ForeignKey("catalog.CatalogItem", on_delete=models.PROTECT, related_name="+")
-    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey("core.Department", on_delete=models.PROTECT, related_name="+")
-    legal_person = models.ForeignKey(
-        "subjects.LegalPerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    natural_person = models.ForeignKey(
-        "subjects.NaturalPerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    version = models.PositiveIntegerField("记录版本")
 
     class Meta:
         verbose_name = "信用记录变更"
@@ -303,6 +302,3 @@ class RecordChange(models.Model):
             models.Index(fields=["txid", "id"], name="recordchange_cursor"),
             models.Index(fields=["item", "txid", "id"], name="recordchange_item_cursor"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.record_id}"

@@ -34,6 +34,7 @@ from credit.core.paging import capped_page
 from credit.exchange import selectors
 from credit.exchange.constants import DeliveryStatus, Direction, PartnerKind, RunStatus
 from credit.exchange.forms import ChannelForm, DeliveryFilterForm
+from credit.exchange.services import partners as partner_services
 from credit.exchange.views.jobs import DIRECTIONS, PERIODS, RESULTS, may_manage
 
 PAGE_SIZE = 50
@@ -63,26 +64,23 @@ def _dialect(partner: Any) -> str:
 
 def channel_ddl(partner: Any, direction: str, mapping: dict[str, Any], item: Any = None) -> str:
     """The CREATE TABLE a database partner runs for ``mapping`` (empty when not a database
-    partner or the mapping does not give one)."""
-    if partner.kind != PartnerKind.DATABASE or not mapping:
+    partner, or while the mapping is not valid: its errors are shown instead)."""
+    if partner.kind != PartnerKind.DATABASE or not mapping or item is None:
+        return ""
+    if partner_services.mapping_errors(partner, direction, mapping, item):
         return ""
     from credit.exchange.adapters import database
 
-    try:
-        return database.partner_ddl(
-            _dialect(partner) or "mysql", mapping, direction=direction, item=item
-        )
-    except Exception:
-        return ""
+    return database.partner_ddl(
+        _dialect(partner) or "mysql", mapping, direction=direction, item=item
+    )
 
 
 def _validator(partner: Any):
-    def validate(direction: str, mapping: dict[str, Any], item: CatalogItem) -> list[str]:
-        if partner.kind != PartnerKind.DATABASE:
-            return []
-        from credit.exchange.adapters import database
+    """The channel form's mapping check: the service's own (one rule for form and service)."""
 
-        return database.validate_mapping(direction, mapping, item)
+    def validate(direction: str, mapping: dict[str, Any], item: CatalogItem) -> list[str]:
+        return partner_services.mapping_errors(partner, direction, mapping, item)
 
     return validate
 
@@ -142,7 +140,6 @@ def find_channel(request: HttpRequest, pk: int) -> Any:
 def channel_new(request: HttpRequest, code: str) -> HttpResponse:
     """Add a channel to a partner; the mapping is checked against the item by the adapter;
     a refusal shows on the form (400) with the CREATE TABLE of the posted mapping."""
-    from credit.exchange.services import partners as services
     from credit.exchange.views.partners import render_partner
 
     obj = find_partner(request, code)
@@ -150,7 +147,7 @@ def channel_new(request: HttpRequest, code: str) -> HttpResponse:
     done = submit(
         request,
         form,
-        lambda d: services.create_channel(
+        lambda d: partner_services.create_channel(
             actor=request.user,
             partner=obj,
             item=CatalogItem.objects.get(pk=d["item"]),
@@ -260,7 +257,6 @@ def channel(request: HttpRequest, pk: int) -> HttpResponse:
             {"perm_label": PERM_LABELS[Perm.EXCHANGE_MANAGE], "perm": Perm.EXCHANGE_MANAGE},
             status=403,
         )
-    from credit.exchange.services import partners as services
 
     form = make_channel_form(request, obj.partner, request.POST, editing=True)
     form.data = form.data.copy()
@@ -268,7 +264,7 @@ def channel(request: HttpRequest, pk: int) -> HttpResponse:
     done = submit(
         request,
         form,
-        lambda d: services.update_channel(
+        lambda d: partner_services.update_channel(
             actor=request.user,
             channel=obj,
             period=d["period"],
