@@ -5,6 +5,7 @@ the xlsx exports."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -134,7 +135,10 @@ def test_the_check_form_creates_a_check_and_shows_its_hits(client, make_user, li
     assert check.number in text and subject.name in text and entry.document_no in text
     assert "失信被执行人" in text and "限制参加政府采购活动" in text
     assert "限制申请财政资金补助" not in text  # another scenario's measure
-    assert services.certificate_url(check) in text  # the printable certificate
+    # The printable certificate: a signed link (its timestamp is the page's second, so it is
+    # read back rather than rebuilt) that names this check.
+    link = re.search(r'href="/sanctions/certificates/([^/"]+)/"', text)
+    assert link and services.check_by_certificate(link.group(1)) == check
     assert text.count('data-testid="pair"') == 1
 
 
