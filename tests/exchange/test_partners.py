@@ -173,7 +173,7 @@ def test_a_district_channel_collects_for_its_own_districts_departments_only(make
 
 def test_a_channel_of_a_kind_without_an_adapter_is_refused():
     partner = create_partner(
-        actor=None, code="files", name="文件交换", kind="files", region="320400", config={}
+        actor=None, code="rest", name="接口交换", kind="rest", region="320400", config={}
     )
     with pytest.raises(ValidationFailed, match="暂未提供适配器"):
         create_channel(

@@ -128,3 +128,36 @@ def test_partner_code_new_is_refused_on_the_form(client, make_user):
     assert response.status_code == 400
     assert "伙伴标识不能为“new”" in response.content.decode()
     assert not Partner.objects.exists()
+
+
+def test_a_files_partner_is_made_on_the_page_and_its_password_is_kept_and_never_shown(
+    client, make_user, tmp_path
+):
+    client.force_login(make_user(Role.CITY_ADMIN))
+    settings = {
+        "transport": "sftp",
+        "host": "127.0.0.1",
+        "port": 2222,
+        "user": "czxy",
+        "password": "f1les-secret",
+        "path": "/exchange",
+        "message_code": "XZCF",
+        "known_hosts": "/etc/credit/exchange_known_hosts",
+    }
+    data = {"code": "prov-files", "name": "省平台文件", "kind": "files", "region": "320400",
+            "files_config": json.dumps(settings), "is_active": "on"}  # fmt: skip
+    missing = client.post("/exchange/partners/new/", {**data, "files_config": ""})
+    assert missing.status_code == 400 and "请填写数据文件交换配置" in missing.content.decode()
+    response = client.post("/exchange/partners/new/", data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Partner.objects.get(code="prov-files").config["password"] == "f1les-secret"
+    page = client.get("/exchange/partners/prov-files/").content.decode()
+    assert "f1les-secret" not in page
+    # Saving new settings without a password keeps the stored one.
+    edited = {k: v for k, v in settings.items() if k != "password"} | {"path": "/exchange2"}
+    saved = client.post(
+        "/exchange/partners/prov-files/edit/", {**data, "files_config": json.dumps(edited)}
+    )
+    assert saved.status_code == 302, saved.content.decode()[:500]
+    config = Partner.objects.get(code="prov-files").config
+    assert (config["path"], config["password"]) == ("/exchange2", "f1les-secret")

@@ -28,7 +28,10 @@ from credit.exchange.constants import (
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 #: The partner kinds that have an adapter in this version (files, REST and SOAP come later).
-AVAILABLE_KINDS = [(PartnerKind.DATABASE.value, PartnerKind.DATABASE.label)]
+AVAILABLE_KINDS = [
+    (PartnerKind.DATABASE.value, PartnerKind.DATABASE.label),
+    (PartnerKind.FILES.value, PartnerKind.FILES.label),
+]
 #: A channel that never ran (filter value of the jobs page).
 NEVER = "never"
 #: Where a run comes from (``Run.trigger``) → its Chinese name.
@@ -106,7 +109,8 @@ class PartnerForm(forms.Form):
     kind = forms.ChoiceField(
         label="交换方式",
         choices=AVAILABLE_KINDS,
-        help_text="本版本提供中间库方式；数据文件、REST 拉取和 WebService 尚未提供",
+        help_text="本版本提供中间库和数据文件（本地目录、SFTP、FTP）方式；"
+        "REST 拉取和 WebService 尚未提供",
     )
     region = forms.ChoiceField(label="所属区划")
     url = forms.CharField(
@@ -120,6 +124,16 @@ class PartnerForm(forms.Form):
     )
     schema = forms.CharField(
         label="模式（schema）", max_length=100, required=False, help_text="可不填"
+    )
+    files_config = forms.CharField(
+        label="数据文件交换配置（JSON）",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text='数据文件方式必填，如 {"transport": "sftp", "host": "10.0.0.8", "port": 22, '
+        '"user": "czxy", "password": "…", "path": "/exchange", "message_code": "XZCF", '
+        '"zip": true}（transport 为 local、sftp 或 ftp）；密码保存后不再显示，修改时不写 '
+        "password 则保持不变",
     )
     note = forms.CharField(label="说明", max_length=300, required=False)
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
@@ -151,18 +165,47 @@ class PartnerForm(forms.Form):
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"].strip()
-        if not url and not self.editing:
-            raise forms.ValidationError(
-                "请填写数据库连接地址，如 mysql+pymysql://用户@主机:3306/库名"
-            )
         if url and "://" not in url:
             raise forms.ValidationError(
                 "连接地址格式不正确，应为 方言+驱动://用户:密码@主机:端口/库名"
             )
         return url
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind = data.get("kind")
+        self.files: dict[str, Any] | None = None
+        if kind == PartnerKind.DATABASE and not data.get("url") and not self.editing:
+            self.add_error("url", "请填写数据库连接地址，如 mysql+pymysql://用户@主机:3306/库名")
+        if kind == PartnerKind.FILES:
+            text = (data.get("files_config") or "").strip()
+            if not text and not self.editing:
+                self.add_error("files_config", "请填写数据文件交换配置（JSON 对象）")
+            elif text:
+                try:
+                    parsed = json.loads(text)
+                except ValueError:
+                    parsed = None
+                if not isinstance(parsed, dict):
+                    self.add_error(
+                        "files_config",
+                        '数据文件交换配置应为 JSON 对象，如 {"transport": "local", …}',
+                    )
+                else:
+                    self.files = parsed
+        return data
+
     def config(self, current: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The partner's ``config`` from the form (the stored URL kept when left blank)."""
+        """The partner's ``config`` from the form: a database partner's URL (the stored one
+        kept when left blank), a files partner's settings (the stored password kept when the
+        new settings name none)."""
+        if self.cleaned_data.get("kind") == PartnerKind.FILES:
+            if self.files is None:
+                return dict(current or {})
+            config = dict(self.files)
+            if "password" not in config and (current or {}).get("password"):
+                config["password"] = current["password"]
+            return config
         config = dict(current or {})
         if self.cleaned_data.get("url"):
             config["url"] = self.cleaned_data["url"]

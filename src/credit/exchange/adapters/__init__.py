@@ -94,8 +94,8 @@ def register(kind: str, builder: Callable[[Any], Adapter]) -> None:
 
 def adapter_for(partner: Any) -> Adapter:
     """The adapter of ``partner``; :class:`ExchangeError` for a kind with none installed."""
-    if not _builders:
-        from credit.exchange.adapters import database  # noqa: F401  (registers itself)
+    from credit.exchange.adapters import database, files  # noqa: F401  (register themselves)
+
     builder = _builders.get(partner.kind)
     if builder is None:
         label = dict(PartnerKind.choices).get(partner.kind, partner.kind)

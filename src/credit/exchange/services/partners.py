@@ -118,6 +118,10 @@ def _check_partner(*, code: str, name: str, kind: str, config: Any, note: str = 
         schema = config.get("schema")
         if schema is not None and not isinstance(schema, str):
             errors.append("连接配置中的 schema 应为文本")
+    elif kind == PartnerKind.FILES:
+        from credit.exchange.adapters.files import validate_config
+
+        errors += validate_config(config)
     if errors:
         raise ValidationFailed(
             "；".join(errors), code="partner_invalid", details={"errors": errors}
@@ -133,6 +137,10 @@ def mapping_errors(partner: Partner, direction: str, mapping: Any, item: Catalog
         from credit.exchange.adapters.database import validate_mapping
 
         return list(validate_mapping(direction, mapping, item))
+    if partner.kind == PartnerKind.FILES:
+        from credit.exchange.adapters.files import validate_mapping as files_mapping
+
+        return list(files_mapping(direction, mapping, item))
     label = dict(PartnerKind.choices).get(partner.kind, partner.kind)
     return [f"交换方式“{label}”暂未提供适配器，不能配置通道"]
 

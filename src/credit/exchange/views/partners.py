@@ -48,6 +48,15 @@ PARTNER_ERRORS = {"partner_exists": "code", "region_out_of_tenant": "region"}
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def _files_initial(partner: Any) -> str:
+    """A files partner's settings for its edit form, without the password (kept unless a new
+    one is typed)."""
+    if partner.kind != PartnerKind.FILES:
+        return ""
+    shown = {k: v for k, v in (partner.config or {}).items() if k != "password"}
+    return json.dumps(shown, ensure_ascii=False)
+
+
 def redacted_config(config: dict[str, Any]) -> list[tuple[str, str]]:
     """The partner's settings as (label, value) lines, every password replaced by ``***``
     (:func:`credit.exchange.services.partners.redacted_config`)."""
@@ -209,6 +218,7 @@ def render_partner(
                 "kind": partner.kind,
                 "region": partner.region_id,
                 "schema": (partner.config or {}).get("schema", ""),
+                "files_config": _files_initial(partner),
                 "note": partner.note,
                 "is_active": partner.is_active,
             },
