@@ -28,7 +28,6 @@ other benchmarks.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -278,25 +277,15 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args, _ = parser.parse_known_args()
 
-    from bench_seed import _bench_database_url
+    from bench_seed import setup_city
 
-    os.environ["DATABASE_URL"] = _bench_database_url()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_city()
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from credit.assessment import metrics
     from credit.assessment.periods import parse_period
-    from credit.catalog.services import import_catalog_file
-    from credit.core.services import load_city_config
 
-    call_command("migrate", verbosity=0)
-    load_city_config()
-    import_catalog_file()
     span = parse_period(PERIOD)
     try:
         with transaction.atomic():

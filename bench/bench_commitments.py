@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import statistics
 import sys
 import time
@@ -211,27 +210,17 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args, _ = parser.parse_known_args()
 
-    from bench_seed import _bench_database_url
+    from bench_seed import setup_city
 
-    os.environ["DATABASE_URL"] = _bench_database_url()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_city()
     from django.db import connection, transaction
 
-    from credit.catalog.services import import_catalog_file
     from credit.commitments.constants import Kind
     from credit.commitments.models import Commitment
     from credit.commitments.selectors import coverage
     from credit.core.paging import capped_page
-    from credit.core.services import load_city_config
     from credit.subjects.models import LegalPerson
 
-    call_command("migrate", verbosity=0)
-    load_city_config()
-    import_catalog_file()
     try:
         with transaction.atomic():
             with connection.cursor() as cur:

@@ -71,28 +71,18 @@ def main() -> int:
     parser.add_argument("--chunk", type=int, default=5000, help="items per adapter.send call")
     args, _ = parser.parse_known_args()
 
-    from bench_seed import _bench_database_url
+    from bench_seed import setup_city
 
-    os.environ["DATABASE_URL"] = _bench_database_url()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit.settings")
-    import django
-
-    django.setup()
+    setup_city()
     import sqlalchemy as sa
-    from django.core.management import call_command
     from django.db import connection, transaction
 
     from credit.catalog.models import CatalogItem
-    from credit.catalog.services import import_catalog_file
     from credit.core.models import Department, Region
-    from credit.core.services import load_city_config
     from credit.exchange.adapters import ExchangeError, Outgoing
     from credit.exchange.adapters.database import DatabaseAdapter, partner_ddl
     from credit.exchange.models import Channel, Partner
 
-    call_command("migrate", verbosity=0)
-    load_city_config()
-    import_catalog_file()
     item = CatalogItem.objects.get(code="admin-penalty")
     city = Region.objects.get(code="320400")
     partner = Partner(code="bench", name="基准测试省平台", kind="database", region=city)

@@ -87,25 +87,15 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=50, help="people timed one by one")
     args, _ = parser.parse_known_args()
 
-    from bench_seed import _bench_database_url
+    from bench_seed import setup_city
 
-    os.environ["DATABASE_URL"] = _bench_database_url()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit.settings")
-    import django
-
-    django.setup()
+    setup_city()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
-    from credit.catalog.services import import_catalog_file
-    from credit.core.services import load_city_config
     from credit.integrity.services.rules import import_rules
 
-    call_command("migrate", verbosity=0)
-    load_city_config()
-    import_catalog_file()
     import_rules()
     _generate(args.civil_servants)
     with connection.cursor() as cur:

@@ -65,6 +65,25 @@ def _bench_database_url() -> str:
     return parts._replace(path="/credit_bench").geturl()
 
 
+def setup_city() -> None:
+    """Point Django at ``credit_bench`` (:func:`_bench_database_url`), set it up, migrate and
+    load the city's configuration and catalog — what every benchmark that generates its own
+    data starts with."""
+    os.environ["DATABASE_URL"] = _bench_database_url()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from credit.catalog.services import import_catalog_file
+    from credit.core.services import load_city_config
+
+    call_command("migrate", verbosity=0)
+    load_city_config()
+    import_catalog_file()
+
+
 def _timed(fn, *args, **kwargs):
     started = time.perf_counter()
     result = fn(*args, **kwargs)

@@ -24,11 +24,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from credit.assessment.tables import tables
 from credit.reports.pdf import fonts
+from credit.reports.pdf.canvas import PagedCanvas
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
@@ -82,28 +82,15 @@ def _table(headers: list[str], rows: list[list[Any]], widths: list[float]) -> Lo
     return table
 
 
-class _Canvas(rl_canvas.Canvas):
-    """Keeps the pages until the end to print 「第 X 页 共 Y 页」 on each."""
+class _Canvas(PagedCanvas):
+    """Prints 「第 X 页 共 Y 页」 on each page once the count is known."""
 
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self.setFont(fonts.REGULAR, 8.5)
-            self.setFillColor(GREY)
-            self.drawCentredString(
-                PAGE_WIDTH / 2, 10 * mm, f"第 {self.getPageNumber()} 页 共 {total} 页"
-            )
-            super().showPage()
-        super().save()
+    def overlay(self, total: int) -> None:
+        self.setFont(fonts.REGULAR, 8.5)
+        self.setFillColor(GREY)
+        self.drawCentredString(
+            PAGE_WIDTH / 2, 10 * mm, f"第 {self.getPageNumber()} 页 共 {total} 页"
+        )
 
 
 def render_pdf(figures: dict[str, Any], *, generated_at: datetime.datetime) -> bytes:

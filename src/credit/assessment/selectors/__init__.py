@@ -256,6 +256,21 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def tree_leaves(nodes: list[Node]) -> list[Node]:
+    """The indicators of a :func:`unit_tree` that are scored (its leaves), in rubric order."""
+    found: list[Node] = []
+    for node in nodes:
+        found += tree_leaves(node.children) if node.children else [node]
+    return found
+
+
+def top_losses(tree: list[Node], limit: int) -> list[Node]:
+    """What cost a unit the most points: the leaves of its :func:`unit_tree` that lost
+    points, largest loss first, at most ``limit``."""
+    lost = [n for n in tree_leaves(tree) if n.lost is not None and n.lost > 0]
+    return sorted(lost, key=lambda n: n.lost, reverse=True)[:limit]
+
+
 def results_rows(actor: Any, assessment: Assessment) -> list[dict]:
     """The units' results ``actor`` may see (every unit once published, before that a
     manager's all and another's own), as the API and the Excel export give them."""

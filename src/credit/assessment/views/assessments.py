@@ -395,16 +395,6 @@ def _flatten(nodes: list[Any], depth: int = 0) -> list[dict[str, Any]]:
     return out
 
 
-def _leaves(nodes: list[Any]) -> list[Any]:
-    found_nodes = []
-    for node in nodes:
-        if node.children:
-            found_nodes += _leaves(node.children)
-        else:
-            found_nodes.append(node)
-    return found_nodes
-
-
 def _unit(request: HttpRequest, assessment: Assessment, unit_id: int | str) -> Unit:
     return found(selectors.unit_for(request.user, assessment, int(unit_id)))
 
@@ -433,11 +423,7 @@ def unit_context(request: HttpRequest, assessment: Assessment, unit: Unit) -> di
         )
         row["lost_points"] = node.lost is not None and node.lost > 0
         row["evidence"] = list(score.evidence.all()) if score is not None else []
-    lost = sorted(
-        (n for n in _leaves(tree) if n.lost is not None and n.lost > 0),
-        key=lambda n: n.lost,
-        reverse=True,
-    )[:TOP_LOST]
+    lost = selectors.top_losses(tree, TOP_LOST)
     manager = selectors.may_manage(request.user, assessment)
     return {
         "assessment": assessment,
@@ -520,7 +506,7 @@ def _scores(u: Unit, *, manual_only: bool) -> list[Any]:
     """The unit's scores of its (manual) indicators, in the rubric's order."""
     return [
         n.score
-        for n in _leaves(selectors.unit_tree(u))
+        for n in selectors.tree_leaves(selectors.unit_tree(u))
         if n.score is not None and (not manual_only or n.indicator.method == Method.MANUAL)
     ]
 

@@ -29,6 +29,11 @@ class ExchangeError(Exception):
     """The partner cannot be reached or answered nonsense; ``str()`` is for people."""
 
 
+#: Record attributes an upward mapping may send (``_record.<name>``), beside field codes.
+RECORD_META = ("id", "item", "region", "department", "status", "decision_date", "version")
+META_PREFIX = "_record."
+
+
 @dataclass(frozen=True)
 class Outgoing:
     key: str
@@ -36,6 +41,13 @@ class Outgoing:
     version: int
     change_kind: str
     fields: dict[str, Any]
+
+    def value(self, code: str) -> Any:
+        """What a mapping's ``code`` names in this item: a field's value, or a record
+        attribute (``_record.<name>``)."""
+        if code.startswith(META_PREFIX):
+            return (self.fields.get("_record") or {}).get(code.removeprefix(META_PREFIX))
+        return self.fields.get(code)
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,66 @@ class Adapter(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+
+@dataclass(frozen=True)
+class Words:
+    """How an adapter's mapping errors name a partner's place for a value: ``one`` (列,
+    元素), two of them (两列, 两个元素), the partner's side in full (伙伴列, 元素), and whether
+    an unknown record attribute's error lists the known ones."""
+
+    one: str
+    two: str
+    side: str
+    list_meta: bool = False
+
+
+def field_errors(
+    fields: dict[str, Any],
+    *,
+    upward: bool,
+    item: Any,
+    words: Words,
+    name_error: Callable[[str], str | None],
+) -> tuple[list[str], dict[str, str]]:
+    """The problems of a mapping's ``fields`` (partner name → field code or
+    ``_record.<name>``) for ``item`` in Chinese, and the field codes mapped (code → name):
+    names the partner cannot use (``name_error``), codes that are not the item's, record
+    attributes inbound or unknown, a field mapped twice inbound, and inbound the item's
+    required fields left unmapped."""
+    errors: list[str] = []
+    codes = {f.code: f for f in item.fields.all()} if item is not None else {}
+    item_name = getattr(item, "name", "")
+    seen: dict[str, str] = {}
+    for name, code in fields.items():
+        problem = name_error(str(name))
+        if problem:
+            errors.append(problem)
+        if not isinstance(code, str) or not code:
+            errors.append(f"{words.one} {name} 未对应字段标识")
+            continue
+        if code.startswith(META_PREFIX):
+            if not upward:
+                errors.append(f"{words.one} {name}：记录属性 {code} 只能用于上报")
+            elif code.removeprefix(META_PREFIX) not in RECORD_META:
+                known = "、".join(f"{META_PREFIX}{m}" for m in RECORD_META)
+                errors.append(
+                    f"{words.one} {name}：未知的记录属性 {code}"
+                    + (f"（可用 {known}）" if words.list_meta else "")
+                )
+        elif item is not None and code not in codes:
+            errors.append(f"{words.one} {name}：“{code}”不是目录项“{item_name}”的字段")
+        elif not upward and code in seen:
+            errors.append(f"字段 {code} 对应了{words.two}（{seen[code]}、{name}）")
+        seen.setdefault(code, name)
+    return errors, seen
+
+
+def unmapped_required(item: Any, seen: dict[str, str], words: Words) -> list[str]:
+    """Inbound: the error naming the item's required fields no partner name is mapped to."""
+    codes = item.fields.all() if item is not None else []
+    missing = [f"{f.name}（{f.code}）" for f in codes if f.required and f.code not in seen]
+    return [f"目录项必填字段未对应{words.side}：" + "、".join(missing)] if missing else []
 
 
 _builders: dict[str, Callable[[Any], Adapter]] = {}

@@ -51,13 +51,16 @@ from credit.exchange.adapters import (
     Incoming,
     Outgoing,
     Receipt,
+    Words,
+    field_errors,
     redact,
     register,
+    unmapped_required,
 )
 from credit.exchange.constants import Direction, PartnerKind
 
-#: Record attributes an upward mapping may send (``_record.<name>``).
-RECORD_META = ("id", "item", "region", "department", "status", "decision_date", "version")
+#: How mapping errors name a partner's column.
+WORDS = Words(one="列", two="两列", side="伙伴列", list_meta=True)
 
 #: Rows per INSERT (executemany) in :meth:`DatabaseAdapter.send`.
 CHUNK = 1000
@@ -111,29 +114,18 @@ def validate_mapping(direction: str, mapping: Any, item: Any) -> list[str]:
     if not isinstance(fields, dict) or not fields:
         errors.append("缺少字段对应 fields（伙伴列名 → 字段标识）")
         return errors
-    codes = {f.code: f for f in item.fields.all()} if item is not None else {}
-    item_name = getattr(item, "name", "")
-    seen: dict[str, str] = {}
-    for column, code in fields.items():
-        if not _IDENTIFIER.match(str(column)):
-            errors.append(f"列名“{column}”不合法（字母、数字、下划线，字母开头）")
-        if not isinstance(code, str) or not code:
-            errors.append(f"列 {column} 未对应字段标识")
-            continue
-        if code.startswith("_record."):
-            if not upward:
-                errors.append(f"列 {column}：记录属性 {code} 只能用于上报")
-            elif code.removeprefix("_record.") not in RECORD_META:
-                errors.append(
-                    f"列 {column}：未知的记录属性 {code}（可用 "
-                    + "、".join(f"_record.{m}" for m in RECORD_META)
-                    + "）"
-                )
-        elif item is not None and code not in codes:
-            errors.append(f"列 {column}：“{code}”不是目录项“{item_name}”的字段")
-        elif not upward and code in seen:
-            errors.append(f"字段 {code} 对应了两列（{seen[code]}、{column}）")
-        seen.setdefault(code, column)
+    found, seen = field_errors(
+        fields,
+        upward=upward,
+        item=item,
+        words=WORDS,
+        name_error=lambda column: (
+            None
+            if _IDENTIFIER.match(column)
+            else f"列名“{column}”不合法（字母、数字、下划线，字母开头）"
+        ),
+    )
+    errors += found
     special = [mapping[k] for k in allowed if k not in ("fields", "table") and mapping.get(k)]
     if upward:
         for column in special:
@@ -143,11 +135,7 @@ def validate_mapping(direction: str, mapping: Any, item: Any) -> list[str]:
         for column in special:
             if column != mapping.get("key_column") and column in fields:
                 errors.append(f"列 {column} 既是状态、说明或批次列，又出现在 fields 中")
-        unmapped = [
-            f"{s.name}（{code}）" for code, s in codes.items() if s.required and code not in seen
-        ]
-        if unmapped:
-            errors.append("目录项必填字段未对应伙伴列：" + "、".join(unmapped))
+        errors += unmapped_required(item, seen, WORDS)
     if len(set(special)) != len(special):
         errors.append("键列、状态列等特殊列不能重名")
     return errors
@@ -407,14 +395,9 @@ class DatabaseAdapter:
     def _row(
         self, table: sa.Table, mapping: dict[str, Any], out: Outgoing, now: datetime.datetime
     ) -> dict[str, Any]:
-        meta = out.fields.get("_record") or {}
         row: dict[str, Any] = {mapping["key_column"]: out.key}
         for column, code in mapping["fields"].items():
-            if code.startswith("_record."):
-                value = meta.get(code.removeprefix("_record."))
-            else:
-                value = out.fields.get(code)
-            row[column] = _convert(table.c[column], value)
+            row[column] = _convert(table.c[column], out.value(code))
         if mapping.get("kind_column"):
             row[mapping["kind_column"]] = out.change_kind
         if mapping.get("version_column"):

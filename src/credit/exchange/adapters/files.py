@@ -66,14 +66,18 @@ from credit.exchange.adapters import (
     Incoming,
     Outgoing,
     Receipt,
+    Words,
+    field_errors,
     redact,
     register,
+    unmapped_required,
 )
 from credit.exchange.constants import Direction, PartnerKind
 
 TRANSPORTS = ("local", "sftp", "ftp")
 FORMATS = ("xml",)
-RECORD_META = ("id", "item", "region", "department", "status", "decision_date", "version")
+#: How mapping errors name a partner's XML element.
+WORDS = Words(one="元素", two="两个元素", side="元素")
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 
@@ -129,33 +133,20 @@ def validate_mapping(direction: str, mapping: Any, item: Any) -> list[str]:
     fields = mapping.get("fields")
     if not isinstance(fields, dict) or not fields:
         return [*errors, "缺少字段对应 fields（元素名 → 字段标识）"]
-    codes = {f.code: f for f in item.fields.all()} if item is not None else {}
-    item_name = getattr(item, "name", "")
-    seen: dict[str, str] = {}
-    for element, code in fields.items():
-        if not _XML_NAME.match(str(element)):
-            errors.append(
-                f"元素名“{element}”不合法（字母或汉字开头，可含数字、下划线、连字符、点）"
-            )
-        if not isinstance(code, str) or not code:
-            errors.append(f"元素 {element} 未对应字段标识")
-            continue
-        if code.startswith("_record."):
-            if not upward:
-                errors.append(f"元素 {element}：记录属性 {code} 只能用于上报")
-            elif code.removeprefix("_record.") not in RECORD_META:
-                errors.append(f"元素 {element}：未知的记录属性 {code}")
-        elif item is not None and code not in codes:
-            errors.append(f"元素 {element}：“{code}”不是目录项“{item_name}”的字段")
-        elif not upward and code in seen:
-            errors.append(f"字段 {code} 对应了两个元素（{seen[code]}、{element}）")
-        seen.setdefault(code, element)
+    found, seen = field_errors(
+        fields,
+        upward=upward,
+        item=item,
+        words=WORDS,
+        name_error=lambda element: (
+            None
+            if _XML_NAME.match(element)
+            else f"元素名“{element}”不合法（字母或汉字开头，可含数字、下划线、连字符、点）"
+        ),
+    )
+    errors += found
     if not upward:
-        unmapped = [
-            f"{s.name}（{code}）" for code, s in codes.items() if s.required and code not in seen
-        ]
-        if unmapped:
-            errors.append("目录项必填字段未对应元素：" + "、".join(unmapped))
+        errors += unmapped_required(item, seen, WORDS)
     return errors
 
 
@@ -456,18 +447,13 @@ class FilesAdapter:
                 },
             )
             for out in items:
-                meta = out.fields.get("_record") or {}
                 record = ET.SubElement(
                     root,
                     "记录",
                     {"键": out.key, "变更类型": out.change_kind, "版本": str(out.version)},
                 )
                 for element, code in fields.items():
-                    if code.startswith("_record."):
-                        value = meta.get(code.removeprefix("_record."))
-                    else:
-                        value = out.fields.get(code)
-                    ET.SubElement(record, element).text = _text(value)
+                    ET.SubElement(record, element).text = _text(out.value(code))
             ET.indent(root)
             data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
             if self.zip:

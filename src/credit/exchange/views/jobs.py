@@ -57,39 +57,17 @@ def _partner_choices(actor: Any) -> list[tuple[str, str]]:
     return [(p.code, p.name) for p in selectors.partners_for(actor).order_by("region", "code")]
 
 
-def _get(row: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        if isinstance(row, dict) and name in row:
-            return row[name]
-        if not isinstance(row, dict) and hasattr(row, name):
-            return getattr(row, name)
-    return default
-
-
 def job_row(job: dict[str, Any]) -> dict[str, Any]:
     """One channel of :func:`credit.exchange.selectors.jobs` as the page and the export show
-    it: the channel, the last run (or None), its result and volume, pending and rejected."""
-    channel = job["channel"]
-    last = _get(job, "last_run")
-    status = _get(job, "last_status", "last_result", default=last.status if last else "")
-    volume = _get(job, "volume", default=None)
-    if volume is None and last is not None:
-        volume = (last.sent or 0) + (last.received or 0)
+    it: with the labels of its direction, period and last result."""
+    channel, status = job["channel"], job["last_status"]
     return {
-        "channel": channel,
-        "partner": channel.partner,
+        **job,
         "direction_label": DIRECTIONS.get(channel.direction, channel.direction),
         "period_label": PERIODS.get(channel.period, channel.period),
-        "next_run_at": _get(job, "next_run_at", "next_run", default=channel.next_run_at),
-        "last_run": last,
-        "last_run_at": _get(
-            job, "last_run_at", default=last.started_at if last else channel.last_run_at
-        ),
         "status": status or NEVER,
         "status_label": RESULTS.get(status, "未运行") if status else "未运行",
-        "volume": volume or 0,
-        "pending": _get(job, "pending", default=0) or 0,
-        "rejected": _get(job, "rejected", default=0) or 0,
+        "volume": job["volume"] or 0,
     }
 
 

@@ -58,6 +58,7 @@ from credit.reports.content import (
     date_zh,
 )
 from credit.reports.pdf import PAGE_HEIGHT, PAGE_WIDTH, SEAL_BOX, fonts
+from credit.reports.pdf.canvas import PagedCanvas
 from credit.reports.qr import qr_png
 
 logger = logging.getLogger(__name__)
@@ -131,29 +132,16 @@ def missing_chars_of(content: ReportContent) -> list[str]:
 # --- Pages ----------------------------------------------------------------------------------
 
 
-class _Canvas(rl_canvas.Canvas):
-    """Holds every page until the end, then draws what needs the page count (footer) and the
-    watermarks over the content, so neither a table's shading nor an image can hide them."""
+class _Canvas(PagedCanvas):
+    """Draws, once the page count is known, the footer and the watermarks over the content,
+    so neither a table's shading nor an image can hide them."""
 
     def __init__(self, *args: Any, content: ReportContent, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self._content = content
-        self._pages: list[dict[str, Any]] = []
         self._forms: set[str] = set()  # shared by every saved page state
 
-    def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self._overlay(total)
-            super().showPage()
-        super().save()
-
-    def _overlay(self, total: int) -> None:
+    def overlay(self, total: int) -> None:
         content = self._content
         self.saveState()
         self.setFont(fonts.REGULAR, 9)
