@@ -171,17 +171,6 @@ def test_a_district_channel_collects_for_its_own_districts_departments_only(make
         )  # fmt: skip
 
 
-def test_a_channel_of_a_kind_without_an_adapter_is_refused():
-    partner = create_partner(
-        actor=None, code="rest", name="接口交换", kind="rest", region="320400", config={}
-    )
-    with pytest.raises(ValidationFailed, match="暂未提供适配器"):
-        create_channel(
-            actor=None, partner=partner, item=PENALTY, direction="up", period="daily",
-            mapping=up_mapping("x"),
-        )  # fmt: skip
-
-
 def test_another_districts_partner_is_not_found_for_changes(make_user):
     zhonglou = new_partner(region="320404", code="zl")
     with pytest.raises(NotFound):

@@ -97,6 +97,16 @@ class CatalogItem(models.Model):
     basis = models.CharField("依据", max_length=300, blank=True)
     checks = models.JSONField("跨字段校验", default=list, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
+    #: The tenant that owns the item: empty for the city's catalog (every region uses it), a
+    #: district for an extension only that district collects (辖市区扩展目录项).
+    region = models.ForeignKey(
+        "core.Region",
+        verbose_name="所属区划（扩展目录）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     is_active = models.BooleanField("启用", default=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

@@ -44,7 +44,22 @@ class DeliveryStatus(models.TextChoices):
     #: Taken from the outbox, not yet acknowledged: sent again at the next run (after the
     #: back-off when an attempt failed).
     PENDING = "pending", "待发送"
+    #: Delivered (a file written, a message published) and waiting for the partner's own
+    #: receipt, read back at a later run; sent again when none comes in time.
+    SENT = "sent", "已发送待回执"
     #: Acknowledged by the partner's receipt.
     ACKED = "acked", "已确认"
     #: Refused by the partner, with its reason.
     REJECTED = "rejected", "被拒收"
+
+
+class Content(models.TextChoices):
+    """What a channel exchanges about its catalog item."""
+
+    #: The item's credit records (every change of every record: the record change feed).
+    RECORDS = "records", "信用记录"
+    #: The outcomes of objections, corrections and credit repairs on the item's records
+    #: (异议处理和信息更正结果, seed L103, L466–L467).
+    OBJECTIONS = "objections", "异议和更正结果"
+    #: The item's definition (信用信息资源目录): its fields, period and sources, per version.
+    CATALOG = "catalog", "资源目录"

@@ -6,7 +6,14 @@ from django.conf import settings
 from django.db import models
 
 from credit.core.models import ChangeTracked
-from credit.exchange.constants import DeliveryStatus, Direction, PartnerKind, Period, RunStatus
+from credit.exchange.constants import (
+    Content,
+    DeliveryStatus,
+    Direction,
+    PartnerKind,
+    Period,
+    RunStatus,
+)
 
 
 class Partner(ChangeTracked):
@@ -52,6 +59,9 @@ class Channel(ChangeTracked):
         "catalog.CatalogItem", verbose_name="目录项", on_delete=models.PROTECT, related_name="+"
     )
     direction = models.CharField("方向", max_length=6, choices=Direction.choices)
+    content = models.CharField(
+        "交换内容", max_length=12, choices=Content.choices, default=Content.RECORDS
+    )
     period = models.CharField("周期", max_length=10, choices=Period.choices)
     department = models.ForeignKey(
         "core.Department",
@@ -73,7 +83,11 @@ class Channel(ChangeTracked):
         ordering = ["partner", "item", "direction"]
         constraints = [
             models.UniqueConstraint(
-                fields=["partner", "item", "direction"], name="channel_unique_flow"
+                fields=["partner", "item", "direction", "content"], name="channel_unique_flow"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(content="records") | models.Q(direction="up"),
+                name="channel_content_upward",
             ),
             models.CheckConstraint(
                 condition=models.Q(direction="up") | models.Q(department__isnull=False),
@@ -140,8 +154,14 @@ class Delivery(models.Model):
         Channel, verbose_name="交换通道", on_delete=models.PROTECT, related_name="deliveries"
     )
     key = models.CharField("幂等键", max_length=64)
+    #: The record sent (empty for a catalog channel, whose deliveries are item versions).
     record = models.ForeignKey(
-        "records.CreditRecord", verbose_name="信用记录", on_delete=models.PROTECT, related_name="+"
+        "records.CreditRecord",
+        verbose_name="信用记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     version = models.PositiveIntegerField("记录版本")
     change_kind = models.CharField("变更类型", max_length=12)
@@ -177,3 +197,48 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class OutboundFile(models.Model):
+    """A data file (or message) the platform wrote to a files partner (已发送文件): its name
+    ``<报文号>_YYYYMMDD_NNNNN.<ext>`` — the sequence ``NNNNN`` is taken from here, so names never
+    repeat even where the partner's folder cannot be listed (a message queue) — how many
+    records it held, and when the partner's receipt for it was read back."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name="交换伙伴", on_delete=models.PROTECT, related_name="files"
+    )
+    channel = models.ForeignKey(
+        Channel, verbose_name="交换通道", on_delete=models.PROTECT, related_name="files"
+    )
+    run = models.ForeignKey(
+        Run,
+        verbose_name="交换作业",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="files",
+    )
+    name = models.CharField("文件名", max_length=120)
+    message_code = models.CharField("报文号", max_length=20)
+    day = models.DateField("日期")
+    seq = models.PositiveIntegerField("当日序号")
+    records = models.PositiveIntegerField("记录数", default=0)
+    created_at = models.DateTimeField("写入时间", auto_now_add=True)
+    receipt_at = models.DateTimeField("回执读取时间", null=True, blank=True)
+    accepted = models.PositiveIntegerField("回执接收", default=0)
+    rejected = models.PositiveIntegerField("回执退回", default=0)
+
+    class Meta:
+        verbose_name = "已发送文件"
+        verbose_name_plural = "已发送文件"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "name"], name="outboundfile_unique_name"),
+            models.UniqueConstraint(
+                fields=["partner", "message_code", "day", "seq"], name="outboundfile_unique_seq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -52,9 +52,14 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class Receipt:
+    """The partner's answer for one key. ``pending`` (with ``ok`` true): the item was handed
+    over (a file written, a message published) and the partner's own receipt comes later,
+    through :meth:`Adapter.collect_receipts`; the delivery is 已发送待回执 until then."""
+
     key: str
     ok: bool
     reason: str = ""
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,18 @@ class Adapter(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+    # Optional (the runner looks them up with ``getattr``):
+    #
+    # ``collect_receipts(channel) -> list[Receipt]`` — the partner's receipts for items sent
+    # earlier with a ``pending`` receipt (e.g. receipt files it wrote); the runner saves them
+    # (已确认 / 被拒收 with the reason) and then calls ``receipts_saved(channel)``, where the
+    # adapter marks them consumed (moves the receipt files away). A crash in between only
+    # reads the same receipts again.
+    #
+    # ``next_cursor`` (attribute, ``str | None``) — after ``fetch``: where the partner's feed
+    # was read up to; the runner stores it in ``channel.cursor`` once the rows are ingested and
+    # acknowledged, and the adapter reads ``channel.cursor`` at the next ``fetch`` (REST pull).
 
 
 @dataclass(frozen=True)
@@ -156,23 +173,52 @@ def unmapped_required(item: Any, seen: dict[str, str], words: Words) -> list[str
     return [f"目录项必填字段未对应{words.side}：" + "、".join(missing)] if missing else []
 
 
-_builders: dict[str, Callable[[Any], Adapter]] = {}
+@dataclass(frozen=True)
+class Kind:
+    """What a partner kind provides: ``builder(partner) -> Adapter``, and the checks of a
+    partner's ``config`` and of a channel's ``mapping`` (Chinese problems; empty when fine)."""
+
+    builder: Callable[[Any], Adapter]
+    config_errors: Callable[[Any], list[str]]
+    mapping_errors: Callable[[str, Any, Any], list[str]]
 
 
-def register(kind: str, builder: Callable[[Any], Adapter]) -> None:
-    """Make ``builder(partner) -> Adapter`` the adapter of partners of ``kind``."""
-    _builders[kind] = builder
+_kinds: dict[str, Kind] = {}
+
+
+def register(
+    kind: str,
+    builder: Callable[[Any], Adapter],
+    *,
+    config_errors: Callable[[Any], list[str]],
+    mapping_errors: Callable[[str, Any, Any], list[str]],
+) -> None:
+    """Make ``builder(partner) -> Adapter`` the adapter of partners of ``kind``, with the checks
+    of their ``config`` (``config_errors(config)``) and of their channels' mappings
+    (``mapping_errors(direction, mapping, item)``)."""
+    _kinds[kind] = Kind(builder, config_errors, mapping_errors)
+
+
+def kind(name: str) -> Kind | None:
+    """The registered partner kind ``name`` (every adapter module loaded), or ``None``."""
+    from credit.exchange.adapters import (  # noqa: F401  (register themselves)
+        amqp,
+        database,
+        files,
+        rest,
+        soap,
+    )
+
+    return _kinds.get(name)
 
 
 def adapter_for(partner: Any) -> Adapter:
     """The adapter of ``partner``; :class:`ExchangeError` for a kind with none installed."""
-    from credit.exchange.adapters import database, files  # noqa: F401  (register themselves)
-
-    builder = _builders.get(partner.kind)
-    if builder is None:
+    found = kind(partner.kind)
+    if found is None:
         label = dict(PartnerKind.choices).get(partner.kind, partner.kind)
         raise ExchangeError(f"交换方式“{label}”暂未提供适配器")
-    return builder(partner)
+    return found.builder(partner)
 
 
 _PASSWORD = re.compile(r"(://[^:/@]+:)[^@]*(@)")

@@ -82,6 +82,21 @@ class _Refused(Exception):
 # --------------------------------------------------------------------------------------------
 
 
+def validate_config(config: Any) -> list[str]:
+    """The problems of a database partner's ``config`` (Chinese; empty when usable):
+    ``{"url": SQLAlchemy URL, "schema": optional}``."""
+    if not isinstance(config, dict):
+        return ["连接配置应为 JSON 对象"]
+    errors = []
+    url = config.get("url")
+    if not isinstance(url, str) or "://" not in url:
+        errors.append("中间库的连接配置需要 url（如 mysql+pymysql://用户@主机:3306/库名）")
+    schema = config.get("schema")
+    if schema is not None and not isinstance(schema, str):
+        errors.append("连接配置中的 schema 应为文本")
+    return errors
+
+
 def validate_mapping(direction: str, mapping: Any, item: Any) -> list[str]:
     """The problems of ``mapping`` for a channel of ``item`` in ``direction`` (Chinese
     messages; empty when it can be used)."""
@@ -638,4 +653,9 @@ def _key_value(column: sa.Column, key: str) -> Any:
     return key
 
 
-register(PartnerKind.DATABASE, DatabaseAdapter)
+register(
+    PartnerKind.DATABASE,
+    DatabaseAdapter,
+    config_errors=validate_config,
+    mapping_errors=validate_mapping,
+)

@@ -572,4 +572,9 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-register(PartnerKind.FILES, FilesAdapter)
+register(
+    PartnerKind.FILES,
+    FilesAdapter,
+    config_errors=validate_config,
+    mapping_errors=validate_mapping,
+)

@@ -24,6 +24,7 @@ from credit.core import audit
 from credit.core.access import Perm, Principal, principal_or_system
 from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
 from credit.core.models import Department, Region
+from credit.exchange import adapters
 from credit.exchange.adapters import redact
 from credit.exchange.constants import Direction, PartnerKind, Period
 from credit.exchange.models import Channel, Partner
@@ -111,17 +112,10 @@ def _check_partner(*, code: str, name: str, kind: str, config: Any, note: str = 
         errors.append(f"交换方式“{kind}”无效")
     if not isinstance(config, dict):
         errors.append("连接配置应为 JSON 对象")
-    elif kind == PartnerKind.DATABASE:
-        url = config.get("url")
-        if not isinstance(url, str) or "://" not in url:
-            errors.append("中间库的连接配置需要 url（如 mysql+pymysql://用户@主机:3306/库名）")
-        schema = config.get("schema")
-        if schema is not None and not isinstance(schema, str):
-            errors.append("连接配置中的 schema 应为文本")
-    elif kind == PartnerKind.FILES:
-        from credit.exchange.adapters.files import validate_config
-
-        errors += validate_config(config)
+    elif (found := adapters.kind(kind)) is not None:
+        errors += found.config_errors(config)
+    elif kind in PartnerKind.values:
+        errors.append(f"交换方式“{PartnerKind(kind).label}”暂未提供适配器")
     if errors:
         raise ValidationFailed(
             "；".join(errors), code="partner_invalid", details={"errors": errors}
@@ -133,14 +127,9 @@ def mapping_errors(partner: Partner, direction: str, mapping: Any, item: Catalog
     ``direction`` (empty when it is fine), in Chinese."""
     if not isinstance(mapping, dict):
         return ["字段映射应为 JSON 对象"]
-    if partner.kind == PartnerKind.DATABASE:
-        from credit.exchange.adapters.database import validate_mapping
-
-        return list(validate_mapping(direction, mapping, item))
-    if partner.kind == PartnerKind.FILES:
-        from credit.exchange.adapters.files import validate_mapping as files_mapping
-
-        return list(files_mapping(direction, mapping, item))
+    found = adapters.kind(partner.kind)
+    if found is not None:
+        return list(found.mapping_errors(direction, mapping, item))
     label = dict(PartnerKind.choices).get(partner.kind, partner.kind)
     return [f"交换方式“{label}”暂未提供适配器，不能配置通道"]
 

@@ -1,0 +1,1 @@
+"""The RabbitMQ transport of the data-file adapter."""
