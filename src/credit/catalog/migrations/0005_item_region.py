@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0004_update_period_realtime'),
-        ('core', '0003_calendarday'),
+        ("catalog", "0004_update_period_realtime"),
+        ("core", "0003_calendarday"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='catalogitem',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.region', verbose_name='所属区划（扩展目录）'),
+            model_name="catalogitem",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.region",
+                verbose_name="所属区划（扩展目录）",
+            ),
         ),
     ]
