@@ -65,6 +65,7 @@ EXPECTED = {
     },
     Role.DISTRICT_ADMIN: {
         Perm.CATALOG_VIEW,
+        Perm.CATALOG_MANAGE,
         Perm.CATALOG_TEMPLATE,
         Perm.SUBJECT_VIEW,
         Perm.SUBJECT_VIEW_NATURAL,

@@ -95,6 +95,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(
         {
             Perm.CATALOG_VIEW,
+            # its district's extension items only (credit.catalog.selectors.check_manages)
+            Perm.CATALOG_MANAGE,
             Perm.CATALOG_TEMPLATE,
             Perm.SUBJECT_VIEW,
             Perm.SUBJECT_VIEW_NATURAL,

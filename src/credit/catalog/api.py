@@ -1,4 +1,5 @@
-"""Catalog endpoints: items, an item's field specifications, its Excel template."""
+"""Catalog endpoints: items, an item's field specifications, its Excel template — the city's
+items and the caller's own district's extension items (another district's are not found)."""
 
 from typing import Literal
 
@@ -107,11 +108,14 @@ def list_items(
     q: str | None = Query(None, max_length=100, description="名称或标识的片段"),
 ):
     require(request.auth, Perm.CATALOG_VIEW)
-    return [_item_out(i, i.field_count) for i in selectors.items(category=category, q=q)]
+    return [
+        _item_out(i, i.field_count)
+        for i in selectors.items(actor=request.auth, category=category, q=q)
+    ]
 
 
-def _get(code: str):
-    item = selectors.item_with_fields(code)
+def _get(request, code: str):
+    item = selectors.item_for(request.auth, code)
     if item is None:
         raise NotFound(f"目录项“{code}”不存在", code="catalog_item_not_found")
     return item
@@ -120,7 +124,7 @@ def _get(code: str):
 @router.get("/items/{code}", response=responses(ItemDetailOut, 404), summary="目录项及字段规格")
 def get_item(request, code: str):
     require(request.auth, Perm.CATALOG_VIEW)
-    item = _get(code)
+    item = _get(request, code)
     fields = list(item.fields.all())
     out = _item_out(item, len(fields))
     out.update(
@@ -169,5 +173,5 @@ def get_item(request, code: str):
 )
 def download_template(request, code: str):
     require(request.auth, Perm.CATALOG_TEMPLATE)
-    item = _get(code)
+    item = _get(request, code)
     return xlsx_response(build_template(item), template_filename(item))

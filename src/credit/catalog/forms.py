@@ -30,7 +30,7 @@ from credit.catalog.models import CodeTable
 from credit.catalog.services import CatalogEditRefused
 from credit.catalog.spec import CODE_RE, ITEM_CODE_RE
 from credit.core.errors import CreditError
-from credit.core.models import Department
+from credit.core.models import Department, Region
 
 item_code = RegexValidator(
     ITEM_CODE_RE, "目录项标识由小写字母开头，可含小写字母、数字和连字符，如 admin-penalty"
@@ -58,12 +58,16 @@ class EditorForm(forms.Form):
             self.add_error(name if name in self.fields else None, problem.message)
 
 
-def _department_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Departments by region (市级部门 first), by their Chinese names."""
+def _department_choices(region: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Departments by region (市级部门 first), by their Chinese names; those of ``region``
+    only when given (an extension item's source departments are its district's)."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for dept in Department.objects.select_related("region").order_by(
+    departments = Department.objects.select_related("region").order_by(
         "region__sort_order", "region_id", "sort_order", "code"
-    ):
+    )
+    if region:
+        departments = departments.filter(region_id=region)
+    for dept in departments:
         label = dept.name if dept.is_active else f"{dept.name}（已停用）"
         groups.setdefault(dept.region.name, []).append((dept.code, label))
     return list(groups.items())
@@ -99,11 +103,15 @@ class ItemForm(EditorForm):
         label="排序", min_value=0, max_value=32767, initial=0, help_text="数字小的排在前面"
     )
 
-    def __init__(self, *args: Any, item: dict | None = None, **kwargs: Any):
+    def __init__(
+        self, *args: Any, item: dict | None = None, region: str | None = None, **kwargs: Any
+    ):
+        """``region``: the district whose extension item this is (its departments are
+        offered as source departments), None for a city item."""
         if item is not None and "initial" not in kwargs:
             kwargs["initial"] = {k: item[k] for k in self.base_fields if k in item}
         super().__init__(*args, **kwargs)
-        self.fields["source_departments"].choices = _department_choices()
+        self.fields["source_departments"].choices = _department_choices(region)
 
     def properties(self) -> dict[str, Any]:
         """The arguments of :func:`credit.catalog.services.update_item`."""
@@ -141,11 +149,33 @@ class NewItemForm(ItemForm):
         label="第一个字段的最大长度", min_value=1, max_value=10000, initial=200
     )
 
-    field_order = ["code", "name"]
+    region = forms.ChoiceField(
+        label="所属区划",
+        required=False,
+        help_text="全市目录项各辖市区通用；选择辖市区则为该辖市区的扩展目录项，只由其部门报送",
+    )
+
+    field_order = ["code", "region", "name"]
     key_fields = {"code": "code"}
+
+    def __init__(self, *args: Any, region: str | None = None, **kwargs: Any):
+        """``region``: the district of a district's administrator, whose new items are its
+        extension items (no choice shown); None for the city, which chooses."""
+        super().__init__(*args, region=region, **kwargs)
+        if region:
+            del self.fields["region"]
+        else:
+            self.fields["region"].choices = [("", "全市")] + [
+                (r.code, r.name)
+                for r in Region.objects.filter(level=Region.Level.DISTRICT, is_active=True)
+            ]
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip()
+
+    def chosen_region(self) -> str | None:
+        """The region chosen for the new item (None: the city's catalog, or not offered)."""
+        return self.cleaned_data.get("region") or None
 
     def first_field(self) -> dict[str, Any]:
         """The new item's first field: a required text column, the subject's name."""

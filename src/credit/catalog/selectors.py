@@ -1,18 +1,84 @@
-"""Reads of the catalog."""
+"""Reads of the catalog, scoped to the reader.
+
+The city's catalog (items without a region) is everyone's; a district's extension items
+(辖市区扩展目录项, ``CatalogItem.region`` set) exist only for the city and for principals of that
+district (:func:`visible_q`): for another district they are "not found", like any object of
+another tenant. Who may change an item is :func:`check_manages`.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from credit.catalog.models import CatalogItem, CodeTable, FieldSpec
+from credit.core.access import EVERYTHING, Perm, principal_of
+from credit.core.errors import NotFound, PermissionDenied
+
+#: The value of the list's region filter for the city's own items (所属区划：全市).
+CITY_FILTER = "city"
+
+
+def visible_q(actor: Any) -> Q:
+    """The catalog items ``actor``'s principal sees: the city's items and the extension items
+    of its own region; every item for a city-wide principal."""
+    p = principal_of(actor)
+    if p.city_wide:
+        return EVERYTHING
+    mine = Q(region__isnull=True)
+    if p.region_id:
+        mine |= Q(region_id=p.region_id)
+    return mine
+
+
+def check_manages(actor: Any, item: CatalogItem) -> None:
+    """Refuse unless ``actor`` may change ``item``: it holds 维护信用信息资源目录, and the item
+    is in its tenant (:meth:`~credit.core.access.Principal.manages`) — a city item the city's
+    credit office only (``PermissionDenied``), a district's extension item that district or the
+    city (another district's: ``NotFound``, as it does not see it)."""
+    p = principal_of(actor)
+    p.require(Perm.CATALOG_MANAGE)
+    if item.region_id is None:
+        if not p.city_wide:
+            raise PermissionDenied(
+                f"“{item.name}”是全市目录项，由市信用办维护；辖市区只能维护本辖区的扩展目录项",
+                code="catalog_item_of_city",
+            )
+    elif not p.manages(region_id=item.region_id):
+        raise NotFound(f"目录项“{item.code}”不存在", code="item_not_found")
+
+
+def may_manage(actor: Any, item: CatalogItem) -> bool:
+    """Whether :func:`check_manages` lets ``actor`` change ``item`` (for pages' buttons)."""
+    try:
+        check_manages(actor, item)
+    except (NotFound, PermissionDenied):
+        return False
+    return True
 
 
 def items(
-    *, category: str | None = None, q: str | None = None, active_only: bool = True
+    *,
+    actor: Any,
+    category: str | None = None,
+    q: str | None = None,
+    active_only: bool = True,
+    region: str | None = None,
 ) -> QuerySet[CatalogItem]:
-    qs = CatalogItem.objects.annotate(field_count=Count("fields")).prefetch_related(
-        "source_departments"
+    """The items ``actor`` sees (:func:`visible_q`), narrowed by category, a fragment of the
+    name or code, and ``region`` (:data:`CITY_FILTER` for the city's items, or a district's
+    code for its extension items)."""
+    qs = (
+        CatalogItem.objects.filter(visible_q(actor))
+        .annotate(field_count=Count("fields"))
+        .select_related("region")
+        .prefetch_related("source_departments")
     )
+    if region == CITY_FILTER:
+        qs = qs.filter(region__isnull=True)
+    elif region:
+        qs = qs.filter(region_id=region)
     if active_only:
         qs = qs.filter(is_active=True)
     if category:
@@ -23,14 +89,22 @@ def items(
 
 
 def item_with_fields(code: str) -> CatalogItem | None:
-    """An item with its fields and their code tables and values, in three queries."""
+    """An item with its fields and their code tables and values, in three queries, whoever's
+    it is (the platform's own reads; a reader's go through :func:`item_for`)."""
+    return _with_fields(CatalogItem.objects.filter(code=code))
+
+
+def item_for(actor: Any, code: str) -> CatalogItem | None:
+    """:func:`item_with_fields` of an item ``actor`` sees (:func:`visible_q`), else None —
+    alike for a missing item and another district's extension item."""
+    return _with_fields(CatalogItem.objects.filter(visible_q(actor), code=code))
+
+
+def _with_fields(qs: QuerySet[CatalogItem]) -> CatalogItem | None:
     fields = FieldSpec.objects.select_related("code_table").prefetch_related("code_table__values")
     return (
-        CatalogItem.objects.prefetch_related(
-            Prefetch("fields", queryset=fields), "source_departments"
-        )
-        .select_related("parent")
-        .filter(code=code)
+        qs.prefetch_related(Prefetch("fields", queryset=fields), "source_departments")
+        .select_related("parent", "region")
         .first()
     )
 
@@ -91,12 +165,19 @@ def export_item(item: CatalogItem) -> dict:
     }
 
 
-def export_catalog() -> dict:
-    """The whole catalog as one document that :func:`import_catalog` accepts."""
+def export_catalog(*, visible_to: Any = None) -> dict:
+    """The catalog as one document that :func:`import_catalog` accepts: the items
+    ``visible_to``'s principal sees (:func:`visible_q`), or every item when it is None (the
+    platform itself: the command line, the editor's validation)."""
     tables = CodeTable.objects.prefetch_related("values")
-    all_items = CatalogItem.objects.select_related("parent").prefetch_related(
-        "source_departments",
-        Prefetch("fields", queryset=FieldSpec.objects.select_related("code_table")),
+    scope = EVERYTHING if visible_to is None else visible_q(visible_to)
+    all_items = (
+        CatalogItem.objects.filter(scope)
+        .select_related("parent")
+        .prefetch_related(
+            "source_departments",
+            Prefetch("fields", queryset=FieldSpec.objects.select_related("code_table")),
+        )
     )
     return {
         "format": 1,
@@ -105,8 +186,18 @@ def export_catalog() -> dict:
     }
 
 
-def item_document(code: str) -> dict | None:
-    """An item in the exchange format (:func:`export_item`), or None when there is none: what
-    the editor's forms start from."""
-    item = item_with_fields(code)
+def item_to_edit(actor: Any, code: str) -> CatalogItem | None:
+    """An item ``actor`` may change (:func:`item_for`): what the editor's forms start from.
+    None when it does not see the item; ``PermissionDenied`` for an item it sees but may not
+    change (:func:`check_manages`: a city item for a district)."""
+    item = item_for(actor, code)
+    if item is None:
+        return None
+    check_manages(actor, item)
+    return item
+
+
+def item_document(actor: Any, code: str) -> dict | None:
+    """:func:`item_to_edit` in the exchange format (:func:`export_item`), or None."""
+    item = item_to_edit(actor, code)
     return export_item(item) if item is not None else None

@@ -1,5 +1,10 @@
 """Writes to the catalog: importing a catalog document, versioning items, and the editor's
-edits of one item or field (目录维护), each validated like an import."""
+edits of one item or field (目录维护), each validated like an import.
+
+The city's credit office keeps the city's catalog and may give a district an item of its own;
+a district's administrator creates and changes its district's extension items (辖市区扩展目录项:
+``CatalogItem.region``) only — :func:`credit.catalog.selectors.check_manages` — whose source
+departments are the district's. Importing a catalog document is the city's."""
 
 from __future__ import annotations
 
@@ -17,12 +22,12 @@ from django.db.models import F
 
 from credit.catalog.constants import PublicityMode
 from credit.catalog.models import CatalogItem, CodeTable, CodeValue, FieldSpec
-from credit.catalog.selectors import export_catalog, export_item, export_table
+from credit.catalog.selectors import check_manages, export_catalog, export_item, export_table
 from credit.catalog.spec import CatalogSpecError, parse_catalog
 from credit.core import audit
-from credit.core.access import Perm, require
-from credit.core.errors import NotFound, ValidationFailed
-from credit.core.models import Department
+from credit.core.access import Perm, Principal, principal_of, require
+from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
+from credit.core.models import Department, Region
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "catalog.json"
 
@@ -97,7 +102,13 @@ def import_catalog(doc: dict, *, actor: Any = None) -> dict[str, int]:
     left alone, so importing the same document twice changes nothing.
     """
     if actor is not None:
-        require(actor, Perm.CATALOG_MANAGE)
+        p = principal_of(actor)
+        p.require(Perm.CATALOG_MANAGE)
+        if not p.city_wide:
+            raise PermissionDenied(
+                "导入目录文件会修改全市目录，仅限市信用办；辖市区请逐项维护本辖区的扩展目录项",
+                code="catalog_import_city_only",
+            )
     known = set(Department.objects.values_list("code", flat=True))
     parse_catalog(doc, known_departments=known)
     counts = dict.fromkeys(
@@ -466,6 +477,7 @@ def _edit(
     before and after — all in the caller's transaction, or nothing."""
     require(actor, Perm.CATALOG_MANAGE)
     item = _locked_item(code)
+    check_manages(actor, item)
     before = export_item(item)
     doc = copy.deepcopy(before)
     doc.pop("version")
@@ -474,6 +486,7 @@ def _edit(
     unchanged = {k: v for k, v in before.items() if k != "version"}
     if after == unchanged:
         return Edit(item, False)
+    _check_region_departments(item.region, after)
     validate_item(after, focus=focus)
     _store_item(item, after, {})
     return Edit(bump_version(item, actor=actor, before=before, event=event), True)
@@ -494,12 +507,61 @@ def update_item(*, actor: Any, code: str, properties: dict) -> Edit:
     return _edit(actor, code, lambda doc: doc.update(properties), event="catalogitem.edited")
 
 
+def _new_item_region(p: Principal, region: Region | str | None) -> Region | None:
+    """The region of a new item: a district principal's own (an extension item of its
+    district); the city's choice — none (a city item) or a district."""
+    code = region.pk if isinstance(region, Region) else (region or "")
+    if not p.city_wide:
+        if not p.region_id or (code and code != p.region_id):
+            raise PermissionDenied("只能为本辖区新建扩展目录项", code="region_out_of_tenant")
+        code = p.region_id
+    if not code:
+        return None
+    found = Region.objects.filter(pk=code).first()
+    if found is None or found.level != Region.Level.DISTRICT:
+        raise CatalogEditRefused([EditProblem("region", f"“{code}”不是辖市区的区划代码")])
+    return found
+
+
+def _check_region_departments(region: Region | None, item_doc: dict) -> None:
+    """An extension item of ``region`` is reported by that district's departments only: its
+    source departments (来源部门) must be the district's."""
+    if region is None or not item_doc["source_departments"]:
+        return
+    outside = list(
+        Department.objects.filter(code__in=item_doc["source_departments"])
+        .exclude(region_id=region.pk)
+        .values_list("name", flat=True)
+    )
+    if outside:
+        raise CatalogEditRefused(
+            [
+                EditProblem(
+                    "source_departments",
+                    f"{region.name}的扩展目录项只能由{region.name}的部门报送，"
+                    f"不能选择{'、'.join(outside)}",
+                )
+            ]
+        )
+
+
 @transaction.atomic
-def create_item(*, actor: Any, code: str, properties: dict, first_field: dict) -> CatalogItem:
+def create_item(
+    *,
+    actor: Any,
+    code: str,
+    properties: dict,
+    first_field: dict,
+    region: Region | str | None = None,
+) -> CatalogItem:
     """A new top-level item (version 1) with its first field, audited
     ``catalogitem.created``; ``properties`` holds every key of :data:`ITEM_PROPERTIES`. Its
-    other fields are added one by one (:func:`add_field`)."""
-    require(actor, Perm.CATALOG_MANAGE)
+    other fields are added one by one (:func:`add_field`). A district's administrator creates
+    an extension item of its district (``region`` is its own whatever is given); the city a
+    city item (``region`` None) or an item of the district ``region``."""
+    p = principal_of(actor)
+    p.require(Perm.CATALOG_MANAGE)
+    owner = _new_item_region(p, region)
     _only(properties, ITEM_PROPERTIES)
     _only({k: v for k, v in first_field.items() if k != "code"}, FIELD_PROPERTIES)
     if code in RESERVED_ITEM_CODES:
@@ -507,10 +569,16 @@ def create_item(*, actor: Any, code: str, properties: dict, first_field: dict) -
     if CatalogItem.objects.filter(code=code).exists():
         raise CatalogEditRefused([EditProblem("code", f"目录项标识“{code}”已被使用")])
     doc = canonical_item({"code": code, **properties, "fields": [first_field]})
+    _check_region_departments(owner, doc)
     validate_item(doc)
-    item = CatalogItem(code=code, version=1)
+    item = CatalogItem(code=code, version=1, region=owner)
     _store_item(item, doc, {})
-    audit.record("catalogitem.created", actor=actor, obj=item, after=export_item(item))
+    audit.record(
+        "catalogitem.created",
+        actor=actor,
+        obj=item,
+        after={**export_item(item), "region": item.region_id},
+    )
     return item
 
 

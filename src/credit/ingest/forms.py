@@ -12,6 +12,7 @@ from django.forms.models import ModelChoiceIterator
 
 from credit.catalog.constants import Category
 from credit.catalog.models import CatalogItem
+from credit.catalog.selectors import visible_q
 from credit.core.inputs import BIGINT_MAX
 from credit.core.models import Department
 from credit.ingest import selectors
@@ -80,7 +81,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, principal: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = selectors.submittable_items()
+        self.fields["item"].queryset = selectors.submittable_items(principal)
         departments = selectors.submittable_departments(principal)
         self.fields["department"].queryset = departments
         choices = list(departments[:2])
@@ -114,7 +115,9 @@ class BatchFilterForm(forms.Form):
 
     def __init__(self, *args: Any, principal: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = CatalogItem.objects.order_by("sort_order", "code")
+        self.fields["item"].queryset = CatalogItem.objects.filter(visible_q(principal)).order_by(
+            "sort_order", "code"
+        )
         departments = selectors.visible_departments(principal)
         self.fields["department"].queryset = departments
         if len(departments[:2]) < 2:  # an officer sees its own department only

@@ -111,12 +111,24 @@ def check_submitter(actor: Any, department: Department) -> None:
 
 
 def _lookup(item_code: str, department_code: str) -> tuple[CatalogItem, Department]:
-    item = CatalogItem.objects.filter(code=item_code, is_active=True).first()
+    """The active item and department; a district's extension item (辖市区扩展目录项) is
+    reported by that district's departments only."""
+    item = (
+        CatalogItem.objects.select_related("region").filter(code=item_code, is_active=True).first()
+    )
     if item is None:
         raise NotFound(f"目录项“{item_code}”不存在", code="catalog_item_not_found")
     department = Department.objects.filter(code=department_code, is_active=True).first()
     if department is None:
         raise NotFound(f"部门“{department_code}”不存在", code="department_not_found")
+    if item.region_id is not None and department.region_id != item.region_id:
+        region = item.region.name
+        raise PermissionDenied(
+            f"“{item.name}”是{region}的扩展目录项，只能由{region}的部门报送，"
+            f"“{department.name}”不能报送",
+            code="item_out_of_region",
+            details={"item": item.code, "region": item.region_id},
+        )
     return item, department
 
 

@@ -90,8 +90,16 @@ def submittable_departments(principal: Any) -> QuerySet[Department]:
     )
 
 
-def submittable_items() -> QuerySet[CatalogItem]:
-    return CatalogItem.objects.filter(is_active=True).order_by("sort_order", "code")
+def submittable_items(principal: Any = None) -> QuerySet[CatalogItem]:
+    """The active items ``principal`` may choose to report: the city's items and its own
+    district's extension items (:func:`credit.catalog.selectors.visible_q`); all without a
+    principal."""
+    from credit.catalog.selectors import visible_q
+
+    items = CatalogItem.objects.filter(is_active=True)
+    if principal is not None:
+        items = items.filter(visible_q(principal))
+    return items.order_by("sort_order", "code")
 
 
 def quality_batches(principal: Any, *, days: int = 90) -> QuerySet[Batch]:

@@ -1,9 +1,14 @@
 """The catalog editor (目录维护) of the credit office: create an item, change its properties,
 add, change, move and remove its fields. Every change goes through one service of
 :mod:`credit.catalog.services` (permission, validation like the JSON import, version + 1,
-audit entry with before and after); a refusal is shown on the form, in Chinese."""
+audit entry with before and after); a refusal is shown on the form, in Chinese.
+
+A district's administrator edits its district's extension items only: another district's item
+is not found (404), a city item is refused (403, saying why)."""
 
 from __future__ import annotations
+
+from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,8 +18,9 @@ from django.views.decorators.http import require_POST
 from credit.catalog import selectors, services
 from credit.catalog.constants import FieldRole
 from credit.catalog.forms import FieldForm, ItemForm, NewItemForm
-from credit.core.access import Perm
+from credit.core.access import Perm, principal_of
 from credit.core.access.decorators import perm_required
+from credit.core.errors import PermissionDenied
 from credit.core.forms import act, submit
 from credit.core.http import found
 
@@ -36,9 +42,31 @@ def _field_of(doc: dict, field_code: str) -> dict:
     return found(next((f for f in doc["fields"] if f["code"] == field_code), None))
 
 
+def _editable(request: HttpRequest, code: str) -> tuple[dict, str | None]:
+    """The document of the item ``code`` the user may change and the item's region (its
+    departments are offered); 404 when it does not see it."""
+    item = found(selectors.item_to_edit(request.user, code))
+    return selectors.export_item(item), item.region_id
+
+
+def _refused_shown(view):
+    """An item the user sees but may not change (a city item for a district) answers the
+    403 page with the reason."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return render(request, "403.html", {"reason": exc.message}, status=403)
+
+    return wrapper
+
+
 @perm_required(Perm.CATALOG_MANAGE)
 def item_create(request: HttpRequest) -> HttpResponse:
-    form = NewItemForm(request.POST or None)
+    p = principal_of(request.user)
+    form = NewItemForm(request.POST or None, region=None if p.city_wide else p.region_id or "-")
     done = submit(
         request,
         form,
@@ -47,6 +75,7 @@ def item_create(request: HttpRequest) -> HttpResponse:
             code=data["code"],
             properties=form.properties(),
             first_field=form.first_field(),
+            region=form.chosen_region(),
         ),
         done=lambda item: _detail(item.code),
         message=lambda item: f"已创建目录项“{item.name}”（第 1 版），请继续添加字段",
@@ -57,9 +86,10 @@ def item_create(request: HttpRequest) -> HttpResponse:
 
 
 @perm_required(Perm.CATALOG_MANAGE)
+@_refused_shown
 def item_edit(request: HttpRequest, code: str) -> HttpResponse:
-    doc = found(selectors.item_document(code))
-    form = ItemForm(request.POST or None, item=doc)
+    doc, region = _editable(request, code)
+    form = ItemForm(request.POST or None, item=doc, region=region)
     done = submit(
         request,
         form,
@@ -75,8 +105,9 @@ def item_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @perm_required(Perm.CATALOG_MANAGE)
+@_refused_shown
 def field_create(request: HttpRequest, code: str) -> HttpResponse:
-    doc = found(selectors.item_document(code))
+    doc, _region = _editable(request, code)
     siblings = [(f["code"], f["name"]) for f in doc["fields"]]
     form = FieldForm(request.POST or None, siblings=siblings)
     done = submit(
@@ -94,8 +125,9 @@ def field_create(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @perm_required(Perm.CATALOG_MANAGE)
+@_refused_shown
 def field_edit(request: HttpRequest, code: str, field: str) -> HttpResponse:
-    doc = found(selectors.item_document(code))
+    doc, _region = _editable(request, code)
     current = _field_of(doc, field)
     siblings = [(f["code"], f["name"]) for f in doc["fields"] if f["code"] != field]
     form = FieldForm(request.POST or None, field=current, siblings=siblings)
@@ -127,9 +159,10 @@ def field_edit(request: HttpRequest, code: str, field: str) -> HttpResponse:
 
 
 @perm_required(Perm.CATALOG_MANAGE)
+@_refused_shown
 def field_remove(request: HttpRequest, code: str, field: str) -> HttpResponse:
     """GET: what removing the field means, or why it cannot be removed; POST: remove it."""
-    doc = found(selectors.item_document(code))
+    doc, _region = _editable(request, code)
     current = _field_of(doc, field)
     if request.method == "POST":
         return act(
@@ -154,9 +187,11 @@ def field_remove(request: HttpRequest, code: str, field: str) -> HttpResponse:
 
 
 @perm_required(Perm.CATALOG_MANAGE)
+@_refused_shown
 @require_POST
 def field_move(request: HttpRequest, code: str, field: str) -> HttpResponse:
     """Move a field one column left (``direction=up``) or right (``down``)."""
+    _editable(request, code)
     offset = -1 if request.POST.get("direction") == "up" else 1
     return act(
         request,
