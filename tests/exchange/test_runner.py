@@ -376,6 +376,23 @@ def test_run_due_runs_the_channels_whose_time_came_and_reschedules_them(
     assert [r.channel_id for r in runner.run_due()] == [daily.pk]
 
 
+def test_a_failed_run_of_an_irregular_channel_is_retried_by_itself(
+    penalty, make_partner, up_channel
+):
+    penalty()
+    channel = up_channel(
+        make_partner("mysql+pymysql://root@127.0.0.1:1/test"), up_mapping(), period="irregular"
+    )
+    run = runner.run_channel(actor=None, channel=channel, trigger="page")
+    assert run.status == RunStatus.FAILED
+    channel.refresh_from_db()
+    assert channel.next_run_at is not None
+    assert channel.next_run_at - run.finished_at <= datetime.timedelta(minutes=1, seconds=1)
+    Channel.objects.filter(pk=channel.pk).update(next_run_at=timezone.now())
+    Delivery.objects.filter(channel=channel).update(next_attempt_at=timezone.now())
+    assert [r.channel_id for r in runner.run_due()] == [channel.pk]
+
+
 def test_a_disabled_channel_is_not_run(make_partner, up_channel):
     channel = up_channel(
         make_partner("mysql+pymysql://root@127.0.0.1:1/test"), up_mapping(), period="on_change"

@@ -147,7 +147,7 @@ def test_a_files_partner_is_made_on_the_page_and_its_password_is_kept_and_never_
     data = {"code": "prov-files", "name": "省平台文件", "kind": "files", "region": "320400",
             "files_config": json.dumps(settings), "is_active": "on"}  # fmt: skip
     missing = client.post("/exchange/partners/new/", {**data, "files_config": ""})
-    assert missing.status_code == 400 and "请填写数据文件交换配置" in missing.content.decode()
+    assert missing.status_code == 400 and "请填写连接配置" in missing.content.decode()
     response = client.post("/exchange/partners/new/", data)
     assert response.status_code == 302, response.content.decode()[:500]
     assert Partner.objects.get(code="prov-files").config["password"] == "f1les-secret"

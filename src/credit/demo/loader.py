@@ -462,6 +462,10 @@ def seed(
 
             made = seed_exchange(report=report)
             counts.update({f"demo_exchange_{k}": v for k, v in made.items()})
+            from credit.exchange.demo import seed_district_exchange
+
+            made = seed_district_exchange(report=report)
+            counts.update({f"demo_exchange_{k}": v for k, v in made.items()})
     with connection.cursor() as cur:
         for table in (
             "subjects_legalperson",

@@ -1,6 +1,6 @@
 """The demo's provincial exchange partner (``credit seed-demo``): 江苏省公共信用信息平台（演示）,
 an intermediate database on this machine's MariaDB (``127.0.0.1:3306``, user root without a
-password, database ``test``), with two channels:
+password, database ``test``), with four channels:
 
 - 上报 行政处罚 (daily) into ``demo_province_xzcf``: the city's penalty records written by
   idempotent key (``<record id>-<version>``) with the change kind, version and time — every
@@ -8,12 +8,17 @@ password, database ``test``), with two channels:
   records made no change events), then the change feed;
 - 下发 严重质量失信企业 (irregular) from ``demo_province_hmd``: the province's list rows,
   collected for 市场监管局 through the ingest pipeline, each row's outcome written back to its
-  ``sync_status``/``sync_message`` columns (one row with a wrong code, to show a refusal).
+  ``sync_status``/``sync_message`` columns (one row with a wrong code, to show a refusal);
+- 上报 行政处罚 异议和更正结果 (daily) into ``demo_province_yyjg``: every outcome of an
+  objection, a credit repair or a department's correction of a penalty (the demo's earlier
+  ones included), one row each (:mod:`credit.exchange.services.contents`);
+- 上报 行政处罚 资源目录 (irregular) into ``demo_province_mulu``: the item's definition, one row
+  per version.
 
 The tables are the ones :func:`credit.exchange.adapters.database.partner_ddl` gives for the
 mappings (created when missing, or made again when the demo partner is new on this platform;
-the list rows inserted only into a new table). Both channels
-run once. When MariaDB cannot be reached the demo says so and creates nothing.
+the list rows inserted only into a new table). Every channel runs once. When MariaDB cannot
+be reached the demo says so and creates nothing.
 
 Idempotent: a second run finds the partner, channels and tables and runs the channels again
 (nothing new to send or collect).
@@ -73,6 +78,52 @@ def down_mapping(prefix: str = TABLE_PREFIX) -> dict[str, Any]:
     }
 
 
+def objections_mapping(prefix: str = TABLE_PREFIX) -> dict[str, Any]:
+    """上报 行政处罚 异议和更正结果 into ``<prefix>yyjg``: partner column → outcome code."""
+    return {
+        "table": f"{prefix}yyjg",
+        "key_column": "event_key",
+        "fields": {
+            "JLBH": "record_id",
+            "BGLX": "change_kind",
+            "BLLX": "case_type",
+            "SLBH": "case_no",
+            "CLJG": "result",
+            "CLYJ": "reason",
+            "BLSJ": "decided_at",
+            "LYBM": "department",
+            "XDR_MC": "subject_name",
+            "XDR_DM": "subject_code",
+            "XZQH": "region",
+        },
+        "version_column": "record_version",
+        "time_column": "synced_at",
+    }
+
+
+def catalog_mapping(prefix: str = TABLE_PREFIX) -> dict[str, Any]:
+    """上报 行政处罚 资源目录 into ``<prefix>mulu``: partner column → definition code."""
+    return {
+        "table": f"{prefix}mulu",
+        "key_column": "version_key",
+        "fields": {
+            "MLBS": "code",
+            "MLMC": "name",
+            "BB": "version",
+            "FL": "category",
+            "ZTLX": "subject_type",
+            "GXZQ": "update_period",
+            "SYFW": "usage_scope",
+            "LYBM": "source_departments",
+            "ZDS": "field_count",
+            "ZDGG": "fields",
+            "YJ": "basis",
+        },
+        "kind_column": "change_kind",
+        "time_column": "synced_at",
+    }
+
+
 UP_MAPPING = up_mapping()
 DOWN_MAPPING = down_mapping()
 #: The row of the province's list whose code is wrong (its refusal goes back to the province).
@@ -97,7 +148,8 @@ def _create_tables(url: str, report: Callable[[str], Any], prefix: str, *, fresh
 
     from credit.catalog.models import CatalogItem
     from credit.exchange.adapters.database import partner_ddl
-    from credit.exchange.constants import Direction
+    from credit.exchange.constants import Content, Direction
+    from credit.exchange.services.contents import vocabulary
 
     engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
     up, down = up_mapping(prefix), down_mapping(prefix)
@@ -106,15 +158,17 @@ def _create_tables(url: str, report: Callable[[str], Any], prefix: str, *, fresh
         with engine.begin() as conn:
             existing = set(sa.inspect(conn).get_table_names())
             quote = conn.dialect.identifier_preparer.quote
-            for mapping, direction, code in (
-                (up, Direction.UP, "admin-penalty"),
-                (down, Direction.DOWN, DOWN_ITEM),
+            for mapping, direction, code, content in (
+                (up, Direction.UP, "admin-penalty", Content.RECORDS),
+                (down, Direction.DOWN, DOWN_ITEM, Content.RECORDS),
+                (objections_mapping(prefix), Direction.UP, "admin-penalty", Content.OBJECTIONS),
+                (catalog_mapping(prefix), Direction.UP, "admin-penalty", Content.CATALOG),
             ):
                 if mapping["table"] in existing:
                     if not fresh:
                         continue
                     conn.execute(sa.text(f"DROP TABLE {quote(mapping['table'])}"))
-                item = CatalogItem.objects.get(code=code)
+                item = vocabulary(content, CatalogItem.objects.get(code=code))
                 ddl = partner_ddl(conn.dialect.name, mapping, direction=direction, item=item)
                 conn.execute(sa.text(ddl))
                 report(f"  省平台中间库：已建表 {mapping['table']}")
@@ -143,12 +197,12 @@ def _province_rows() -> list[dict[str, str]]:
 
 
 def _partner(report: Callable[[str], Any], url: str, prefix: str) -> tuple[Any, int]:
-    """The demo partner and its two channels, made when missing; a new upward channel gets
+    """The demo partner and its channels, made when missing; a new upward channel gets
     every existing 行政处罚 record in its outbox (初始全量). Returns the partner and how many
     records that put in the outbox."""
     from credit.core.models import Department
     from credit.exchange.adapters import redact
-    from credit.exchange.constants import Direction, PartnerKind, Period
+    from credit.exchange.constants import Content, Direction, PartnerKind, Period
     from credit.exchange.models import Channel, Partner
     from credit.exchange.services import partners as services
     from credit.exchange.services.runner import load_all
@@ -166,7 +220,9 @@ def _partner(report: Callable[[str], Any], url: str, prefix: str) -> tuple[Any, 
         )
         report(f"  交换伙伴：{PARTNER_NAME}（{redact(url)}）")
     loaded = 0
-    if not Channel.objects.filter(partner=partner, direction=Direction.UP).exists():
+    if not Channel.objects.filter(
+        partner=partner, direction=Direction.UP, content=Content.RECORDS
+    ).exists():
         channel = services.create_channel(
             actor=None,
             partner=partner,
@@ -188,16 +244,31 @@ def _partner(report: Callable[[str], Any], url: str, prefix: str) -> tuple[Any, 
             department=Department.objects.get(code=DOWN_DEPARTMENT),
             mapping=down_mapping(prefix),
         )
+    for content, period, mapping in (
+        (Content.OBJECTIONS, Period.DAILY, objections_mapping(prefix)),
+        (Content.CATALOG, Period.IRREGULAR, catalog_mapping(prefix)),
+    ):
+        if not Channel.objects.filter(partner=partner, content=content).exists():
+            services.create_channel(
+                actor=None,
+                partner=partner,
+                item="admin-penalty",
+                direction=Direction.UP,
+                content=content,
+                period=period,
+                mapping=mapping,
+            )
     return partner, loaded
 
 
 def seed_exchange(
     *, report: Callable[[str], Any] = print, url: str = URL, prefix: str = TABLE_PREFIX
 ) -> dict[str, int]:
-    """The demo provincial partner on MariaDB with its two channels, each run once; counts of
-    what was sent, acknowledged, collected and refused (empty when MariaDB is unreachable).
-    ``url`` and ``prefix`` (of the two tables' names) let the tests use tables of their own."""
-    from credit.exchange.constants import Direction
+    """The demo provincial partner on MariaDB with its channels, each run once; counts of the
+    records sent, acknowledged, collected and refused (empty when MariaDB is unreachable; the
+    outcome and catalog channels are reported, not counted). ``url`` and ``prefix`` (of the
+    tables' names) let the tests use tables of their own."""
+    from credit.exchange.constants import Content, Direction
     from credit.exchange.models import Partner
     from credit.exchange.services.runner import run_channel
 
@@ -222,9 +293,15 @@ def seed_exchange(
         "collected": 0,
         "returned": 0,
     }
-    for channel in partner.channels.select_related("item").order_by("direction"):
+    for channel in partner.channels.select_related("item").order_by("direction", "id"):
         run = run_channel(actor=None, channel=channel, trigger="job", limit=100_000)
-        if channel.direction == Direction.UP:
+        if channel.content != Content.RECORDS:
+            report(
+                f"  上报 {channel.item.name}{channel.get_content_display()}：取出 {run.taken} "
+                f"发送 {run.sent} 确认 {run.acked} 拒收 {run.rejected}"
+                f"（{run.get_status_display()}）"
+            )
+        elif channel.direction == Direction.UP:
             counts["sent"] += run.sent
             counts["acked"] += run.acked
             counts["rejected"] += run.rejected
@@ -243,3 +320,126 @@ def seed_exchange(
         if run.error:
             report(f"  {run.error}")
     return counts
+
+
+# --- the district's sub-platform: data files with receipts -----------------------------------
+
+DISTRICT_CODE = "tianning-sub-demo"
+DISTRICT_NAME = "天宁区信用子平台（演示，数据文件）"
+DISTRICT_REGION = "320402"
+#: Why the demo's sub-platform refuses the first key of the first file (to show a refusal).
+DISTRICT_REFUSAL = "演示：子平台校验未通过（处罚决定书文号与本地记录重复）"
+
+
+def district_folder() -> Any:
+    """The demo sub-platform's folder: ``<CREDIT_VAR_DIR or var>/exchange/tianning``."""
+    import os
+    from pathlib import Path
+
+    from credit.dbserver import PROJECT_ROOT
+
+    base = Path(os.environ.get("CREDIT_VAR_DIR") or PROJECT_ROOT / "var")
+    return base / "exchange" / "tianning"
+
+
+def _answer_files(folder: Any) -> int:
+    """Play the sub-platform: answer every file in ``outbox/`` that has no receipt yet with a
+    receipt file (``outbox_receipts/<stem>.receipt.xml``) accepting every key but the first
+    of the first file. Returns how many files were answered."""
+    import io
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    from defusedxml import ElementTree as SafeET
+
+    outbox, answers = folder / "outbox", folder / "outbox_receipts"
+    answered = 0
+    for path in sorted(outbox.glob("*.zip")) if outbox.is_dir() else []:
+        stem = path.name.rsplit(".", 1)[0]
+        receipt = f"{stem}.receipt.xml"
+        if (answers / receipt).exists() or (answers / "done" / receipt).exists():
+            continue
+        with zipfile.ZipFile(path) as archive:
+            data = archive.read(archive.namelist()[0])
+        keys = [r.get("键") for r in SafeET.fromstring(data).iter("记录")]
+        root = ET.Element("回执", {"文件": path.name})
+        for n, key in enumerate(keys):
+            refused = n == 0 and stem.endswith("_00001")
+            ET.SubElement(
+                root, "记录", {"键": key, "结果": "rejected" if refused else "accepted"}
+            ).text = DISTRICT_REFUSAL if refused else None
+        answers.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        ET.ElementTree(root).write(buffer, encoding="utf-8", xml_declaration=True)
+        (answers / receipt).write_bytes(buffer.getvalue())
+        answered += 1
+    return answered
+
+
+def seed_district_exchange(*, report: Callable[[str], Any] = print) -> dict[str, int]:
+    """天宁区's sub-platform as a partner of the 天宁区 tenant (managed by its district
+    administrator, ``tianning``): data files in a local folder (:func:`district_folder`), XML
+    zipped, the partner's receipts read back. One upward channel sends the district's 行政处罚
+    records (初始全量 when new): the first run writes the files (已发送待回执), the demo answers
+    them as the sub-platform would, and the second run reads the receipts (已确认, one 被拒收
+    with its reason). Idempotent: run again, nothing new is written or answered twice."""
+    from credit.exchange.constants import Direction, PartnerKind, Period
+    from credit.exchange.models import Channel, Partner
+    from credit.exchange.services import partners as services
+    from credit.exchange.services.runner import load_all, run_channel
+
+    folder = district_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    partner = Partner.objects.filter(code=DISTRICT_CODE).first()
+    if partner is None:
+        partner = services.create_partner(
+            actor=None,
+            code=DISTRICT_CODE,
+            name=DISTRICT_NAME,
+            kind=PartnerKind.FILES,
+            region=DISTRICT_REGION,
+            config={
+                "transport": "local",
+                "path": str(folder),
+                "format": "xml",
+                "zip": True,
+                "message_code": "XZCF",
+                "receipts": True,
+            },
+            note="演示：本机目录模拟天宁区子平台的交换目录，子平台对每个文件写回执",
+        )
+        report(f"  交换伙伴：{DISTRICT_NAME}（{folder}）")
+    channel = Channel.objects.filter(partner=partner, direction=Direction.UP).first()
+    loaded = 0
+    if channel is None:
+        channel = services.create_channel(
+            actor=None,
+            partner=partner,
+            item="admin-penalty",
+            direction=Direction.UP,
+            period=Period.DAILY,
+            mapping={
+                "fields": {
+                    "XDR_MC": "subject_name",
+                    "XDR_DM": "uscc",
+                    "CF_WSH": "document_no",
+                    "CF_JDRQ": "decision_date",
+                    "CF_CFJG": "authority",
+                    "ZT": "_record.status",
+                }
+            },
+        )
+        loaded = load_all(actor=None, channel=channel)
+    first = run_channel(actor=None, channel=channel, trigger="job", limit=100_000)
+    answered = _answer_files(folder)
+    second = run_channel(actor=None, channel=channel, trigger="job", limit=100_000)
+    report(
+        f"  天宁区子平台 上报 行政处罚：初始全量 {loaded}，写入文件 {first.sent} 条；"
+        f"子平台回执 {answered} 个文件，确认 {second.acked} 拒收 {second.rejected}"
+    )
+    return {
+        "district_loaded": loaded,
+        "district_sent": first.sent,
+        "district_acked": second.acked,
+        "district_rejected": second.rejected,
+    }

@@ -19,19 +19,18 @@ from django import forms
 
 from credit.core.forms import FilterForm
 from credit.exchange.constants import (
+    Content,
     DeliveryStatus,
     Direction,
     PartnerKind,
     Period,
     RunStatus,
 )
+from credit.exchange.services.partners import is_secret
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-#: The partner kinds that have an adapter in this version (files, REST and SOAP come later).
-AVAILABLE_KINDS = [
-    (PartnerKind.DATABASE.value, PartnerKind.DATABASE.label),
-    (PartnerKind.FILES.value, PartnerKind.FILES.label),
-]
+#: The partner kinds offered on the partner form (each has an adapter).
+AVAILABLE_KINDS = list(PartnerKind.choices)
 #: A channel that never ran (filter value of the jobs page).
 NEVER = "never"
 #: Where a run comes from (``Run.trigger``) → its Chinese name.
@@ -109,8 +108,8 @@ class PartnerForm(forms.Form):
     kind = forms.ChoiceField(
         label="交换方式",
         choices=AVAILABLE_KINDS,
-        help_text="本版本提供中间库和数据文件（本地目录、SFTP、FTP）方式；"
-        "REST 拉取和 WebService 尚未提供",
+        help_text="中间库填写数据库连接地址；数据文件（本地目录、SFTP、FTP、RabbitMQ）、"
+        "REST 接口和 WebService 填写 JSON 连接配置",
     )
     region = forms.ChoiceField(label="所属区划")
     url = forms.CharField(
@@ -126,14 +125,16 @@ class PartnerForm(forms.Form):
         label="模式（schema）", max_length=100, required=False, help_text="可不填"
     )
     files_config = forms.CharField(
-        label="数据文件交换配置（JSON）",
-        max_length=2000,
+        label="连接配置（JSON）",
+        max_length=4000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        help_text='数据文件方式必填，如 {"transport": "sftp", "host": "10.0.0.8", "port": 22, '
-        '"user": "czxy", "password": "…", "path": "/exchange", "message_code": "XZCF", '
-        '"zip": true}（transport 为 local、sftp 或 ftp）；密码保存后不再显示，修改时不写 '
-        "password 则保持不变",
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
+        help_text='中间库以外的方式必填。数据文件如 {"transport": "sftp", "host": "10.0.0.8", '
+        '"port": 22, "user": "czxy", "password": "…", "path": "/exchange", '
+        '"message_code": "XZCF", "format": "xml", "zip": true}；REST 如 {"base_url": '
+        '"https://…", "auth": "credit-hmac", "key": "…", "secret": "…"}；WebService 如 '
+        '{"wsdl": "https://…?wsdl", "auth": "credit-hmac", "key": "…", "secret": "…"}'
+        "（各项见 docs/exchange.md）。密码、密钥和令牌保存后不再显示，修改时不写则保持不变",
     )
     note = forms.CharField(label="说明", max_length=300, required=False)
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
@@ -177,10 +178,10 @@ class PartnerForm(forms.Form):
         self.files: dict[str, Any] | None = None
         if kind == PartnerKind.DATABASE and not data.get("url") and not self.editing:
             self.add_error("url", "请填写数据库连接地址，如 mysql+pymysql://用户@主机:3306/库名")
-        if kind == PartnerKind.FILES:
+        if kind and kind != PartnerKind.DATABASE:
             text = (data.get("files_config") or "").strip()
             if not text and not self.editing:
-                self.add_error("files_config", "请填写数据文件交换配置（JSON 对象）")
+                self.add_error("files_config", "请填写连接配置（JSON 对象）")
             elif text:
                 try:
                     parsed = json.loads(text)
@@ -189,7 +190,7 @@ class PartnerForm(forms.Form):
                 if not isinstance(parsed, dict):
                     self.add_error(
                         "files_config",
-                        '数据文件交换配置应为 JSON 对象，如 {"transport": "local", …}',
+                        '连接配置应为 JSON 对象，如 {"transport": "local", …}',
                     )
                 else:
                     self.files = parsed
@@ -197,14 +198,15 @@ class PartnerForm(forms.Form):
 
     def config(self, current: dict[str, Any] | None = None) -> dict[str, Any]:
         """The partner's ``config`` from the form: a database partner's URL (the stored one
-        kept when left blank), a files partner's settings (the stored password kept when the
-        new settings name none)."""
-        if self.cleaned_data.get("kind") == PartnerKind.FILES:
+        kept when left blank), another partner's JSON settings (the stored secrets kept when
+        the new settings leave them out)."""
+        if self.cleaned_data.get("kind") != PartnerKind.DATABASE:
             if self.files is None:
                 return dict(current or {})
             config = dict(self.files)
-            if "password" not in config and (current or {}).get("password"):
-                config["password"] = current["password"]
+            for key, value in (current or {}).items():
+                if is_secret(key) and key not in config and value:
+                    config[key] = value
             return config
         config = dict(current or {})
         if self.cleaned_data.get("url"):
@@ -217,12 +219,20 @@ class PartnerForm(forms.Form):
 
 
 class ChannelForm(forms.Form):
-    """A channel of a partner: the catalog item, direction, period, the department whose data
-    an inbound channel collects, and the mapping as JSON (an object). ``validator(direction,
-    mapping, item) -> list[str]`` is the adapter's check; its messages show on the mapping."""
+    """A channel of a partner: the catalog item, direction, what it exchanges (交换内容), period,
+    the department whose data an inbound channel collects, and the mapping as JSON (an
+    object). ``validator(direction, mapping, item, content) -> list[str]`` is the adapter's
+    check; its messages show on the mapping."""
 
     item = forms.ChoiceField(label="目录项")
     direction = forms.ChoiceField(label="方向", choices=Direction.choices)
+    content = forms.ChoiceField(
+        label="交换内容",
+        choices=Content.choices,
+        initial=Content.RECORDS,
+        required=False,
+        help_text="异议和更正结果、资源目录只能上报；其字段代码见 docs/exchange.md“交换内容”",
+    )
     period = forms.ChoiceField(label="周期", choices=Period.choices, initial=Period.DAILY)
     department = forms.ChoiceField(
         label="数据提供部门", required=False, help_text="下发、采集通道必填：数据以该部门名义入库"
@@ -257,7 +267,7 @@ class ChannelForm(forms.Form):
         self.item_of = item_of
         self.validator = validator
         if editing:
-            for name in ("item", "direction"):
+            for name in ("item", "direction", "content"):
                 self.fields[name].disabled = True
                 self.fields[name].required = False
 
@@ -278,10 +288,14 @@ class ChannelForm(forms.Form):
         direction = data.get("direction")
         if direction and direction != Direction.UP and not data.get("department"):
             self.add_error("department", "下发、采集通道请选择数据提供部门")
+        content = data.get("content") or Content.RECORDS
+        if direction and direction != Direction.UP and content != Content.RECORDS:
+            self.add_error("content", f"{Content(content).label}只能上报，请把方向选为“上报”")
+            return data
         item = self.item_of(data.get("item")) if self.item_of and data.get("item") else None
         mapping = data.get("mapping")
         if item is not None and direction and mapping is not None and self.validator:
-            for message in self.validator(direction, mapping, item):
+            for message in self.validator(direction, mapping, item, content):
                 self.add_error("mapping", message)
         return data
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from credit.core.access import Perm, Principal, principal_of
 from credit.core.errors import NotFound
 from credit.exchange.constants import DeliveryStatus, Direction
-from credit.exchange.models import Channel, Delivery, Partner, Run
+from credit.exchange.models import Channel, Delivery, OutboundFile, Partner, Run
 
 #: How many of a channel's most frequent rejection reasons the reconciliation lists.
 TOP_REASONS = 5
@@ -89,6 +89,19 @@ def deliveries_for(actor: Any, channel: Channel) -> QuerySet[Delivery]:
     return Delivery.objects.filter(channel_id=channel.pk).order_by("id")
 
 
+def files_for(actor: Any, channel: Channel) -> QuerySet[OutboundFile]:
+    """The data files written on ``channel`` (已发送文件; of ``actor``'s tenant, else
+    ``NotFound``), newest first."""
+    p = _viewer(actor)
+    if (
+        not Channel.objects.filter(pk=channel.pk)
+        .filter(p.tenant_q(region="partner__region_id"))
+        .exists()
+    ):
+        raise NotFound("交换通道不存在", code="channel_not_found")
+    return OutboundFile.objects.filter(channel_id=channel.pk).order_by("-created_at", "-id")
+
+
 def _count_of(status: str) -> Coalesce:
     counted = (
         Delivery.objects.filter(channel=OuterRef("pk"), status=status)
@@ -154,13 +167,15 @@ def reconciliation(
 ) -> list[dict[str, Any]]:
     """The reconciliation (对账) of ``partner`` over the days ``start``–``end`` (Beijing time),
     one dict per channel: ``{"channel", "direction", "total", "sent", "acked", "rejected",
-    "pending", "received", "reasons"}``.
+    "pending", "awaiting", "received", "reasons"}``.
 
     Upward channels count the deliveries that entered the outbox in the period: ``sent``
     (tried at least once), ``acked``, ``rejected`` with ``reasons`` (the partner's most
-    frequent reasons, ``[{"reason", "count"}]``) and ``pending`` (not yet acknowledged).
+    frequent reasons, ``[{"reason", "count"}]``), ``pending`` (待发送) and ``awaiting``
+    (handed over, the partner's receipt not read yet: 已发送待回执).
     Inbound channels add up the runs started in the period: rows ``received`` from the
-    partner, ``acked`` (入库) and ``rejected`` (退回); ``pending`` is 0."""
+    partner, ``acked`` (入库) and ``rejected`` (退回) with ``reasons`` (why the platform
+    returned them, :func:`inbound_reasons`); ``pending`` and ``awaiting`` are 0."""
     since, until = _bounds(start, end)
     rows = []
     channels = Channel.objects.filter(partner=partner).select_related("item", "department")
@@ -176,6 +191,7 @@ def reconciliation(
                 acked=Count("id", filter=Q(status=DeliveryStatus.ACKED)),
                 rejected=Count("id", filter=Q(status=DeliveryStatus.REJECTED)),
                 pending=Count("id", filter=Q(status=DeliveryStatus.PENDING)),
+                awaiting=Count("id", filter=Q(status=DeliveryStatus.SENT)),
             )
             row.update(counts, received=0)
             row["reasons"] = [
@@ -186,13 +202,34 @@ def reconciliation(
                 .order_by("-n", "reason")[:TOP_REASONS]
             ]
         else:
-            sums = Run.objects.filter(
-                channel=channel, started_at__gte=since, started_at__lt=until
-            ).aggregate(
+            runs = Run.objects.filter(channel=channel, started_at__gte=since, started_at__lt=until)
+            sums = runs.aggregate(
                 received=Coalesce(Sum("received"), 0),
                 acked=Coalesce(Sum("acked"), 0),
                 rejected=Coalesce(Sum("rejected"), 0),
             )
-            row.update(sums, total=sums["received"], sent=0, pending=0)
+            row.update(sums, total=sums["received"], sent=0, pending=0, awaiting=0)
+            row["reasons"] = inbound_reasons(runs)
         rows.append(row)
     return rows
+
+
+def inbound_reasons(runs: QuerySet[Run]) -> list[dict[str, Any]]:
+    """Why the platform returned (退回) rows of the partner collected by ``runs``: the first
+    error of each rejected row of their batches, the most frequent first
+    (``[{"reason", "count"}]``, at most :data:`TOP_REASONS`)."""
+    from django.db.models.fields.json import KT
+
+    from credit.ingest.models import BatchRow
+
+    return [
+        {"reason": r["reason"] or "（未说明原因）", "count": r["n"]}
+        for r in BatchRow.objects.filter(
+            batch_id__in=runs.exclude(batch=None).values("batch_id"),
+            status=BatchRow.Status.REJECTED,
+        )
+        .annotate(reason=KT("errors__0__message"))
+        .values("reason")
+        .annotate(n=Count("id"))
+        .order_by("-n", "reason")[:TOP_REASONS]
+    ]

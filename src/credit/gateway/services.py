@@ -307,9 +307,14 @@ def authenticate(
     headers: Any,
     source_ip: str | None,
     now: float | None = None,
+    route: tuple[str, str] | None = None,
 ) -> ApiClient:
     """The active client that signed this request, or an error with its HTTP status:
-    401 (key, signature, clock, replay), 403 (address, scope, disabled), 429 (limits)."""
+    401 (key, signature, clock, replay), 403 (address, scope, disabled), 429 (limits).
+
+    The scope needed is the one of the ``/api/v1`` route the request calls; a request to
+    another address doing what a route does (a WebService operation) names that route as
+    ``route = (method, path under /api/v1)``."""
     now = time.time() if now is None else now
     client = _client_by_key(key) if key else None
     if client is None:
@@ -340,9 +345,13 @@ def authenticate(
         raise NotAuthenticated("签名不正确", code="signature_invalid")
     if not _address_allowed(client, source_ip):
         raise PermissionDenied(f"来源地址 {source_ip} 不在允许范围内", code="ip_not_allowed")
-    relative = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else path
-    scope = scope_for(method.upper(), relative)
-    if not is_open(method.upper(), relative) and (scope is None or scope not in client.scopes):
+    if route is not None:
+        scope_method, relative = route[0].upper(), route[1]
+    else:
+        scope_method = method.upper()
+        relative = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else path
+    scope = scope_for(scope_method, relative)
+    if not is_open(scope_method, relative) and (scope is None or scope not in client.scopes):
         label = SCOPES[scope].label if scope else relative
         raise PermissionDenied(f"未授权调用该接口：{label}", code="scope_not_granted")
     _count(client, nonce, now)

@@ -36,8 +36,12 @@ META_PREFIX = "_record."
 
 @dataclass(frozen=True)
 class Outgoing:
+    """One item to send upward: a record version (records), an outcome of an objection or a
+    correction (``record_id`` the record it concerns), or a catalog item's definition
+    (``record_id`` None, ``version`` the item's)."""
+
     key: str
-    record_id: int
+    record_id: int | None
     version: int
     change_kind: str
     fields: dict[str, Any]

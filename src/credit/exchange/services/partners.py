@@ -26,13 +26,13 @@ from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
 from credit.core.models import Department, Region
 from credit.exchange import adapters
 from credit.exchange.adapters import redact
-from credit.exchange.constants import Direction, PartnerKind, Period
+from credit.exchange.constants import Content, Direction, PartnerKind, Period
 from credit.exchange.models import Channel, Partner
 
 #: Fields of a partner that :func:`update_partner` changes.
 PARTNER_FIELDS = ("name", "kind", "region", "config", "is_active", "note")
 #: Fields of a channel that :func:`update_channel` changes.
-CHANNEL_FIELDS = ("item", "direction", "period", "department", "mapping", "is_active")
+CHANNEL_FIELDS = ("item", "direction", "content", "period", "department", "mapping", "is_active")
 
 
 # --- tenant -----------------------------------------------------------------------------------
@@ -58,12 +58,21 @@ def _region(value: Any) -> Region:
     return region
 
 
-def _item(value: Any) -> CatalogItem:
-    if isinstance(value, CatalogItem):
-        return value
-    item = CatalogItem.objects.filter(code=str(value or "")).first()
-    if item is None:
-        raise ValidationFailed(f"目录项“{value}”不存在", code="item_unknown")
+def _item(value: Any, partner: Partner) -> CatalogItem:
+    """The catalog item of a channel of ``partner``: a city partner any item; a district's
+    partner the city's items and its own district's extension items (辖市区扩展目录项) —
+    another district's is not found, like any object of another tenant."""
+    item = value
+    if not isinstance(value, CatalogItem):
+        item = CatalogItem.objects.filter(code=str(value or "")).first()
+        if item is None:
+            raise ValidationFailed(f"目录项“{value}”不存在", code="item_unknown")
+    if (
+        item.region_id is not None
+        and item.region_id != partner.region_id
+        and partner.region.level != Region.Level.CITY
+    ):
+        raise NotFound(f"目录项“{item.code}”不存在", code="item_unknown")
     return item
 
 
@@ -76,12 +85,22 @@ def _department(value: Any) -> Department | None:
     return dept
 
 
+#: Words that make a ``config`` key a secret: never shown, audited or put back in a form.
+SECRET_WORDS = ("password", "passwd", "secret", "token")
+
+
+def is_secret(key: str) -> bool:
+    """Whether the ``config`` key ``key`` holds a secret (a password, a signing secret, a
+    token)."""
+    return any(word in key.lower() for word in SECRET_WORDS)
+
+
 def redacted_config(config: dict[str, Any]) -> dict[str, Any]:
     """``config`` as it may be shown or audited: every text value with URL passwords hidden,
-    and any key named like a password replaced by ``***``."""
+    and any key naming a secret (:func:`is_secret`) replaced by ``***``."""
     shown: dict[str, Any] = {}
     for key, value in (config or {}).items():
-        if any(word in key.lower() for word in ("password", "passwd", "secret", "token")):
+        if is_secret(key):
             shown[key] = "***"
         elif isinstance(value, str):
             shown[key] = redact(value)
@@ -122,14 +141,33 @@ def _check_partner(*, code: str, name: str, kind: str, config: Any, note: str = 
         )
 
 
-def mapping_errors(partner: Partner, direction: str, mapping: Any, item: CatalogItem) -> list[str]:
+def mapping_errors(
+    partner: Partner,
+    direction: str,
+    mapping: Any,
+    item: CatalogItem,
+    content: str = Content.RECORDS,
+) -> list[str]:
     """What is wrong with ``mapping`` for a channel of ``partner`` on ``item`` in
-    ``direction`` (empty when it is fine), in Chinese."""
+    ``direction`` exchanging ``content`` (empty when it is fine), in Chinese: the adapter
+    checks it against the content's vocabulary (:func:`credit.exchange.services.contents.
+    vocabulary`: the item's fields for records); a catalog channel maps no record attribute."""
+    from credit.exchange.services import contents
+
     if not isinstance(mapping, dict):
         return ["字段映射应为 JSON 对象"]
+    if content not in Content.values:
+        return [f"交换内容“{content}”无效"]
+    errors = []
+    if content == Content.CATALOG:
+        fields = mapping.get("fields")
+        for name, code in (fields if isinstance(fields, dict) else {}).items():
+            if isinstance(code, str) and code.startswith(adapters.META_PREFIX):
+                errors.append(f"{name}：资源目录通道交换的是目录项定义，不能使用记录属性 {code}")
     found = adapters.kind(partner.kind)
     if found is not None:
-        return list(found.mapping_errors(direction, mapping, item))
+        vocabulary = contents.vocabulary(content, item)
+        return errors + list(found.mapping_errors(direction, mapping, vocabulary))
     label = dict(PartnerKind.choices).get(partner.kind, partner.kind)
     return [f"交换方式“{label}”暂未提供适配器，不能配置通道"]
 
@@ -142,8 +180,17 @@ def _check_channel(channel: Channel) -> None:
         errors.append(f"周期“{channel.period}”无效")
     if channel.direction in (Direction.DOWN, Direction.IN) and channel.department is None:
         errors.append("下发、采集通道须指定数据提供部门")
+    if channel.content not in Content.values:
+        errors.append(f"交换内容“{channel.content}”无效")
+    elif channel.content != Content.RECORDS and channel.direction != Direction.UP:
+        errors.append(f"{Content(channel.content).label}只能上报，不能用于下发或采集通道")
+    item, department = channel.item, channel.department
+    if item.region_id and department is not None and department.region_id != item.region_id:
+        errors.append(f"“{item.name}”是辖市区的扩展目录项，只能由该辖市区的部门报送")
     if not errors:
-        errors = mapping_errors(channel.partner, channel.direction, channel.mapping, channel.item)
+        errors = mapping_errors(
+            channel.partner, channel.direction, channel.mapping, channel.item, channel.content
+        )
     if errors:
         raise ValidationFailed(
             "通道配置有误：" + "；".join(errors), code="channel_invalid", details={"errors": errors}
@@ -259,6 +306,7 @@ def _channel_after(channel: Channel) -> dict[str, Any]:
         "partner": channel.partner.code,
         "item": channel.item.code,
         "direction": channel.direction,
+        "content": channel.content,
         "period": channel.period,
         "department": channel.department.code if channel.department else None,
         "mapping": channel.mapping,
@@ -276,17 +324,20 @@ def create_channel(
     period: str,
     department: Department | str | None = None,
     mapping: dict[str, Any],
+    content: str = Content.RECORDS,
 ) -> Channel:
-    """A new channel of ``partner`` for ``item`` in ``direction`` on ``period``, with its
-    field ``mapping`` checked by the partner's adapter; the first run is scheduled
+    """A new channel of ``partner`` for ``item`` in ``direction`` on ``period`` exchanging
+    ``content`` (records; objection and correction results or the catalog upward only), with
+    its field ``mapping`` checked by the partner's adapter; the first run is scheduled
     (:func:`credit.exchange.services.runner.next_run`). Audited ``exchange.channel_created``."""
     from credit.exchange.services.runner import next_run
 
     p = require_manage(actor, partner)
     channel = Channel(
         partner=partner,
-        item=_item(item),
+        item=_item(item, partner),
         direction=direction,
+        content=content,
         period=period,
         department=_department(department),
         mapping=mapping,
@@ -294,9 +345,12 @@ def create_channel(
     )
     _check_department(p, channel.department)
     _check_channel(channel)
-    if Channel.objects.filter(partner=partner, item=channel.item, direction=direction).exists():
+    if Channel.objects.filter(
+        partner=partner, item=channel.item, direction=direction, content=content
+    ).exists():
+        what = "" if content == Content.RECORDS else f"{Content(content).label}"
         raise ValidationFailed(
-            f"{partner.name}已有“{channel.item.name}”的{Direction(direction).label}通道",
+            f"{partner.name}已有“{channel.item.name}”的{what}{Direction(direction).label}通道",
             code="channel_exists",
         )
     channel.next_run_at = next_run(period, timezone.now(), first=True)
@@ -328,12 +382,17 @@ def update_channel(*, actor: Any, channel: Channel, **fields: Any) -> Channel:
         raise ValidationFailed(f"不能修改：{'、'.join(sorted(unknown))}", code="field_unknown")
     before = _channel_after(channel)
     if "item" in fields:
-        channel.item = _item(fields.pop("item"))
+        channel.item = _item(fields.pop("item"), channel.partner)
     if "department" in fields:
         channel.department = _department(fields.pop("department"))
         _check_department(p, channel.department)
     for name, value in fields.items():
         setattr(channel, name, value)
+    if channel.content != before["content"] and channel.deliveries.exists():
+        raise ValidationFailed(
+            "该通道已有交换记录，不能改变交换内容；请为新的交换内容另建通道",
+            code="channel_content_fixed",
+        )
     _check_channel(channel)
     if before["period"] != channel.period:
         channel.next_run_at = next_run(channel.period, timezone.now(), first=True)

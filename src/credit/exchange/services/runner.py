@@ -15,6 +15,10 @@ back-off, re-sending, collecting inbound rows through the ingest pipeline, and t
    acknowledged (已确认) or rejected (被拒收) with the partner's reason. The partner upserts on
    the key, so sending a key again never makes a second row: a crash between the partner's
    write and our status update only means the same keys go again at the next run.
+   An adapter that only hands items over (a file written, a message published) answers
+   "pending": the delivery is 已发送待回执 until the partner's own receipt is read back at a
+   later run (:func:`collect_receipts`, first thing of every upward run), or sent again when
+   none came within :func:`receipt_timeout`.
 3. When the partner cannot be reached (:class:`~credit.exchange.adapters.ExchangeError`), the
    run fails with the (redacted) message, and every delivery of the failed attempt stays
    pending with one more attempt and its next try after the back-off (:data:`BACKOFF`):
@@ -26,7 +30,8 @@ of channel 数据交换 for the channel's department
 (:func:`credit.ingest.pipeline.ingest_payloads`); each row's outcome (accepted, or its errors)
 goes back to the partner (:meth:`~credit.exchange.adapters.Adapter.acknowledge`) with the
 batch and row number. Rows collected twice (the acknowledgement was lost) are the same
-records again: the pipeline upserts on their natural key.
+records again: the pipeline upserts on their natural key. A partner read with a cursor (REST
+pull) has it stored in ``channel.cursor`` only after that (the adapter's ``next_cursor``).
 
 Each run is a :class:`~credit.exchange.models.Run` with its counts — upward: ``taken`` (new
 in the outbox), ``sent``, ``acked``, ``rejected``; inbound: ``received``, ``acked`` (入库),
@@ -58,8 +63,9 @@ from credit.exchange.adapters import (
     adapter_for,
     redact,
 )
-from credit.exchange.constants import DeliveryStatus, Direction, Period, RunStatus
+from credit.exchange.constants import Content, DeliveryStatus, Direction, Period, RunStatus
 from credit.exchange.models import Channel, Delivery, Run
+from credit.exchange.services import contents
 from credit.exchange.services.partners import require_manage
 
 #: The waits before the 1st, 2nd, 3rd and 4th retry of a failed delivery, in minutes; every
@@ -76,6 +82,8 @@ ON_CHANGE_INTERVAL = datetime.timedelta(minutes=5)
 RUN_HOUR = 1
 #: How long an inbound channel waits after a failed run before it tries again.
 INBOUND_RETRY = datetime.timedelta(minutes=15)
+#: Hours a delivery waits 已发送待回执 for the partner's receipt before it is sent again.
+RECEIPT_TIMEOUT_HOURS = 24
 
 
 # --- schedule ---------------------------------------------------------------------------------
@@ -198,7 +206,9 @@ def _finish(channel: Channel, run: Run, actor: Any, *, error: str = "") -> None:
     run.finished_at = now
     run.save()
     upcoming = next_run(channel.period, now)
-    if run.status == RunStatus.FAILED and channel.period != Period.IRREGULAR:
+    if run.status == RunStatus.FAILED:
+        # A failed run is tried again by itself, whatever the period — 不定期 too: someone
+        # started it, and what it was to send must not wait for them to notice the failure.
         retry = _retry_at(channel, now)
         upcoming = retry if upcoming is None else min(upcoming, retry)
     Channel.objects.filter(pk=channel.pk).update(last_run_at=now, next_run_at=upcoming)
@@ -245,26 +255,52 @@ def _is_district(region: Region) -> bool:
     return region.level != Region.Level.CITY
 
 
+def district_q(region_id: str) -> Q:
+    """The change events (or records) a district's partner receives: of
+    the district's records, and of records about subjects registered in the district — so the
+    national and provincial lists collected for a city department reach the district where
+    the enterprise or person is (下发到辖市区)."""
+    return (
+        Q(region_id=region_id)
+        | Q(legal_person__region_id=region_id)
+        | Q(natural_person__region_id=region_id)
+    )
+
+
 def take_outbox(channel: Channel) -> int:
     """Fill ``channel``'s outbox from the record change feed after its cursor and move the
     cursor, in one transaction; the number of deliveries taken (new keys, and keys already
     there — a change that keeps the record's version, such as a suspension — put back to
-    pending)."""
+    pending).
+
+    By the channel's content (:mod:`credit.exchange.services.contents`): records — one
+    delivery per record version (``<record>-<version>``); objection and correction results —
+    one per outcome event (``obj-<event id>``, never put back); the catalog — the item's
+    current version when not in the outbox yet (``catalog-<item>-<version>``, no feed read)."""
     from credit.records.models import RecordChange
 
+    if channel.content == Content.CATALOG:
+        with transaction.atomic():
+            locked = Channel.objects.select_for_update().get(pk=channel.pk)
+            return contents.queue_catalog_version(locked)
     with transaction.atomic():
         locked = Channel.objects.select_for_update().get(pk=channel.pk)
         filters: dict[str, Any] = {"item_id": locked.item_id}
-        if _is_district(channel.partner.region):
-            filters["region_id"] = channel.partner.region_id
+        outcomes = locked.content == Content.OBJECTIONS
+        if outcomes:
+            filters["kind__in"] = contents.OUTCOME_KINDS
         cursor, taken = locked.cursor, 0
         events = RecordChange.objects.only("txid", "id", "kind", "record_id", "version")
+        if _is_district(channel.partner.region):
+            events = events.filter(district_q(channel.partner.region_id))
         while True:
             found, cursor = feed.read(events, cursor, limit=OUTBOX_PAGE, filters=filters)
             if not found:
                 break
             fresh: dict[str, Delivery] = {}
-            for event in found:
+            if outcomes:
+                fresh = {d.key: d for d in contents.outcome_deliveries(locked, found)}
+            for event in [] if outcomes else found:
                 key = f"{event.record_id}-{event.version}"
                 fresh[key] = Delivery(
                     channel_id=locked.pk,
@@ -283,7 +319,7 @@ def take_outbox(channel: Channel) -> int:
             # A change that keeps the version (suspended, restored …) sends the same key
             # again with the record's state now: the partner upserts the row.
             by_kind: dict[str, list[str]] = {}
-            for key in existing:
+            for key in [] if outcomes else existing:
                 by_kind.setdefault(fresh[key].change_kind, []).append(key)
             for kind, keys in by_kind.items():
                 Delivery.objects.filter(channel_id=locked.pk, key__in=keys).update(
@@ -316,10 +352,32 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime.date) else value
 
 
-def outgoing(deliveries: list[Delivery]) -> list[Outgoing]:
-    """What the partner receives for each delivery: the payload of the record version it
-    names (field code → value) and ``_record`` (id, item, region, department, status,
-    decision_date, version). A delivery of an older version carries that version's payload."""
+def outgoing(deliveries: list[Delivery], content: str | None = None) -> list[Outgoing]:
+    """What the partner receives for each delivery (of one channel), by the channel's
+    ``content`` (read from the channel when not given). Records: the payload of the record
+    version it names (field code → value) and ``_record`` (id, item, region, department,
+    status, decision_date, version); a delivery of an older version carries that version's
+    payload. Objection and
+    correction results, the catalog: the codes of their vocabulary
+    (:func:`credit.exchange.services.contents.objection_fields`, ``catalog_fields``)."""
+    if not deliveries:
+        return []
+    if content is None:
+        content = (
+            Channel.objects.filter(pk=deliveries[0].channel_id)
+            .values_list("content", flat=True)
+            .first()
+        )
+    if content in (Content.OBJECTIONS, Content.CATALOG):
+        build = (
+            contents.objection_fields if content == Content.OBJECTIONS else contents.catalog_fields
+        )
+        fields = build(deliveries)
+        return [
+            Outgoing(d.key, d.record_id, d.version, d.change_kind, fields[d.key])
+            for d in deliveries
+            if d.key in fields
+        ]
     from credit.records.models import CreditRecord, CreditRecordVersion
 
     records = {
@@ -370,6 +428,8 @@ def _apply_receipts(
             if answer is None:
                 d.reason = "交换伙伴未返回该记录的回执"
                 d.next_attempt_at = now + backoff(d.attempts)
+            elif answer.ok and answer.pending:
+                d.status, d.reason, d.next_attempt_at = DeliveryStatus.SENT, "", None
             elif answer.ok:
                 d.status, d.reason, d.acked_at, d.next_attempt_at = (
                     DeliveryStatus.ACKED,
@@ -400,7 +460,71 @@ def _postpone(run: Run, chunk: list[Delivery], reason: str, now: datetime.dateti
         Delivery.objects.bulk_update(chunk, ["attempts", "next_attempt_at", "reason", "run"])
 
 
+def receipt_timeout(channel: Channel) -> datetime.timedelta:
+    """How long a delivery waits 已发送待回执 for the partner's receipt before it is sent
+    again: the partner's ``receipt_timeout_hours`` (default :data:`RECEIPT_TIMEOUT_HOURS`)."""
+    hours = (channel.partner.config or {}).get("receipt_timeout_hours", RECEIPT_TIMEOUT_HOURS)
+    try:
+        hours = float(hours)
+    except (TypeError, ValueError):
+        hours = RECEIPT_TIMEOUT_HOURS
+    return datetime.timedelta(hours=min(max(hours, 0.1), 24 * 30))
+
+
+def collect_receipts(channel: Channel, run: Run, adapter: Any) -> int:
+    """Read the partner's receipts for deliveries sent earlier (``adapter.collect_receipts``)
+    and save them: a delivery 已发送待回执 (or still pending) becomes 已确认 or 被拒收 with the
+    partner's reason; a receipt for a key already confirmed or refused changes nothing (the
+    receipt was read before). Then the adapter marks them consumed. Returns how many were
+    applied. Deliveries sent longer than :func:`receipt_timeout` ago with no receipt go back to
+    待发送, to be sent again (the partner de-duplicates on the key)."""
+    now = timezone.now()
+    applied = 0
+    collect = getattr(adapter, "collect_receipts", None)
+    if collect is not None:
+        answers = {r.key: r for r in collect(channel) if not r.pending}
+        with transaction.atomic():
+            waiting = list(
+                Delivery.objects.select_for_update()
+                .filter(
+                    channel=channel,
+                    key__in=list(answers),
+                    status__in=[DeliveryStatus.SENT, DeliveryStatus.PENDING],
+                )
+                .order_by("id")
+            )
+            for d in waiting:
+                answer = answers[d.key]
+                d.run = run
+                if answer.ok:
+                    d.status, d.reason, d.acked_at = DeliveryStatus.ACKED, "", now
+                    d.next_attempt_at = None
+                    run.acked += 1
+                else:
+                    d.status, d.next_attempt_at = DeliveryStatus.REJECTED, None
+                    d.reason = redact(answer.reason or "交换伙伴拒收，未说明原因")[:500]
+                    run.rejected += 1
+            Delivery.objects.bulk_update(
+                waiting, ["status", "reason", "acked_at", "next_attempt_at", "run"]
+            )
+            run.save(update_fields=["acked", "rejected"])
+            applied = len(waiting)
+        done = getattr(adapter, "receipts_saved", None)
+        if done is not None:
+            done(channel)
+    timeout = receipt_timeout(channel)
+    Delivery.objects.filter(
+        channel=channel, status=DeliveryStatus.SENT, sent_at__lt=now - timeout
+    ).update(
+        status=DeliveryStatus.PENDING,
+        next_attempt_at=None,
+        reason=f"超过 {timeout.total_seconds() / 3600:g} 小时未收到交换伙伴的回执，重新发送",
+    )
+    return applied
+
+
 def _run_up(channel: Channel, run: Run, adapter: Any, limit: int) -> None:
+    collect_receipts(channel, run, adapter)
     run.taken = take_outbox(channel)
     run.save(update_fields=["taken"])
     now = timezone.now()
@@ -408,7 +532,7 @@ def _run_up(channel: Channel, run: Run, adapter: Any, limit: int) -> None:
     for start in range(0, len(due), SEND_CHUNK):
         chunk = due[start : start + SEND_CHUNK]
         try:
-            receipts = adapter.send(channel, outgoing(chunk))
+            receipts = adapter.send(channel, outgoing(chunk, channel.content))
         except ExchangeError as exc:
             _postpone(run, chunk, redact(str(exc)), timezone.now())
             raise
@@ -431,6 +555,7 @@ def _run_inbound(channel: Channel, run: Run, adapter: Any, limit: int) -> None:
     run.received = len(offered)
     run.save(update_fields=["received"])
     if not offered:
+        _advance_cursor(channel, adapter)
         return
     try:
         batch = ingest_payloads(
@@ -461,6 +586,16 @@ def _run_inbound(channel: Channel, run: Run, adapter: Any, limit: int) -> None:
     run.rejected = len(receipts) - run.acked
     run.save(update_fields=["batch", "acked", "rejected"])
     adapter.acknowledge(channel, receipts)
+    _advance_cursor(channel, adapter)
+
+
+def _advance_cursor(channel: Channel, adapter: Any) -> None:
+    """Store where a partner's feed read with a cursor (REST pull) was read up to — only once
+    every row is in and answered, so a failure before reads the same rows again."""
+    after = getattr(adapter, "next_cursor", None)
+    if after is not None and str(after)[:64] != channel.cursor:
+        Channel.objects.filter(pk=channel.pk).update(cursor=str(after)[:64])
+        channel.cursor = str(after)[:64]
 
 
 # --- re-sending and the schedule --------------------------------------------------------------
@@ -472,13 +607,33 @@ def load_all(*, actor: Any, channel: Channel) -> int:
     partner's district for a district's partner) in its current version put in the outbox,
     under the usual key, unless that key is there already — one INSERT … SELECT. The next run
     sends them; the partner upserts, so loading twice sends nothing twice. Audited
-    ``exchange.loaded``; returns how many were added."""
+    ``exchange.loaded``; returns how many were added.
+
+    A catalog channel: the item's current version (:func:`credit.exchange.services.contents.
+    queue_catalog_version`). An objection and correction results channel: every outcome of
+    the item's records already in the change feed (from its beginning, whatever the cursor),
+    under its usual key ``obj-<event id>``."""
     require_manage(actor, channel.partner)
     if channel.direction != Direction.UP:
         raise ValidationFailed("只有上报通道可以初始全量上报", code="not_upward")
+    if channel.content in (Content.CATALOG, Content.OBJECTIONS):
+        if channel.content == Content.CATALOG:
+            added = contents.queue_catalog_version(channel)
+        else:
+            added = _load_outcomes(channel)
+        audit.record(
+            "exchange.loaded",
+            actor=actor,
+            obj=channel,
+            after={"added": added, "content": channel.content},
+        )
+        return added
     from credit.records.models import CreditRecord
 
-    region = channel.partner.region_id if _is_district(channel.partner.region) else None
+    records = CreditRecord.objects.filter(item_id=channel.item_id)
+    if _is_district(channel.partner.region):
+        records = records.filter(district_q(channel.partner.region_id))
+    select, params = records.values_list("id", "version").query.sql_with_params()
     with connection.cursor() as cur:
         cur.execute(
             f"""
@@ -486,14 +641,41 @@ def load_all(*, actor: Any, channel: Channel) -> int:
                 change_kind, status, reason, attempts, created_at)
             SELECT %s, r.id::text || '-' || r.version::text, r.id, r.version, 'created',
                 %s, '', 0, now()
-            FROM {CreditRecord._meta.db_table} r
-            WHERE r.item_id = %s AND (%s::varchar IS NULL OR r.region_id = %s)
+            FROM ({select}) r (id, version)
             ON CONFLICT (channel_id, key) DO NOTHING
-            """,  # noqa: S608 — table names are the models' own
-            [channel.pk, DeliveryStatus.PENDING, channel.item_id, region, region],
+            """,  # noqa: S608 — the table name is the model's own, the SELECT Django's
+            [channel.pk, DeliveryStatus.PENDING, *params],
         )
         added = cur.rowcount
     audit.record("exchange.loaded", actor=actor, obj=channel, after={"added": added})
+    return added
+
+
+def _load_outcomes(channel: Channel) -> int:
+    """Every outcome event of ``channel``'s item (its district's, for a district's partner)
+    in the change feed put in the outbox unless there already; how many were added."""
+    from credit.records.models import RecordChange
+
+    filters: dict[str, Any] = {"item_id": channel.item_id, "kind__in": contents.OUTCOME_KINDS}
+    events = RecordChange.objects.only("txid", "id", "kind", "record_id", "version")
+    if _is_district(channel.partner.region):
+        events = events.filter(district_q(channel.partner.region_id))
+    cursor, added = "", 0
+    while True:
+        found, cursor = feed.read(events, cursor, limit=OUTBOX_PAGE, filters=filters)
+        if not found:
+            break
+        fresh = {d.key: d for d in contents.outcome_deliveries(channel, found)}
+        existing = set(
+            Delivery.objects.filter(channel_id=channel.pk, key__in=list(fresh)).values_list(
+                "key", flat=True
+            )
+        )
+        new = [d for k, d in fresh.items() if k not in existing]
+        Delivery.objects.bulk_create(new, ignore_conflicts=True)
+        added += len(new)
+        if len(found) < OUTBOX_PAGE:
+            break
     return added
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -29,15 +30,17 @@ from credit.core.access.decorators import perm_required
 from credit.core.errors import CreditError
 from credit.core.forms import act, submit
 from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_download
-from credit.core.models import Department
+from credit.core.models import Department, Region
 from credit.core.paging import capped_page
 from credit.exchange import selectors
-from credit.exchange.constants import DeliveryStatus, Direction, PartnerKind, RunStatus
+from credit.exchange.constants import Content, DeliveryStatus, Direction, PartnerKind, RunStatus
 from credit.exchange.forms import ChannelForm, DeliveryFilterForm
 from credit.exchange.services import partners as partner_services
 from credit.exchange.views.jobs import DIRECTIONS, PERIODS, RESULTS, may_manage
 
 PAGE_SIZE = 50
+#: How many of a channel's latest data files its page lists (已发送文件).
+FILES_SHOWN = 20
 COUNT_CAP = 5_000
 DELIVERY_LABELS = dict(DeliveryStatus.choices)
 #: Service error code → form field (channels).
@@ -45,7 +48,16 @@ CHANNEL_ERRORS = {
     "channel_invalid": "mapping",
     "channel_exists": "item",
     "department_out_of_tenant": "department",
+    "channel_content_fixed": "content",
 }
+#: What a channel exchanges → its Chinese name.
+CONTENTS = dict(Content.choices)
+
+
+def content_suffix(content: str) -> str:
+    """``（异议和更正结果）`` after an item's name for a channel that does not exchange records
+    (empty for records)."""
+    return "" if content == Content.RECORDS else f"（{CONTENTS.get(content, content)}）"
 
 
 def stamp() -> str:
@@ -62,31 +74,52 @@ def _dialect(partner: Any) -> str:
     return url.split("://", 1)[0].split("+", 1)[0] if "://" in url else ""
 
 
-def channel_ddl(partner: Any, direction: str, mapping: dict[str, Any], item: Any = None) -> str:
-    """The CREATE TABLE a database partner runs for ``mapping`` (empty when not a database
-    partner, or while the mapping is not valid: its errors are shown instead)."""
+def channel_ddl(
+    partner: Any,
+    direction: str,
+    mapping: dict[str, Any],
+    item: Any = None,
+    content: str = Content.RECORDS,
+) -> str:
+    """The CREATE TABLE a database partner runs for ``mapping`` of a channel exchanging
+    ``content`` (column types from the content's vocabulary: the item's fields for records),
+    empty when not a database partner, or while the mapping is not valid (its errors are
+    shown instead)."""
     if partner.kind != PartnerKind.DATABASE or not mapping or item is None:
         return ""
-    if partner_services.mapping_errors(partner, direction, mapping, item):
+    if content not in Content.values:
+        return ""
+    if partner_services.mapping_errors(partner, direction, mapping, item, content):
         return ""
     from credit.exchange.adapters import database
+    from credit.exchange.services import contents
 
     return database.partner_ddl(
-        _dialect(partner) or "mysql", mapping, direction=direction, item=item
+        _dialect(partner) or "mysql",
+        mapping,
+        direction=direction,
+        item=contents.vocabulary(content, item),
     )
 
 
 def _validator(partner: Any):
     """The channel form's mapping check: the service's own (one rule for form and service)."""
 
-    def validate(direction: str, mapping: dict[str, Any], item: CatalogItem) -> list[str]:
-        return partner_services.mapping_errors(partner, direction, mapping, item)
+    def validate(
+        direction: str, mapping: dict[str, Any], item: CatalogItem, content: str = Content.RECORDS
+    ) -> list[str]:
+        return partner_services.mapping_errors(partner, direction, mapping, item, content)
 
     return validate
 
 
-def _items() -> list[tuple[int, str]]:
-    return list(CatalogItem.objects.order_by("code").values_list("pk", "name"))
+def _items(partner: Any) -> list[tuple[int, str]]:
+    """The items a channel of ``partner`` may exchange: every item for a city partner; the
+    city's items and its district's extension items for a district's partner."""
+    items = CatalogItem.objects.order_by("code")
+    if partner.region.level != Region.Level.CITY:
+        items = items.filter(Q(region__isnull=True) | Q(region_id=partner.region_id))
+    return list(items.values_list("pk", "name"))
 
 
 def _departments(actor: Any) -> list[tuple[int, str]]:
@@ -106,7 +139,7 @@ def make_channel_form(
     adapter's mapping check."""
     return ChannelForm(
         data,
-        items=_items(),
+        items=_items(partner),
         departments=_departments(request.user),
         item_of=lambda pk: CatalogItem.objects.filter(pk=pk).first(),
         validator=_validator(partner),
@@ -152,13 +185,15 @@ def channel_new(request: HttpRequest, code: str) -> HttpResponse:
             partner=obj,
             item=CatalogItem.objects.get(pk=d["item"]),
             direction=d["direction"],
+            content=d.get("content") or Content.RECORDS,
             period=d["period"],
             department=Department.objects.filter(pk=d["department"] or None).first(),
             mapping=d["mapping"],
         ),
         done=lambda channel: reverse("exchange:channel", args=[channel.pk]),
         message=lambda c: (
-            f"已新建交换通道：{c.item.name} {DIRECTIONS[c.direction]}（{PERIODS[c.period]}）。"
+            f"已新建交换通道：{c.item.name}{content_suffix(c.content)} "
+            f"{DIRECTIONS[c.direction]}（{PERIODS[c.period]}）。"
         ),
         errors=CHANNEL_ERRORS,
     )
@@ -197,6 +232,7 @@ def _render_channel(
             initial={
                 "item": str(channel.item_id),
                 "direction": channel.direction,
+                "content": channel.content,
                 "period": channel.period,
                 "department": str(channel.department_id or ""),
                 "mapping": json.dumps(channel.mapping, ensure_ascii=False, indent=2),
@@ -204,6 +240,7 @@ def _render_channel(
             },
         )
     last_runs = list(channel.runs.order_by("-started_at", "-id")[:5])
+    files = list(selectors.files_for(request.user, channel)[:FILES_SHOWN])
     for r in last_runs:
         r.status_label = RESULTS.get(r.status, r.status)
     return render(
@@ -214,8 +251,12 @@ def _render_channel(
             "partner": channel.partner,
             "direction_label": DIRECTIONS.get(channel.direction, channel.direction),
             "period_label": PERIODS.get(channel.period, channel.period),
+            "content_label": CONTENTS.get(channel.content, channel.content),
+            "records": channel.content == Content.RECORDS,
             "upward": channel.direction == Direction.UP,
-            "ddl": channel_ddl(channel.partner, channel.direction, channel.mapping, channel.item),
+            "ddl": channel_ddl(
+                channel.partner, channel.direction, channel.mapping, channel.item, channel.content
+            ),
             "page": page,
             "filter_form": filter_form,
             "filtered": bool(filter_form.filters()),
@@ -231,6 +272,7 @@ def _render_channel(
                 for s in DeliveryStatus.values
             ],
             "runs": last_runs,
+            "files": files,
             "may_manage": manager,
             "form": form if manager else None,
             "export_url": reverse("exchange:deliveries_export", args=[channel.pk])
@@ -261,6 +303,7 @@ def channel(request: HttpRequest, pk: int) -> HttpResponse:
     form = make_channel_form(request, obj.partner, request.POST, editing=True)
     form.data = form.data.copy()
     form.data["item"], form.data["direction"] = str(obj.item_id), obj.direction
+    form.data["content"] = obj.content
     done = submit(
         request,
         form,

@@ -31,7 +31,7 @@ from credit.core.forms import error_text
 from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_download
 from credit.core.paging import capped_page
 from credit.exchange import selectors
-from credit.exchange.constants import Direction, Period, RunStatus
+from credit.exchange.constants import Content, Direction, Period, RunStatus
 from credit.exchange.forms import NEVER, TRIGGER_LABELS, JobFilterForm, RunFilterForm
 
 PAGE_SIZE = 50
@@ -41,6 +41,7 @@ RUN_LIMIT = 1000
 DIRECTIONS = dict(Direction.choices)
 PERIODS = dict(Period.choices)
 RESULTS = dict(RunStatus.choices)
+CONTENTS = dict(Content.choices)
 
 
 def _stamp() -> str:
@@ -59,10 +60,14 @@ def _partner_choices(actor: Any) -> list[tuple[str, str]]:
 
 def job_row(job: dict[str, Any]) -> dict[str, Any]:
     """One channel of :func:`credit.exchange.selectors.jobs` as the page and the export show
-    it: with the labels of its direction, period and last result."""
+    it: with the labels of its direction, period and last result, and what it exchanges
+    (``content_label``, empty for records)."""
     channel, status = job["channel"], job["last_status"]
     return {
         **job,
+        "content_label": (
+            "" if channel.content == Content.RECORDS else CONTENTS.get(channel.content, "")
+        ),
         "direction_label": DIRECTIONS.get(channel.direction, channel.direction),
         "period_label": PERIODS.get(channel.period, channel.period),
         "status": status or NEVER,
@@ -117,13 +122,14 @@ def _when(value: datetime.datetime | None) -> Any:
 def jobs_export(request: HttpRequest) -> HttpResponse:
     """The filtered channels of the jobs page as a workbook."""
     _, rows = _jobs(request)
-    headers = ["交换伙伴", "所属区划", "目录项", "方向", "周期", "下次运行", "上次运行",
-               "上次结果", "上次数据量", "待发送", "被拒收", "启用"]  # fmt: skip
+    headers = ["交换伙伴", "所属区划", "目录项", "交换内容", "方向", "周期", "下次运行",
+               "上次运行", "上次结果", "上次数据量", "待发送", "被拒收", "启用"]  # fmt: skip
     data = (
         [
             r["partner"].name,
             r["partner"].region.name,
             r["channel"].item.name,
+            CONTENTS.get(r["channel"].content, r["channel"].content),
             r["direction_label"],
             r["period_label"],
             _when(r["next_run_at"]),
@@ -142,7 +148,8 @@ def jobs_export(request: HttpRequest) -> HttpResponse:
 def run_message(run: Any) -> str:
     """What a finished run did, in one Chinese sentence."""
     channel = run.channel
-    label = f"{channel.partner.name} {channel.item.name} {DIRECTIONS[channel.direction]}"
+    what = "" if channel.content == Content.RECORDS else f"（{CONTENTS[channel.content]}）"
+    label = f"{channel.partner.name} {channel.item.name}{what} {DIRECTIONS[channel.direction]}"
     if run.status == RunStatus.FAILED:
         return f"{label}运行失败：{run.error or '未知错误'}；待发送的记录保留，稍后自动重试。"
     if channel.direction == Direction.UP:

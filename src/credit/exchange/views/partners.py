@@ -35,6 +35,7 @@ from credit.exchange import selectors
 from credit.exchange.adapters import ExchangeError, adapter_for, redact
 from credit.exchange.constants import PartnerKind, Period
 from credit.exchange.forms import ChannelForm, PartnerForm
+from credit.exchange.services.partners import is_secret
 from credit.exchange.views import channels, reconcile
 from credit.exchange.views.channels import channel_ddl, find_partner, make_channel_form, stamp
 from credit.exchange.views.jobs import DIRECTIONS, PERIODS, may_manage
@@ -49,11 +50,11 @@ PARTNER_ERRORS = {"partner_exists": "code", "region_out_of_tenant": "region"}
 
 
 def _files_initial(partner: Any) -> str:
-    """A files partner's settings for its edit form, without the password (kept unless a new
-    one is typed)."""
-    if partner.kind != PartnerKind.FILES:
+    """The JSON settings of a partner other than a database for its edit form, without its
+    secrets (passwords, signing secrets, tokens: kept unless new ones are typed)."""
+    if partner.kind == PartnerKind.DATABASE:
         return ""
-    shown = {k: v for k, v in (partner.config or {}).items() if k != "password"}
+    shown = {k: v for k, v in (partner.config or {}).items() if not is_secret(k)}
     return json.dumps(shown, ensure_ascii=False)
 
 
@@ -201,12 +202,12 @@ def render_partner(
         selectors.channels_for(request.user)
         .filter(partner=partner)
         .select_related("item", "department")
-        .order_by("item__code", "direction")
+        .order_by("item__code", "direction", "content")
     )
     for c in channel_list:
         c.direction_label = DIRECTIONS.get(c.direction, c.direction)
         c.period_label = PERIODS.get(c.period, c.period)
-        c.ddl = channel_ddl(partner, c.direction, c.mapping, c.item)
+        c.ddl = channel_ddl(partner, c.direction, c.mapping, c.item, c.content)
     manager = may_manage(request.user)
     if manager and edit_form is None:
         edit_form = PartnerForm(
@@ -232,7 +233,13 @@ def render_partner(
             mapping = channel_form.cleaned_data.get("mapping")
         if isinstance(mapping, dict):
             item = CatalogItem.objects.filter(pk=channel_form.data.get("item") or None).first()
-            preview = channel_ddl(partner, channel_form.data.get("direction", ""), mapping, item)
+            preview = channel_ddl(
+                partner,
+                channel_form.data.get("direction", ""),
+                mapping,
+                item,
+                channel_form.data.get("content") or "records",
+            )
     today = timezone.localdate()
     return render(
         request,

@@ -17,44 +17,29 @@ from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
 from credit.core.http import xlsx_download
 from credit.exchange import selectors
+from credit.exchange.constants import Content
 from credit.exchange.forms import ReconcileForm
 from credit.exchange.views.channels import find_partner
 from credit.exchange.views.jobs import DIRECTIONS, may_manage
 
-
-def _num(row: dict[str, Any], *names: str) -> int:
-    for name in names:
-        if name in row and row[name] is not None:
-            return int(row[name])
-    return 0
+COUNTS = ("sent", "acked", "rejected", "pending", "awaiting", "received")
 
 
 def reconcile_rows(partner: Any, start: Any, end: Any) -> list[dict[str, Any]]:
     """:func:`credit.exchange.selectors.reconciliation` as the page shows it: per channel
-    its label and the four counts, and the partner's reasons of the rejected ones."""
+    its label, the counts, and the reasons of the rejected rows as ``(reason, count)``."""
     rows = []
     for row in selectors.reconciliation(partner, start=start, end=end):
-        channel = row.get("channel")
-        label = row.get("label") or (
-            f"{channel.item.name} {DIRECTIONS.get(channel.direction, '')}" if channel else ""
-        )
-        reasons = row.get("reasons") or row.get("top_reasons") or []
-        reasons = [
-            (r.get("reason", ""), r.get("n", r.get("count", 0)))
-            if isinstance(r, dict)
-            else (r[0], r[1])
-            for r in reasons
-        ]
+        channel = row["channel"]
+        label = f"{channel.item.name} {DIRECTIONS.get(channel.direction, '')}"
+        if channel.content != Content.RECORDS:
+            label += f"（{channel.get_content_display()}）"
         rows.append(
             {
                 "channel": channel,
                 "label": label,
-                "sent": _num(row, "sent"),
-                "acked": _num(row, "acked", "acknowledged"),
-                "rejected": _num(row, "rejected"),
-                "pending": _num(row, "pending"),
-                "received": _num(row, "received"),
-                "reasons": reasons,
+                **{k: row[k] for k in COUNTS},
+                "reasons": [(r["reason"], r["count"]) for r in row["reasons"]],
             }
         )
     return rows
@@ -72,9 +57,7 @@ def reconcile(request: HttpRequest, code: str) -> HttpResponse:
     obj = find_partner(request, code)
     form, start, end = _period(request)
     rows = reconcile_rows(obj, start, end)
-    totals = {
-        k: sum(r[k] for r in rows) for k in ("sent", "acked", "rejected", "pending", "received")
-    }
+    totals = {k: sum(r[k] for r in rows) for k in COUNTS}
     query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     for r in rows:
         if r["channel"] is not None:
@@ -98,6 +81,7 @@ def reconcile(request: HttpRequest, code: str) -> HttpResponse:
                     {"name": "已确认", "data": [r["acked"] for r in rows]},
                     {"name": "被拒收", "data": [r["rejected"] for r in rows]},
                     {"name": "待发送", "data": [r["pending"] for r in rows]},
+                    {"name": "待回执", "data": [r["awaiting"] for r in rows]},
                     {"name": "接收", "data": [r["received"] for r in rows]},
                 ],
                 "links": [r.get("url", "") for r in rows],
@@ -116,7 +100,16 @@ def reconcile_export(request: HttpRequest, code: str) -> HttpResponse:
     rows = reconcile_rows(obj, start, end)
     period = f"{start:%Y-%m-%d}至{end:%Y-%m-%d}"
     counts = (
-        [period, r["label"], r["sent"], r["received"], r["acked"], r["rejected"], r["pending"]]
+        [
+            period,
+            r["label"],
+            r["sent"],
+            r["received"],
+            r["acked"],
+            r["rejected"],
+            r["pending"],
+            r["awaiting"],
+        ]
         for r in rows
     )
     reasons = ([r["label"], reason, n] for r in rows for reason, n in r["reasons"])
@@ -133,10 +126,11 @@ def reconcile_export(request: HttpRequest, code: str) -> HttpResponse:
                     "已确认（入库）",
                     "被拒收（退回）",
                     "待发送",
+                    "已发送待回执",
                 ],
                 counts,
             ),
-            ("拒收原因", ["交换通道", "拒收原因", "条数"], reasons),
+            ("拒收和退回原因", ["交换通道", "原因", "条数"], reasons),
         ],
     )
 

@@ -1,7 +1,7 @@
 """``credit exchange <action>``: data exchange (数据交换) from the command line, as the platform.
 
 - ``credit exchange list``: the partners and their channels (code, kind, region; item,
-  direction, period, next run).
+  what it exchanges when not records, direction, period, next run).
 - ``credit exchange run PARTNER [--item ITEM]``: run the partner's active channels (or only
   those of the catalog item ``ITEM``) now, the same service as the scheduler
   (:func:`credit.exchange.services.runner.run_channel`), and print per channel
@@ -21,7 +21,7 @@ from django.utils import timezone
 from credit.core.access import SYSTEM
 from credit.core.errors import CreditError
 from credit.exchange import selectors
-from credit.exchange.constants import Direction, PartnerKind, Period, RunStatus
+from credit.exchange.constants import Content, Direction, PartnerKind, Period, RunStatus
 from credit.exchange.models import Channel, Run
 from credit.exchange.services import runner
 
@@ -29,6 +29,12 @@ DIRECTIONS = dict(Direction.choices)
 PERIODS = dict(Period.choices)
 KINDS = dict(PartnerKind.choices)
 RESULTS = dict(RunStatus.choices)
+CONTENTS = dict(Content.choices)
+
+
+def _content(channel: Channel) -> str:
+    """``  异议和更正结果`` for a channel that does not exchange records (empty for records)."""
+    return "" if channel.content == Content.RECORDS else f"  {CONTENTS[channel.content]}"
 
 
 def _when(value: Any) -> str:
@@ -46,6 +52,7 @@ def _next(channel: Channel) -> str:
 def run_line(channel: Channel, run: Run) -> str:
     """One channel's run in one line (the command's output)."""
     label = f"{DIRECTIONS[channel.direction]} {channel.item.name}（{channel.item.code}）"
+    label += _content(channel)
     if channel.direction == Direction.UP:
         counts = f"取出 {run.taken} 发送 {run.sent} 确认 {run.acked} 拒收 {run.rejected}"
     else:
@@ -100,7 +107,7 @@ class Command(BaseCommand):
                 self.stdout.write("    （无通道）")
             for c in mine:
                 self.stdout.write(
-                    f"    {c.item.code}  {c.item.name}  {DIRECTIONS[c.direction]}  "
+                    f"    {c.item.code}  {c.item.name}{_content(c)}  {DIRECTIONS[c.direction]}  "
                     f"{PERIODS[c.period]}  下次运行 {_next(c)}"
                 )
 
@@ -139,7 +146,7 @@ class Command(BaseCommand):
             c, run = r["channel"], r["last_run"]
             result = RESULTS[run.status] if run else "未运行"
             line = (
-                f"{c.partner.code}  {c.item.name}  {DIRECTIONS[c.direction]}  "
+                f"{c.partner.code}  {c.item.name}{_content(c)}  {DIRECTIONS[c.direction]}  "
                 f"上次运行 {_when(run.started_at if run else None)}  结果 {result}  "
                 f"待发送 {r['pending']}  被拒收 {r['rejected']}  下次运行 {_next(c)}"
             )
