@@ -326,6 +326,8 @@ LOGGING = {
         "pika": {"level": "WARNING"},
         "zeep": {"level": "WARNING"},
         "spyne": {"level": "WARNING"},
+        # A refused SOAP call (a client Fault) is in the API call log, not an error of ours.
+        "spyne.application.client": {"level": "CRITICAL"},
     },
 }
 

@@ -90,7 +90,7 @@ def make_api():
 
 def soap_client(url: str, key: str | None = None, secret: str | None = None) -> zeep.Client:
     """A zeep client of the service at ``url``, signing its calls when given a key."""
-    from credit.exchange.adapters.soap import CreditHmacAuth
+    from credit.exchange.adapters.web import CreditHmacAuth
 
     session = requests.Session()
     if key:
@@ -531,7 +531,7 @@ def test_the_partner_config_and_the_mapping_are_checked(db):
     assert validate_config({"wsdl": "https://ws.example.gov.cn/credit/?wsdl"}) == []
     assert validate_config({"wsdl": "ftp://x"})[0].startswith("WebService 需要服务描述地址 wsdl")
     assert validate_config({"wsdl": "https://u:p@x/?wsdl"}) == [
-        "wsdl 地址中不能含用户名或密码，请用认证方式 auth 配置凭据"
+        "wsdl 中不能含用户名或密码，请用认证方式 auth 配置凭据"
     ]
     assert validate_config({"wsdl": "https://x/?wsdl", "auth": "credit-hmac"}) == [
         "认证方式 credit-hmac 需要访问密钥 key",

@@ -247,10 +247,22 @@ class ChannelForm(forms.Form):
     )
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
 
+    #: The mapping's example per partner kind (docs/exchange.md has each in full).
+    MAPPING_HELP = {
+        PartnerKind.FILES: '如 {"fields": {"CF_WSH": "document_no", "ZT": "_record.status"}}；'
+        "键是对方文件的元素名或列名，值是本平台目录项的字段代码",
+        PartnerKind.REST: '上报如 {"path": "/credit/records", "fields": {"cf_wsh": '
+        '"document_no"}}，拉取如 {"path": "/credit/lists", "items": "records", "key_field": '
+        '"id", "fields": {"tyshxydm": "uscc"}}；键是对方 JSON 的名称',
+        PartnerKind.SOAP: '如 {"operation": "ReportRecords", "item": "对方目录项", '
+        '"department": "对方部门编码", "fields": {"CF_WSH": "document_no"}}（仅上报）',
+    }
+
     def __init__(
         self,
         data: Any = None,
         *,
+        kind: str = PartnerKind.DATABASE,
         items: Iterable[tuple[Any, str]] = (),
         departments: Iterable[tuple[Any, str]] = (),
         item_of: Any = None,
@@ -260,6 +272,8 @@ class ChannelForm(forms.Form):
     ) -> None:
         super().__init__(data, **kwargs)
         self.fields["item"].choices = [(str(pk), label) for pk, label in items]
+        if kind in self.MAPPING_HELP:
+            self.fields["mapping"].help_text = self.MAPPING_HELP[kind]
         self.fields["department"].choices = [
             ("", "（上报通道不需要）"),
             *((str(pk), label) for pk, label in departments),

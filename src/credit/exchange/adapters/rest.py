@@ -69,8 +69,14 @@ from credit.exchange.adapters import (
     register,
     unmapped_required,
 )
+from credit.exchange.adapters.web import (
+    DEFAULT_TIMEOUT,
+    CreditHmacAuth,
+    address_errors,
+    credential_errors,
+    text_value,
+)
 from credit.exchange.constants import Direction, PartnerKind
-from credit.gateway.client import signed_headers
 
 AUTH_MODES = ("none", "bearer", "credit-hmac")
 #: How mapping errors name a partner's JSON member.
@@ -78,8 +84,6 @@ WORDS = Words(one="JSON 名", two="两个 JSON 名", side="JSON 名")
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 #: Seconds a request may take, by default and at most.
-DEFAULT_TIMEOUT = 10
-MAX_TIMEOUT = 120
 #: Rows asked for per page (``limit_param``) at most.
 PAGE_SIZE = 1000
 #: Inbound receipts posted to ``ack_path`` at once.
@@ -124,41 +128,14 @@ def validate_config(config: Any) -> list[str]:
     """The problems of a REST partner's ``config`` (Chinese; empty when usable)."""
     if not isinstance(config, dict):
         return ["连接配置应为 JSON 对象"]
-    errors = []
-    base = config.get("base_url")
-    parts = urlsplit(base) if isinstance(base, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        errors.append(
-            "REST 接口需要地址 base_url（http:// 或 https:// 开头，如 https://api.example.gov.cn/v1）"
-        )
-    elif parts.username or parts.password:
-        errors.append("base_url 中不能含用户名或密码，请用认证方式 auth 配置凭据")
-    elif parts.query or parts.fragment:
-        errors.append("base_url 不能带查询参数或 #")
-    else:
-        try:
-            parts.port  # noqa: B018 (raises for a port that is no number or out of range)
-        except ValueError:
-            errors.append("base_url 的端口应为 1–65535")
-    auth = config.get("auth", "none")
-    if auth not in AUTH_MODES:
-        errors.append(f"认证方式 auth 应为 {'、'.join(AUTH_MODES)} 之一")
-    elif auth == "bearer" and not _text_value(config.get("token")):
-        errors.append("认证方式 bearer 需要令牌 token")
-    elif auth == "credit-hmac":
-        if not _text_value(config.get("key")):
-            errors.append("认证方式 credit-hmac 需要访问密钥 key")
-        if not _text_value(config.get("secret")):
-            errors.append("认证方式 credit-hmac 需要签名密钥 secret")
-    timeout = config.get("timeout", DEFAULT_TIMEOUT)
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not 1 <= timeout <= MAX_TIMEOUT
-    ):
-        errors.append(f"超时 timeout 应为 1–{MAX_TIMEOUT} 秒")
+    errors = address_errors(
+        config.get("base_url"),
+        name="base_url",
+        missing="REST 接口需要地址 base_url（http:// 或 https:// 开头，如 https://api.example.gov.cn/v1）",
+    )
+    errors += credential_errors(config, AUTH_MODES)
     verify = config.get("verify_tls", True)
-    if not isinstance(verify, bool) and not _text_value(verify):
+    if not isinstance(verify, bool) and not text_value(verify):
         errors.append("verify_tls 应为 true、false 或 CA 证书文件路径")
     proxy = config.get("proxy")
     if proxy not in (None, ""):
@@ -170,10 +147,6 @@ def validate_config(config: Any) -> list[str]:
         ):
             errors.append("代理 proxy 应为 http:// 或 https:// 开头的地址")
     return errors
-
-
-def _text_value(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
 
 
 def _path_error(label: str, value: Any) -> str | None:
@@ -342,12 +315,7 @@ class RestAdapter:
             )
             prepared = self.session.prepare_request(request)
             if self.auth == "credit-hmac":
-                sent = urlsplit(prepared.url)
-                prepared.headers.update(
-                    signed_headers(
-                        self.key, self.secret, method, sent.path or "/", sent.query, body or b""
-                    )
-                )
+                prepared = CreditHmacAuth(self.key, self.secret)(prepared)
             response = self.session.send(
                 prepared,
                 timeout=self.timeout,

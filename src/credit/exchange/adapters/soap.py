@@ -55,15 +55,19 @@ from credit.exchange.adapters import (
     redact,
     register,
 )
+from credit.exchange.adapters.web import (
+    DEFAULT_TIMEOUT,
+    CreditHmacAuth,
+    address_errors,
+    credential_errors,
+    text_value,
+)
 from credit.exchange.constants import Direction, PartnerKind
-from credit.gateway.client import signed_headers
 
 AUTH_MODES = ("none", "credit-hmac")
 OPERATIONS = ("ReportRecords",)
 #: How mapping errors name a partner's field.
 WORDS = Words(one="字段名", two="两个字段名", side="伙伴字段名")
-DEFAULT_TIMEOUT = 10
-MAX_TIMEOUT = 120
 MAX_NAME = 100
 MAX_CODE = 64
 #: Characters of a partner's message quoted in an error.
@@ -77,44 +81,18 @@ _UP_KEYS = ("operation", "item", "department", "fields")
 # --------------------------------------------------------------------------------------------
 
 
-def _text_value(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
 def validate_config(config: Any) -> list[str]:
     """The problems of a WebService partner's ``config`` (Chinese; empty when usable)."""
     if not isinstance(config, dict):
         return ["连接配置应为 JSON 对象"]
-    errors = []
-    wsdl = config.get("wsdl")
-    parts = urlsplit(wsdl) if isinstance(wsdl, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        errors.append(
-            "WebService 需要服务描述地址 wsdl（http:// 或 https:// 开头，"
-            "如 https://ws.example.gov.cn/credit/?wsdl）"
-        )
-    elif parts.username or parts.password:
-        errors.append("wsdl 地址中不能含用户名或密码，请用认证方式 auth 配置凭据")
-    else:
-        try:
-            parts.port  # noqa: B018 (raises for a port that is no number or out of range)
-        except ValueError:
-            errors.append("wsdl 地址的端口应为 1–65535")
-    auth = config.get("auth", "none")
-    if auth not in AUTH_MODES:
-        errors.append(f"认证方式 auth 应为 {'、'.join(AUTH_MODES)} 之一")
-    elif auth == "credit-hmac":
-        if not _text_value(config.get("key")):
-            errors.append("认证方式 credit-hmac 需要访问密钥 key")
-        if not _text_value(config.get("secret")):
-            errors.append("认证方式 credit-hmac 需要签名密钥 secret")
-    timeout = config.get("timeout", DEFAULT_TIMEOUT)
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not 1 <= timeout <= MAX_TIMEOUT
-    ):
-        errors.append(f"超时 timeout 应为 1–{MAX_TIMEOUT} 秒")
+    errors = address_errors(
+        config.get("wsdl"),
+        name="wsdl",
+        missing="WebService 需要服务描述地址 wsdl（http:// 或 https:// 开头，"
+        "如 https://ws.example.gov.cn/credit/?wsdl）",
+        allow_query=True,
+    )
+    errors += credential_errors(config, AUTH_MODES)
     if not isinstance(config.get("verify_tls", True), bool):
         errors.append("verify_tls 应为 true 或 false")
     unknown = sorted(set(config) - {"wsdl", "auth", "key", "secret", "timeout", "verify_tls"})
@@ -144,7 +122,7 @@ def validate_mapping(direction: str, mapping: Any, item: Any) -> list[str]:
     if operation not in OPERATIONS:
         errors.append(f"操作 operation 应为 {'、'.join(OPERATIONS)}")
     code = mapping.get("item")
-    if not _text_value(code) or len(code) > MAX_CODE:
+    if not text_value(code) or len(code) > MAX_CODE:
         errors.append(f"缺少伙伴的目录项编码 item（1–{MAX_CODE} 个字符）")
     department = mapping.get("department")
     if department not in (None, "") and (not isinstance(department, str) or len(department) > 32):
@@ -154,35 +132,6 @@ def validate_mapping(direction: str, mapping: Any, item: Any) -> list[str]:
         return [*errors, "缺少字段对应 fields（伙伴字段名 → 字段标识）"]
     found, _ = field_errors(fields, upward=True, item=item, words=WORDS, name_error=_name_error)
     return errors + found
-
-
-# --------------------------------------------------------------------------------------------
-# Signing
-# --------------------------------------------------------------------------------------------
-
-
-class CreditHmacAuth(requests.auth.AuthBase):
-    """Signs each request with the platform's ``X-Credit-*`` headers (method, path as sent,
-    query, raw body)."""
-
-    def __init__(self, key: str, secret: str) -> None:
-        self.key = key
-        self.secret = secret
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        parts = urlsplit(request.url or "")
-        body = request.body or b""
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        request.headers.update(
-            signed_headers(
-                self.key, self.secret, request.method or "POST", parts.path, parts.query, body
-            )
-        )
-        return request
-
-    def __repr__(self) -> str:  # never the secret
-        return f"CreditHmacAuth(key={self.key!r})"
 
 
 # --------------------------------------------------------------------------------------------

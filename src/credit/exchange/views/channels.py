@@ -139,6 +139,7 @@ def make_channel_form(
     adapter's mapping check."""
     return ChannelForm(
         data,
+        kind=partner.kind,
         items=_items(partner),
         departments=_departments(request.user),
         item_of=lambda pk: CatalogItem.objects.filter(pk=pk).first(),
