@@ -734,6 +734,7 @@ PAGES: dict[str, tuple[str, Callable[[Who], str]]] = {
     "exchange:channel": ("GET", perm(Perm.EXCHANGE_VIEW, tenant=True)),
     "exchange:deliveries_export": ("GET", perm(Perm.EXCHANGE_VIEW, tenant=True)),
     "exchange:resend": ("POST", perm(Perm.EXCHANGE_MANAGE, tenant=True)),  # none chosen
+    "exchange:load": ("POST", perm(Perm.EXCHANGE_MANAGE, tenant=True)),
 }
 
 
@@ -864,7 +865,7 @@ def _kwargs(world: dict, name: str, pattern: str) -> dict:
         },
         **{
             f"exchange:{name}": {"pk": world["exchange_channel"].pk}
-            for name in ("run", "channel", "deliveries_export", "resend")
+            for name in ("run", "channel", "deliveries_export", "resend", "load")
         },
         "assessment:quality_download": {"pk": world["quality_report"].pk, "fmt": "pdf"},
         "commitments:item": {"code": world["commitment"].item.code},

@@ -379,8 +379,29 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@perm_required(Perm.EXCHANGE_MANAGE)
+@require_POST
+def load(request: HttpRequest, pk: int) -> HttpResponse:
+    """初始全量 of an upward channel: every existing record of its item (its district's, for a
+    district's partner) in its current version put in the outbox unless already there."""
+    from credit.exchange.services import runner
+
+    obj = find_channel(request, pk)
+    return act(
+        request,
+        lambda: runner.load_all(actor=request.user, channel=obj),
+        done=reverse("exchange:channel", args=[obj.pk]),
+        message=lambda n: (
+            f"初始全量：新放入待发送 {n} 条，将在下次运行时发送（可点“立即运行”）。"
+            if n
+            else "初始全量：没有新的记录需要放入待发送（已在待发送或已发送过）。"
+        ),
+    )
+
+
 urls = [
     path("partners/<slug:code>/channels/new/", channel_new, name="channel_new"),
+    path("channels/<id:pk>/load/", load, name="load"),
     path("channels/<id:pk>/", channel, name="channel"),
     path("channels/<id:pk>/deliveries/export.xlsx", deliveries_export, name="deliveries_export"),
     path("channels/<id:pk>/resend/", resend, name="resend"),
