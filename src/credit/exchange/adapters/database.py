@@ -141,7 +141,12 @@ def validate_mapping(direction: str, mapping: Any, item: Any) -> list[str]:
         ),
     )
     errors += found
-    special = [mapping[k] for k in allowed if k not in ("fields", "table") and mapping.get(k)]
+    # Only the names that passed the check above (a list or a number was reported there).
+    special = [
+        mapping[k]
+        for k in allowed
+        if k not in ("fields", "table") and isinstance(mapping.get(k), str) and mapping[k]
+    ]
     if upward:
         for column in special:
             if column in fields:
