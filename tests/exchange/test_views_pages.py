@@ -161,3 +161,18 @@ def test_a_files_partner_is_made_on_the_page_and_its_password_is_kept_and_never_
     assert saved.status_code == 302, saved.content.decode()[:500]
     config = Partner.objects.get(code="prov-files").config
     assert (config["path"], config["password"]) == ("/exchange2", "f1les-secret")
+
+
+def test_the_reconciliation_shows_the_period_it_counts(client, make_user):
+    from django.utils import timezone
+
+    partner = _partner("recon-period", "320400")
+    client.force_login(make_user(Role.CITY_ADMIN))
+    page = client.get(f"/exchange/partners/{partner.code}/reconcile/").content.decode()
+    today = timezone.localdate()
+    assert f'name="start" value="{today.replace(day=1).isoformat()}"' in page
+    assert f'name="end" value="{today.isoformat()}"' in page
+    chosen = client.get(
+        f"/exchange/partners/{partner.code}/reconcile/?start=2026-03-01&end=2026-03-31"
+    ).content.decode()
+    assert 'value="2026-03-01"' in chosen and "2026年3月1日至2026年3月31日" in chosen

@@ -48,6 +48,8 @@ def reconcile_rows(partner: Any, start: Any, end: Any) -> list[dict[str, Any]]:
 def _period(request: HttpRequest) -> tuple[ReconcileForm, Any, Any]:
     form = ReconcileForm(request.GET or None)
     start, end = form.period(timezone.localdate())
+    # the period shown is the one counted, also when it is the default
+    form.fields["start"].initial, form.fields["end"].initial = start, end
     return form, start, end
 
 
