@@ -174,3 +174,13 @@ def test_only_who_manages_the_scope_copies_or_edits_a_rubric(users, mini_rubric)
             actor=users["zhonglou"], indicator=own.indicators.get(code="1.3"), name="改"
         )
     assert Indicator.objects.filter(rubric=own, code="1.3", name="工作机制").exists()
+
+
+def test_a_district_copies_the_city_rubric_of_the_year_as_its_own(users, mini_rubric):
+    own = rubrics.copy_for_own_district(actor=users["tianning"], year=mini_rubric.year)
+    assert (own.owner_region_id, own.year) == ("320402", mini_rubric.year)
+    assert own.indicators.count() == mini_rubric.indicators.count()
+    with pytest.raises(PermissionDenied, match="只有辖市区管理员"):
+        rubrics.copy_for_own_district(actor=users["admin"], year=mini_rubric.year)
+    with pytest.raises(ValidationFailed, match="2099年的全市考核细则尚未导入"):
+        rubrics.copy_for_own_district(actor=users["tianning"], year=2099)

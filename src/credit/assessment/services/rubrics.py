@@ -357,6 +357,27 @@ def copy_rubric(
 
 
 @transaction.atomic
+def copy_for_own_district(*, actor: Any, year: int) -> Rubric:
+    """The city's latest rubric of ``year`` copied as the self-check rubric (自评检查细则) of
+    ``actor``'s own district. ``PermissionDenied`` for anyone but a district's administrator
+    (the city chooses a district when it runs a check, and uses the city's rubric);
+    ``ValidationFailed`` when the city's rubric of that year is not imported yet."""
+    from credit.assessment.selectors import own_district
+
+    district = own_district(actor)
+    if district is None:
+        raise PermissionDenied(
+            "只有辖市区管理员可以建立本辖区的自评检查细则", code="not_a_district"
+        )
+    city = rubric_for(year, None)
+    if city is None:
+        raise ValidationFailed(
+            f"{year}年的全市考核细则尚未导入，请联系市信用办", code="city_rubric_missing"
+        )
+    return copy_rubric(actor=actor, rubric=city, owner_region=district)
+
+
+@transaction.atomic
 def update_indicator(*, actor: Any, indicator: Indicator, **fields: Any) -> Indicator:
     """Change an indicator of a rubric not yet used (``rubric_used`` otherwise): name, points,
     formula, criteria, monitoring point, applies_to, metric, method — validated as the file is

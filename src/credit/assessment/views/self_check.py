@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -111,18 +110,11 @@ def self_check(request: HttpRequest) -> HttpResponse:
 @require_POST
 def rubric_copy(request: HttpRequest) -> HttpResponse:
     """Copy the city's rubric of this year as the district's own, then open it."""
-    district = selectors.own_district(request.user)
-    if district is None:
-        messages.error(request, "只有辖市区管理员可以建立本辖区的自评检查细则")
-        return redirect("assessment:self_check")
-    year = timezone.localdate().year
-    city = rubric_services.rubric_for(year, None)
-    if city is None:
-        messages.error(request, f"{year}年的全市考核细则尚未导入，请联系市信用办")
-        return redirect("assessment:self_check")
     return act(
         request,
-        lambda: rubric_services.copy_rubric(actor=request.user, rubric=city, owner_region=district),
+        lambda: rubric_services.copy_for_own_district(
+            actor=request.user, year=timezone.localdate().year
+        ),
         done=lambda r: reverse("assessment:rubric", args=[r.pk]),
         message="已复制全市考核细则为本辖区的自评检查细则，可修改其指标参数",
         refused=reverse("assessment:self_check"),
