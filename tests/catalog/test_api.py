@@ -69,6 +69,7 @@ def test_list_item_shape(login):
         "update_period": item["update_period"],
         "usage_scope": "public",
         "version": 1,
+        "region": None,
         "source_departments": ["FY"],
         "field_count": 18,
     }

@@ -315,3 +315,46 @@ def test_city_items_are_reported_as_before(legal_person):
         department_code="ZLQ-SCJG",
     )
     assert batch.total == 1
+
+
+# --- the catalog file carries the region ---------------------------------------------------------
+
+
+def test_the_catalog_file_carries_an_extension_items_region_both_ways(tianning, admin_user):
+    from credit.catalog.spec import CatalogSpecError
+
+    made = extension(tianning, "tn-file-trip")
+    doc = selectors.export_item(CatalogItem.objects.get(pk=made.pk))
+    assert doc["region"] == "320402"
+    assert selectors.export_item(CatalogItem.objects.get(code=PENALTY))["region"] is None
+
+    # imported into an empty slot, the item is the district's again; the same file twice
+    # changes nothing
+    moved = {**doc, "code": "tn-file-copy"}
+    moved.pop("version")
+    counts = services.import_catalog({"items": [moved]}, actor=admin_user)
+    assert counts["items_created"] == 1
+    assert CatalogItem.objects.get(code="tn-file-copy").region_id == "320402"
+    again = services.import_catalog({"items": [moved]}, actor=admin_user)
+    assert again["items_unchanged"] == 1
+
+    # a region that is no district, a malformed one, and a city department as a source
+    for region, message in (("320400", "不是辖市区的区划代码"), ("3204", "应为 6 位数字")):
+        with pytest.raises(CatalogSpecError, match=message) as caught:
+            services.import_catalog({"items": [{**moved, "region": region}]}, actor=admin_user)
+        assert caught.value.problems[0].path == "items[0].region"
+    with pytest.raises(CatalogSpecError, match="只能由天宁区的部门报送") as caught:
+        services.import_catalog(
+            {"items": [{**moved, "source_departments": ["SCJG"]}]}, actor=admin_user
+        )
+    assert caught.value.problems[0].path == "items[0].source_departments"
+    assert CatalogItem.objects.get(code="tn-file-copy").source_departments.count() == 0
+
+
+def test_the_api_names_an_extension_items_district(client, tianning):
+    extension(tianning, "tn-api-region")
+    client.force_login(tianning)
+    listed = client.get(ITEMS, {"q": "文明餐桌", "page_size": 100}).json()["items"]
+    regions = {i["code"]: i["region"] for i in listed}
+    assert regions["tn-api-region"] == "320402"
+    assert client.get(f"{ITEMS}/{PENALTY}").json()["region"] is None

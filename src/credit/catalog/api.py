@@ -37,6 +37,7 @@ class ItemOut(Schema):
         ..., description="public 社会公开 / shared 政务共享 / restricted 授权查询"
     )
     version: int
+    region: str | None = Field(None, description="扩展目录项所属辖市区代码；全市目录项为 null")
     source_departments: list[str]
     field_count: int
 
@@ -84,6 +85,7 @@ def _item_out(item, field_count: int) -> dict:
         "update_period": item.update_period,
         "usage_scope": item.usage_scope,
         "version": item.version,
+        "region": item.region_id,
         "source_departments": [d.code for d in item.source_departments.all()],
         "field_count": field_count,
     }

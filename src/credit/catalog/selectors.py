@@ -126,6 +126,7 @@ def export_item(item: CatalogItem) -> dict:
     return {
         "code": item.code,
         "name": item.name,
+        "region": item.region_id,
         "parent": item.parent.code if item.parent_id else None,
         "category": item.category,
         "subject_type": item.subject_type,

@@ -23,7 +23,7 @@ from django.db.models import F
 from credit.catalog.constants import PublicityMode
 from credit.catalog.models import CatalogItem, CodeTable, CodeValue, FieldSpec
 from credit.catalog.selectors import check_manages, export_catalog, export_item, export_table
-from credit.catalog.spec import CatalogSpecError, parse_catalog
+from credit.catalog.spec import CatalogSpecError, SpecProblem, parse_catalog
 from credit.core import audit
 from credit.core.access import Perm, Principal, principal_of, require
 from credit.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -59,6 +59,7 @@ def canonical_item(item: dict) -> dict:
     return {
         "code": item["code"],
         "name": item["name"],
+        "region": item.get("region") or None,
         "parent": item.get("parent") or None,
         "category": item["category"],
         "subject_type": item["subject_type"],
@@ -111,6 +112,7 @@ def import_catalog(doc: dict, *, actor: Any = None) -> dict[str, int]:
             )
     known = set(Department.objects.values_list("code", flat=True))
     parse_catalog(doc, known_departments=known)
+    _check_file_regions(doc)
     counts = dict.fromkeys(
         [
             "tables_created",
@@ -224,6 +226,7 @@ def _store_item(item: CatalogItem, item_doc: dict, tables: dict) -> None:
     fields (replaced, in document order). The parent and the version are the caller's."""
     for attr in _ITEM_ATTRS:
         setattr(item, attr, item_doc[attr])
+    item.region_id = item_doc["region"]
     item.save()
     item.source_departments.set(Department.objects.filter(code__in=item_doc["source_departments"]))
     item.fields.all().delete()
@@ -507,6 +510,27 @@ def update_item(*, actor: Any, code: str, properties: dict) -> Edit:
     return _edit(actor, code, lambda doc: doc.update(properties), event="catalogitem.edited")
 
 
+def _check_file_regions(doc: dict) -> None:
+    """The ``region`` of each extension item of an imported catalog file: a district of the
+    platform, and the item's source departments that district's (as on the pages);
+    :class:`~credit.catalog.spec.CatalogSpecError` listing every problem."""
+    districts = {r.pk: r for r in Region.objects.filter(level=Region.Level.DISTRICT)}
+    problems = []
+    for n, raw in enumerate(doc.get("items", [])):
+        code = raw.get("region")
+        if not code:
+            continue
+        if code not in districts:
+            problems.append(SpecProblem(f"items[{n}].region", f"“{code}”不是辖市区的区划代码"))
+            continue
+        try:
+            _check_region_departments(districts[code], canonical_item(raw))
+        except CatalogEditRefused as exc:
+            problems += [SpecProblem(f"items[{n}].{p.key}", p.message) for p in exc.problems]
+    if problems:
+        raise CatalogSpecError(problems)
+
+
 def _new_item_region(p: Principal, region: Region | str | None) -> Region | None:
     """The region of a new item: a district principal's own (an extension item of its
     district); the city's choice — none (a city item) or a district."""
@@ -568,17 +592,14 @@ def create_item(
         raise CatalogEditRefused([EditProblem("code", f"“{code}”是目录页面保留的词，请换一个标识")])
     if CatalogItem.objects.filter(code=code).exists():
         raise CatalogEditRefused([EditProblem("code", f"目录项标识“{code}”已被使用")])
-    doc = canonical_item({"code": code, **properties, "fields": [first_field]})
+    doc = canonical_item(
+        {"code": code, **properties, "region": owner.pk if owner else None, "fields": [first_field]}
+    )
     _check_region_departments(owner, doc)
     validate_item(doc)
     item = CatalogItem(code=code, version=1, region=owner)
     _store_item(item, doc, {})
-    audit.record(
-        "catalogitem.created",
-        actor=actor,
-        obj=item,
-        after={**export_item(item), "region": item.region_id},
-    )
+    audit.record("catalogitem.created", actor=actor, obj=item, after=export_item(item))
     return item
 
 

@@ -47,9 +47,13 @@ FIELD_KEYS = {
     "role",
     "description",
 }
+#: A district's administrative division code (an extension item's ``region``).
+REGION_RE = re.compile(r"^[0-9]{6}$")
+
 ITEM_KEYS = {
     "code",
     "name",
+    "region",
     "parent",
     "category",
     "subject_type",
@@ -195,6 +199,14 @@ def _parse_item(item, path, table_codes, item_codes, departments, problems) -> N
         )
     if not item.get("name"):
         problems.append(SpecProblem(f"{path}.name", "缺少名称"))
+    region = item.get("region")
+    if region is not None and not (isinstance(region, str) and REGION_RE.match(region)):
+        problems.append(
+            SpecProblem(
+                f"{path}.region",
+                f"区划“{region}”应为 6 位数字的辖市区代码（扩展目录项）；全市目录项不写或写 null",
+            )
+        )
     _length(item.get("name"), NAME_MAX, f"{path}.name", problems)
     _length(item.get("basis"), NOTE_MAX, f"{path}.basis", problems)
     parent = item.get("parent")
