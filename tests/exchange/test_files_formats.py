@@ -18,6 +18,7 @@ import pytest
 from django.utils import timezone
 
 from credit.accounts.roles import Role
+from credit.core.errors import ValidationFailed
 from credit.exchange.adapters import ExchangeError, InboundReceipt, Outgoing
 from credit.exchange.adapters.files import FilesAdapter
 from credit.exchange.constants import DeliveryStatus, RunStatus
@@ -472,3 +473,47 @@ def test_the_channel_page_lists_the_files_written(client, make_user, tmp_path, p
     client.force_login(make_user(Role.CITY_ADMIN))
     page = client.get(f"/exchange/channels/{channel.pk}/").content.decode()
     assert "已发送文件" in page and written.name in page and "未读到回执" in page
+
+
+def test_inbound_channels_sharing_an_inbox_each_read_their_own_message_code(tmp_path):
+    listed, quality = make_subject(), make_subject()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "HMD_20260513_00001.txt").write_bytes(
+        txt(
+            [["DWMC", "TYSHXYDM", "KSSJ", "NRLY"], [listed.name, listed.uscc, "2026-03-01", "事故"]]
+        )
+    )
+    (inbox / "ZLSX_20260513_00001.txt").write_bytes(
+        txt([["QYMC", "TYSHXYDM"], [quality.name, quality.uscc]])
+    )
+    partner = partner_of(config(tmp_path, format="txt", message_code="HMD"))
+    blacklist = create_channel(
+        actor=None, partner=partner, item=BLACKLIST, direction="down", period="daily",
+        department="YJ", mapping={"fields": HMD_FIELDS, "message_code": "HMD"},
+    )  # fmt: skip
+    dishonest = create_channel(
+        actor=None, partner=partner, item="quality-dishonest", direction="down",
+        period="daily", department="SCJG",
+        mapping={"fields": {"QYMC": "enterprise_name", "TYSHXYDM": "uscc"},
+                 "message_code": "ZLSX"},
+    )  # fmt: skip
+
+    first = runner.run_channel(actor=None, channel=blacklist)
+    assert (first.received, first.acked) == (1, 1)
+    assert (inbox / "ZLSX_20260513_00001.txt").exists()  # not this channel's file
+    second = runner.run_channel(actor=None, channel=dishonest)
+    assert (second.received, second.acked) == (1, 1)
+    assert sorted(p.name for p in (inbox / "done").iterdir()) == [
+        "HMD_20260513_00001.txt",
+        "ZLSX_20260513_00001.txt",
+    ]
+    assert CreditRecord.objects.filter(
+        item__code="quality-dishonest", legal_person=quality
+    ).exists()
+    with pytest.raises(ValidationFailed, match="报文号 message_code 应为"):
+        create_channel(
+            actor=None, partner=partner, item="admin-license", direction="in",
+            period="daily", department="SCJG",
+            mapping={"fields": {"XKZ": "subject_name"}, "message_code": "bad code"},
+        )  # fmt: skip

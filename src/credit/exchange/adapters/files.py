@@ -263,7 +263,14 @@ def validate_mapping(direction: str, mapping: Any, item: Any) -> list[str]:
     if not isinstance(mapping, dict):
         return ["字段映射应为 JSON 对象"]
     upward = direction == Direction.UP
-    errors = [f"未知的映射项 {key}" for key in mapping if key != "fields"]
+    known = ("fields",) if upward else ("fields", "message_code")
+    errors = [f"未知的映射项 {key}" for key in mapping if key not in known]
+    if "message_code" in mapping and not upward:
+        code = mapping["message_code"]
+        if not (isinstance(code, str) and _MESSAGE_CODE.match(code)):
+            errors.append(
+                "报文号 message_code 应为 1–20 位字母或数字（只读取以“报文号_”开头的文件）"
+            )
     fields = mapping.get("fields")
     if not isinstance(fields, dict) or not fields:
         return [*errors, "缺少字段对应 fields（元素名 → 字段标识）"]
@@ -897,12 +904,20 @@ class FilesAdapter:
 
     def fetch(self, channel: Any, limit: int) -> list[Incoming]:
         """The rows of the inbox files not processed yet (whole files, oldest name first, up
-        to ``limit`` rows but at least one file), fields keyed by the platform's field codes."""
+        to ``limit`` rows but at least one file), fields keyed by the platform's field codes;
+        with a ``message_code`` in the channel's mapping, only the files named
+        ``<message_code>_…`` (so several inbound channels can share one inbox)."""
         fields = (channel.mapping or {}).get("fields") or {}
+        # Channels sharing the partner's inbox each read the files of their own 报文号.
+        code = (channel.mapping or {}).get("message_code")
         self._offered, self._files = {}, []
         result: list[Incoming] = []
         with self._guard("读取"):
-            names = [n for n in self.transport.listdir("inbox") if _inbound_name(n)]
+            names = [
+                n
+                for n in self.transport.listdir("inbox")
+                if _inbound_name(n) and (not code or n.startswith(f"{code}_"))
+            ]
             for name in names:
                 rows = self._parse(name, self.transport.read(f"inbox/{name}"), fields)
                 if result and len(result) + len(rows) > limit:
