@@ -9,6 +9,7 @@ same database.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -288,6 +289,7 @@ def test_get_changes_reads_the_change_feed_as_the_rest_feed(live, make_api):
     found = service.GetChanges(item=PENALTY, limit=1000)
     ours = [e for e in found.events.Change if e.record_id == record.pk]
     assert [(e.kind, e.item, e.version) for e in ours] == [("created", PENALTY, 1)]
+    assert ours[0].occurred_at.utcoffset() == datetime.timedelta(hours=8)  # Beijing, as REST
     assert found.cursor
     after = service.GetChanges(cursor=found.cursor, item=PENALTY)
     assert after.events is None

@@ -433,7 +433,14 @@ def get_changes(
         kind=kind or "",
     )
     request.call_result = {"events": len(found)}
-    return Changes(events=[Change(**e) for e in found], cursor=after, more=more)
+    # Beijing time with its offset, as /api/v1 gives it
+    return Changes(
+        events=[
+            Change(**{**e, "occurred_at": timezone.localtime(e["occurred_at"])}) for e in found
+        ],
+        cursor=after,
+        more=more,
+    )
 
 
 class CreditExchangeService(ServiceBase):
