@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from credit.core.errors import ValidationFailed
 from credit.core.models import AuditEntry
-from credit.exchange import selectors
+from credit.exchange import rules, selectors
 from credit.exchange.constants import DeliveryStatus, RunStatus
 from credit.exchange.models import Channel, Delivery, Run
 from credit.exchange.services import runner
@@ -26,8 +26,6 @@ from tests.exchange.conftest import BLACKLIST, hmd_mapping, item, up_mapping
 from tests.exchange.partnerdb import engine, partner_table, rows, scratch_pg_url
 
 pytestmark = pytest.mark.django_db
-
-BEIJING = datetime.timezone(datetime.timedelta(hours=8))
 
 
 @pytest.fixture(params=["mariadb", "postgresql"])
@@ -141,12 +139,6 @@ def test_a_partner_outage_fails_the_run_and_keeps_deliveries_pending_with_back_o
             list(Delivery.objects.filter(channel=channel).values_list("status", "attempts"))
             == [(DeliveryStatus.ACKED, 2)] * 2
         )
-
-
-def test_back_off_grows_1_5_15_60_minutes_then_6_hours():
-    assert [runner.backoff(n).total_seconds() / 60 for n in range(1, 8)] == [
-        1, 5, 15, 60, 360, 360, 360,
-    ]  # fmt: skip
 
 
 def test_a_crash_after_the_partner_wrote_resends_the_same_keys_without_duplicates(
@@ -332,26 +324,6 @@ def test_an_unreachable_inbound_partner_fails_the_run_and_collects_nothing(
 # --- schedule -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("period", "now", "expected"),
-    [
-        ("daily", datetime.datetime(2026, 5, 13, 14, 0), datetime.datetime(2026, 5, 14, 1, 0)),
-        ("daily", datetime.datetime(2026, 5, 13, 0, 30), datetime.datetime(2026, 5, 13, 1, 0)),
-        ("weekly", datetime.datetime(2026, 5, 13, 9, 0), datetime.datetime(2026, 5, 18, 1, 0)),
-        ("weekly", datetime.datetime(2026, 5, 18, 1, 0), datetime.datetime(2026, 5, 25, 1, 0)),
-        ("monthly", datetime.datetime(2026, 12, 2, 9, 0), datetime.datetime(2027, 1, 1, 1, 0)),
-        ("quarterly", datetime.datetime(2026, 5, 10, 9, 0), datetime.datetime(2026, 7, 1, 1, 0)),
-        ("quarterly", datetime.datetime(2026, 11, 1, 9, 0), datetime.datetime(2027, 1, 1, 1, 0)),
-        ("yearly", datetime.datetime(2026, 5, 10, 9, 0), datetime.datetime(2027, 1, 1, 1, 0)),
-        ("on_change", datetime.datetime(2026, 5, 10, 9, 0), datetime.datetime(2026, 5, 10, 9, 5)),
-        ("irregular", datetime.datetime(2026, 5, 10, 9, 0), None),
-    ],
-)
-def test_the_next_run_follows_the_period_at_1am_beijing_time(period, now, expected):
-    got = runner.next_run(period, now.replace(tzinfo=BEIJING))
-    assert got == (expected.replace(tzinfo=BEIJING) if expected else None)
-
-
 def test_run_due_runs_the_channels_whose_time_came_and_reschedules_them(
     make_partner, up_channel, in_channel
 ):
@@ -369,7 +341,7 @@ def test_run_due_runs_the_channels_whose_time_came_and_reschedules_them(
     assert runs[0].trigger == "job" and runs[0].user_id is None
     on_change.refresh_from_db()
     wait = on_change.next_run_at - runs[0].finished_at
-    assert wait == runner.ON_CHANGE_INTERVAL
+    assert wait == rules.ON_CHANGE_INTERVAL
     assert runner.run_due() == []
 
     Channel.objects.filter(pk=daily.pk).update(next_run_at=timezone.now())

@@ -329,8 +329,8 @@ def create_channel(
     """A new channel of ``partner`` for ``item`` in ``direction`` on ``period`` exchanging
     ``content`` (records; objection and correction results or the catalog upward only), with
     its field ``mapping`` checked by the partner's adapter; the first run is scheduled
-    (:func:`credit.exchange.services.runner.next_run`). Audited ``exchange.channel_created``."""
-    from credit.exchange.services.runner import next_run
+    (:func:`credit.exchange.rules.next_run`). Audited ``exchange.channel_created``."""
+    from credit.exchange.rules import next_run
 
     p = require_manage(actor, partner)
     channel = Channel(
@@ -369,7 +369,7 @@ def create_channel(
 def update_channel(*, actor: Any, channel: Channel, **fields: Any) -> Channel:
     """Change ``fields`` (of :data:`CHANNEL_FIELDS`) of ``channel``; the mapping is checked
     again; a changed period reschedules the next run. Audited ``exchange.channel_updated``."""
-    from credit.exchange.services.runner import next_run
+    from credit.exchange.rules import next_run
 
     channel = (
         Channel.objects.select_for_update(of=("self",))

@@ -21,8 +21,8 @@ back-off, re-sending, collecting inbound rows through the ingest pipeline, and t
    none came within :func:`receipt_timeout`.
 3. When the partner cannot be reached (:class:`~credit.exchange.adapters.ExchangeError`), the
    run fails with the (redacted) message, and every delivery of the failed attempt stays
-   pending with one more attempt and its next try after the back-off (:data:`BACKOFF`):
-   nothing is lost.
+   pending with one more attempt and its next try after the back-off
+   (:data:`credit.exchange.rules.BACKOFF`): nothing is lost.
 
 **Inbound (下发, 采集)** — the partner's rows not yet acknowledged
 (:meth:`~credit.exchange.adapters.Adapter.fetch`) go through the ingest pipeline as one batch
@@ -65,71 +65,18 @@ from credit.exchange.adapters import (
 )
 from credit.exchange.constants import Content, DeliveryStatus, Direction, Period, RunStatus
 from credit.exchange.models import Channel, Delivery, Run
+from credit.exchange.rules import backoff, next_run
 from credit.exchange.services import contents
 from credit.exchange.services.partners import require_manage
 
-#: The waits before the 1st, 2nd, 3rd and 4th retry of a failed delivery, in minutes; every
-#: later retry waits :data:`LAST_BACKOFF`.
-BACKOFF = (1, 5, 15, 60)
-LAST_BACKOFF = datetime.timedelta(hours=6)
 #: Deliveries handed to the adapter at once (each chunk's receipts are saved before the next).
 SEND_CHUNK = 500
 #: Change events read from the feed at once while filling the outbox.
 OUTBOX_PAGE = 1000
-#: An on-change channel runs again this long after its last run.
-ON_CHANGE_INTERVAL = datetime.timedelta(minutes=5)
-#: The local hour of scheduled runs (01:00 Beijing time).
-RUN_HOUR = 1
 #: How long an inbound channel waits after a failed run before it tries again.
 INBOUND_RETRY = datetime.timedelta(minutes=15)
 #: Hours a delivery waits 已发送待回执 for the partner's receipt before it is sent again.
 RECEIPT_TIMEOUT_HOURS = 24
-
-
-# --- schedule ---------------------------------------------------------------------------------
-
-
-def backoff(attempts: int) -> datetime.timedelta:
-    """The wait before the next try of a delivery that failed ``attempts`` times (≥ 1)."""
-    if attempts <= len(BACKOFF):
-        return datetime.timedelta(minutes=BACKOFF[max(attempts, 1) - 1])
-    return LAST_BACKOFF
-
-
-def _slot(day: datetime.date) -> datetime.datetime:
-    tz = timezone.get_default_timezone()
-    return datetime.datetime.combine(day, datetime.time(RUN_HOUR), tzinfo=tz)
-
-
-def next_run(
-    period: str, now: datetime.datetime, *, first: bool = False
-) -> datetime.datetime | None:
-    """When a channel on ``period`` runs next after ``now``: on change every 5 minutes (a new
-    channel at once: ``None`` with ``first``), daily at the next 01:00 Beijing time, weekly the
-    next Monday 01:00, monthly the next 1st 01:00, quarterly the next 1 January, April, July or
-    October 01:00, yearly the next 1 January 01:00; irregular never by itself (``None``)."""
-    if period == Period.ON_CHANGE:
-        return None if first else now + ON_CHANGE_INTERVAL
-    if period == Period.IRREGULAR:
-        return None
-    local = timezone.localtime(now)
-    today = local.date()
-    if period == Period.DAILY:
-        candidates = [today, today + datetime.timedelta(days=1)]
-    elif period == Period.WEEKLY:
-        monday = today - datetime.timedelta(days=today.weekday())
-        candidates = [monday, monday + datetime.timedelta(days=7)]
-    else:
-        months = {Period.MONTHLY: 1, Period.QUARTERLY: 3, Period.YEARLY: 12}[period]
-        start_month = (today.month - 1) // months * months + 1
-        start = today.replace(month=start_month, day=1)
-        month = start_month - 1 + months
-        candidates = [start, start.replace(year=start.year + month // 12, month=month % 12 + 1)]
-    for day in candidates:
-        slot = _slot(day)
-        if slot > local:
-            return slot
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # --- locking ----------------------------------------------------------------------------------
