@@ -39,6 +39,10 @@ def test_back_off_of_zero_or_fewer_attempts_is_the_first_wait():
         ("yearly", datetime.datetime(2026, 5, 10, 9, 0), datetime.datetime(2027, 1, 1, 1, 0)),
         ("on_change", datetime.datetime(2026, 5, 10, 9, 0), datetime.datetime(2026, 5, 10, 9, 5)),
         ("irregular", datetime.datetime(2026, 5, 10, 9, 0), None),
+        # the 1st of a month that starts no quarter or year, before 01:00
+        ("quarterly", datetime.datetime(2026, 5, 1, 0, 30), datetime.datetime(2026, 7, 1, 1, 0)),
+        ("yearly", datetime.datetime(2026, 3, 1, 0, 30), datetime.datetime(2027, 1, 1, 1, 0)),
+        ("quarterly", datetime.datetime(2026, 4, 1, 0, 30), datetime.datetime(2026, 4, 1, 1, 0)),
     ],
 )
 def test_the_next_run_follows_the_period_at_1am_beijing_time(period, now, expected):

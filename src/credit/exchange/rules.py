@@ -58,8 +58,7 @@ def next_run(
         start = today.replace(month=start_month, day=1)
         month = start_month - 1 + months
         candidates = [start, start.replace(year=start.year + month // 12, month=month % 12 + 1)]
-    for day in candidates:
-        slot = _slot(day)
-        if slot > local:
-            return slot
-    raise AssertionError("unreachable")  # pragma: no cover
+    # the slot of the current day, week, month … unless it has passed; then the next one's
+    this, following = candidates
+    slot = _slot(this)
+    return slot if slot > local else _slot(following)
