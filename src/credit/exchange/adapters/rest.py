@@ -195,10 +195,12 @@ def validate_mapping(direction: str, mapping: Any, item: Any) -> list[str]:
             if not isinstance(params, dict):
                 errors.append("固定查询参数 params 应为 JSON 对象")
             else:
-                taken = {
+                # the parameter names as given (one that is no text was reported above)
+                named = (
                     mapping.get("cursor_param") or _IN_DEFAULTS["cursor_param"],
                     mapping.get("limit_param", _IN_DEFAULTS["limit_param"]) or None,
-                }
+                )
+                taken = {n for n in named if isinstance(n, str)}
                 for name, value in params.items():
                     if name in taken:
                         errors.append(f"固定查询参数 {name} 与游标或条数参数重名")
