@@ -83,7 +83,7 @@ def main() -> int:
 
     from credit.catalog.models import CatalogItem
     from credit.core.models import Department, Region
-    from credit.exchange.adapters import ExchangeError, Outgoing
+    from credit.exchange.adapters import ExchangeError
     from credit.exchange.adapters.database import DatabaseAdapter, partner_ddl
     from credit.exchange.models import Channel, Partner
 
@@ -114,7 +114,7 @@ def main() -> int:
             print(f"# generated {args.records:,} records in {time.perf_counter() - started:.1f} s")
 
             for label in ("first export (all inserted)", "again (all keys there: updated)"):
-                sent, seconds, marks = _export(adapter, channel, args.chunk, Outgoing)
+                sent, seconds, marks = _export(adapter, channel, args.chunk)
                 print(f"\n{label}")
                 print(
                     f"   {sent:,} rows in {seconds:.1f} s = {sent / seconds:,.0f} rows/s; "
@@ -125,7 +125,7 @@ def main() -> int:
                 count = conn.execute(sa.text(f"SELECT count(*) FROM {TABLE}")).scalar()
             print(f"   partner table rows: {count:,} (one per key)")
 
-            _files_export(args.chunk, item, city, Outgoing)
+            _files_export(args.chunk, item, city)
 
             copied, nbytes, seconds = _copy_baseline()
             print("\nbaseline: COPY (SELECT the same columns …) TO STDOUT, read by this process")
@@ -185,9 +185,11 @@ def _generate(count: int, item, department) -> None:
         )
 
 
-def _export(adapter, channel, chunk: int, Outgoing) -> tuple[int, float, list[float]]:
+def _export(adapter, channel, chunk: int) -> tuple[int, float, list[float]]:
     """Stream the bench records (server-side cursor) into ``adapter.send`` by ``chunk``."""
     from django.db import connection
+
+    from credit.exchange.adapters import Outgoing
 
     total = _bench_count()
     tenth = max(total // 10, 1)
@@ -198,11 +200,11 @@ def _export(adapter, channel, chunk: int, Outgoing) -> tuple[int, float, list[fl
     with raw.cursor(name="bench_exchange") as cur:
         cur.itersize = chunk
         cur.execute(
-            "SELECT id, version, status, decision_date, item_id, payload "
+            "SELECT id, version, status, decision_date, payload "
             "FROM records_creditrecord WHERE natural_key LIKE 'bx%%' ORDER BY id"
         )
         batch = []
-        for rid, version, status, decided, _item, text in cur:
+        for rid, version, status, decided, text in cur:
             payload = json.loads(text) if isinstance(text, str) else text
             payload["_record"] = {
                 "id": rid,
@@ -221,7 +223,7 @@ def _export(adapter, channel, chunk: int, Outgoing) -> tuple[int, float, list[fl
     return sent, time.perf_counter() - started, marks
 
 
-def _files_export(chunk: int, item, city, Outgoing) -> None:
+def _files_export(chunk: int, item, city) -> None:
     """The same records to zipped XML files in a temporary folder (the partner and channel
     saved inside the rolled-back transaction: the adapter records each file it writes)."""
     import tempfile
@@ -244,7 +246,7 @@ def _files_export(chunk: int, item, city, Outgoing) -> None:
             mapping={"fields": fields},
         )  # fmt: skip
         adapter = FilesAdapter(partner)
-        sent, seconds, marks = _export(adapter, channel, chunk, Outgoing)
+        sent, seconds, marks = _export(adapter, channel, chunk)
         outbox = Path(folder) / "outbox"
         files = sorted(outbox.glob("*.zip"))
         size = sum(f.stat().st_size for f in files)

@@ -385,6 +385,23 @@ def test_other_methods_and_content_types_are_answered_without_an_error_page(live
     assert "Content-Type: text/xml" in json_post.text
 
 
+def test_a_failure_of_the_soap_library_itself_is_a_server_fault(client, monkeypatch):
+    from credit.exchange import soap_service
+
+    def broken(request):
+        raise RuntimeError("spyne broke")
+
+    monkeypatch.setattr(soap_service._server, "handle_rpc", broken)
+    response = client.post(
+        "/ws/credit/", data=_envelope("<tns:GetChanges/>"), content_type="text/xml"
+    )
+    assert response.status_code == 500
+    fault = etree.fromstring(response.content).find(".//{*}Fault")
+    assert fault.findtext("faultcode") == "soap11env:Server.internal_error"
+    assert fault.findtext("faultstring") == "服务器内部错误，请稍后重试"
+    assert "spyne broke" not in response.content.decode()
+
+
 # --- the SOAP partner adapter -----------------------------------------------------------------
 
 PENALTY_FIELDS = (

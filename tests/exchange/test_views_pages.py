@@ -176,3 +176,28 @@ def test_the_reconciliation_shows_the_period_it_counts(client, make_user):
         f"/exchange/partners/{partner.code}/reconcile/?start=2026-03-01&end=2026-03-31"
     ).content.decode()
     assert 'value="2026-03-01"' in chosen and "2026年3月1日至2026年3月31日" in chosen
+
+
+def test_channel_settings_are_saved_on_its_page_by_managers_only(client, make_user):
+    partner = _partner("js-edit", "320400")
+    channel = services.create_channel(
+        actor=None, partner=partner, item=CatalogItem.objects.get(code="admin-penalty"),
+        direction="up", period="daily", mapping=_up_mapping("xzcf"),
+    )  # fmt: skip
+    Delivery.objects.create(channel=channel, key="1-1", version=1, change_kind="created",
+                            status="rejected", reason="字段超长")  # fmt: skip
+    url = f"/exchange/channels/{channel.pk}/"
+    data = {"period": "weekly", "mapping": json.dumps(_up_mapping("xzcf2")), "is_active": "on"}
+    client.force_login(make_user(Role.CITY_REVIEWER))  # 查看 only
+    page = client.get(url).content.decode()
+    assert 'data-testid="count-rejected">1<' in page and 'data-testid="count-acked">0<' in page
+    assert client.post(url, data).status_code == 403
+    channel.refresh_from_db()
+    assert channel.period == "daily"
+    client.force_login(make_user(Role.CITY_ADMIN))
+    wrong = client.post(url, {**data, "mapping": json.dumps({"table": "t", "fields": {"A": "x"}})})
+    assert wrong.status_code == 400 and 'data-testid="error-mapping"' in wrong.content.decode()
+    saved = client.post(url, data)
+    assert saved.status_code == 302 and saved["Location"] == url
+    channel.refresh_from_db()
+    assert (channel.period, channel.mapping["table"]) == ("weekly", "xzcf2")

@@ -196,9 +196,3 @@ def item_to_edit(actor: Any, code: str) -> CatalogItem | None:
         return None
     check_manages(actor, item)
     return item
-
-
-def item_document(actor: Any, code: str) -> dict | None:
-    """:func:`item_to_edit` in the exchange format (:func:`export_item`), or None."""
-    item = item_to_edit(actor, code)
-    return export_item(item) if item is not None else None

@@ -581,8 +581,9 @@ def create_item(
     """A new top-level item (version 1) with its first field, audited
     ``catalogitem.created``; ``properties`` holds every key of :data:`ITEM_PROPERTIES`. Its
     other fields are added one by one (:func:`add_field`). A district's administrator creates
-    an extension item of its district (``region`` is its own whatever is given); the city a
-    city item (``region`` None) or an item of the district ``region``."""
+    an extension item of its district (``region`` None or its own; another is
+    ``PermissionDenied``); the city a city item (``region`` None) or an item of the district
+    ``region``."""
     p = principal_of(actor)
     p.require(Perm.CATALOG_MANAGE)
     owner = _new_item_region(p, region)

@@ -52,3 +52,16 @@ def read(
     found = list(qs.order_by("txid", "id")[:limit])
     last = found[-1] if found else None
     return found, encode_cursor(last.txid, last.pk) if last else encode_cursor(txid, pk)
+
+
+def page(
+    events: QuerySet, cursor: str | None, *, limit: int, filters: dict | None = None
+) -> tuple[list[Any], str, bool]:
+    """At most ``limit`` events after ``cursor`` (:func:`read`), the cursor after the last one
+    returned, and whether more are waiting (one more event is read to know)."""
+    found, after = read(events, cursor, limit=limit + 1, filters=filters)
+    more = len(found) > limit
+    if more:
+        found = found[:limit]
+        after = encode_cursor(found[-1].txid, found[-1].pk)
+    return found, after, more

@@ -124,8 +124,6 @@ def catalog_mapping(prefix: str = TABLE_PREFIX) -> dict[str, Any]:
     }
 
 
-UP_MAPPING = up_mapping()
-DOWN_MAPPING = down_mapping()
 #: The row of the province's list whose code is wrong (its refusal goes back to the province).
 BAD_ROW = {"QYMC": "常州某某质量失信企业（代码有误）", "TYSHXYDM": "91320400MA1XXXXXX0"}
 

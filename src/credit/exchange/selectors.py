@@ -76,9 +76,9 @@ def runs_for(actor: Any) -> QuerySet[Run]:
     )
 
 
-def deliveries_for(actor: Any, channel: Channel) -> QuerySet[Delivery]:
-    """The deliveries of ``channel`` (of ``actor``'s tenant, else ``NotFound``), oldest
-    first."""
+def _require_channel(actor: Any, channel: Channel) -> None:
+    """``NotFound`` unless ``channel`` is of ``actor``'s tenant (``PermissionDenied`` without
+    查看数据交换)."""
     p = _viewer(actor)
     if (
         not Channel.objects.filter(pk=channel.pk)
@@ -86,19 +86,19 @@ def deliveries_for(actor: Any, channel: Channel) -> QuerySet[Delivery]:
         .exists()
     ):
         raise NotFound("交换通道不存在", code="channel_not_found")
+
+
+def deliveries_for(actor: Any, channel: Channel) -> QuerySet[Delivery]:
+    """The deliveries of ``channel`` (of ``actor``'s tenant, else ``NotFound``), oldest
+    first."""
+    _require_channel(actor, channel)
     return Delivery.objects.filter(channel_id=channel.pk).order_by("id")
 
 
 def files_for(actor: Any, channel: Channel) -> QuerySet[OutboundFile]:
     """The data files written on ``channel`` (已发送文件; of ``actor``'s tenant, else
     ``NotFound``), newest first."""
-    p = _viewer(actor)
-    if (
-        not Channel.objects.filter(pk=channel.pk)
-        .filter(p.tenant_q(region="partner__region_id"))
-        .exists()
-    ):
-        raise NotFound("交换通道不存在", code="channel_not_found")
+    _require_channel(actor, channel)
     return OutboundFile.objects.filter(channel_id=channel.pk).order_by("-created_at", "-id")
 
 

@@ -347,10 +347,6 @@ def _entry(found: dict[str, Any]) -> CreditEntry:
     )
 
 
-def _row_reason(errors: list[dict[str, Any]]) -> str:
-    return "；".join(str(e.get("message") or e.get("code") or "") for e in errors or [])[:1000]
-
-
 def query_credit(principal: Any, request: HttpRequest, code: str | None) -> CreditProfile:
     """``QueryCredit``: :func:`credit.subjects.selectors.profile_for`, as the REST query."""
     from credit.core.errors import NotFound
@@ -381,7 +377,7 @@ def report_records(
     """``ReportRecords``: :func:`credit.ingest.pipeline.ingest_payloads` with the caller as
     actor, as the REST push; one receipt per record, in order."""
     from credit.core.errors import ValidationFailed
-    from credit.ingest.models import BatchRow
+    from credit.exchange.services.runner import row_outcomes
     from credit.ingest.pipeline import ingest_payloads
 
     records = [r for r in records or [] if r is not None]
@@ -396,19 +392,10 @@ def report_records(
         actor=principal, rows=rows, item_code=item or "", department_code=department or None
     )
     request.call_result = batch.summary()
-    outcome = {
-        r.row_no: r for r in BatchRow.objects.filter(batch=batch).only("row_no", "status", "errors")
-    }
-    receipts = []
-    for n, record in enumerate(records, start=2):
-        found = outcome.get(n)
-        if found is None:
-            ok, reason = False, batch.error_message or "该行未入库"
-        elif found.status == BatchRow.Status.REJECTED:
-            ok, reason = False, _row_reason(found.errors)
-        else:
-            ok, reason = True, ""
-        receipts.append(Receipt(key=record.key, ok=ok, reason=reason, row=n))
+    receipts = [
+        Receipt(key=record.key, ok=ok, reason=reason, row=n)
+        for record, (n, ok, reason) in zip(records, row_outcomes(batch, len(records)), strict=True)
+    ]
     return ReportResult(**batch.summary(), receipts=receipts)
 
 
@@ -527,12 +514,17 @@ def _wsdl_response(request: HttpRequest) -> HttpResponse:
     return HttpResponse(document, content_type="text/xml; charset=utf-8")
 
 
-def _fault_response(code: str, message: str, status: int = 500) -> HttpResponse:
-    """A SOAP 1.1 Fault written without the service (a request it cannot be given)."""
+def _fault_response(
+    code: str, message: str, status: int = 500, *, server: bool = False
+) -> HttpResponse:
+    """A SOAP 1.1 Fault written without the service (a request it cannot be given, or a
+    failure of spyne's own: ``server``)."""
     env = "http://schemas.xmlsoap.org/soap/envelope/"
     envelope = etree.Element(f"{{{env}}}Envelope", nsmap={"soap11env": env})
     fault = etree.SubElement(etree.SubElement(envelope, f"{{{env}}}Body"), f"{{{env}}}Fault")
-    etree.SubElement(fault, "faultcode").text = f"soap11env:Client.{code}"
+    etree.SubElement(
+        fault, "faultcode"
+    ).text = f"soap11env:{'Server' if server else 'Client'}.{code}"
     etree.SubElement(fault, "faultstring").text = message
     body = etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
     return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
@@ -584,8 +576,7 @@ def _call(request: HttpRequest) -> HttpResponse:
         return _server.handle_rpc(request)
     except Exception:  # spyne itself failed: still a Fault, never an error page
         logger.exception("SOAP request could not be handled")
-        response = _fault_response("internal_error", "服务器内部错误，请稍后重试")
-        return response
+        return _fault_response("internal_error", "服务器内部错误，请稍后重试", server=True)
 
 
 def _log(request: HttpRequest, response: HttpResponse, called_at: Any, latency_ms: int) -> None:

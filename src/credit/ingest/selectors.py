@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from credit.catalog.models import CatalogItem
+from credit.catalog.selectors import visible_q
 from credit.core.access import Perm, principal_of
 from credit.core.models import Department
 from credit.ingest.models import INTERNAL_ERROR, STALLED, Batch
@@ -90,16 +91,12 @@ def submittable_departments(principal: Any) -> QuerySet[Department]:
     )
 
 
-def submittable_items(principal: Any = None) -> QuerySet[CatalogItem]:
+def submittable_items(principal: Any) -> QuerySet[CatalogItem]:
     """The active items ``principal`` may choose to report: the city's items and its own
-    district's extension items (:func:`credit.catalog.selectors.visible_q`); all without a
-    principal."""
-    from credit.catalog.selectors import visible_q
-
-    items = CatalogItem.objects.filter(is_active=True)
-    if principal is not None:
-        items = items.filter(visible_q(principal))
-    return items.order_by("sort_order", "code")
+    district's extension items (:func:`credit.catalog.selectors.visible_q`)."""
+    return CatalogItem.objects.filter(visible_q(principal), is_active=True).order_by(
+        "sort_order", "code"
+    )
 
 
 def quality_batches(principal: Any, *, days: int = 90) -> QuerySet[Batch]:

@@ -118,9 +118,5 @@ def changes_for(
             raise ValidationFailed(f"变更类型 {kind} 不存在", code="kind_unknown")
         filters["kind"] = kind
     events = RecordChange.objects.select_related(*RELATED).filter(visible_q(p))
-    found, after = feed.read(events, cursor, limit=limit + 1, filters=filters)
-    more = len(found) > limit
-    if more:
-        found = found[:limit]
-        after = feed.encode_cursor(found[-1].txid, found[-1].pk)
+    found, after, more = feed.page(events, cursor, limit=limit, filters=filters)
     return [payload(e, p) for e in found], after, more

@@ -23,10 +23,12 @@ For each record whose key value contains a bracket other than 〔〕:
     submission);
   - whatever points at the merged record (objections, repair applications, check feedback,
     batch rows, and the record ids in check answers) is re-pointed to the survivor; the
-    append-only histories (record versions, list changes, audit log) keep naming it;
+    append-only histories (record versions, record and list changes, audit log) keep naming
+    it;
   - the merged record keeps its state as a version and is revoked (已撤销) with the key
     ``merged:<survivor>:<merged>``, so no reader shows it and its id still resolves;
-  - subscribers of list items get ``removed`` for it and ``updated`` for the survivor;
+  - subscribers get ``revoked`` for it and ``updated`` for the survivor (the list feed
+    ``removed`` and ``updated``, for list entries);
   - an audit entry ``record.merged`` names both.
 
   A pair is *refused* — nothing of it changes, an audit entry ``record.merge_refused`` says

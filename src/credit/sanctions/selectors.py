@@ -209,11 +209,7 @@ def changes_for(
     if region:
         filters["region_id"] = region
     changes = ListChange.objects.select_related(*CHANGE_RELATED)
-    events, after = feed.read(changes, cursor, limit=limit + 1, filters=filters)
-    more = len(events) > limit
-    if more:
-        events = events[:limit]
-        after = feed.encode_cursor(events[-1].txid, events[-1].pk)
+    events, after, more = feed.page(changes, cursor, limit=limit, filters=filters)
     out = [change_dict(e, principal=p) for e in events]
     return out, after, more
 

@@ -20,7 +20,7 @@ from django.db.models import Max
 from credit.assessment import metrics, rules
 from credit.assessment.constants import AppliesTo, IndicatorKind, Method
 from credit.assessment.models import Indicator, Rubric
-from credit.assessment.selectors import acting, may_manage
+from credit.assessment.selectors import acting, may_manage, own_district
 from credit.core import audit
 from credit.core.errors import PermissionDenied, ValidationFailed
 from credit.core.models import Region
@@ -362,8 +362,6 @@ def copy_for_own_district(*, actor: Any, year: int) -> Rubric:
     ``actor``'s own district. ``PermissionDenied`` for anyone but a district's administrator
     (the city chooses a district when it runs a check, and uses the city's rubric);
     ``ValidationFailed`` when the city's rubric of that year is not imported yet."""
-    from credit.assessment.selectors import own_district
-
     district = own_district(actor)
     if district is None:
         raise PermissionDenied(

@@ -191,7 +191,7 @@ def field_remove(request: HttpRequest, code: str, field: str) -> HttpResponse:
 @require_POST
 def field_move(request: HttpRequest, code: str, field: str) -> HttpResponse:
     """Move a field one column left (``direction=up``) or right (``down``)."""
-    _editable(request, code)
+    found(selectors.item_to_edit(request.user, code))  # 404 / 403 before the service
     offset = -1 if request.POST.get("direction") == "up" else 1
     return act(
         request,

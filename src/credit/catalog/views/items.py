@@ -28,7 +28,12 @@ def item_list(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:50] or None
     can_manage = has_perm(request.user, Perm.CATALOG_MANAGE)
     city_wide = principal_of(request.user).city_wide
-    regions = list(Region.objects.filter(level=Region.Level.DISTRICT).values_list("code", "name"))
+    # the region filter (所属区划) is the city's: a district sees its own extensions only
+    regions = (
+        list(Region.objects.filter(level=Region.Level.DISTRICT).values_list("code", "name"))
+        if city_wide
+        else []
+    )
     region = (request.GET.get("region") or "")[:10]
     if not city_wide or region not in {selectors.CITY_FILTER, *dict(regions)}:
         region = ""

@@ -231,3 +231,22 @@ _PASSWORD = re.compile(r"(://[^:/@]+:)[^@]*(@)")
 def redact(text: str) -> str:
     """``text`` with any password in a URL replaced by ``***``."""
     return _PASSWORD.sub(r"\1***\2", text or "")
+
+
+def hide(text: str, *secrets: str) -> str:
+    """``text`` redacted (:func:`redact`) and every one of ``secrets`` (a password, a token)
+    replaced by ``***``, the longest first."""
+    text = redact(text)
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def channels_to_check(partner: Any, channel: Any = None) -> list[Any]:
+    """What an adapter's ``check(channel)`` looks at: ``channel`` when given, else the
+    partner's active channels (none for a partner not saved yet)."""
+    if channel is not None:
+        return [channel]
+    if getattr(partner, "pk", None):
+        return list(partner.channels.filter(is_active=True))
+    return []

@@ -39,6 +39,8 @@ import re
 import urllib.parse
 from typing import Any
 
+from credit.exchange.adapters import hide
+
 #: Messages held at once per folder (the rest wait in the queue for the next run).
 HOLD_LIMIT = 1000
 #: Folders the platform reads: their queues are declared at the first check.
@@ -57,6 +59,7 @@ _CONTENT_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".txt": "text/plain",
 }
+_EXTENSIONS = {v: k for k, v in _CONTENT_TYPES.items()}
 
 
 def connection_parameters(config: dict[str, Any]) -> Any:
@@ -131,11 +134,7 @@ class AmqpTransport:
             raw = parts.password or ""
         except ValueError:
             raw = ""
-        self._secrets = sorted(
-            {s for s in (raw, urllib.parse.unquote(raw), str(config.get("password") or "")) if s},
-            key=len,
-            reverse=True,
-        )
+        self._secrets = (raw, urllib.parse.unquote(raw), str(config.get("password") or ""))
         #: pika's parameters; ``None`` (with the reason) when the URL cannot be used, which
         #: fails the first call, in Chinese, like an unreachable broker.
         self._params: Any = None
@@ -161,12 +160,7 @@ class AmqpTransport:
     # -- connection ---------------------------------------------------------------------------
 
     def _hide(self, text: str) -> str:
-        from credit.exchange.adapters import redact
-
-        text = redact(text)
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return hide(text, *self._secrets)
 
     def _failure(self, exc: Exception) -> Exception:
         """``exc`` said in Chinese, the password never in it."""
@@ -292,9 +286,7 @@ class AmqpTransport:
             raw = raw.decode("utf-8", "replace")
         name = posixpath.basename(str(raw or "").replace("\\", "/")).strip()
         if not name or name.startswith("."):
-            ext = {v: k for k, v in _CONTENT_TYPES.items()}.get(
-                (properties.content_type or "").lower(), ".xml"
-            )
+            ext = _EXTENSIONS.get((properties.content_type or "").lower(), ".xml")
             name = f"msg-{properties.message_id or tag}{ext}"
         name = _SAFE_NAME.sub("_", name)[:200]
         if name in held:

@@ -52,6 +52,7 @@ from credit.exchange.adapters import (
     Outgoing,
     Receipt,
     Words,
+    channels_to_check,
     field_errors,
     redact,
     register,
@@ -360,16 +361,10 @@ class DatabaseAdapter:
         """Connect; for ``channel`` (or every active channel of the partner) check its table
         and columns exist and can be read and updated. A Chinese line, e.g. 中间库 mysql
         127.0.0.1:3306/test 已连接；表 xzcf 可读写（12 列）."""
-        if channel is not None:
-            channels = [channel]
-        elif getattr(self.partner, "pk", None):
-            channels = list(self.partner.channels.filter(is_active=True))
-        else:
-            channels = []
         parts = [f"中间库 {self.where} 已连接"]
         with self._guard("连接"), self.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-            for ch in channels:
+            for ch in channels_to_check(self.partner, channel):
                 mapping = ch.mapping or {}
                 upward = ch.direction == Direction.UP
                 keys = (
@@ -428,7 +423,8 @@ class DatabaseAdapter:
         return row
 
     def _upsert(self, conn: sa.Connection, table: sa.Table, key: str):
-        """``(statement, native)``: the dialect's upsert on ``key``, or None (generic)."""
+        """The dialect's upsert on ``key`` when ``key`` is unique, else None (the generic
+        select, then insert or update of :meth:`_execute`)."""
         name = conn.dialect.name
         unique = [key] in self._unique.get(table.name, [])
         if name in ("mysql", "mariadb") and unique:

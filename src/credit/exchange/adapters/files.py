@@ -82,7 +82,7 @@ from credit.exchange.adapters import (
     Receipt,
     Words,
     field_errors,
-    redact,
+    hide,
     register,
     unmapped_required,
 )
@@ -501,11 +501,6 @@ register_transport("ftp", _Ftp, ftp_errors)
 # --------------------------------------------------------------------------------------------
 
 
-def _is_breakage(exc: BaseException) -> bool:
-    """Whether a reader failed on a broken file (calamine panics with a BaseException)."""
-    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
-
-
 def _xlsx_bytes(sheet: str, header: list[str], rows: list[list[str | None]]) -> bytes:
     """One worksheet of text cells (never formulas, whatever a value starts with)."""
     from openpyxl import Workbook
@@ -581,13 +576,13 @@ def _table(name: str, data: bytes, ext: str, delimiter: str, what: str) -> list[
     if ext == "xlsx":
         import python_calamine
 
-        from credit.ingest.readers.xlsx import render_cell
+        from credit.ingest.readers.xlsx import is_breakage, render_cell
 
         try:
             book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             raw = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
         except BaseException as exc:
-            if not _is_breakage(exc):
+            if not is_breakage(exc):
                 raise
             raise ExchangeError(f"{what} {name} 不是有效的 xlsx 工作簿") from exc
         rows = [[render_cell(v)[0].strip() for v in row] for row in raw]
@@ -670,10 +665,7 @@ class FilesAdapter:
         return self.transport.where
 
     def _hide(self, text: str) -> str:
-        text = redact(text)
-        if self.password:
-            text = text.replace(self.password, "***")
-        return text
+        return hide(text, self.password)
 
     @contextlib.contextmanager
     def _guard(self, action: str):

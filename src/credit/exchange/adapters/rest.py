@@ -65,7 +65,7 @@ from credit.exchange.adapters import (
     Receipt,
     Words,
     field_errors,
-    redact,
+    hide,
     register,
     unmapped_required,
 )
@@ -83,7 +83,6 @@ AUTH_MODES = ("none", "bearer", "credit-hmac")
 WORDS = Words(one="JSON 名", two="两个 JSON 名", side="JSON 名")
 ACCEPTED = "accepted"
 REJECTED = "rejected"
-#: Seconds a request may take, by default and at most.
 #: Rows asked for per page (``limit_param``) at most.
 PAGE_SIZE = 1000
 #: Inbound receipts posted to ``ack_path`` at once.
@@ -235,9 +234,8 @@ class RestAdapter:
         if errors:
             raise ExchangeError(f"交换伙伴“{partner.name}”的连接配置有误：" + "；".join(errors))
         self.base_url = config["base_url"].rstrip("/")
-        self.auth = config.get("auth", "none")
+        auth = config.get("auth", "none")
         self.token = str(config.get("token") or "")
-        self.key = str(config.get("key") or "")
         self.secret = str(config.get("secret") or "")
         self.timeout = float(config.get("timeout", DEFAULT_TIMEOUT))
         verify = config.get("verify_tls", True)
@@ -250,17 +248,17 @@ class RestAdapter:
         self.session.trust_env = False  # the partner's address, not the environment's proxy
         if config.get("proxy"):
             self.session.proxies = {"http": config["proxy"], "https": config["proxy"]}
+        if auth == "bearer":
+            self.session.headers["Authorization"] = f"Bearer {self.token}"
+        elif auth == "credit-hmac":
+            self.session.auth = CreditHmacAuth(str(config["key"]), self.secret)
         #: After :meth:`fetch`: the partner's cursor after the last page read.
         self.next_cursor: str | None = None
 
     # -- HTTP ---------------------------------------------------------------------------------
 
     def _hide(self, text: str) -> str:
-        text = redact(text)
-        for secret in (self.token, self.secret):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        return hide(text, self.token, self.secret)
 
     def _quote(self, data: bytes) -> str:
         """The start of a partner's answer for an error: one line, JSON with its Chinese
@@ -302,22 +300,18 @@ class RestAdapter:
         params: dict[str, Any] | None = None,
         payload: Any = None,
     ) -> tuple[int, bytes]:
-        """One request to ``base_url + path``, signed as the partner's ``auth`` says; the
-        status and the answer's body (at most :data:`MAX_BODY`)."""
+        """One request to ``base_url + path``, authenticated as the partner's ``auth`` says
+        (the session's); the status and the answer's body (at most :data:`MAX_BODY`)."""
         headers = {"Accept": "application/json"}
         body = None
         if payload is not None:
             body = json.dumps(payload, ensure_ascii=False, default=_json_default).encode()
             headers["Content-Type"] = "application/json; charset=utf-8"
-        if self.auth == "bearer":
-            headers["Authorization"] = f"Bearer {self.token}"
         with self._guard(action):
             request = requests.Request(
                 method, self.base_url + path, params=params or None, data=body, headers=headers
             )
             prepared = self.session.prepare_request(request)
-            if self.auth == "credit-hmac":
-                prepared = CreditHmacAuth(self.key, self.secret)(prepared)
             response = self.session.send(
                 prepared,
                 timeout=self.timeout,

@@ -51,6 +51,7 @@ from credit.exchange.adapters import (
     Outgoing,
     Receipt,
     Words,
+    channels_to_check,
     field_errors,
     redact,
     register,
@@ -235,16 +236,10 @@ class SoapAdapter:
     def check(self, channel: Any = None) -> str:
         """Load the WSDL and list its operations; for ``channel`` (or every active channel of
         the partner) check its operation is offered."""
-        if channel is not None:
-            channels = [channel]
-        elif getattr(self.partner, "pk", None):
-            channels = list(self.partner.channels.filter(is_active=True))
-        else:
-            channels = []
         names = self.operations()
         if not names:
             raise ExchangeError(f"{self.where} 的服务描述中没有任何操作")
-        for ch in channels:
+        for ch in channels_to_check(self.partner, channel):
             wanted = (ch.mapping or {}).get("operation", "")
             if wanted not in names:
                 raise ExchangeError(f"{self.where} 未提供操作 {wanted}（通道“{ch}”）")

@@ -146,11 +146,6 @@ def vocabulary(content: str, item: Any) -> Any:
     )
 
 
-def label(content: str) -> str:
-    """The Chinese name of ``content`` (the code itself when unknown)."""
-    return dict(Content.choices).get(content, content)
-
-
 # --- outcomes: the outbox ----------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from credit.catalog.models import CatalogItem
@@ -58,20 +59,25 @@ def _region(value: Any) -> Region:
     return region
 
 
+def items_for(partner: Partner) -> QuerySet[CatalogItem]:
+    """The catalog items a channel of ``partner`` may exchange: every item for a city partner;
+    the city's items and its own district's extension items (辖市区扩展目录项) for a district's
+    partner."""
+    items = CatalogItem.objects.all()
+    if partner.region.level != Region.Level.CITY:
+        items = items.filter(Q(region__isnull=True) | Q(region_id=partner.region_id))
+    return items
+
+
 def _item(value: Any, partner: Partner) -> CatalogItem:
-    """The catalog item of a channel of ``partner``: a city partner any item; a district's
-    partner the city's items and its own district's extension items (辖市区扩展目录项) —
-    another district's is not found, like any object of another tenant."""
+    """The catalog item of a channel of ``partner`` (:func:`items_for`); another district's
+    extension item is not found, like any object of another tenant."""
     item = value
     if not isinstance(value, CatalogItem):
         item = CatalogItem.objects.filter(code=str(value or "")).first()
         if item is None:
             raise ValidationFailed(f"目录项“{value}”不存在", code="item_unknown")
-    if (
-        item.region_id is not None
-        and item.region_id != partner.region_id
-        and partner.region.level != Region.Level.CITY
-    ):
+    if not items_for(partner).filter(pk=item.pk).exists():
         raise NotFound(f"目录项“{item.code}”不存在", code="item_unknown")
     return item
 

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
@@ -214,6 +214,46 @@ def district_q(region_id: str) -> Q:
     )
 
 
+def _outbox_filters(channel: Channel) -> dict[str, Any]:
+    """What of the change feed goes in ``channel``'s outbox: its item's events — for an
+    objection and correction results channel, only the outcomes."""
+    filters: dict[str, Any] = {"item_id": channel.item_id}
+    if channel.content == Content.OBJECTIONS:
+        filters["kind__in"] = contents.OUTCOME_KINDS
+    return filters
+
+
+def _feed_pages(channel: Channel, cursor: str) -> Iterator[tuple[list[Any], str]]:
+    """The change events for ``channel``'s outbox after ``cursor`` (:func:`_outbox_filters`;
+    of the district for a district's partner), a page of at most :data:`OUTBOX_PAGE` at a
+    time, each with the cursor after it (the last page may be empty)."""
+    from credit.records.models import RecordChange
+
+    events = RecordChange.objects.only("txid", "id", "kind", "record_id", "version")
+    if _is_district(channel.partner.region):
+        events = events.filter(district_q(channel.partner.region_id))
+    filters = _outbox_filters(channel)
+    while True:
+        found, cursor = feed.read(events, cursor, limit=OUTBOX_PAGE, filters=filters)
+        yield found, cursor
+        if len(found) < OUTBOX_PAGE:
+            return
+
+
+def _add_new(channel_id: int, fresh: dict[str, Delivery]) -> set[str]:
+    """Put the deliveries of ``fresh`` (by key) whose key is not in the outbox yet in it; the
+    keys that were there already."""
+    existing = set(
+        Delivery.objects.filter(channel_id=channel_id, key__in=list(fresh)).values_list(
+            "key", flat=True
+        )
+    )
+    Delivery.objects.bulk_create(
+        [d for k, d in fresh.items() if k not in existing], ignore_conflicts=True
+    )
+    return existing
+
+
 def take_outbox(channel: Channel) -> int:
     """Fill ``channel``'s outbox from the record change feed after its cursor and move the
     cursor, in one transaction; the number of deliveries taken (new keys, and keys already
@@ -224,49 +264,33 @@ def take_outbox(channel: Channel) -> int:
     delivery per record version (``<record>-<version>``); objection and correction results —
     one per outcome event (``obj-<event id>``, never put back); the catalog — the item's
     current version when not in the outbox yet (``catalog-<item>-<version>``, no feed read)."""
-    from credit.records.models import RecordChange
-
-    if channel.content == Content.CATALOG:
-        with transaction.atomic():
-            locked = Channel.objects.select_for_update().get(pk=channel.pk)
-            return contents.queue_catalog_version(locked)
     with transaction.atomic():
         locked = Channel.objects.select_for_update().get(pk=channel.pk)
-        filters: dict[str, Any] = {"item_id": locked.item_id}
+        if locked.content == Content.CATALOG:
+            return contents.queue_catalog_version(locked)
         outcomes = locked.content == Content.OBJECTIONS
-        if outcomes:
-            filters["kind__in"] = contents.OUTCOME_KINDS
         cursor, taken = locked.cursor, 0
-        events = RecordChange.objects.only("txid", "id", "kind", "record_id", "version")
-        if _is_district(channel.partner.region):
-            events = events.filter(district_q(channel.partner.region_id))
-        while True:
-            found, cursor = feed.read(events, cursor, limit=OUTBOX_PAGE, filters=filters)
-            if not found:
-                break
-            fresh: dict[str, Delivery] = {}
+        for found, after in _feed_pages(channel, locked.cursor):
+            cursor = after
             if outcomes:
                 fresh = {d.key: d for d in contents.outcome_deliveries(locked, found)}
-            for event in [] if outcomes else found:
-                key = f"{event.record_id}-{event.version}"
-                fresh[key] = Delivery(
-                    channel_id=locked.pk,
-                    key=key,
-                    record_id=event.record_id,
-                    version=event.version,
-                    change_kind=event.kind,
-                )
-            existing = set(
-                Delivery.objects.filter(channel_id=locked.pk, key__in=list(fresh)).values_list(
-                    "key", flat=True
-                )
-            )
-            new = [d for k, d in fresh.items() if k not in existing]
-            Delivery.objects.bulk_create(new, ignore_conflicts=True)
+            else:
+                fresh = {
+                    f"{e.record_id}-{e.version}": Delivery(
+                        channel_id=locked.pk,
+                        key=f"{e.record_id}-{e.version}",
+                        record_id=e.record_id,
+                        version=e.version,
+                        change_kind=e.kind,
+                    )
+                    for e in found
+                }
+            existing = _add_new(locked.pk, fresh)
             # A change that keeps the version (suspended, restored …) sends the same key
-            # again with the record's state now: the partner upserts the row.
+            # again with the record's state now: the partner upserts the row. (An outcome
+            # already in the outbox is never put back.)
             by_kind: dict[str, list[str]] = {}
-            for key in [] if outcomes else existing:
+            for key in () if outcomes else existing:
                 by_kind.setdefault(fresh[key].change_kind, []).append(key)
             for kind, keys in by_kind.items():
                 Delivery.objects.filter(channel_id=locked.pk, key__in=keys).update(
@@ -277,8 +301,6 @@ def take_outbox(channel: Channel) -> int:
                     reason="",
                 )
             taken += len(fresh)
-            if len(found) < OUTBOX_PAGE:
-                break
         if cursor != locked.cursor:
             Channel.objects.filter(pk=locked.pk).update(cursor=cursor)
             channel.cursor = cursor
@@ -360,6 +382,20 @@ def outgoing(deliveries: list[Delivery], content: str | None = None) -> list[Out
     return items
 
 
+def _settle(run: Run, d: Delivery, answer: Receipt, now: datetime.datetime) -> None:
+    """Save the partner's final answer for ``d`` on it (acknowledged, or refused with the
+    partner's reason) and count it on ``run``."""
+    d.run = run
+    d.next_attempt_at = None
+    if answer.ok:
+        d.status, d.reason, d.acked_at = DeliveryStatus.ACKED, "", now
+        run.acked += 1
+    else:
+        d.status = DeliveryStatus.REJECTED
+        d.reason = redact(answer.reason or "交换伙伴拒收，未说明原因")[:500]
+        run.rejected += 1
+
+
 def _apply_receipts(
     run: Run, chunk: list[Delivery], receipts: Iterable[Receipt], now: datetime.datetime
 ) -> None:
@@ -377,18 +413,8 @@ def _apply_receipts(
                 d.next_attempt_at = now + backoff(d.attempts)
             elif answer.ok and answer.pending:
                 d.status, d.reason, d.next_attempt_at = DeliveryStatus.SENT, "", None
-            elif answer.ok:
-                d.status, d.reason, d.acked_at, d.next_attempt_at = (
-                    DeliveryStatus.ACKED,
-                    "",
-                    now,
-                    None,
-                )
-                run.acked += 1
             else:
-                d.status, d.next_attempt_at = DeliveryStatus.REJECTED, None
-                d.reason = redact(answer.reason or "交换伙伴拒收，未说明原因")[:500]
-                run.rejected += 1
+                _settle(run, d, answer, now)
         Delivery.objects.bulk_update(
             chunk, ["status", "reason", "attempts", "sent_at", "acked_at", "next_attempt_at", "run"]
         )
@@ -441,16 +467,7 @@ def collect_receipts(channel: Channel, run: Run, adapter: Any) -> int:
                 .order_by("id")
             )
             for d in waiting:
-                answer = answers[d.key]
-                d.run = run
-                if answer.ok:
-                    d.status, d.reason, d.acked_at = DeliveryStatus.ACKED, "", now
-                    d.next_attempt_at = None
-                    run.acked += 1
-                else:
-                    d.status, d.next_attempt_at = DeliveryStatus.REJECTED, None
-                    d.reason = redact(answer.reason or "交换伙伴拒收，未说明原因")[:500]
-                    run.rejected += 1
+                _settle(run, d, answers[d.key], now)
             Delivery.objects.bulk_update(
                 waiting, ["status", "reason", "acked_at", "next_attempt_at", "run"]
             )
@@ -490,12 +507,32 @@ def _run_up(channel: Channel, run: Run, adapter: Any, limit: int) -> None:
 # --- inbound ----------------------------------------------------------------------------------
 
 
-def _row_reason(errors: list[dict[str, Any]]) -> str:
-    return "；".join(str(e.get("message") or e.get("code") or "") for e in errors or [])[:1000]
+def row_outcomes(batch: Any, count: int) -> list[tuple[int, bool, str]]:
+    """``(row number, accepted, reason)`` of the ``count`` rows handed to the ingest pipeline
+    as ``batch``, in order (the first is row 2, as in a file): a refused row has its errors'
+    messages, a row the batch never reached the batch's error."""
+    from credit.ingest.models import BatchRow
+
+    rows = {
+        r.row_no: r for r in BatchRow.objects.filter(batch=batch).only("row_no", "status", "errors")
+    }
+    outcomes = []
+    for n in range(2, count + 2):
+        row = rows.get(n)
+        if row is None:
+            outcomes.append((n, False, batch.error_message or "该行未入库"))
+        elif row.status == BatchRow.Status.REJECTED:
+            reason = "；".join(
+                str(e.get("message") or e.get("code") or "") for e in row.errors or []
+            )
+            outcomes.append((n, False, reason[:1000]))
+        else:
+            outcomes.append((n, True, ""))
+    return outcomes
 
 
 def _run_inbound(channel: Channel, run: Run, adapter: Any, limit: int) -> None:
-    from credit.ingest.models import Batch, BatchRow
+    from credit.ingest.models import Batch
     from credit.ingest.pipeline import ingest_payloads
 
     offered = adapter.fetch(channel, limit)
@@ -516,19 +553,10 @@ def _run_inbound(channel: Channel, run: Run, adapter: Any, limit: int) -> None:
         message = getattr(exc, "message", None) or str(exc)
         raise ExchangeError(f"采集的数据未能入库：{message}") from exc
     run.batch = batch
-    rows = {
-        r.row_no: r for r in BatchRow.objects.filter(batch=batch).only("row_no", "status", "errors")
-    }
-    receipts = []
-    for n, item in enumerate(offered, start=2):
-        row = rows.get(n)
-        if row is None:
-            reason = batch.error_message or "该行未入库"
-            receipts.append(InboundReceipt(item.key, False, reason, batch.pk, n))
-        elif row.status == BatchRow.Status.REJECTED:
-            receipts.append(InboundReceipt(item.key, False, _row_reason(row.errors), batch.pk, n))
-        else:
-            receipts.append(InboundReceipt(item.key, True, "", batch.pk, n))
+    receipts = [
+        InboundReceipt(item.key, ok, reason, batch.pk, n)
+        for item, (n, ok, reason) in zip(offered, row_outcomes(batch, len(offered)), strict=True)
+    ]
     run.acked = sum(1 for r in receipts if r.ok)
     run.rejected = len(receipts) - run.acked
     run.save(update_fields=["batch", "acked", "rejected"])
@@ -563,18 +591,23 @@ def load_all(*, actor: Any, channel: Channel) -> int:
     require_manage(actor, channel.partner)
     if channel.direction != Direction.UP:
         raise ValidationFailed("只有上报通道可以初始全量上报", code="not_upward")
-    if channel.content in (Content.CATALOG, Content.OBJECTIONS):
-        if channel.content == Content.CATALOG:
-            added = contents.queue_catalog_version(channel)
-        else:
-            added = _load_outcomes(channel)
-        audit.record(
-            "exchange.loaded",
-            actor=actor,
-            obj=channel,
-            after={"added": added, "content": channel.content},
-        )
-        return added
+    if channel.content == Content.CATALOG:
+        added = contents.queue_catalog_version(channel)
+    elif channel.content == Content.OBJECTIONS:
+        added = _load_outcomes(channel)
+    else:
+        added = _load_records(channel)
+    after: dict[str, Any] = {"added": added}
+    if channel.content != Content.RECORDS:
+        after["content"] = channel.content
+    audit.record("exchange.loaded", actor=actor, obj=channel, after=after)
+    return added
+
+
+def _load_records(channel: Channel) -> int:
+    """Every record of ``channel``'s item (its district's, for a district's partner) in its
+    current version put in the outbox unless there already (one INSERT … SELECT); how many
+    were added."""
     from credit.records.models import CreditRecord
 
     records = CreditRecord.objects.filter(item_id=channel.item_id)
@@ -593,36 +626,16 @@ def load_all(*, actor: Any, channel: Channel) -> int:
             """,  # noqa: S608 — the table name is the model's own, the SELECT Django's
             [channel.pk, DeliveryStatus.PENDING, *params],
         )
-        added = cur.rowcount
-    audit.record("exchange.loaded", actor=actor, obj=channel, after={"added": added})
-    return added
+        return cur.rowcount
 
 
 def _load_outcomes(channel: Channel) -> int:
     """Every outcome event of ``channel``'s item (its district's, for a district's partner)
     in the change feed put in the outbox unless there already; how many were added."""
-    from credit.records.models import RecordChange
-
-    filters: dict[str, Any] = {"item_id": channel.item_id, "kind__in": contents.OUTCOME_KINDS}
-    events = RecordChange.objects.only("txid", "id", "kind", "record_id", "version")
-    if _is_district(channel.partner.region):
-        events = events.filter(district_q(channel.partner.region_id))
-    cursor, added = "", 0
-    while True:
-        found, cursor = feed.read(events, cursor, limit=OUTBOX_PAGE, filters=filters)
-        if not found:
-            break
+    added = 0
+    for found, _ in _feed_pages(channel, ""):
         fresh = {d.key: d for d in contents.outcome_deliveries(channel, found)}
-        existing = set(
-            Delivery.objects.filter(channel_id=channel.pk, key__in=list(fresh)).values_list(
-                "key", flat=True
-            )
-        )
-        new = [d for k, d in fresh.items() if k not in existing]
-        Delivery.objects.bulk_create(new, ignore_conflicts=True)
-        added += len(new)
-        if len(found) < OUTBOX_PAGE:
-            break
+        added += len(fresh) - len(_add_new(channel.pk, fresh))
     return added
 
 

@@ -12,16 +12,16 @@ refusals show on the form or as a message.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from credit.catalog.models import CatalogItem
@@ -30,13 +30,21 @@ from credit.core.access.decorators import perm_required
 from credit.core.errors import CreditError
 from credit.core.forms import act, submit
 from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_download
-from credit.core.models import Department, Region
+from credit.core.models import Department
 from credit.core.paging import capped_page
 from credit.exchange import selectors
 from credit.exchange.constants import Content, DeliveryStatus, Direction, PartnerKind, RunStatus
 from credit.exchange.forms import ChannelForm, DeliveryFilterForm
 from credit.exchange.services import partners as partner_services
-from credit.exchange.views.jobs import DIRECTIONS, PERIODS, RESULTS, may_manage
+from credit.exchange.views.jobs import (
+    CONTENTS,
+    DIRECTIONS,
+    PERIODS,
+    RESULTS,
+    content_suffix,
+    may_manage,
+    stamp,
+)
 
 PAGE_SIZE = 50
 #: How many of a channel's latest data files its page lists (已发送文件).
@@ -50,19 +58,6 @@ CHANNEL_ERRORS = {
     "department_out_of_tenant": "department",
     "channel_content_fixed": "content",
 }
-#: What a channel exchanges → its Chinese name.
-CONTENTS = dict(Content.choices)
-
-
-def content_suffix(content: str) -> str:
-    """``（异议和更正结果）`` after an item's name for a channel that does not exchange records
-    (empty for records)."""
-    return "" if content == Content.RECORDS else f"（{CONTENTS.get(content, content)}）"
-
-
-def stamp() -> str:
-    """The local time as it ends the name of an exported workbook (20260105-0930)."""
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -102,24 +97,8 @@ def channel_ddl(
     )
 
 
-def _validator(partner: Any):
-    """The channel form's mapping check: the service's own (one rule for form and service)."""
-
-    def validate(
-        direction: str, mapping: dict[str, Any], item: CatalogItem, content: str = Content.RECORDS
-    ) -> list[str]:
-        return partner_services.mapping_errors(partner, direction, mapping, item, content)
-
-    return validate
-
-
 def _items(partner: Any) -> list[tuple[int, str]]:
-    """The items a channel of ``partner`` may exchange: every item for a city partner; the
-    city's items and its district's extension items for a district's partner."""
-    items = CatalogItem.objects.order_by("code")
-    if partner.region.level != Region.Level.CITY:
-        items = items.filter(Q(region__isnull=True) | Q(region_id=partner.region_id))
-    return list(items.values_list("pk", "name"))
+    return list(partner_services.items_for(partner).order_by("code").values_list("pk", "name"))
 
 
 def _departments(actor: Any) -> list[tuple[int, str]]:
@@ -136,14 +115,14 @@ def make_channel_form(
     request: HttpRequest, partner: Any, data: Any = None, **kwargs: Any
 ) -> ChannelForm:
     """The channel form of ``partner`` with the items, the reader's departments and the
-    adapter's mapping check."""
+    service's mapping check (one rule for form and service)."""
     return ChannelForm(
         data,
         kind=partner.kind,
         items=_items(partner),
         departments=_departments(request.user),
         item_of=lambda pk: CatalogItem.objects.filter(pk=pk).first(),
-        validator=_validator(partner),
+        validator=functools.partial(partner_services.mapping_errors, partner),
         **kwargs,
     )
 
@@ -158,12 +137,7 @@ def find_partner(request: HttpRequest, code: str) -> Any:
 
 def find_channel(request: HttpRequest, pk: int) -> Any:
     """The channel ``pk`` of the reader's tenant, else 404."""
-    return found(
-        selectors.channels_for(request.user)
-        .select_related("partner", "partner__region", "item", "department")
-        .filter(pk=pk)
-        .first()
-    )
+    return found(selectors.channels_for(request.user).filter(pk=pk).first())
 
 
 # --- new channel -----------------------------------------------------------------------------
@@ -204,26 +178,32 @@ def channel_new(request: HttpRequest, code: str) -> HttpResponse:
 # --- one channel -----------------------------------------------------------------------------
 
 
-def _deliveries(request: HttpRequest, channel: Any) -> tuple[DeliveryFilterForm, Any]:
+def _deliveries(
+    request: HttpRequest, channel: Any
+) -> tuple[DeliveryFilterForm, QuerySet, QuerySet]:
+    """The filter form, every delivery of ``channel``, and those the filters keep (newest
+    first)."""
     form = DeliveryFilterForm(request.GET or None)
     f = form.filters()
-    qs = selectors.deliveries_for(request.user, channel)
+    every = selectors.deliveries_for(request.user, channel)
+    qs = every
     if f.get("status"):
         qs = qs.filter(status=f["status"])
     if f.get("key"):
         qs = qs.filter(key__startswith=f["key"])
-    return form, qs.order_by("-created_at", "-id")
+    return form, every, qs.order_by("-created_at", "-id")
 
 
 def _render_channel(
     request: HttpRequest, channel: Any, *, form: ChannelForm | None = None, status: int = 200
 ) -> HttpResponse:
-    filter_form, qs = _deliveries(request, channel)
+    filter_form, every, qs = _deliveries(request, channel)
     page = capped_page(qs, request.GET.get("page"), per_page=PAGE_SIZE, cap=COUNT_CAP)
     for d in page:
         d.status_label = DELIVERY_LABELS.get(d.status, d.status)
-    all_deliveries = selectors.deliveries_for(request.user, channel)
-    counts = {s: all_deliveries.filter(status=s).count() for s in DeliveryStatus.values}
+    counts = dict.fromkeys(DeliveryStatus.values, 0) | dict(
+        every.order_by().values_list("status").annotate(n=Count("id"))
+    )
     manager = may_manage(request.user)
     if manager and form is None:
         form = make_channel_form(
@@ -291,16 +271,13 @@ def channel(request: HttpRequest, pk: int) -> HttpResponse:
     obj = find_channel(request, pk)
     if request.method != "POST":
         return _render_channel(request, obj)
-    if not may_manage(request.user):
-        from credit.core.access import PERM_LABELS
+    return _save_channel(request, obj)
 
-        return render(
-            request,
-            "403.html",
-            {"perm_label": PERM_LABELS[Perm.EXCHANGE_MANAGE], "perm": Perm.EXCHANGE_MANAGE},
-            status=403,
-        )
 
+@perm_required(Perm.EXCHANGE_MANAGE)
+def _save_channel(request: HttpRequest, obj: Any) -> HttpResponse:
+    """The channel's settings posted on its page (item, direction and content are fixed); a
+    refusal shows on the form (400)."""
     form = make_channel_form(request, obj.partner, request.POST, editing=True)
     form.data = form.data.copy()
     form.data["item"], form.data["direction"] = str(obj.item_id), obj.direction
@@ -328,7 +305,7 @@ def channel(request: HttpRequest, pk: int) -> HttpResponse:
 def deliveries_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The channel's filtered deliveries as a workbook."""
     obj = find_channel(request, pk)
-    _, qs = _deliveries(request, obj)
+    _, _, qs = _deliveries(request, obj)
     headers = ["幂等键", "信用记录编号", "记录版本", "变更类型", "状态", "拒收原因或错误",
                "发送次数", "进入待发送", "最近发送", "确认时间", "下次发送"]  # fmt: skip
     data = (

@@ -44,8 +44,15 @@ RESULTS = dict(RunStatus.choices)
 CONTENTS = dict(Content.choices)
 
 
-def _stamp() -> str:
+def stamp() -> str:
+    """The local time as it ends the name of an exported workbook (20260105-0930)."""
     return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+def content_suffix(content: str) -> str:
+    """``（异议和更正结果）`` after an item's name for a channel that does not exchange records
+    (empty for records)."""
+    return "" if content == Content.RECORDS else f"（{CONTENTS.get(content, content)}）"
 
 
 def may_manage(actor: Any) -> bool:
@@ -142,14 +149,16 @@ def jobs_export(request: HttpRequest) -> HttpResponse:
         ]
         for r in rows[:EXPORT_LIMIT]
     )
-    return xlsx_download(f"交换作业-{_stamp()}.xlsx", [("交换作业", headers, data)])
+    return xlsx_download(f"交换作业-{stamp()}.xlsx", [("交换作业", headers, data)])
 
 
 def run_message(run: Any) -> str:
     """What a finished run did, in one Chinese sentence."""
     channel = run.channel
-    what = "" if channel.content == Content.RECORDS else f"（{CONTENTS[channel.content]}）"
-    label = f"{channel.partner.name} {channel.item.name}{what} {DIRECTIONS[channel.direction]}"
+    label = (
+        f"{channel.partner.name} {channel.item.name}{content_suffix(channel.content)} "
+        f"{DIRECTIONS[channel.direction]}"
+    )
     if run.status == RunStatus.FAILED:
         return f"{label}运行失败：{run.error or '未知错误'}；待发送的记录保留，稍后自动重试。"
     if channel.direction == Direction.UP:
@@ -268,7 +277,7 @@ def runs_export(request: HttpRequest) -> HttpResponse:
         ]
         for r in qs[:EXPORT_LIMIT]
     )
-    return xlsx_download(f"交换作业记录-{_stamp()}.xlsx", [("交换作业记录", headers, data)])
+    return xlsx_download(f"交换作业记录-{stamp()}.xlsx", [("交换作业记录", headers, data)])
 
 
 urls = [

@@ -37,8 +37,8 @@ from credit.exchange.constants import PartnerKind, Period
 from credit.exchange.forms import ChannelForm, PartnerForm
 from credit.exchange.services.partners import is_secret
 from credit.exchange.views import channels, reconcile
-from credit.exchange.views.channels import channel_ddl, find_partner, make_channel_form, stamp
-from credit.exchange.views.jobs import DIRECTIONS, PERIODS, may_manage
+from credit.exchange.views.channels import channel_ddl, find_partner, make_channel_form
+from credit.exchange.views.jobs import DIRECTIONS, PERIODS, may_manage, stamp
 
 COUNT_CAP = 5_000
 KINDS = dict(PartnerKind.choices)
@@ -228,9 +228,8 @@ def render_partner(
         channel_form = make_channel_form(request, partner, initial={"period": Period.DAILY})
     preview = ""
     if channel_form is not None and channel_form.is_bound:
-        mapping = channel_form.cleaned_data.get("mapping") if channel_form.is_valid() else None
-        if mapping is None and hasattr(channel_form, "cleaned_data"):
-            mapping = channel_form.cleaned_data.get("mapping")
+        channel_form.is_valid()  # done by submit() already; cleaned_data holds what validated
+        mapping = channel_form.cleaned_data.get("mapping")
         if isinstance(mapping, dict):
             item = CatalogItem.objects.filter(pk=channel_form.data.get("item") or None).first()
             preview = channel_ddl(

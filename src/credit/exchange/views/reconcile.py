@@ -17,10 +17,9 @@ from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
 from credit.core.http import xlsx_download
 from credit.exchange import selectors
-from credit.exchange.constants import Content
 from credit.exchange.forms import ReconcileForm
 from credit.exchange.views.channels import find_partner
-from credit.exchange.views.jobs import DIRECTIONS, may_manage
+from credit.exchange.views.jobs import DIRECTIONS, content_suffix, may_manage
 
 COUNTS = ("sent", "acked", "rejected", "pending", "awaiting", "received")
 
@@ -31,9 +30,10 @@ def reconcile_rows(partner: Any, start: Any, end: Any) -> list[dict[str, Any]]:
     rows = []
     for row in selectors.reconciliation(partner, start=start, end=end):
         channel = row["channel"]
-        label = f"{channel.item.name} {DIRECTIONS.get(channel.direction, '')}"
-        if channel.content != Content.RECORDS:
-            label += f"（{channel.get_content_display()}）"
+        label = (
+            f"{channel.item.name} {DIRECTIONS.get(channel.direction, '')}"
+            f"{content_suffix(channel.content)}"
+        )
         rows.append(
             {
                 "channel": channel,
@@ -62,8 +62,7 @@ def reconcile(request: HttpRequest, code: str) -> HttpResponse:
     totals = {k: sum(r[k] for r in rows) for k in COUNTS}
     query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     for r in rows:
-        if r["channel"] is not None:
-            r["url"] = reverse("exchange:channel", args=[r["channel"].pk])
+        r["url"] = reverse("exchange:channel", args=[r["channel"].pk])
     return render(
         request,
         "exchange/reconcile.html",
@@ -86,7 +85,7 @@ def reconcile(request: HttpRequest, code: str) -> HttpResponse:
                     {"name": "待回执", "data": [r["awaiting"] for r in rows]},
                     {"name": "接收", "data": [r["received"] for r in rows]},
                 ],
-                "links": [r.get("url", "") for r in rows],
+                "links": [r["url"] for r in rows],
                 "empty_text": "该期间没有交换记录",
             },
             "export_url": reverse("exchange:reconcile_export", args=[obj.code]) + f"?{query}",

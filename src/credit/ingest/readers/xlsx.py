@@ -35,7 +35,7 @@ def _workbook_tables(path: Path | None, name: str) -> Iterator[Table]:
     except python_calamine.PasswordError as exc:
         raise FileRejected("file_encrypted", source=name) from exc
     except BaseException as exc:
-        if not _is_breakage(exc):
+        if not is_breakage(exc):
             raise
         raise FileRejected("file_unreadable", source=name) from exc
     with book:
@@ -46,7 +46,7 @@ def _workbook_tables(path: Path | None, name: str) -> Iterator[Table]:
             try:
                 sheet = book.get_sheet_by_name(meta.name)
             except BaseException as exc:
-                if not _is_breakage(exc):
+                if not is_breakage(exc):
                     raise
                 message = f"工作表“{meta.name}”已损坏，无法读取"
                 raise FileRejected("file_unreadable", message, source=source) from exc
@@ -59,7 +59,7 @@ def _workbook_tables(path: Path | None, name: str) -> Iterator[Table]:
                 yield table
 
 
-def _is_breakage(exc: BaseException) -> bool:
+def is_breakage(exc: BaseException) -> bool:
     """Whether calamine failed on a broken file: it raises several exception types, or
     panics (pyo3's ``PanicException`` derives from BaseException). Interrupts are not."""
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
