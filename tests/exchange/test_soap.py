@@ -289,7 +289,7 @@ def test_get_changes_reads_the_change_feed_as_the_rest_feed(live, make_api):
     found = service.GetChanges(item=PENALTY, limit=1000)
     ours = [e for e in found.events.Change if e.record_id == record.pk]
     assert [(e.kind, e.item, e.version) for e in ours] == [("created", PENALTY, 1)]
-    assert ours[0].occurred_at.utcoffset() == datetime.timedelta(hours=8)  # Beijing, as REST
+    assert ours[0].occurred_at.utcoffset() == datetime.timedelta(hours=8)  # Beijing time
     assert found.cursor
     after = service.GetChanges(cursor=found.cursor, item=PENALTY)
     assert after.events is None

@@ -420,7 +420,7 @@ def get_changes(
         kind=kind or "",
     )
     request.call_result = {"events": len(found)}
-    # Beijing time with its offset, as /api/v1 gives it
+    # Beijing time with its offset (the same instant /api/v1 gives in UTC, ending in Z)
     return Changes(
         events=[
             Change(**{**e, "occurred_at": timezone.localtime(e["occurred_at"])}) for e in found
