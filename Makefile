@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 VENDOR := src/credit/static/vendor
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 .PHONY: demo serve test lint format bench bench-large assets install install-test clean mutants fonts
 

@@ -44,7 +44,7 @@ def test_a_partner_is_created_and_audited_without_its_password(admin_user):
     assert "sekrit" not in str(entry.after)
 
     update_partner(actor=admin_user, partner=partner, config={"url": URL.replace("sekrit", "new")})
-    entry = AuditEntry.objects.get(event_type="exchange.partner_updated")
+    entry = AuditEntry.objects.get(event_type="exchange.partner_updated", object_id=str(partner.pk))
     assert "sekrit" not in str(entry.before) and "new" not in str(entry.after)
     assert set(entry.after) == {"config"}
 
@@ -109,13 +109,13 @@ def test_an_upward_channel_is_checked_audited_and_scheduled(admin_user):
     )
     local = timezone.localtime(channel.next_run_at)
     assert (local.hour, local.minute) == (1, 0) and channel.next_run_at > timezone.now()
-    entry = AuditEntry.objects.get(event_type="exchange.channel_created")
+    entry = AuditEntry.objects.get(event_type="exchange.channel_created", object_id=str(channel.pk))
     assert entry.after["item"] == PENALTY and entry.after["mapping"]["table"] == "xzcf"
 
     update_channel(actor=admin_user, channel=channel, period="on_change")
     channel.refresh_from_db()
     assert channel.next_run_at is None  # at the next scheduler tick
-    entry = AuditEntry.objects.get(event_type="exchange.channel_updated")
+    entry = AuditEntry.objects.get(event_type="exchange.channel_updated", object_id=str(channel.pk))
     assert (entry.before, entry.after) == ({"period": "daily"}, {"period": "on_change"})
 
 

@@ -206,7 +206,7 @@ def test_a_refused_row_is_rejected_with_the_partners_reason_and_resent_after_a_f
         )
         refused.refresh_from_db()
         assert (refused.status, refused.next_attempt_at) == (DeliveryStatus.PENDING, None)
-        entry = AuditEntry.objects.get(event_type="exchange.resent")
+        entry = AuditEntry.objects.get(event_type="exchange.resent", object_id=str(channel.pk))
         assert entry.after == {"count": 1, "keys": [refused.key]}
 
         again = runner.run_channel(actor=admin_user, channel=channel, trigger="page")
