@@ -33,6 +33,37 @@ def django_db_setup(django_db_setup, django_db_blocker):
         import_rubric()
 
 
+def _uses_the_database(item: pytest.Item) -> bool:
+    return bool(
+        item.get_closest_marker("django_db")
+        or {"db", "transactional_db", "django_db_setup"} & set(item.fixturenames)
+    )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _committed_audit_entries_removed(request, django_db_blocker) -> Iterator[None]:
+    """The audit entries a module commits are removed when it ends. Test transactions roll
+    theirs back, but a module that commits data (a browser journey's server, a module-scoped
+    seed) leaves entries behind, and later tests of the same database look entries up by
+    event type. The trail is append-only: :func:`append_only_bypass` lets this clean-up
+    through. A module without database tests is left alone (without any, pytest-django makes
+    no test database and the connection would be the configured one)."""
+    mine = [i for i in request.session.items if getattr(i, "module", None) is request.module]
+    if not any(_uses_the_database(item) for item in mine):
+        yield
+        return
+    request.getfixturevalue("django_db_setup")
+    from credit.core.models import AuditEntry
+
+    with django_db_blocker.unblock():
+        last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    yield
+    with django_db_blocker.unblock():
+        if AuditEntry.objects.filter(id__gt=last).exists():
+            with append_only_bypass():
+                AuditEntry.objects.filter(id__gt=last).delete()
+
+
 @pytest.fixture
 def make_user(db):
     """``make_user(role, region="320400", department=None)`` → a saved user (password "pw")."""

@@ -38,12 +38,9 @@ def scene(django_db_setup, django_db_blocker, live_url):
     from credit.assessment.constants import Method, Visibility
     from credit.assessment.demo import _points_for
     from credit.assessment.services import assessments, rubrics
-    from credit.core.models import AuditEntry, Department, Region
+    from credit.core.models import Department, Region
 
     with django_db_blocker.unblock():
-        first_entry = (
-            AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        ) + 1
         city = Region.objects.get(code="320400")
         fgw = Department.objects.get(code="FGW")
         admin = create_user(
@@ -97,20 +94,18 @@ def scene(django_db_setup, django_db_blocker, live_url):
         "unit": unit,
     }
     with django_db_blocker.unblock():
-        _remove(assessment, rubric, [admin, reviewer, officer], first_entry)
+        _remove(assessment, rubric, [admin, reviewer, officer])
 
 
-def _remove(assessment, rubric, users, first_entry: int) -> None:
+def _remove(assessment, rubric, users) -> None:
     """The journey's assessment, rubric and users (the audit trail is append-only: replica mode
     skips its guard, for this clean-up only)."""
     from credit.assessment.models import Assessment, Rubric
-    from credit.core.models import AuditEntry
     from tests.conftest import append_only_bypass
 
     with append_only_bypass():
         Assessment.objects.filter(pk=assessment.pk).delete()
         Rubric.objects.filter(pk=rubric.pk).delete()
-        AuditEntry.objects.filter(id__gte=first_entry).delete()
     for user in users:
         user.delete()
 

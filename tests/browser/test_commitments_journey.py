@@ -43,15 +43,12 @@ def scene(django_db_setup, django_db_blocker, live_url):
     from credit.commitments.models import CommitmentItem, NumberCounter
     from credit.commitments.services.items import import_items
     from credit.core.identifiers import make_resident_id, make_uscc
-    from credit.core.models import AuditEntry, Department
+    from credit.core.models import Department
     from credit.identity.devidp import services as devidp
     from credit.subjects.services import register_legal_person
 
     tag = uuid.uuid4().hex[:8].upper()
     with django_db_blocker.unblock():
-        first_entry = (
-            AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        ) + 1
         counters = set(NumberCounter.objects.values_list("id", flat=True))
         import_items()
         item = CommitmentItem.objects.select_related("department").get(code=ITEM)
@@ -83,14 +80,13 @@ def scene(django_db_setup, django_db_blocker, live_url):
         )
     yield {"company": company, "login": login, "item": item, "officer": officer}
     with django_db_blocker.unblock():
-        _remove(company, identity, client, officer, first_entry, counters)
+        _remove(company, identity, client, officer, counters)
 
 
-def _remove(company, identity, client, officer, first_entry: int, counters: set[int]) -> None:
+def _remove(company, identity, client, officer, counters: set[int]) -> None:
     """What the journey made and the scene (the audit trail is append-only: replica mode skips
     its guard, for this clean-up only)."""
     from credit.commitments.models import Commitment, NumberCounter
-    from credit.core.models import AuditEntry
     from credit.identity.models import PublicAccount
     from tests.conftest import append_only_bypass
 
@@ -101,7 +97,6 @@ def _remove(company, identity, client, officer, first_entry: int, counters: set[
         NumberCounter.objects.exclude(id__in=counters).delete()
         PublicAccount.objects.filter(pk__in=[a for a in accounts if a]).delete()
         PublicAccount.objects.filter(uscc=company.uscc).delete()
-        AuditEntry.objects.filter(id__gte=first_entry).delete()
     client.delete()
     user = identity.user
     identity.delete()

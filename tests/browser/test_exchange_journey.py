@@ -44,11 +44,6 @@ def scene(django_db_setup, django_db_blocker, tmp_path_factory):
     folder = tmp_path_factory.mktemp("sub-platform")
     today = datetime.date.today()
     with django_db_blocker.unblock():
-        from credit.core.models import AuditEntry
-
-        first_entry = (
-            AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        ) + 1
         admin = create_user(
             actor=None,
             username=f"xch-tn-{TAG}",
@@ -79,16 +74,13 @@ def scene(django_db_setup, django_db_blocker, tmp_path_factory):
         )  # fmt: skip
     yield {"admin": admin, "company": company, "record": record, "folder": folder}
     with django_db_blocker.unblock():
-        _remove(record, company, admin, first_entry)
+        _remove(record, company, admin)
 
 
-def _remove(record, company, admin, first_entry: int) -> None:
-    """What the journey made, and the audit entries the server wrote meanwhile: other tests
-    on this worker look entries up by event type."""
-    from credit.core.models import AuditEntry
+def _remove(record, company, admin) -> None:
+    """What the journey made (the audit entries go with the module: tests/conftest.py)."""
     from credit.exchange.models import Channel, Delivery, OutboundFile, Partner, Run
     from credit.records.models import RecordChange
-    from tests.conftest import append_only_bypass
 
     partners = Partner.objects.filter(code=f"tn-sub-{TAG}")
     OutboundFile.objects.filter(partner__in=partners).delete()
@@ -100,8 +92,6 @@ def _remove(record, company, admin, first_entry: int) -> None:
     record.delete()
     company.identifiers.all().delete()
     company.delete()
-    with append_only_bypass():
-        AuditEntry.objects.filter(id__gte=first_entry).delete()
     admin.delete()
 
 

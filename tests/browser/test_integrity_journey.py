@@ -29,13 +29,10 @@ def scene(django_db_setup, django_db_blocker, live_url):
     officer of 纪委监委 and an organisation and HR officer of 市场监管局; removed afterwards
     with what the journey made (records, batches, the score, the audit trail)."""
     from credit.accounts.services import create_user
-    from credit.core.models import AuditEntry, Department
+    from credit.core.models import Department
     from tests.integrity.factories import id_number_of, make_civil_servant
 
     with django_db_blocker.unblock():
-        first_entry = (
-            AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        ) + 1
         servant = make_civil_servant("SCJG", name=f"吴诚信{TAG}")
         assert (servant.score, servant.grade) == (500, "A")
         officer = create_user(
@@ -57,22 +54,19 @@ def scene(django_db_setup, django_db_blocker, live_url):
         number = id_number_of(servant)
     yield {"servant": servant, "officer": officer, "hr": hr, "id_number": number}
     with django_db_blocker.unblock():
-        _remove(servant, [officer, hr], first_entry)
+        _remove(servant, [officer, hr])
 
 
-def _remove(servant, users, first_entry: int) -> None:
-    from credit.core.models import AuditEntry
+def _remove(servant, users) -> None:
     from credit.ingest.models import Batch
     from credit.integrity.models import CivilServant
     from credit.records.models import CreditRecord
-    from tests.conftest import append_only_bypass, delete_records
+    from tests.conftest import delete_records
 
     person = servant.natural_person
     CivilServant.objects.filter(pk=servant.pk).delete()  # its items and years with it
     delete_records(CreditRecord.objects.filter(natural_person=person))
     Batch.objects.filter(created_by__in=users).delete()
-    with append_only_bypass():
-        AuditEntry.objects.filter(id__gte=first_entry).delete()
     person.delete()
     for user in users:
         user.delete()
