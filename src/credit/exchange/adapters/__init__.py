@@ -117,6 +117,65 @@ class Adapter(Protocol):
     # acknowledged, and the adapter reads ``channel.cursor`` at the next ``fetch`` (REST pull).
 
 
+#: The key under which a channel's mapping keeps the order of its ``fields``. The mapping is
+#: stored as jsonb, which orders an object's keys by length, not as written; a file's columns
+#: and elements, and a CREATE TABLE's columns, follow this order: the order the fields were
+#: written in (:func:`with_order`), or a permutation of their names given explicitly.
+ORDER = "order"
+
+
+def order_errors(mapping: dict[str, Any]) -> list[str]:
+    """The problems of ``mapping``'s ``order`` (absent: none): a list naming every name of
+    ``fields`` once."""
+    if ORDER not in mapping:
+        return []
+    order, fields = mapping[ORDER], mapping.get("fields")
+    if not isinstance(fields, dict):
+        return []  # the adapter reports the missing fields
+    if not isinstance(order, list) or not all(isinstance(n, str) for n in order):
+        return [f"{ORDER} 应为名称列表（列、元素的顺序），可省略：省略时按 fields 的书写顺序"]
+    problems = []
+    missing = [str(n) for n in fields if n not in order]
+    unknown = [n for n in order if n not in fields]
+    twice = sorted({n for n in order if order.count(n) > 1})
+    if missing:
+        problems.append(f"{ORDER} 未列出 fields 中的：{'、'.join(missing)}")
+    if unknown:
+        problems.append(f"{ORDER} 列出了 fields 中没有的：{'、'.join(unknown)}")
+    if twice:
+        problems.append(f"{ORDER} 重复列出：{'、'.join(twice)}")
+    return problems
+
+
+def with_order(mapping: Any) -> Any:
+    """``mapping`` as it is saved: with ``order``, the order its ``fields`` are written in,
+    unless it names one itself (checked by :func:`order_errors`)."""
+    if not isinstance(mapping, dict) or ORDER in mapping:
+        return mapping
+    fields = mapping.get("fields")
+    return {**mapping, ORDER: list(fields)} if isinstance(fields, dict) else mapping
+
+
+def mapped_fields(mapping: dict[str, Any] | None) -> dict[str, Any]:
+    """``mapping``'s ``fields`` (partner name → code) in their order (:data:`ORDER`)."""
+    fields = (mapping or {}).get("fields")
+    if not isinstance(fields, dict):
+        return {}
+    order = (mapping or {}).get(ORDER)
+    if isinstance(order, list) and set(order) == set(fields):
+        return {name: fields[name] for name in order}
+    return fields
+
+
+def as_written(mapping: dict[str, Any] | None) -> dict[str, Any]:
+    """``mapping`` for people to read and edit: its ``fields`` in their order and no
+    ``order`` (saving it again records the same order)."""
+    rest = {k: v for k, v in (mapping or {}).items() if k != ORDER}
+    if "fields" in rest:
+        rest["fields"] = mapped_fields(mapping)
+    return rest
+
+
 @dataclass(frozen=True)
 class Words:
     """How an adapter's mapping errors name a partner's place for a value: ``one`` (列,

@@ -54,6 +54,7 @@ from credit.exchange.adapters import (
     Words,
     channels_to_check,
     field_errors,
+    mapped_fields,
     redact,
     register,
     unmapped_required,
@@ -228,7 +229,7 @@ def partner_ddl(
         columns.append(
             sa.Column(key, sa.BigInteger(), primary_key=True, autoincrement=True, comment="主键")
         )
-    for column, code in (mapping.get("fields") or {}).items():
+    for column, code in mapped_fields(mapping).items():
         if column == key:
             continue
         if code.startswith("_record."):
@@ -349,7 +350,7 @@ class DatabaseAdapter:
         return table
 
     def _columns(self, table: sa.Table, mapping: dict[str, Any], keys: list[str]) -> None:
-        wanted = [mapping["key_column"], *mapping.get("fields", {})]
+        wanted = [mapping["key_column"], *mapped_fields(mapping)]
         wanted += [mapping[k] for k in keys if mapping.get(k)]
         missing = [c for c in wanted if c not in table.c]
         if missing:
@@ -411,7 +412,7 @@ class DatabaseAdapter:
         self, table: sa.Table, mapping: dict[str, Any], out: Outgoing, now: datetime.datetime
     ) -> dict[str, Any]:
         row: dict[str, Any] = {mapping["key_column"]: out.key}
-        for column, code in mapping["fields"].items():
+        for column, code in mapped_fields(mapping).items():
             row[column] = _convert(table.c[column], out.value(code))
         if mapping.get("kind_column"):
             row[mapping["kind_column"]] = out.change_kind
@@ -508,7 +509,7 @@ class DatabaseAdapter:
             self._columns(table, mapping, ["status_column", "message_column", "batch_column"])
             key = table.c[mapping["key_column"]]
             status = table.c[mapping["status_column"]]
-            fields = mapping["fields"]
+            fields = mapped_fields(mapping)
             query = (
                 sa.select(key.label("_key"), *[table.c[c] for c in fields])
                 .where(sa.or_(status.is_(None), status == ""))

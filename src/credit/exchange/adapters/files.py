@@ -83,6 +83,7 @@ from credit.exchange.adapters import (
     Words,
     field_errors,
     hide,
+    mapped_fields,
     register,
     unmapped_required,
 )
@@ -786,7 +787,7 @@ class FilesAdapter:
         from django.utils import timezone
 
         now = timezone.localtime()
-        fields = (channel.mapping or {}).get("fields") or {}
+        fields = mapped_fields(channel.mapping)
         with self._guard("写入"):
             listed = self._listed_seq(now.strftime("%Y%m%d"))
             # The row is committed with the file: a failed write leaves no row, and a second
@@ -899,7 +900,7 @@ class FilesAdapter:
         to ``limit`` rows but at least one file), fields keyed by the platform's field codes;
         with a ``message_code`` in the channel's mapping, only the files named
         ``<message_code>_…`` (so several inbound channels can share one inbox)."""
-        fields = (channel.mapping or {}).get("fields") or {}
+        fields = mapped_fields(channel.mapping)
         # Channels sharing the partner's inbox each read the files of their own 报文号.
         code = (channel.mapping or {}).get("message_code")
         self._offered, self._files = {}, []

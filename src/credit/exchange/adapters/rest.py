@@ -66,6 +66,7 @@ from credit.exchange.adapters import (
     Words,
     field_errors,
     hide,
+    mapped_fields,
     register,
     unmapped_required,
 )
@@ -371,7 +372,7 @@ class RestAdapter:
         if not items:
             return []
         mapping = channel.mapping or {}
-        fields = mapping.get("fields") or {}
+        fields = mapped_fields(mapping)
         payload = {
             "records": [
                 {
@@ -412,7 +413,7 @@ class RestAdapter:
         mapping = {**_IN_DEFAULTS, **{k: v for k, v in (channel.mapping or {}).items() if v}}
         if (channel.mapping or {}).get("limit_param") == "":
             mapping["limit_param"] = ""
-        fields = mapping.get("fields") or {}
+        fields = mapped_fields(mapping)
         key_field = mapping["key_field"]
         cursor = channel.cursor or None
         self.next_cursor = cursor

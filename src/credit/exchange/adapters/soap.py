@@ -53,6 +53,7 @@ from credit.exchange.adapters import (
     Words,
     channels_to_check,
     field_errors,
+    mapped_fields,
     redact,
     register,
 )
@@ -254,7 +255,7 @@ class SoapAdapter:
         records = []
         for out in items:
             fields = []
-            for name, code in mapping["fields"].items():
+            for name, code in mapped_fields(mapping).items():
                 value = _text(out.value(code))
                 if value is not None:
                     fields.append({"name": name, "value": value})

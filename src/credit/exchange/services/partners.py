@@ -157,14 +157,17 @@ def mapping_errors(
     """What is wrong with ``mapping`` for a channel of ``partner`` on ``item`` in
     ``direction`` exchanging ``content`` (empty when it is fine), in Chinese: the adapter
     checks it against the content's vocabulary (:func:`credit.exchange.services.contents.
-    vocabulary`: the item's fields for records); a catalog channel maps no record attribute."""
+    vocabulary`: the item's fields for records); a catalog channel maps no record attribute.
+    The fields' ``order`` (:data:`credit.exchange.adapters.ORDER`) is checked here, for every
+    kind; the adapter sees the mapping without it."""
     from credit.exchange.services import contents
 
     if not isinstance(mapping, dict):
         return ["字段映射应为 JSON 对象"]
     if content not in Content.values:
         return [f"交换内容“{content}”无效"]
-    errors = []
+    errors = adapters.order_errors(mapping)
+    mapping = {k: v for k, v in mapping.items() if k != adapters.ORDER}
     if content == Content.CATALOG:
         fields = mapping.get("fields")
         for name, code in (fields if isinstance(fields, dict) else {}).items():
@@ -346,7 +349,7 @@ def create_channel(
         content=content,
         period=period,
         department=_department(department),
-        mapping=mapping,
+        mapping=adapters.with_order(mapping),
         created_by_id=p.user_id,
     )
     _check_department(p, channel.department)
@@ -392,6 +395,8 @@ def update_channel(*, actor: Any, channel: Channel, **fields: Any) -> Channel:
     if "department" in fields:
         channel.department = _department(fields.pop("department"))
         _check_department(p, channel.department)
+    if "mapping" in fields:
+        fields["mapping"] = adapters.with_order(fields["mapping"])
     for name, value in fields.items():
         setattr(channel, name, value)
     if channel.content != before["content"] and channel.deliveries.exists():

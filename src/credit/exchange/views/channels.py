@@ -32,7 +32,7 @@ from credit.core.forms import act, submit
 from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_download
 from credit.core.models import Department
 from credit.core.paging import capped_page
-from credit.exchange import selectors
+from credit.exchange import adapters, selectors
 from credit.exchange.constants import Content, DeliveryStatus, Direction, PartnerKind, RunStatus
 from credit.exchange.forms import ChannelForm, DeliveryFilterForm
 from credit.exchange.services import partners as partner_services
@@ -216,7 +216,9 @@ def _render_channel(
                 "content": channel.content,
                 "period": channel.period,
                 "department": str(channel.department_id or ""),
-                "mapping": json.dumps(channel.mapping, ensure_ascii=False, indent=2),
+                "mapping": json.dumps(
+                    adapters.as_written(channel.mapping), ensure_ascii=False, indent=2
+                ),
                 "is_active": channel.is_active,
             },
         )
