@@ -119,6 +119,13 @@ def xlsx_workbook(sheets: Iterable[tuple[str, list[str], Iterable[Iterable[Any]]
     return out.getvalue()
 
 
+def stamp() -> str:
+    """The local time as it ends the name of an exported file (20260105-0930)."""
+    from django.utils import timezone
+
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
 def xlsx_download(
     filename: str, sheets: Iterable[tuple[str, list[str], Iterable[Iterable[Any]]]]
 ) -> HttpResponse:

@@ -24,7 +24,6 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from credit.assessment import metrics, selectors
@@ -51,7 +50,7 @@ from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
 from credit.core.errors import CreditError
 from credit.core.forms import act, add_service_error, submit
-from credit.core.http import download_response, found, xlsx_download
+from credit.core.http import download_response, found, stamp, xlsx_download
 
 #: A period in an address: a year (2026) or a quarter (2026Q4).
 PERIOD = r"(?P<period>[0-9]{4}(?:Q[1-4])?)"
@@ -65,10 +64,6 @@ STEPS = [AssessmentStatus.OPEN, AssessmentStatus.REVIEWING, AssessmentStatus.PUB
 TOP_LOST = 5
 EXPORT_HEADERS = ["排名", "单位", "类型", "部门编码", "区划", "自动得分", "自评得分", "最终得分",
                   "状态"]  # fmt: skip
-
-
-def _stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
 def _assessment(request: HttpRequest, period: str) -> Assessment:
@@ -373,7 +368,7 @@ def export_rows(request: HttpRequest, assessment: Assessment) -> HttpResponse:
     )
     name = period_text(assessment.period)
     prefix = "自评检查" if assessment.owner_region_id else "考核结果"
-    return xlsx_download(f"{prefix}-{name}-{_stamp()}.xlsx", [(name, EXPORT_HEADERS, body)])
+    return xlsx_download(f"{prefix}-{name}-{stamp()}.xlsx", [(name, EXPORT_HEADERS, body)])
 
 
 @perm_required(Perm.ASSESSMENT_VIEW)
@@ -472,7 +467,7 @@ def metric_rows_download(
         after={"period": assessment.period, "metric": metric, "rows": len(rows)},
     )
     return xlsx_download(
-        f"{m.name}-{u.name}-{assessment.period}-{_stamp()}.xlsx", [(m.name, headers, rows)]
+        f"{m.name}-{u.name}-{assessment.period}-{stamp()}.xlsx", [(m.name, headers, rows)]
     )
 
 

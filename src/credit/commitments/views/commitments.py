@@ -44,6 +44,7 @@ from credit.core.http import (
     download_response,
     found,
     query_without_page,
+    stamp,
     xlsx_download,
 )
 from credit.core.inputs import BIGINT_MAX
@@ -71,10 +72,6 @@ ENTRY_ERRORS = {
 }
 #: Service error code → field of a commitment's action forms.
 ACTION_ERRORS = {"reason_required": "reason", "date_in_future": "on", "date_required": "on"}
-
-
-def _stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
 def _code_of(c: Commitment) -> str:
@@ -212,7 +209,7 @@ def export(request: HttpRequest) -> HttpResponse:
         ]
         for c in rows_of
     )
-    return xlsx_download(f"信用承诺-{_stamp()}.xlsx", [("信用承诺", headers, rows)])
+    return xlsx_download(f"信用承诺-{stamp()}.xlsx", [("信用承诺", headers, rows)])
 
 
 # --------------------------------------------------------------------------------------------

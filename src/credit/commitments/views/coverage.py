@@ -26,7 +26,7 @@ from credit.core import audit
 from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
 from credit.core.forms import FilterForm
-from credit.core.http import EXPORT_LIMIT, query_without_page, xlsx_download
+from credit.core.http import EXPORT_LIMIT, query_without_page, stamp, xlsx_download
 from credit.core.models import Department, Region
 from credit.core.paging import capped_page
 from credit.subjects.constants import Industry
@@ -34,10 +34,6 @@ from credit.subjects.constants import Industry
 PAGE_SIZE = 30
 COUNT_CAP = 10_000
 HISTORY_DAYS = 90
-
-
-def _stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
 def _target(target: str) -> str:
@@ -260,7 +256,7 @@ def coverage_export(request: HttpRequest, target: str | None = None) -> HttpResp
                 ),
             )
         )
-        name = f"承诺覆盖率-{_stamp()}.xlsx"
+        name = f"承诺覆盖率-{stamp()}.xlsx"
         listed = 0
     else:
         target = _target(target)
@@ -269,7 +265,7 @@ def coverage_export(request: HttpRequest, target: str | None = None) -> HttpResp
         body = list(body)
         listed = len(body)
         sheets.insert(0, (title, headers, body))
-        name = f"承诺覆盖率-{selectors.SHORT_LABELS[target]}-未覆盖-{_stamp()}.xlsx"
+        name = f"承诺覆盖率-{selectors.SHORT_LABELS[target]}-未覆盖-{stamp()}.xlsx"
     audit.record(
         "commitment_coverage.exported",
         actor=request.user,

@@ -14,7 +14,6 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 
 from credit.commitments import selectors
 from credit.commitments.constants import Kind
@@ -24,7 +23,7 @@ from credit.commitments.services import items as services
 from credit.core.access import Perm, principal_of
 from credit.core.access.decorators import any_perm_required, perm_required
 from credit.core.forms import submit
-from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_download
+from credit.core.http import EXPORT_LIMIT, found, query_without_page, stamp, xlsx_download
 from credit.core.models import Department
 
 SEES = (Perm.COMMITMENT_VIEW, Perm.COMMITMENT_MANAGE)
@@ -115,8 +114,7 @@ def item_export(request: HttpRequest) -> HttpResponse:
         ]
         for i in items
     )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_download(f"承诺事项-{stamp}.xlsx", [("承诺事项", headers, rows)])
+    return xlsx_download(f"承诺事项-{stamp()}.xlsx", [("承诺事项", headers, rows)])
 
 
 def _item(request: HttpRequest, code: str) -> CommitmentItem:

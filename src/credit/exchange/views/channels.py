@@ -29,7 +29,7 @@ from credit.core.access import Perm, principal_of
 from credit.core.access.decorators import perm_required
 from credit.core.errors import CreditError
 from credit.core.forms import act, submit
-from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_download
+from credit.core.http import EXPORT_LIMIT, found, query_without_page, stamp, xlsx_download
 from credit.core.models import Department
 from credit.core.paging import capped_page
 from credit.exchange import adapters, selectors
@@ -43,7 +43,6 @@ from credit.exchange.views.jobs import (
     RESULTS,
     content_suffix,
     may_manage,
-    stamp,
 )
 
 PAGE_SIZE = 50

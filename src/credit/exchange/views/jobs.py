@@ -21,14 +21,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from credit.core.access import Perm, principal_of
 from credit.core.access.decorators import perm_required
 from credit.core.errors import CreditError
 from credit.core.forms import error_text
-from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_download
+from credit.core.http import EXPORT_LIMIT, found, query_without_page, stamp, xlsx_download
 from credit.core.paging import capped_page
 from credit.exchange import selectors
 from credit.exchange.constants import Content, Direction, Period, RunStatus
@@ -42,11 +41,6 @@ DIRECTIONS = dict(Direction.choices)
 PERIODS = dict(Period.choices)
 RESULTS = dict(RunStatus.choices)
 CONTENTS = dict(Content.choices)
-
-
-def stamp() -> str:
-    """The local time as it ends the name of an exported workbook (20260105-0930)."""
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
 def content_suffix(content: str) -> str:

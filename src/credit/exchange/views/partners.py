@@ -29,7 +29,7 @@ from credit.catalog.models import CatalogItem
 from credit.core.access import Perm, principal_of
 from credit.core.access.decorators import perm_required
 from credit.core.forms import submit
-from credit.core.http import EXPORT_LIMIT, query_without_page, xlsx_download
+from credit.core.http import EXPORT_LIMIT, query_without_page, stamp, xlsx_download
 from credit.core.models import Region
 from credit.exchange import selectors
 from credit.exchange.adapters import ExchangeError, adapter_for, redact
@@ -38,7 +38,7 @@ from credit.exchange.forms import ChannelForm, PartnerForm
 from credit.exchange.services.partners import is_secret
 from credit.exchange.views import channels, reconcile
 from credit.exchange.views.channels import channel_ddl, find_partner, make_channel_form
-from credit.exchange.views.jobs import DIRECTIONS, PERIODS, may_manage, stamp
+from credit.exchange.views.jobs import DIRECTIONS, PERIODS, may_manage
 
 COUNT_CAP = 5_000
 KINDS = dict(PartnerKind.choices)

@@ -28,7 +28,7 @@ from credit.catalog.rules import spec_for
 from credit.core import audit
 from credit.core.access import Perm, principal_of
 from credit.core.access.decorators import perm_required
-from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_download
+from credit.core.http import EXPORT_LIMIT, found, query_without_page, stamp, xlsx_download
 from credit.core.masking import mask_id_number, mask_name
 from credit.core.models import Department, Region
 from credit.core.paging import capped_page
@@ -69,10 +69,6 @@ _SHOWN_ROLES = frozenset(
     }
 )
 _ID_VALIDATORS = frozenset({Validator.RESIDENT_ID, Validator.ID_BY_TYPE})
-
-
-def _stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,7 +262,7 @@ def archive_export(request: HttpRequest) -> HttpResponse:
         ]
         for cs in rows_of
     )
-    return xlsx_download(f"公务员诚信档案-{_stamp()}.xlsx", [("公务员诚信档案", headers, rows)])
+    return xlsx_download(f"公务员诚信档案-{stamp()}.xlsx", [("公务员诚信档案", headers, rows)])
 
 
 # --------------------------------------------------------------------------------------------
@@ -476,7 +472,7 @@ def distribution_export(request: HttpRequest) -> HttpResponse:
         )
 
     return xlsx_download(
-        f"公务员诚信等级分布-{_stamp()}.xlsx",
+        f"公务员诚信等级分布-{stamp()}.xlsx",
         [sheet("region", "按区划", "区划"), sheet("unit", "按单位", "工作单位")],
     )
 

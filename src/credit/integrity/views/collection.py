@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from credit.core.access import Perm, principal_of
 from credit.core.access.decorators import any_perm_required, perm_required
 from credit.core.forms import submit
-from credit.core.http import EXPORT_LIMIT, query_without_page, xlsx_download
+from credit.core.http import EXPORT_LIMIT, query_without_page, stamp, xlsx_download
 from credit.core.models import Region
 from credit.core.paging import capped_page
 from credit.integrity.constants import TaskStatus
@@ -41,10 +41,6 @@ STATUS_LABELS = dict(TaskStatus.choices)
 STATUS_ORDER = (TaskStatus.PENDING, TaskStatus.OVERDUE, TaskStatus.LATE, TaskStatus.SUBMITTED)
 #: Service error code → field of the opening form.
 OPEN_ERRORS = {"year_invalid": "year", "deadline_invalid": "deadline"}
-
-
-def _stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
 def default_deadline(year: int) -> datetime.date:
@@ -176,7 +172,7 @@ def collection_export(request: HttpRequest) -> HttpResponse:
     )
     headers = ["归集年度", "区划", "单位", "截止日期", "状态", "首次报送时间", "报送批次数",
                "入库记录数", "状态更新时间"]  # fmt: skip
-    return xlsx_download(f"年度归集任务-{year}-{_stamp()}.xlsx", [("年度归集任务", headers, rows)])
+    return xlsx_download(f"年度归集任务-{year}-{stamp()}.xlsx", [("年度归集任务", headers, rows)])
 
 
 @perm_required(Perm.INTEGRITY_MANAGE)

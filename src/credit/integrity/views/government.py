@@ -19,7 +19,6 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone
 
 from credit.catalog.masking import masked_value
 from credit.catalog.models import CatalogItem
@@ -28,7 +27,7 @@ from credit.core import audit
 from credit.core.access import Perm, principal_of
 from credit.core.access.decorators import any_perm_required, perm_required
 from credit.core.forms import submit
-from credit.core.http import EXPORT_LIMIT, found, query_without_page, xlsx_download
+from credit.core.http import EXPORT_LIMIT, found, query_without_page, stamp, xlsx_download
 from credit.core.masking import mask_name
 from credit.core.models import Region
 from credit.core.paging import capped_page
@@ -53,10 +52,6 @@ DETAIL_FIELDS = (
     ("handling", "处理结果"),
     ("accountability", "追责结果"),
 )
-
-
-def _stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
 def subject_shown(record: CreditRecord) -> str:
@@ -204,7 +199,7 @@ def government_export(request: HttpRequest) -> HttpResponse:
         ]
         for r in records
     )
-    return xlsx_download(f"政务失信记录-{_stamp()}.xlsx", [("政务失信记录", headers, rows)])
+    return xlsx_download(f"政务失信记录-{stamp()}.xlsx", [("政务失信记录", headers, rows)])
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,7 +333,7 @@ def revocations_export(request: HttpRequest) -> HttpResponse:
         ]
         for v in found_rows
     )
-    return xlsx_download(f"政务失信记录撤销-{_stamp()}.xlsx", [("撤销记录", headers, rows)])
+    return xlsx_download(f"政务失信记录撤销-{stamp()}.xlsx", [("撤销记录", headers, rows)])
 
 
 urls = [
