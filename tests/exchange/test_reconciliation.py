@@ -1,0 +1,156 @@
+"""The reconciliation (对账) of a partner: per channel, what was sent, confirmed, refused (with
+the partner's most frequent reasons), pending or awaiting a receipt, and for inbound channels
+what was received, loaded and returned (with the first error of each returned row) — each
+channel's own, in a fixed number of queries however many channels the partner has."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from credit.catalog.models import CatalogItem
+from credit.core.models import Department
+from credit.exchange import selectors
+from credit.exchange.constants import DeliveryStatus, RunStatus
+from credit.exchange.models import Delivery, Run
+from credit.exchange.services.partners import create_channel, create_partner
+from credit.ingest.models import Batch, BatchRow
+from tests.exchange.conftest import BLACKLIST, PENALTY
+
+pytestmark = pytest.mark.django_db
+
+UP = {"table": "t_up", "key_column": "record_key", "fields": {"ZT": "_record.status"}}
+
+
+def down_mapping(table: str) -> dict:
+    return {"table": table, "key_column": "id", "status_column": "zt", "message_column": "sm",
+            "fields": {"DWMC": "unit_name", "TYSHXYDM": "uscc", "KSSJ": "start_date",
+                       "NRLY": "reason"}}  # fmt: skip
+
+
+def partner(code: str):
+    return create_partner(
+        actor=None, code=code, name=f"对账伙伴{code}", kind="database", region="320400",
+        config={"url": "mysql+pymysql://root@127.0.0.1:3306/test"},
+    )  # fmt: skip
+
+
+def up_channel(p, item: str):
+    mapping = {**UP, "table": f"t_{item.replace('-', '_')}"}
+    return create_channel(
+        actor=None, partner=p, item=item, direction="up", period="daily", mapping=mapping
+    )
+
+
+def deliveries(channel, statuses: dict[str, int], reasons: dict[str, int] | None = None) -> None:
+    made, n = [], 0
+    for status, count in statuses.items():
+        for _ in range(count):
+            n += 1
+            tried = 0 if status == DeliveryStatus.PENDING else 1
+            made.append(Delivery(channel=channel, key=f"{channel.pk}-{n}", version=1,
+                                 change_kind="created", status=status, attempts=tried))  # fmt: skip
+    for reason, count in (reasons or {}).items():
+        for _ in range(count):
+            n += 1
+            made.append(Delivery(channel=channel, key=f"{channel.pk}-{n}", version=1,
+                                 change_kind="created", status=DeliveryStatus.REJECTED,
+                                 attempts=1, reason=reason))  # fmt: skip
+    Delivery.objects.bulk_create(made)
+
+
+def inbound_run(channel, received: int, returned: dict[str, int]) -> Run:
+    item = CatalogItem.objects.get(code=BLACKLIST)
+    department = Department.objects.get(code="YJ")
+    batch = Batch.objects.create(
+        item=item, item_version=item.version, department=department,
+        region_id=department.region_id, channel="api", status="partial",
+    )  # fmt: skip
+    rows, n = [], 0
+    for message, count in returned.items():
+        for _ in range(count):
+            n += 1
+            rows.append(BatchRow(batch=batch, row_no=n, raw_cipher=b"", status="rejected",
+                                 errors=[{"field": "uscc", "message": message},
+                                         {"field": "x", "message": "第二个错误不计"}]))  # fmt: skip
+    BatchRow.objects.bulk_create(rows)
+    rejected = sum(returned.values())
+    return Run.objects.create(
+        channel=channel, trigger="schedule", status=RunStatus.PARTIAL, received=received,
+        acked=received - rejected, rejected=rejected, batch=batch,
+    )  # fmt: skip
+
+
+def test_each_channel_counts_its_own_and_lists_its_own_top_reasons():
+    p = partner("recon-a")
+    penalty = up_channel(p, PENALTY)
+    other = up_channel(p, "admin-license")
+    down = create_channel(actor=None, partner=p, item=BLACKLIST, direction="down",
+                          period="daily", department="YJ", mapping=down_mapping("hmd"))  # fmt: skip
+    deliveries(
+        penalty,
+        {DeliveryStatus.ACKED: 4, DeliveryStatus.PENDING: 2, DeliveryStatus.SENT: 1},
+        {"字段超长": 3, "日期格式错误": 3, "重复数据": 2, "缺少文号": 1, "主体不存在": 1, "其他": 1,
+         "": 2},
+    )  # fmt: skip
+    deliveries(other, {DeliveryStatus.ACKED: 1}, {"许可证号重复": 1})
+    inbound_run(down, received=10, returned={"统一社会信用代码校验位错误": 2, "缺少开始日期": 1})
+    inbound_run(down, received=5, returned={"缺少开始日期": 3})
+
+    today = timezone.localdate()
+    rows = {r["channel"].pk: r for r in selectors.reconciliation(p, start=today, end=today)}
+    counts = ("total", "sent", "acked", "rejected", "pending", "awaiting", "received")
+    assert {k: rows[penalty.pk][k] for k in counts} == {
+        "total": 20, "sent": 18, "acked": 4, "rejected": 13, "pending": 2, "awaiting": 1,
+        "received": 0,
+    }  # fmt: skip
+    assert rows[penalty.pk]["reasons"] == [
+        {"reason": "字段超长", "count": 3},
+        {"reason": "日期格式错误", "count": 3},
+        {"reason": "（未说明原因）", "count": 2},
+        {"reason": "重复数据", "count": 2},
+        {"reason": "主体不存在", "count": 1},
+    ]
+    assert rows[other.pk]["reasons"] == [{"reason": "许可证号重复", "count": 1}]
+    assert {k: rows[down.pk][k] for k in counts} == {
+        "total": 15, "sent": 0, "acked": 9, "rejected": 6, "pending": 0, "awaiting": 0,
+        "received": 15,
+    }  # fmt: skip
+    assert rows[down.pk]["reasons"] == [
+        {"reason": "缺少开始日期", "count": 4},
+        {"reason": "统一社会信用代码校验位错误", "count": 2},
+    ]
+
+
+def test_a_period_without_exchange_shows_every_channel_with_zeros():
+    p = partner("recon-b")
+    channel = up_channel(p, PENALTY)
+    deliveries(channel, {DeliveryStatus.ACKED: 1}, {"拒收": 1})
+    day = timezone.localdate() - timezone.timedelta(days=3)
+    (row,) = selectors.reconciliation(p, start=day, end=day)
+    assert (row["total"], row["rejected"], row["reasons"]) == (0, 0, [])
+
+
+def _queries(p) -> int:
+    today = timezone.localdate()
+    with CaptureQueriesContext(connection) as captured:
+        selectors.reconciliation(p, start=today, end=today)
+    return len(captured)
+
+
+def test_the_queries_do_not_grow_with_the_channels():
+    few = partner("recon-few")
+    deliveries(up_channel(few, PENALTY), {DeliveryStatus.ACKED: 1}, {"拒收": 1})
+    many = partner("recon-many")
+    codes = CatalogItem.objects.filter(region=None).order_by("code").values_list("code", flat=True)
+    for code in codes[:4]:
+        deliveries(up_channel(many, code), {DeliveryStatus.ACKED: 1}, {"拒收": 1})
+    down = create_channel(
+        actor=None, partner=many, item=BLACKLIST, direction="down", period="daily",
+        department="YJ", mapping=down_mapping("hmd2"),
+    )  # fmt: skip
+    inbound_run(down, received=2, returned={"错误": 1})
+    assert many.channels.count() == 5
+    assert _queries(many) == _queries(few)
