@@ -5,12 +5,15 @@ channel's own, in a fixed number of queries however many channels the partner ha
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from credit.catalog.models import CatalogItem
+from credit.core import workdays
 from credit.core.models import Department
 from credit.exchange import selectors
 from credit.exchange.constants import DeliveryStatus, RunStatus
@@ -154,3 +157,105 @@ def test_the_queries_do_not_grow_with_the_channels():
     inbound_run(down, received=2, returned={"错误": 1})
     assert many.channels.count() == 5
     assert _queries(many) == _queries(few)
+
+
+# --- 上报时效: the 7-working-day rule ---------------------------------------------------------
+
+
+def _sent(channel, record, status: str, on: datetime.date | None) -> None:
+    """A delivery of ``record``'s first version, sent late in the evening of ``on``."""
+    at = None
+    if on is not None:
+        at = timezone.make_aware(datetime.datetime.combine(on, datetime.time(23, 30)))
+    Delivery.objects.create(
+        channel=channel, record=record, key=f"{record.pk}-1", version=1, change_kind="created",
+        status=status, attempts=1 if at else 0, sent_at=at,
+    )  # fmt: skip
+
+
+def test_the_timeliness_counts_the_records_due_in_the_period_by_when_they_were_sent(penalty):
+    today = timezone.localdate()
+    first, last = today - datetime.timedelta(days=30), today - datetime.timedelta(days=1)
+    first_due, last_due = workdays.deadline(first), workdays.deadline(last)
+    assert first_due < today <= last_due
+    p = partner("recon-time")
+    channel = up_channel(p, PENALTY)
+    timely, late, overdue, refused, waiting = (
+        penalty(decision_date=first.isoformat()) for _ in range(5)
+    )
+    waiting_too = penalty(decision_date=last.isoformat())
+    earlier = penalty(decision_date=(first - datetime.timedelta(days=20)).isoformat())
+    _sent(channel, timely, DeliveryStatus.ACKED, first_due)  # the last day still counts
+    _sent(channel, late, DeliveryStatus.ACKED, first_due + datetime.timedelta(days=1))
+    _sent(channel, refused, DeliveryStatus.REJECTED, first_due)
+    _sent(channel, waiting, DeliveryStatus.SENT, first_due)  # no receipt yet: not confirmed
+    _sent(channel, waiting_too, DeliveryStatus.ACKED, today)
+    _sent(channel, earlier, DeliveryStatus.ACKED, today)
+    assert overdue.decision_date == first
+
+    (row,) = selectors.timeliness(p, start=first_due, end=last_due, today=today)
+    assert row["channel"] == channel
+    assert {k: row[k] for k in ("due", "timely", "late", "overdue", "waiting")} == {
+        "due": 6, "timely": 2, "late": 1, "overdue": 3, "waiting": 0,
+    }  # fmt: skip
+    assert row["rate"] == round(2 * 100 / 6, 1)
+    # Before the last decision is due, it is not overdue yet, nor is the period's rate.
+    (row,) = selectors.timeliness(p, start=last_due, end=last_due, today=today)
+    assert (row["due"], row["timely"], row["waiting"], row["rate"]) == (1, 1, 0, 100.0)
+    Delivery.objects.filter(record=waiting_too).update(status=DeliveryStatus.PENDING)
+    (row,) = selectors.timeliness(p, start=last_due, end=last_due, today=today)
+    assert (row["due"], row["waiting"], row["rate"]) == (1, 1, None)
+
+
+def test_a_district_partner_counts_the_records_it_is_sent(penalty):
+    from tests.exchange.conftest import make_subject
+
+    today = timezone.localdate()
+    day = today - datetime.timedelta(days=20)
+    due = workdays.deadline(day)
+    tianning = create_partner(
+        actor=None, code="recon-tn", name="天宁时效伙伴", kind="database", region="320402",
+        config={"url": "mysql+pymysql://root@127.0.0.1:3306/test"},
+    )  # fmt: skip
+    channel = up_channel(tianning, PENALTY)
+    ours = penalty(decision_date=day.isoformat(), subject=make_subject("320402"))
+    penalty(decision_date=day.isoformat(), subject=make_subject("320404"))  # 钟楼's
+    _sent(channel, ours, DeliveryStatus.ACKED, due)
+    (row,) = selectors.timeliness(tianning, start=due, end=due, today=today)
+    assert (row["due"], row["timely"], row["rate"]) == (1, 1, 100.0)
+
+
+def test_a_partner_without_upward_record_channels_has_no_timeliness():
+    p = partner("recon-none")
+    create_channel(
+        actor=None, partner=p, item=BLACKLIST, direction="down", period="daily",
+        department="YJ", mapping=down_mapping("hmd3"),
+    )  # fmt: skip
+    today = timezone.localdate()
+    assert selectors.timeliness(p, start=today, end=today) == []
+
+
+def test_the_page_and_its_workbook_show_the_timeliness(penalty, client, make_user):
+    import io
+
+    import openpyxl
+
+    from credit.accounts.roles import Role
+
+    today = timezone.localdate()
+    day = today - datetime.timedelta(days=25)
+    due = workdays.deadline(day)
+    p = partner("recon-page")
+    channel = up_channel(p, PENALTY)
+    _sent(channel, penalty(decision_date=day.isoformat()), DeliveryStatus.ACKED, due)
+    penalty(decision_date=day.isoformat())  # never sent: overdue
+    client.force_login(make_user(Role.CITY_REVIEWER))
+    query = {"start": due.isoformat(), "end": due.isoformat()}
+    page = client.get(f"/exchange/partners/{p.code}/reconcile/", query).content.decode()
+    assert "上报时效（决定后 7 个工作日内）" in page
+    assert 'data-testid="overdue-1">1<' in page and 'data-testid="rate-1">50.0%<' in page
+    export = client.get(f"/exchange/partners/{p.code}/reconcile/export.xlsx", query)
+    book = openpyxl.load_workbook(io.BytesIO(export.content), read_only=True)
+    rows = [list(r) for r in book["上报时效"].iter_rows(values_only=True)]
+    assert rows[0][2:] == ["应报", "按时上报", "超期上报", "超期未上报", "未到期未上报", "及时率"]
+    assert rows[1][1:] == ["行政处罚 上报", 2, 1, 0, 1, 0, "50.0%"]

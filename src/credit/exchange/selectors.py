@@ -224,6 +224,101 @@ def reconciliation(
     return rows
 
 
+#: How far before a period the decision days whose 7-working-day deadline falls in it may lie
+#: (seven working days plus the longest run of holidays and weekends, with room to spare).
+_DEADLINE_REACH = datetime.timedelta(days=45)
+
+
+def timeliness(
+    partner: Partner,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+) -> list[dict[str, Any]]:
+    """上报时效 of ``partner``'s upward record channels: of the item's records whose deadline
+    — 7 working days after the decision (:func:`credit.core.workdays.deadline`, RULES.md) —
+    falls in ``start``–``end``, how many the partner confirmed as sent on time (the send it
+    acknowledged was on or before the deadline, Beijing time), sent late, not confirmed and
+    overdue (the deadline has passed: ``today``, default the local date), and not confirmed
+    but not due yet. A district's partner counts the records it is sent
+    (:func:`credit.exchange.services.runner.district_q`). One dict per channel:
+    ``{"channel", "due", "timely", "late", "overdue", "waiting", "rate"}`` (``rate``: the
+    timely share of those sent or overdue, a percentage with one decimal; None when there
+    are none). Two queries, and the calendar's."""
+    from django.db.models import Case, DateField, F, Min, Value, When
+    from django.db.models.functions import TruncDate
+
+    from credit.core import workdays
+    from credit.exchange.constants import Content
+    from credit.exchange.services.runner import district_q
+    from credit.records.models import CreditRecord
+
+    today = today or timezone.localdate()
+    channels = list(
+        Channel.objects.filter(partner=partner, direction=Direction.UP, content=Content.RECORDS)
+        .select_related("item")
+        .order_by("item__sort_order", "item__code")
+    )
+    if not channels:
+        return []
+    calendar = workdays.WorkdayCalendar(start - _DEADLINE_REACH, end)
+    dues = {}
+    day = start - _DEADLINE_REACH
+    while day <= end:
+        due = calendar.deadline(day)
+        if start <= due <= end:
+            dues[day] = due
+        day += datetime.timedelta(days=1)
+    counted: dict[int, dict[str, int]] = {}
+    if dues:
+        sent_on = (
+            Delivery.objects.filter(
+                channel__partner=partner,
+                channel__direction=Direction.UP,
+                channel__content=Content.RECORDS,
+                record=OuterRef("pk"),
+                status=DeliveryStatus.ACKED,
+            )
+            .values("record")
+            .annotate(first=Min("sent_at"))
+            .values("first")
+        )
+        records = CreditRecord.objects.filter(
+            item_id__in=[c.item_id for c in channels],
+            decision_date__gte=min(dues),
+            decision_date__lte=max(dues),
+        )
+        if partner.region.level != partner.region.Level.CITY:
+            records = records.filter(district_q(partner.region_id))
+        due_on = Case(
+            *[When(decision_date=d, then=Value(due)) for d, due in dues.items()],
+            output_field=DateField(),
+        )
+        tz = timezone.get_default_timezone()
+        rows = (
+            records.annotate(due_on=due_on, sent_on=TruncDate(Subquery(sent_on), tzinfo=tz))
+            .filter(due_on__isnull=False)
+            .values("item_id")
+            .annotate(
+                due=Count("id"),
+                timely=Count("id", filter=Q(sent_on__lte=F("due_on"))),
+                late=Count("id", filter=Q(sent_on__gt=F("due_on"))),
+                overdue=Count("id", filter=Q(sent_on__isnull=True, due_on__lt=today)),
+                waiting=Count("id", filter=Q(sent_on__isnull=True, due_on__gte=today)),
+            )
+        )
+        counted = {r.pop("item_id"): r for r in rows}
+    zero = {"due": 0, "timely": 0, "late": 0, "overdue": 0, "waiting": 0}
+    found = []
+    for channel in channels:
+        row = {"channel": channel, **counted.get(channel.item_id, zero)}
+        passed = row["due"] - row["waiting"]
+        row["rate"] = round(row["timely"] * 100 / passed, 1) if passed else None
+        found.append(row)
+    return found
+
+
 def _top_reasons(grouped: QuerySet) -> dict[int, list[dict[str, Any]]]:
     """``grouped`` (values ``channel`` and ``reason``) counted, the :data:`TOP_REASONS` most
     frequent of each channel (then by reason), in one query: ``{channel id: [{"reason",

@@ -1,6 +1,7 @@
 """The reconciliation of a partner over a period (对账): per channel sent, acknowledged,
 rejected with the partner's reasons, pending (and received for inbound channels) — a chart
-above its table, and the Excel export. The partner is one of the reader's tenant, else "not
+above its table — and the upward channels' timeliness (上报时效, the 7-working-day rule),
+with the Excel export of both. The partner is one of the reader's tenant, else "not
 found"."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 
+from credit.core import workdays
 from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
 from credit.core.http import xlsx_download
@@ -45,6 +47,21 @@ def reconcile_rows(partner: Any, start: Any, end: Any) -> list[dict[str, Any]]:
     return rows
 
 
+TIMELINESS = ("due", "timely", "late", "overdue", "waiting")
+
+
+def timeliness_rows(partner: Any, start: Any, end: Any) -> list[dict[str, Any]]:
+    """:func:`credit.exchange.selectors.timeliness` with each channel's label."""
+    return [
+        {**row, "label": f"{row['channel'].item.name} {DIRECTIONS.get(row['channel'].direction)}"}
+        for row in selectors.timeliness(partner, start=start, end=end)
+    ]
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
 def _period(request: HttpRequest) -> tuple[ReconcileForm, Any, Any]:
     form = ReconcileForm(request.GET or None)
     start, end = form.period(timezone.localdate())
@@ -60,6 +77,10 @@ def reconcile(request: HttpRequest, code: str) -> HttpResponse:
     form, start, end = _period(request)
     rows = reconcile_rows(obj, start, end)
     totals = {k: sum(r[k] for r in rows) for k in COUNTS}
+    timely = timeliness_rows(obj, start, end)
+    for t in timely:
+        t["url"] = reverse("exchange:channel", args=[t["channel"].pk])
+        t["rate_text"] = _rate(t["rate"])
     query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     for r in rows:
         r["url"] = reverse("exchange:channel", args=[r["channel"].pk])
@@ -73,6 +94,8 @@ def reconcile(request: HttpRequest, code: str) -> HttpResponse:
             "end": end,
             "rows": rows,
             "totals": totals,
+            "timely": timely,
+            "deadline_days": workdays.REPORTING_WORKING_DAYS,
             "may_manage": may_manage(request.user),
             "chart": {
                 "unit": "条",
@@ -114,6 +137,10 @@ def reconcile_export(request: HttpRequest, code: str) -> HttpResponse:
         for r in rows
     )
     reasons = ([r["label"], reason, n] for r in rows for reason, n in r["reasons"])
+    timely = (
+        [period, t["label"], *(t[k] for k in TIMELINESS), _rate(t["rate"])]
+        for t in timeliness_rows(obj, start, end)
+    )
     return xlsx_download(
         f"交换对账-{obj.code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx",
         [
@@ -132,6 +159,20 @@ def reconcile_export(request: HttpRequest, code: str) -> HttpResponse:
                 counts,
             ),
             ("拒收和退回原因", ["交换通道", "原因", "条数"], reasons),
+            (
+                "上报时效",
+                [
+                    "截止日所在期间",
+                    "上报通道",
+                    "应报",
+                    "按时上报",
+                    "超期上报",
+                    "超期未上报",
+                    "未到期未上报",
+                    "及时率",
+                ],
+                timely,
+            ),
         ],
     )
 
