@@ -259,3 +259,25 @@ def test_the_page_and_its_workbook_show_the_timeliness(penalty, client, make_use
     rows = [list(r) for r in book["上报时效"].iter_rows(values_only=True)]
     assert rows[0][2:] == ["应报", "按时上报", "超期上报", "超期未上报", "未到期未上报", "及时率"]
     assert rows[1][1:] == ["行政处罚 上报", 2, 1, 0, 1, 0, "50.0%"]
+
+
+def test_the_channel_page_warns_of_a_period_too_slow_for_the_rule(client, make_user):
+    from credit.accounts.roles import Role
+    from credit.exchange.services.partners import update_channel
+
+    p = partner("recon-slow")
+    channel = up_channel(p, PENALTY)
+    client.force_login(make_user(Role.CITY_REVIEWER))
+    url = f"/exchange/channels/{channel.pk}/"
+    assert 'data-testid="deadline-warning"' not in client.get(url).content.decode()
+    update_channel(actor=None, channel=channel, period="monthly")
+    page = client.get(url).content.decode()
+    assert "须在作出决定后 7 个工作日内上报，“每月”运行可能超期" in page
+
+
+def test_basic_information_has_no_timeliness():
+    p = partner("recon-basic")
+    basic = CatalogItem.objects.filter(category="basic", region=None).order_by("code").first()
+    up_channel(p, basic.code)
+    today = timezone.localdate()
+    assert selectors.timeliness(p, start=today, end=today) == []

@@ -103,3 +103,43 @@ def test_on_change_runs_five_minutes_after_any_run(now):
 def test_back_off_never_shrinks_and_never_exceeds_six_hours(attempts):
     assert rules.backoff(attempts) <= rules.backoff(attempts + 1)
     assert datetime.timedelta(minutes=1) <= rules.backoff(attempts) <= rules.LAST_BACKOFF
+
+
+# --- the 7-working-day rule and the channel's period ------------------------------------------
+
+SLOW = ("monthly", "quarterly", "yearly", "irregular")
+FAST = ("on_change", "daily", "weekly")
+
+
+@pytest.mark.parametrize(
+    "category", ["double_publicity", "red_list", "black_list", "attention_list"]
+)
+@pytest.mark.parametrize("period", SLOW)
+def test_a_slow_upward_channel_of_a_deadline_bound_item_is_warned(category, period):
+    label = {"monthly": "每月", "quarterly": "每季度", "yearly": "每年", "irregular": "不定期"}
+    assert rules.deadline_warning("up", "records", period, category) == (
+        f"该目录项的信息须在作出决定后 7 个工作日内上报，“{label[period]}”运行可能超期；"
+        "建议改为每天或变更即时"
+    )
+
+
+@pytest.mark.parametrize("period", FAST)
+def test_a_fast_enough_channel_is_not_warned(period):
+    assert rules.deadline_warning("up", "records", period, "double_publicity") == ""
+
+
+@pytest.mark.parametrize(
+    ("direction", "content", "category"),
+    [
+        ("down", "records", "double_publicity"),
+        ("in", "records", "black_list"),
+        ("up", "objections", "double_publicity"),
+        ("up", "catalog", "double_publicity"),
+        ("up", "records", "basic"),
+        ("up", "records", "other"),
+    ],
+)
+def test_the_rule_binds_upward_records_of_publicity_and_list_items_only(
+    direction, content, category
+):
+    assert rules.deadline_warning(direction, content, "monthly", category) == ""

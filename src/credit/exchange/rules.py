@@ -1,5 +1,6 @@
 """The schedule rules of the exchange (pure; mutation-tested): when a channel runs next after
-a run, by its period, and how long a failed delivery waits before it is tried again."""
+a run, by its period, how long a failed delivery waits before it is tried again, and whether
+an upward channel's period can keep the 7-working-day rule of its item."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import datetime
 
 from django.utils import timezone
 
-from credit.exchange.constants import Period
+from credit.catalog.constants import LIST_CATEGORIES, Category
+from credit.exchange.constants import Content, Direction, Period
 
 #: The waits before the 1st, 2nd, 3rd and 4th retry of a failed delivery, in minutes; every
 #: later retry waits :data:`LAST_BACKOFF`.
@@ -62,3 +64,25 @@ def next_run(
     this, following = candidates
     slot = _slot(this)
     return slot if slot > local else _slot(following)
+
+
+#: Periods too long for an upward channel of records due within 7 working days.
+_TOO_SLOW = (Period.MONTHLY, Period.QUARTERLY, Period.YEARLY, Period.IRREGULAR)
+
+
+#: The catalog categories whose records go up within 7 working days of their decision
+#: (RULES.md): 双公示 and the lists (red, black, attention).
+DEADLINE_CATEGORIES = (Category.DOUBLE_PUBLICITY, *LIST_CATEGORIES)
+
+
+def deadline_warning(direction: str, content: str, period: str, category: str) -> str:
+    """Why an upward channel of records on ``period`` cannot keep the 7-working-day rule for
+    an item of ``category``, in Chinese (empty when it can, or the rule does not apply)."""
+    if direction != Direction.UP or content != Content.RECORDS:
+        return ""
+    if category not in DEADLINE_CATEGORIES or period not in _TOO_SLOW:
+        return ""
+    return (
+        f"该目录项的信息须在作出决定后 7 个工作日内上报，“{Period(period).label}”运行可能超期；"
+        "建议改为每天或变更即时"
+    )

@@ -236,7 +236,9 @@ def timeliness(
     end: datetime.date,
     today: datetime.date | None = None,
 ) -> list[dict[str, Any]]:
-    """上报时效 of ``partner``'s upward record channels: of the item's records whose deadline
+    """上报时效 of ``partner``'s upward record channels of 双公示 and list items (the items
+    whose records go up within 7 working days, :data:`credit.exchange.rules.
+    DEADLINE_CATEGORIES`): of the item's records whose deadline
     — 7 working days after the decision (:func:`credit.core.workdays.deadline`, RULES.md) —
     falls in ``start``–``end``, how many the partner confirmed as sent on time (the send it
     acknowledged was on or before the deadline, Beijing time), sent late, not confirmed and
@@ -251,12 +253,18 @@ def timeliness(
 
     from credit.core import workdays
     from credit.exchange.constants import Content
+    from credit.exchange.rules import DEADLINE_CATEGORIES
     from credit.exchange.services.runner import district_q
     from credit.records.models import CreditRecord
 
     today = today or timezone.localdate()
     channels = list(
-        Channel.objects.filter(partner=partner, direction=Direction.UP, content=Content.RECORDS)
+        Channel.objects.filter(
+            partner=partner,
+            direction=Direction.UP,
+            content=Content.RECORDS,
+            item__category__in=DEADLINE_CATEGORIES,
+        )
         .select_related("item")
         .order_by("item__sort_order", "item__code")
     )

@@ -32,7 +32,7 @@ from credit.core.forms import act, submit
 from credit.core.http import EXPORT_LIMIT, found, query_without_page, stamp, xlsx_download
 from credit.core.models import Department
 from credit.core.paging import capped_page
-from credit.exchange import adapters, selectors
+from credit.exchange import adapters, rules, selectors
 from credit.exchange.constants import Content, DeliveryStatus, Direction, PartnerKind, RunStatus
 from credit.exchange.forms import ChannelForm, DeliveryFilterForm
 from credit.exchange.services import partners as partner_services
@@ -233,6 +233,9 @@ def _render_channel(
             "partner": channel.partner,
             "direction_label": DIRECTIONS.get(channel.direction, channel.direction),
             "period_label": PERIODS.get(channel.period, channel.period),
+            "deadline_warning": rules.deadline_warning(
+                channel.direction, channel.content, channel.period, channel.item.category
+            ),
             "content_label": CONTENTS.get(channel.content, channel.content),
             "records": channel.content == Content.RECORDS,
             "upward": channel.direction == Direction.UP,
