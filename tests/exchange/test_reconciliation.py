@@ -281,3 +281,18 @@ def test_basic_information_has_no_timeliness():
     up_channel(p, basic.code)
     today = timezone.localdate()
     assert selectors.timeliness(p, start=today, end=today) == []
+
+
+def test_the_timeliness_queries_do_not_grow_with_the_channels():
+    few, many = partner("time-few"), partner("time-many")
+    up_channel(few, PENALTY)
+    for code in (PENALTY, "admin-license", BLACKLIST):
+        up_channel(many, code)
+    today = timezone.localdate()
+
+    def queries(p) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            rows = selectors.timeliness(p, start=today - datetime.timedelta(days=30), end=today)
+        return len(captured), len(rows)
+
+    assert queries(many) == (queries(few)[0], 3)

@@ -227,6 +227,7 @@ def reconciliation(
 #: How far before a period the decision days whose 7-working-day deadline falls in it may lie
 #: (seven working days plus the longest run of holidays and weekends, with room to spare).
 _DEADLINE_REACH = datetime.timedelta(days=45)
+_TIMELINESS = ("due", "timely", "late", "overdue", "waiting")
 
 
 def timeliness(
@@ -248,8 +249,8 @@ def timeliness(
     ``{"channel", "due", "timely", "late", "overdue", "waiting", "rate"}`` (``rate``: the
     timely share of those sent or overdue, a percentage with one decimal; None when there
     are none). Two queries, and the calendar's."""
-    from django.db.models import Case, DateField, F, Min, Value, When
-    from django.db.models.functions import TruncDate
+    from django.conf import settings
+    from django.db import connection
 
     from credit.core import workdays
     from credit.exchange.constants import Content
@@ -280,18 +281,6 @@ def timeliness(
         day += datetime.timedelta(days=1)
     counted: dict[int, dict[str, int]] = {}
     if dues:
-        sent_on = (
-            Delivery.objects.filter(
-                channel__partner=partner,
-                channel__direction=Direction.UP,
-                channel__content=Content.RECORDS,
-                record=OuterRef("pk"),
-                status=DeliveryStatus.ACKED,
-            )
-            .values("record")
-            .annotate(first=Min("sent_at"))
-            .values("first")
-        )
         records = CreditRecord.objects.filter(
             item_id__in=[c.item_id for c in channels],
             decision_date__gte=min(dues),
@@ -299,25 +288,43 @@ def timeliness(
         )
         if partner.region.level != partner.region.Level.CITY:
             records = records.filter(district_q(partner.region_id))
-        due_on = Case(
-            *[When(decision_date=d, then=Value(due)) for d, due in dues.items()],
-            output_field=DateField(),
-        )
-        tz = timezone.get_default_timezone()
-        rows = (
-            records.annotate(due_on=due_on, sent_on=TruncDate(Subquery(sent_on), tzinfo=tz))
-            .filter(due_on__isnull=False)
-            .values("item_id")
-            .annotate(
-                due=Count("id"),
-                timely=Count("id", filter=Q(sent_on__lte=F("due_on"))),
-                late=Count("id", filter=Q(sent_on__gt=F("due_on"))),
-                overdue=Count("id", filter=Q(sent_on__isnull=True, due_on__lt=today)),
-                waiting=Count("id", filter=Q(sent_on__isnull=True, due_on__gte=today)),
+        inner, params = records.values("id", "item_id", "decision_date").query.sql_with_params()
+        # Each record's deadline from a table of the period's decision days, and its first
+        # confirmed send (one join, not a subquery per record).
+        with connection.cursor() as cur:
+            cur.execute(
+                f"""
+                WITH due (decided, due_on) AS (
+                    SELECT * FROM unnest(%s::date[], %s::date[])
+                ), dated AS (
+                    SELECT t.item_id, due.due_on,
+                        (min(d.sent_at) AT TIME ZONE %s)::date AS sent_on
+                    FROM ({inner}) t JOIN due ON due.decided = t.decision_date
+                    LEFT JOIN {Delivery._meta.db_table} d ON d.record_id = t.id
+                        AND d.channel_id = ANY(%s) AND d.status = %s
+                    GROUP BY t.id, t.item_id, due.due_on
+                )
+                SELECT item_id, count(*),
+                    count(*) FILTER (WHERE sent_on <= due_on),
+                    count(*) FILTER (WHERE sent_on > due_on),
+                    count(*) FILTER (WHERE sent_on IS NULL AND due_on < %s),
+                    count(*) FILTER (WHERE sent_on IS NULL AND due_on >= %s)
+                FROM dated GROUP BY item_id
+                """,  # noqa: S608 — the inner query is the ORM's, with its parameters; the table the model's
+                [
+                    list(dues),
+                    list(dues.values()),
+                    settings.TIME_ZONE,
+                    *params,
+                    [c.pk for c in channels],
+                    DeliveryStatus.ACKED,
+                    today,
+                    today,
+                ],
             )
-        )
-        counted = {r.pop("item_id"): r for r in rows}
-    zero = {"due": 0, "timely": 0, "late": 0, "overdue": 0, "waiting": 0}
+            for item_id, *numbers in cur.fetchall():
+                counted[item_id] = dict(zip(_TIMELINESS, numbers, strict=True))
+    zero = dict.fromkeys(_TIMELINESS, 0)
     found = []
     for channel in channels:
         row = {"channel": channel, **counted.get(channel.item_id, zero)}
