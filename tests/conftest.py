@@ -64,6 +64,26 @@ def _committed_audit_entries_removed(request, django_db_blocker) -> Iterator[Non
                 AuditEntry.objects.filter(id__gt=last).delete()
 
 
+#: The module constants a module with ``TODAY_IS_LOCAL = True`` has for today's date in Beijing
+#: (``TODAY = timezone.localdate()``) and the days around it, by their offset in days.
+_DATES_OF_TODAY = {"TODAY": 0, "YESTERDAY": -1, "TOMORROW": 1}
+
+
+@pytest.fixture(autouse=True)
+def _today_when_the_test_runs(request, monkeypatch) -> None:
+    """Such constants are set again before each test of a module that says
+    ``TODAY_IS_LOCAL = True``: computed once at import, they would name yesterday in a run that
+    crosses midnight (16:00 UTC), while the platform computes with today's date."""
+    if not getattr(request.module, "TODAY_IS_LOCAL", False):
+        return
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    for name, offset in _DATES_OF_TODAY.items():
+        if hasattr(request.module, name):
+            monkeypatch.setattr(request.module, name, today + datetime.timedelta(days=offset))
+
+
 @pytest.fixture
 def make_user(db):
     """``make_user(role, region="320400", department=None)`` → a saved user (password "pw")."""

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1/commitments"
 COVERAGE = f"{BASE}/coverage"
 TODAY = timezone.localdate()
+TODAY_IS_LOCAL = True  # TODAY (and YESTERDAY, TOMORROW) set before each test: tests/conftest.py
 _names = itertools.count(1)
 
 

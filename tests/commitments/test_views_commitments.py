@@ -33,6 +33,7 @@ SUSPICIONS = "/commitments/suspicions/"
 EXPORT = "/commitments/export.xlsx"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 TODAY = timezone.localdate()
+TODAY_IS_LOCAL = True  # TODAY (and YESTERDAY, TOMORROW) set before each test: tests/conftest.py
 #: 市场监管局's voluntary item and 文广旅局's 告知承诺 item (旅行社).
 SCJG_ITEM = "zd-market-subject"
 WL_ITEM = "gz-travel-agency"

@@ -28,6 +28,7 @@ INDEX = "/portal/commitments/"
 NEW = "/portal/commitments/new/"
 MINE = "/portal/commitments/mine/"
 TODAY = timezone.localdate()
+TODAY_IS_LOCAL = True  # TODAY (and YESTERDAY, TOMORROW) set before each test: tests/conftest.py
 _serial = itertools.count(1)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -22,6 +22,7 @@ from tests.dashboard.conftest import at
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+TODAY_IS_LOCAL = True  # TODAY (and YESTERDAY, TOMORROW) set before each test: tests/conftest.py
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

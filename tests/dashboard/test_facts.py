@@ -31,6 +31,7 @@ from tests.dashboard.conftest import at, years_before
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+TODAY_IS_LOCAL = True  # TODAY (and YESTERDAY, TOMORROW) set before each test: tests/conftest.py
 YESTERDAY = TODAY - datetime.timedelta(days=1)
 TOMORROW = TODAY + datetime.timedelta(days=1)
 LAST_MONTH = (TODAY.replace(day=1) - datetime.timedelta(days=1)).replace(day=15)

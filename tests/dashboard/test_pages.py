@@ -25,6 +25,7 @@ from tests.dashboard.conftest import at
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+TODAY_IS_LOCAL = True  # TODAY (and YESTERDAY, TOMORROW) set before each test: tests/conftest.py
 DISTRICTS = {"320402", "320404", "320411", "320412", "320413", "320481"}
 
 

@@ -36,6 +36,7 @@ from credit.subjects.services import register_natural_person
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+TODAY_IS_LOCAL = True  # TODAY (and YESTERDAY, TOMORROW) set before each test: tests/conftest.py
 _serial = iter(range(1, 10_000))
 
 

@@ -20,6 +20,7 @@ from tests.integrity.test_collection import at, batch, civil_servant
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+TODAY_IS_LOCAL = True  # TODAY (and YESTERDAY, TOMORROW) set before each test: tests/conftest.py
 THIS_YEAR = TODAY.year
 
 
