@@ -199,6 +199,18 @@ def test_the_timeliness_counts_the_records_due_in_the_period_by_when_they_were_s
         "due": 6, "timely": 2, "late": 1, "overdue": 3, "waiting": 0,
     }  # fmt: skip
     assert row["rate"] == round(2 * 100 / 6, 1)
+    late_ones = selectors.late_records(p, start=first_due, end=last_due, today=today)
+    assert [(r["record_id"], r["status"], r["sent_on"]) for r in late_ones] == sorted(
+        [
+            (late.pk, DeliveryStatus.ACKED, first_due + datetime.timedelta(days=1)),
+            (overdue.pk, None, None),
+            (refused.pk, DeliveryStatus.REJECTED, None),
+            (waiting.pk, DeliveryStatus.SENT, None),
+        ]
+    )
+    assert {r["due_on"] for r in late_ones} == {first_due}
+    assert late_ones[0]["document_no"] == late.document_no and late_ones[0]["channel"] == channel
+    assert len(selectors.late_records(p, start=first_due, end=last_due, today=today, limit=2)) == 2
     # Before the last decision is due, it is not overdue yet, nor is the period's rate.
     (row,) = selectors.timeliness(p, start=last_due, end=last_due, today=today)
     assert (row["due"], row["timely"], row["waiting"], row["rate"]) == (1, 1, 0, 100.0)
@@ -259,6 +271,9 @@ def test_the_page_and_its_workbook_show_the_timeliness(penalty, client, make_use
     rows = [list(r) for r in book["上报时效"].iter_rows(values_only=True)]
     assert rows[0][2:] == ["应报", "按时上报", "超期上报", "超期未上报", "未到期未上报", "及时率"]
     assert rows[1][1:] == ["行政处罚 上报", 2, 1, 0, 1, 0, "50.0%"]
+    late = [list(r) for r in book["超期明细"].iter_rows(values_only=True)]
+    assert late[0][0] == "上报通道" and len(late) == 2
+    assert late[1][5:8] == ["超期未上报", None, "未进入待发送"]
 
 
 def test_the_channel_page_warns_of_a_period_too_slow_for_the_rule(client, make_user):

@@ -228,38 +228,24 @@ def reconciliation(
 #: (seven working days plus the longest run of holidays and weekends, with room to spare).
 _DEADLINE_REACH = datetime.timedelta(days=45)
 _TIMELINESS = ("due", "timely", "late", "overdue", "waiting")
+#: After :func:`_dated`: those counts per item (the parameters: today, twice).
+_TIMELINESS_COUNTS = """
+    SELECT item_id, count(*),
+        count(*) FILTER (WHERE sent_on <= due_on),
+        count(*) FILTER (WHERE sent_on > due_on),
+        count(*) FILTER (WHERE sent_on IS NULL AND due_on < %s),
+        count(*) FILTER (WHERE sent_on IS NULL AND due_on >= %s)
+    FROM dated GROUP BY item_id
+"""
 
 
-def timeliness(
-    partner: Partner,
-    *,
-    start: datetime.date,
-    end: datetime.date,
-    today: datetime.date | None = None,
-) -> list[dict[str, Any]]:
-    """上报时效 of ``partner``'s upward record channels of 双公示 and list items (the items
-    whose records go up within 7 working days, :data:`credit.exchange.rules.
-    DEADLINE_CATEGORIES`): of the item's records whose deadline
-    — 7 working days after the decision (:func:`credit.core.workdays.deadline`, RULES.md) —
-    falls in ``start``–``end``, how many the partner confirmed as sent on time (the send it
-    acknowledged was on or before the deadline, Beijing time), sent late, not confirmed and
-    overdue (the deadline has passed: ``today``, default the local date), and not confirmed
-    but not due yet. A district's partner counts the records it is sent
-    (:func:`credit.exchange.services.runner.district_q`). One dict per channel:
-    ``{"channel", "due", "timely", "late", "overdue", "waiting", "rate"}`` (``rate``: the
-    timely share of those sent or overdue, a percentage with one decimal; None when there
-    are none). Two queries, and the calendar's."""
-    from django.conf import settings
-    from django.db import connection
-
-    from credit.core import workdays
+def _deadline_channels(partner: Partner) -> list[Channel]:
+    """``partner``'s upward record channels of 双公示 and list items (the items whose records
+    go up within 7 working days, :data:`credit.exchange.rules.DEADLINE_CATEGORIES`)."""
     from credit.exchange.constants import Content
     from credit.exchange.rules import DEADLINE_CATEGORIES
-    from credit.exchange.services.runner import district_q
-    from credit.records.models import CreditRecord
 
-    today = today or timezone.localdate()
-    channels = list(
+    return list(
         Channel.objects.filter(
             partner=partner,
             direction=Direction.UP,
@@ -269,8 +255,23 @@ def timeliness(
         .select_related("item")
         .order_by("item__sort_order", "item__code")
     )
-    if not channels:
-        return []
+
+
+def _dated(
+    partner: Partner, channels: list[Channel], start: datetime.date, end: datetime.date
+) -> tuple[str, list[Any]] | None:
+    """The SQL of a ``WITH`` clause naming ``dated``: one row per record of the channels'
+    items whose deadline (7 working days after the decision, :func:`credit.core.workdays.
+    deadline`) falls in ``start``–``end`` — ``id``, ``item_id``, ``due_on`` and ``sent_on``
+    (the Beijing date of the first send the partner confirmed, NULL when none) — and its
+    parameters; None when no decision day's deadline is in the period. A district's partner
+    has the records it is sent (:func:`credit.exchange.services.runner.district_q`)."""
+    from django.conf import settings
+
+    from credit.core import workdays
+    from credit.exchange.services.runner import district_q
+    from credit.records.models import CreditRecord
+
     calendar = workdays.WorkdayCalendar(start - _DEADLINE_REACH, end)
     dues = {}
     day = start - _DEADLINE_REACH
@@ -279,49 +280,68 @@ def timeliness(
         if start <= due <= end:
             dues[day] = due
         day += datetime.timedelta(days=1)
-    counted: dict[int, dict[str, int]] = {}
-    if dues:
-        records = CreditRecord.objects.filter(
-            item_id__in=[c.item_id for c in channels],
-            decision_date__gte=min(dues),
-            decision_date__lte=max(dues),
+    if not dues:
+        return None
+    records = CreditRecord.objects.filter(
+        item_id__in=[c.item_id for c in channels],
+        decision_date__gte=min(dues),
+        decision_date__lte=max(dues),
+    )
+    if partner.region.level != partner.region.Level.CITY:
+        records = records.filter(district_q(partner.region_id))
+    inner, params = records.values("id", "item_id", "decision_date").query.sql_with_params()
+    # Each record's deadline from a table of the period's decision days, and its first
+    # confirmed send (one join, not a subquery per record).
+    sql = f"""
+        WITH due (decided, due_on) AS (
+            SELECT * FROM unnest(%s::date[], %s::date[])
+        ), dated AS (
+            SELECT t.id, t.item_id, due.due_on,
+                (min(d.sent_at) AT TIME ZONE %s)::date AS sent_on
+            FROM ({inner}) t JOIN due ON due.decided = t.decision_date
+            LEFT JOIN {Delivery._meta.db_table} d ON d.record_id = t.id
+                AND d.channel_id = ANY(%s) AND d.status = %s
+            GROUP BY t.id, t.item_id, due.due_on
         )
-        if partner.region.level != partner.region.Level.CITY:
-            records = records.filter(district_q(partner.region_id))
-        inner, params = records.values("id", "item_id", "decision_date").query.sql_with_params()
-        # Each record's deadline from a table of the period's decision days, and its first
-        # confirmed send (one join, not a subquery per record).
+    """  # noqa: S608 — the inner query is the ORM's, with its parameters; the table the model's
+    return sql, [
+        list(dues),
+        list(dues.values()),
+        settings.TIME_ZONE,
+        *params,
+        [c.pk for c in channels],
+        DeliveryStatus.ACKED,
+    ]
+
+
+def timeliness(
+    partner: Partner,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+) -> list[dict[str, Any]]:
+    """上报时效 of ``partner``'s upward record channels of 双公示 and list items: of the item's
+    records whose deadline — 7 working days after the decision (RULES.md) — falls in
+    ``start``–``end`` (:func:`_dated`), how many the partner confirmed as sent on time (the
+    send it acknowledged was on or before the deadline, Beijing time), sent late, not
+    confirmed and overdue (the deadline has passed: ``today``, default the local date), and
+    not confirmed but not due yet. One dict per channel: ``{"channel", "due", "timely",
+    "late", "overdue", "waiting", "rate"}`` (``rate``: the timely share of those sent or
+    overdue, a percentage with one decimal; None when there are none). Two queries, and the
+    calendar's."""
+    from django.db import connection
+
+    today = today or timezone.localdate()
+    channels = _deadline_channels(partner)
+    if not channels:
+        return []
+    counted: dict[int, dict[str, int]] = {}
+    dated = _dated(partner, channels, start, end)
+    if dated is not None:
+        sql, params = dated
         with connection.cursor() as cur:
-            cur.execute(
-                f"""
-                WITH due (decided, due_on) AS (
-                    SELECT * FROM unnest(%s::date[], %s::date[])
-                ), dated AS (
-                    SELECT t.item_id, due.due_on,
-                        (min(d.sent_at) AT TIME ZONE %s)::date AS sent_on
-                    FROM ({inner}) t JOIN due ON due.decided = t.decision_date
-                    LEFT JOIN {Delivery._meta.db_table} d ON d.record_id = t.id
-                        AND d.channel_id = ANY(%s) AND d.status = %s
-                    GROUP BY t.id, t.item_id, due.due_on
-                )
-                SELECT item_id, count(*),
-                    count(*) FILTER (WHERE sent_on <= due_on),
-                    count(*) FILTER (WHERE sent_on > due_on),
-                    count(*) FILTER (WHERE sent_on IS NULL AND due_on < %s),
-                    count(*) FILTER (WHERE sent_on IS NULL AND due_on >= %s)
-                FROM dated GROUP BY item_id
-                """,  # noqa: S608 — the inner query is the ORM's, with its parameters; the table the model's
-                [
-                    list(dues),
-                    list(dues.values()),
-                    settings.TIME_ZONE,
-                    *params,
-                    [c.pk for c in channels],
-                    DeliveryStatus.ACKED,
-                    today,
-                    today,
-                ],
-            )
+            cur.execute(sql + _TIMELINESS_COUNTS, [*params, today, today])
             for item_id, *numbers in cur.fetchall():
                 counted[item_id] = dict(zip(_TIMELINESS, numbers, strict=True))
     zero = dict.fromkeys(_TIMELINESS, 0)
@@ -331,6 +351,61 @@ def timeliness(
         passed = row["due"] - row["waiting"]
         row["rate"] = round(row["timely"] * 100 / passed, 1) if passed else None
         found.append(row)
+    return found
+
+
+def late_records(
+    partner: Partner,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+    limit: int = 10_000,
+) -> list[dict[str, Any]]:
+    """The records the timeliness counts as 超期上报 or 超期未上报 (:func:`timeliness`), by
+    channel, deadline and record, at most ``limit``: ``{"channel", "record_id",
+    "document_no", "decision_date", "due_on", "sent_on", "status", "reason"}`` — ``status``
+    and ``reason`` those of the record's latest delivery in the channel (``status`` None when
+    it never entered the outbox). No subject names: the document number identifies the
+    decision to its department."""
+    from django.db import connection
+
+    from credit.records.models import CreditRecord
+
+    today = today or timezone.localdate()
+    channels = _deadline_channels(partner)
+    dated = _dated(partner, channels, start, end) if channels else None
+    if dated is None:
+        return []
+    sql, params = dated
+    by_item = {c.item_id: c for c in channels}
+    details = f"""
+            SELECT dated.id, dated.item_id, r.document_no, r.decision_date, dated.due_on,
+                dated.sent_on, latest.status, latest.reason
+            FROM dated JOIN {CreditRecord._meta.db_table} r ON r.id = dated.id
+            LEFT JOIN LATERAL (
+                SELECT d.status, d.reason FROM {Delivery._meta.db_table} d
+                WHERE d.record_id = dated.id AND d.channel_id = ANY(%s)
+                ORDER BY d.version DESC, d.id DESC LIMIT 1
+            ) latest ON true
+            WHERE dated.sent_on > dated.due_on
+                OR (dated.sent_on IS NULL AND dated.due_on < %s)
+            ORDER BY dated.item_id, dated.due_on, dated.id
+            LIMIT %s
+            """  # noqa: S608 — the tables are the models' own
+    with connection.cursor() as cur:
+        cur.execute(
+            sql + details,
+            [*params, [c.pk for c in channels], today, limit],
+        )
+        rows = cur.fetchall()
+    names = ("document_no", "decision_date", "due_on", "sent_on", "status", "reason")
+    found = [
+        {"channel": by_item[item_id], "record_id": rid, **dict(zip(names, rest, strict=True))}
+        for rid, item_id, *rest in rows
+    ]
+    order = {c.item_id: n for n, c in enumerate(channels)}
+    found.sort(key=lambda r: (order[r["channel"].item_id], r["due_on"], r["record_id"]))
     return found
 
 

@@ -17,10 +17,10 @@ from django.utils import timezone
 from credit.core import workdays
 from credit.core.access import Perm
 from credit.core.access.decorators import perm_required
-from credit.core.http import xlsx_download
+from credit.core.http import EXPORT_LIMIT, xlsx_download
 from credit.exchange import selectors
 from credit.exchange.forms import ReconcileForm
-from credit.exchange.views.channels import find_partner
+from credit.exchange.views.channels import DELIVERY_LABELS, find_partner
 from credit.exchange.views.jobs import DIRECTIONS, content_suffix, may_manage
 
 COUNTS = ("sent", "acked", "rejected", "pending", "awaiting", "received")
@@ -141,6 +141,20 @@ def reconcile_export(request: HttpRequest, code: str) -> HttpResponse:
         [period, t["label"], *(t[k] for k in TIMELINESS), _rate(t["rate"])]
         for t in timeliness_rows(obj, start, end)
     )
+    late = (
+        [
+            f"{r['channel'].item.name} {DIRECTIONS.get(r['channel'].direction)}",
+            r["record_id"],
+            r["document_no"],
+            r["decision_date"],
+            r["due_on"],
+            "超期上报" if r["sent_on"] else "超期未上报",
+            r["sent_on"],
+            DELIVERY_LABELS.get(r["status"], "未进入待发送"),
+            r["reason"] or "",
+        ]
+        for r in selectors.late_records(obj, start=start, end=end, limit=EXPORT_LIMIT)
+    )
     return xlsx_download(
         f"交换对账-{obj.code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx",
         [
@@ -172,6 +186,21 @@ def reconcile_export(request: HttpRequest, code: str) -> HttpResponse:
                     "及时率",
                 ],
                 timely,
+            ),
+            (
+                "超期明细",
+                [
+                    "上报通道",
+                    "信用记录编号",
+                    "决定文书号",
+                    "决定日期",
+                    "截止日",
+                    "情况",
+                    "对方确认的发送日期",
+                    "当前状态",
+                    "拒收原因或错误",
+                ],
+                late,
             ),
         ],
     )
