@@ -318,6 +318,13 @@ def test_an_unreachable_inbound_partner_fails_the_run_and_collects_nothing(
     assert (run.status, run.received, run.batch_id) == (RunStatus.FAILED, 0, None)
     assert run.error
     channel.refresh_from_db()
+    # Tried again in 15 minutes, or at the daily run when that comes first (01:00 Beijing).
+    regular = rules.next_run(channel.period, run.finished_at)
+    assert channel.next_run_at == min(regular, run.finished_at + runner.INBOUND_RETRY)
+    Channel.objects.filter(pk=channel.pk).update(period="irregular")  # no regular run
+    channel.refresh_from_db()
+    run = runner.run_channel(actor=None, channel=channel)
+    channel.refresh_from_db()
     assert channel.next_run_at - run.finished_at == runner.INBOUND_RETRY
 
 
