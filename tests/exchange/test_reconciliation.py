@@ -311,3 +311,34 @@ def test_the_timeliness_queries_do_not_grow_with_the_channels():
         return len(captured), len(rows)
 
     assert queries(many) == (queries(few)[0], 3)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("0001-01-01", "9999-12-31"), ("9999-12-31", "9999-12-31"), ("0001-01-01", "0001-01-02"),
+     ("1990-01-01", "2026-12-31")],
+)  # fmt: skip
+def test_a_hostile_period_is_answered_not_failed(start, end, client, make_user):
+    from credit.accounts.roles import Role
+
+    p = partner(f"recon-h{start[:2]}{end[:2]}")
+    up_channel(p, PENALTY)
+    client.force_login(make_user(Role.CITY_REVIEWER))
+    query = {"start": start, "end": end}
+    page = client.get(f"/exchange/partners/{p.code}/reconcile/", query)
+    assert page.status_code == 200
+    export = client.get(f"/exchange/partners/{p.code}/reconcile/export.xlsx", query)
+    assert export.status_code == 200
+
+
+def test_a_period_longer_than_three_years_is_shortened_and_says_so(client, make_user):
+    from credit.accounts.roles import Role
+
+    p = partner("recon-long")
+    up_channel(p, PENALTY)
+    client.force_login(make_user(Role.CITY_REVIEWER))
+    url = f"/exchange/partners/{p.code}/reconcile/"
+    page = client.get(url, {"start": "2020-01-01", "end": "2026-12-31"}).content.decode()
+    assert "一次对账最长三年：已按2023年12月30日至2026年12月31日统计。" in page
+    page = client.get(url, {"start": "2024-01-01", "end": "2026-12-31"}).content.decode()
+    assert 'data-testid="shortened"' not in page

@@ -10,6 +10,7 @@ from django import forms
 
 from credit.alerts.constants import Comparison, Level, MetricCode, Period, Status, Subject
 from credit.alerts.models import WarningRule
+from credit.core.forms import DateField
 from credit.core.models import Department, Region
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -27,8 +28,8 @@ class WarningFilterForm(forms.Form):
     rule = forms.ChoiceField(label="规则", required=False)
     region = forms.ChoiceField(label="区划", required=False)
     department = forms.ChoiceField(label="部门", required=False)
-    date_from = forms.DateField(label="预警日期自", required=False, widget=_DATE)
-    date_to = forms.DateField(label="至", required=False, widget=_DATE)
+    date_from = DateField(label="预警日期自", required=False, widget=_DATE)
+    date_to = DateField(label="至", required=False, widget=_DATE)
 
     def __init__(
         self,

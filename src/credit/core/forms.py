@@ -5,12 +5,14 @@ audit log's filters (:class:`AuditFilterForm`)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -106,6 +108,20 @@ def act(
     return _finish(request, result, message, done)
 
 
+#: The dates a form takes: no date of this platform lies outside, and one that does breaks
+#: date arithmetic (the day after 9999-12-31 does not exist).
+FIRST_DATE, LAST_DATE = datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)
+
+
+class DateField(forms.DateField):
+    """A date from 1900 to 2099; another is refused in Chinese (and a filter dropped)."""
+
+    default_validators = [
+        MinValueValidator(FIRST_DATE, "日期不能早于 1900 年"),
+        MaxValueValidator(LAST_DATE, "日期不能晚于 2099 年"),
+    ]
+
+
 class FilterForm(forms.Form):
     """A list's filters, sent by GET: :meth:`filters` gives the valid values that are set — a
     value that does not validate is dropped and the others apply, so a hand-edited address
@@ -141,12 +157,12 @@ class AuditFilterForm(forms.Form):
     event_type = forms.ChoiceField(label="操作", required=False)
     object_type = forms.ChoiceField(label="对象类型", required=False)
     object_id = forms.CharField(label="对象编号", max_length=64, required=False)
-    date_from = forms.DateField(
+    date_from = DateField(
         label="日期自",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    date_to = forms.DateField(
+    date_to = DateField(
         label="至",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

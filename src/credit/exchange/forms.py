@@ -17,7 +17,7 @@ from typing import Any
 
 from django import forms
 
-from credit.core.forms import FilterForm
+from credit.core.forms import DateField, FilterForm
 from credit.exchange.constants import (
     Content,
     DeliveryStatus,
@@ -314,15 +314,23 @@ class ChannelForm(forms.Form):
         return data
 
 
+#: The longest period of one reconciliation (three years), in days.
+RECONCILE_MAX_DAYS = 3 * 366
+
+
 class ReconcileForm(FilterForm):
     """The period of a reconciliation (default: this month so far)."""
 
-    start = forms.DateField(label="开始日期", required=False, widget=DATE)
-    end = forms.DateField(label="结束日期", required=False, widget=DATE)
+    start = DateField(label="开始日期", required=False, widget=DATE)
+    end = DateField(label="结束日期", required=False, widget=DATE)
 
     def period(self, today: datetime.date) -> tuple[datetime.date, datetime.date]:
-        """(start, end), both included; a reversed period is put in order."""
+        """(start, end), both included; a reversed period is put in order, and a period longer
+        than three years starts three years before its end (:attr:`shortened` then true)."""
         f = self.filters()
         start = f.get("start") or today.replace(day=1)
         end = f.get("end") or today
-        return (start, end) if start <= end else (end, start)
+        start, end = (start, end) if start <= end else (end, start)
+        earliest = end - datetime.timedelta(days=RECONCILE_MAX_DAYS - 1)
+        self.shortened = start < earliest
+        return max(start, earliest), end

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from credit.catalog.constants import UsageScope
 from credit.catalog.models import CatalogItem
+from credit.core.forms import DateField
 from credit.core.inputs import INTEGER_MAX
 from credit.core.models import Department
 from credit.gateway.models import ApiClient
@@ -195,8 +196,8 @@ class ClientFilterForm(forms.Form):
 class CallFilterForm(forms.Form):
     """Date range (Beijing dates, both included), client, department and status."""
 
-    start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    start = DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    end = DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
     client = forms.ChoiceField(label="接口调用方", required=False)
     department = forms.ModelChoiceField(
         label="部门", queryset=Department.objects.none(), required=False, empty_label="全部"

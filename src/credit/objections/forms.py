@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from credit.catalog.constants import Sensitivity
 from credit.catalog.models import FieldSpec
+from credit.core.forms import DateField
 from credit.core.models import Department
 from credit.core.selectors import departments
 from credit.objections import uploads
@@ -334,12 +335,10 @@ class RepairReviewForm(forms.Form):
 
 
 class DateRangeForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = DateField(
         label="提交日期自", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
-        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_to = DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def filters(self) -> dict[str, Any]:
         if not self.is_bound or not self.is_valid():
