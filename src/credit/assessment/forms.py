@@ -23,7 +23,7 @@ from credit.assessment.constants import (
 )
 from credit.assessment.models import Evidence, Indicator, Score
 from credit.assessment.periods import PeriodError, parse_period, period_code
-from credit.core.forms import FilterForm
+from credit.core.forms import DateField, FilterForm
 from credit.objections import uploads
 
 POINTS_ERRORS = {
@@ -63,7 +63,7 @@ class OpenForm(forms.Form):
     visibility = forms.ChoiceField(
         label="公布范围", choices=Visibility.choices, initial=Visibility.INTERNAL
     )
-    self_due = forms.DateField(
+    self_due = DateField(
         label="自评截止日期",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

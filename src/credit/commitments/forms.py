@@ -11,7 +11,7 @@ from django import forms
 from credit.commitments.constants import Channel, Kind, Status
 from credit.commitments.models import CommitmentItem
 from credit.commitments.services.commitments import FileKind
-from credit.core.forms import FilterForm
+from credit.core.forms import DateField, FilterForm
 from credit.core.identifiers import detect
 from credit.objections import uploads
 from credit.objections.forms import MultipleFileField, file_help
@@ -31,8 +31,8 @@ class CommitmentFilterForm(FilterForm):
     item = forms.ChoiceField(label="承诺事项", required=False)
     department = forms.ChoiceField(label="承诺部门", required=False)
     status = forms.ChoiceField(label="状态", required=False)
-    date_from = forms.DateField(label="承诺日期自", required=False, widget=STAFF_DATE)
-    date_to = forms.DateField(label="至", required=False, widget=STAFF_DATE)
+    date_from = DateField(label="承诺日期自", required=False, widget=STAFF_DATE)
+    date_to = DateField(label="至", required=False, widget=STAFF_DATE)
     q = forms.CharField(
         label="承诺人",
         max_length=60,
@@ -86,9 +86,7 @@ class ReviewForm(forms.Form):
 class FulfilForm(forms.Form):
     """Recording that a commitment was kept (践诺)."""
 
-    on = forms.DateField(
-        label="践诺日期", required=False, widget=STAFF_DATE, help_text="不填为今天"
-    )
+    on = DateField(label="践诺日期", required=False, widget=STAFF_DATE, help_text="不填为今天")
     note = forms.CharField(label="说明", max_length=500, required=False)
 
 
@@ -102,9 +100,7 @@ class BreachForm(forms.Form):
         help_text="将写入“违背信用承诺”记录并公示，请写明事实和依据",
         error_messages={"required": "请填写违诺情形"},
     )
-    on = forms.DateField(
-        label="认定日期", required=False, widget=STAFF_DATE, help_text="不填为今天"
-    )
+    on = DateField(label="认定日期", required=False, widget=STAFF_DATE, help_text="不填为今天")
 
     def clean_facts(self) -> str:
         facts = self.cleaned_data["facts"].strip()
@@ -144,7 +140,7 @@ class CommitmentEntryForm(forms.Form):
         max_length=30,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    committed_on = forms.DateField(label="承诺日期", widget=STAFF_DATE)
+    committed_on = DateField(label="承诺日期", widget=STAFF_DATE)
     signer_name = forms.CharField(label="签署人", max_length=50)
     channel = forms.ChoiceField(
         label="录入渠道",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from credit.catalog.constants import LIST_CATEGORIES, LIST_KIND_LABELS
+from credit.core.forms import DateField
 from credit.core.models import Region
 from credit.events import registry
 from credit.events.models import Delivery, Subscription
@@ -66,10 +67,10 @@ class DeliveryFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="状态", choices=[("", "全部"), *Delivery.Status.choices], required=False
     )
-    date_from = forms.DateField(
+    date_from = DateField(
         label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = DateField(
         label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

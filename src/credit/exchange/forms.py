@@ -72,8 +72,8 @@ class RunFilterForm(FilterForm):
         required=False,
         choices=_all([("job", "定时"), ("cli", "命令行"), ("page", "页面")]),
     )
-    date_from = forms.DateField(label="开始日期自", required=False, widget=DATE)
-    date_to = forms.DateField(label="至", required=False, widget=DATE)
+    date_from = DateField(label="开始日期自", required=False, widget=DATE)
+    date_to = DateField(label="至", required=False, widget=DATE)
 
     def __init__(
         self, data: Any = None, *, partners: Iterable[tuple[str, str]] = (), **kwargs: Any

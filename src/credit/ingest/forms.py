@@ -13,6 +13,7 @@ from django.forms.models import ModelChoiceIterator
 from credit.catalog.constants import Category
 from credit.catalog.models import CatalogItem
 from credit.catalog.selectors import visible_q
+from credit.core.forms import DateField
 from credit.core.inputs import BIGINT_MAX
 from credit.core.models import Department
 from credit.ingest import selectors
@@ -106,12 +107,10 @@ class BatchFilterForm(forms.Form):
         required=False,
         choices=[("", "全部"), *((k, v[0]) for k, v in selectors.BATCH_STATES.items())],
     )
-    date_from = forms.DateField(
+    date_from = DateField(
         label="接收日期自", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
-        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_to = DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, principal: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

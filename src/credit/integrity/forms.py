@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 
-from credit.core.forms import FilterForm
+from credit.core.forms import DateField, FilterForm
 from credit.core.identifiers import detect, normalize_code
 from credit.integrity.constants import Grade
 from credit.integrity.selectors.stats import UNSCORED
@@ -98,7 +98,7 @@ class RuleVersionForm(forms.Form):
         help_text="小写英文字母、数字和连字符，如 cz-2027；创建后不能修改",
     )
     name = forms.CharField(label="版本名称", max_length=200)
-    effective_from = forms.DateField(
+    effective_from = DateField(
         label="施行日期",
         widget=DATE,
         help_text="该日及以后的得分按本版本计算；须晚于现有各版本的施行日期",
@@ -181,7 +181,7 @@ class CollectionOpenForm(forms.Form):
     """Opening the annual collection of a year (下达年度归集任务): the year and the deadline."""
 
     year = forms.IntegerField(label="归集年度", min_value=2000, max_value=2100)
-    deadline = forms.DateField(
+    deadline = DateField(
         label="截止日期",
         widget=DATE,
         help_text="各单位在此日期前报送上一年度的公务人员基础信息、考核结果、党员评议和处理信息",
@@ -195,8 +195,8 @@ class GovernmentFilterForm(FilterForm):
     status = forms.ChoiceField(label="状态", required=False)
     type = forms.ChoiceField(label="失信类型", required=False)
     region = forms.ChoiceField(label="区划", required=False)
-    date_from = forms.DateField(label="认定日期自", required=False, widget=DATE)
-    date_to = forms.DateField(label="至", required=False, widget=DATE)
+    date_from = DateField(label="认定日期自", required=False, widget=DATE)
+    date_to = DateField(label="至", required=False, widget=DATE)
     q = forms.CharField(
         label="主体或文书号",
         max_length=100,

@@ -241,7 +241,7 @@ class ReasonForm(forms.Form):
 
 class AssignForm(forms.Form):
     department = DepartmentChoiceField(label="核实部门", queryset=Department.objects.none())
-    due = forms.DateField(
+    due = DateField(
         label="核实期限",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -269,7 +269,7 @@ class ReturnForm(forms.Form):
     reason = forms.CharField(
         label="退回原因", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    due = forms.DateField(
+    due = DateField(
         label="新的核实期限",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

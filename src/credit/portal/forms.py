@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django import forms
 
 from credit.catalog.models import CodeValue
+from credit.core.forms import DateField
 from credit.core.models import Department, Region
 from credit.portal import constants as c
 from credit.portal.constants import NoticeKind
@@ -48,12 +49,10 @@ def _regions() -> list[tuple[str, str]]:
 class _ListFilterForm(forms.Form):
     department = forms.ChoiceField(label="决定部门", required=False)
     region = forms.ChoiceField(label="所属区划", required=False)
-    date_from = forms.DateField(
+    date_from = DateField(
         label="决定日期自", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
-        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_to = DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

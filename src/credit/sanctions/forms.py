@@ -16,6 +16,7 @@ from django.core.validators import RegexValidator
 
 from credit.catalog.constants import Category
 from credit.catalog.models import CatalogItem
+from credit.core.forms import DateField
 from credit.core.models import Department
 from credit.sanctions.constants import LIST_CATEGORIES, Scenario
 from credit.sanctions.models import Check, CheckFeedback, Measure
@@ -211,12 +212,12 @@ class FeedbackForm(forms.Form):
 class CheckFilterForm(forms.Form):
     """Filters of the check list (GET). Invalid values are ignored, not refused."""
 
-    date_from = forms.DateField(
+    date_from = DateField(
         label="核查日期自",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    date_to = forms.DateField(
+    date_to = DateField(
         label="至",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

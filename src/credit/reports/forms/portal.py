@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from credit.core.forms import DateField
 from credit.objections import uploads
 from credit.reports import selectors
 from credit.reports.constants import ApplicantKind, MaterialKind, Purpose
@@ -40,10 +41,10 @@ class ApplyForm(forms.Form):
         required=False,
         help_text="如：参加某某项目投标、申报某某专项资金",
     )
-    period_from = forms.DateField(
+    period_from = DateField(
         label="信息时段自", required=False, widget=DATE, help_text="不填：按模板规定的时段"
     )
-    period_to = forms.DateField(label="信息时段至", required=False, widget=DATE)
+    period_to = DateField(label="信息时段至", required=False, widget=DATE)
     applicant = forms.ChoiceField(
         label="申请人身份",
         choices=[(ApplicantKind.SELF, "本单位经办人"), (ApplicantKind.AGENT, "受托代理人")],
@@ -129,5 +130,5 @@ class AuthorisationForm(forms.Form):
     grantee_uscc = forms.CharField(label="被授权方统一社会信用代码", max_length=18)
     grantee_name = forms.CharField(label="被授权方名称", max_length=200)
     purpose = forms.ChoiceField(label="授权用途", choices=Purpose.choices)
-    valid_from = forms.DateField(label="授权起始日", widget=DATE)
-    valid_to = forms.DateField(label="授权截止日", widget=DATE, help_text="授权期限最长一年")
+    valid_from = DateField(label="授权起始日", widget=DATE)
+    valid_to = DateField(label="授权截止日", widget=DATE, help_text="授权期限最长一年")

@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 
+from credit.core.forms import DateField
 from credit.core.identifiers import detect
 from credit.core.masking import mask_phone
 from credit.objections import uploads
@@ -65,8 +66,8 @@ class ApplicationFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label="申请渠道", required=False, choices=[("", "全部"), *Channel.choices]
     )
-    issued_from = forms.DateField(label="出具日期自", required=False, widget=DATE)
-    issued_to = forms.DateField(label="至", required=False, widget=DATE)
+    issued_from = DateField(label="出具日期自", required=False, widget=DATE)
+    issued_to = DateField(label="至", required=False, widget=DATE)
     overdue = forms.BooleanField(label="仅看超期未办", required=False)
 
     def filters(self) -> dict[str, Any]:
@@ -343,11 +344,11 @@ class HallForm(forms.Form):
         label="用途说明", max_length=200, required=False,
         help_text="如项目名称、招标编号（印在报告上）",
     )  # fmt: skip
-    period_from = forms.DateField(
+    period_from = DateField(
         label="信息时段自", required=False, widget=DATE,
         help_text="不填则为模板规定的时段（截至今天）",
     )  # fmt: skip
-    period_to = forms.DateField(label="信息时段至", required=False, widget=DATE)
+    period_to = DateField(label="信息时段至", required=False, widget=DATE)
     applicant_kind = forms.ChoiceField(
         label="申请人类型",
         choices=[
