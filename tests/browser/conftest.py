@@ -66,6 +66,13 @@ def server_env() -> dict[str, str]:
     return {}
 
 
+def server_log() -> Path:
+    """The log of this test process's server (one per pytest-xdist worker: a second worker's
+    server must not truncate it)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return Path(dbserver.var_dir()) / f"browser-server-{worker}.log"
+
+
 @pytest.fixture(scope="module")
 def live_url(django_db_setup, django_db_blocker, server_env):
     """A `credit serve` subprocess (development server and background worker) on the test
@@ -80,7 +87,7 @@ def live_url(django_db_setup, django_db_blocker, server_env):
         "DJANGO_SETTINGS_MODULE": "credit.settings_test",
         **{name: value.format(url=url) for name, value in server_env.items()},
     }
-    log = Path(dbserver.var_dir()) / "browser-server.log"
+    log = server_log()
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "credit.cli", "serve", f"127.0.0.1:{port}"],
@@ -119,3 +126,35 @@ def page(live_url):
         yield context.new_page()
         context.close()
         browser.close()
+
+
+# --- what the journeys do on a page -----------------------------------------------------------
+
+#: The password of the users the journeys make.
+PASSWORD = "Pw-123456"
+
+
+def login(page, live_url: str, user, password: str = PASSWORD) -> None:
+    """Sign ``user`` in on the staff login page (any earlier session dropped first)."""
+    page.context.clear_cookies()
+    page.goto(f"{live_url}/accounts/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_url}/")
+
+
+def fits(page) -> None:
+    """The page does not scroll sideways."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px"
+
+
+def shots(page, tmp_path, name: str, sizes=((1366, 768), (390, 844))) -> None:
+    """The page reloaded at each of ``sizes`` (desktop, then phone), checked with :func:`fits`
+    and saved as ``<name>-<width>.png``; the page is left at the last size."""
+    for width, height in sizes:
+        page.set_viewport_size({"width": width, "height": height})
+        page.reload()
+        fits(page)
+        page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)

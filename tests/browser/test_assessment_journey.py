@@ -18,10 +18,10 @@ import pytest
 from playwright.sync_api import expect
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, fits, login, shots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
-PASSWORD = "Pw-123456"
 TAG = uuid.uuid4().hex[:6]
 PERIOD = "2031Q1"
 YEAR = 2031
@@ -154,30 +154,6 @@ def _final_score(unit_id: int) -> Decimal:
     return Unit.objects.get(pk=unit_id).final_score
 
 
-def _login(page, live_url, user) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{live_url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_url}/")
-
-
-def _fits(page) -> None:
-    """The page does not scroll sideways."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px"
-
-
-def _shots(page, tmp_path, name: str) -> None:
-    """The page at 1366 and at 390 px, neither scrolling sideways."""
-    for width, height in ((1366, 768), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.reload()
-        _fits(page)
-        page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)
-
-
 def test_self_score_review_and_publish_to_the_portal(
     page, live_url, scene, django_db_blocker, tmp_path
 ):
@@ -187,7 +163,7 @@ def test_self_score_review_and_publish_to_the_portal(
 
     # The officer of 市场监管局 finds its unit, scores every manual item (the first one point
     # short of full), attaches a PDF to the first and saves, then submits.
-    _login(page, live_url, scene["officer"])
+    login(page, live_url, scene["officer"])
     page.goto(results)
     expect(page.get_by_test_id("status")).to_contain_text("自评中")
     page.get_by_test_id(f"own-{unit.pk}").get_by_role("link", name=unit.name).click()
@@ -211,14 +187,14 @@ def test_self_score_review_and_publish_to_the_portal(
         form.get_by_test_id("save").click()
     expect(page.get_by_test_id("self-form")).to_contain_text("工作机制文件.pdf")
     expect(page.get_by_test_id("unit-status")).to_have_text("待自评")
-    _fits(page)
+    fits(page)
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
         page.get_by_test_id("self-form").get_by_test_id("submit").click()
     expect(page.get_by_test_id("unit-status")).to_have_text("已提交自评")
 
     # The reviewer closes self-scoring; the other units are reviewed through the services.
-    _login(page, live_url, scene["reviewer"])
+    login(page, live_url, scene["reviewer"])
     page.goto(results)
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
@@ -254,7 +230,7 @@ def test_self_score_review_and_publish_to_the_portal(
     final_score = _off_the_loop(django_db_blocker, lambda: _final_score(unit.pk))
     row = page.get_by_test_id("ranking-department").get_by_test_id(f"unit-{unit.pk}")
     expect(row.get_by_test_id("final")).to_have_text(f"{final_score:.2f}")
-    _shots(page, tmp_path, "results")
+    shots(page, tmp_path, "results")
 
     # The portal's 考核公示 lists the period and shows the department ranking.
     page.context.clear_cookies()
@@ -263,7 +239,7 @@ def test_self_score_review_and_publish_to_the_portal(
     page.wait_for_url(f"**/portal/assessment/{PERIOD}/")
     row = page.get_by_test_id("ranking-department").locator("tr", has_text=unit.name)
     expect(row.get_by_test_id("final")).to_have_text(f"{final_score:.2f}")
-    _shots(page, tmp_path, "portal-ranking")
+    shots(page, tmp_path, "portal-ranking")
 
     for name in ("results", "portal-ranking"):
         for width in (1366, 390):

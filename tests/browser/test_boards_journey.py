@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, fits, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -26,7 +27,7 @@ def scene(django_db_setup, django_db_blocker):
         reviewer = create_user(
             actor=None,
             username=f"bd-{uuid.uuid4().hex[:8]}",
-            password="Pw-123456",
+            password=PASSWORD,
             role=Role.CITY_REVIEWER,
             real_name="李设计",
         )
@@ -76,14 +77,6 @@ def _watch(page) -> list[str]:
     return errors
 
 
-def _login(page, live_url, user) -> None:
-    page.goto(f"{live_url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "Pw-123456")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_url}/")
-
-
 def _drawn(page, cell) -> None:
     """Wait until the panel's preview has finished loading, and check it did not fail."""
     body = cell.locator(".panel-body")
@@ -100,15 +93,10 @@ def _drag(page, source: dict, dx: float, dy: float) -> None:
     page.mouse.up()
 
 
-def _no_sideways_scroll(page) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url}: scrollWidth {width[0]} > {width[1]}"
-
-
 def test_the_credit_office_composes_a_board(page, live_url, scene, tmp_path, django_db_blocker):
     page.set_viewport_size({"width": 1366, "height": 768})
     errors = _watch(page)
-    _login(page, live_url, scene["reviewer"])
+    login(page, live_url, scene["reviewer"])
     board, dataset = scene["board"], scene["dataset"]
     design = f"{live_url}/boards/{board.pk}/design/"
     page.goto(design)
@@ -184,7 +172,7 @@ def test_the_credit_office_composes_a_board(page, live_url, scene, tmp_path, dja
 def test_a_refused_panel_is_named_next_to_it(page, live_url, scene):
     page.set_viewport_size({"width": 1366, "height": 768})
     errors = _watch(page)
-    _login(page, live_url, scene["reviewer"])
+    login(page, live_url, scene["reviewer"])
     page.goto(f"{live_url}/boards/{scene['board'].pk}/design/")
     page.get_by_test_id("add-panel").click()
     editor = page.get_by_test_id("panel-editor").last
@@ -205,10 +193,10 @@ def test_a_refused_panel_is_named_next_to_it(page, live_url, scene):
 def test_the_pages_fit_a_phone(page, live_url, scene, path):
     page.set_viewport_size({"width": 390, "height": 844})
     errors = _watch(page)
-    _login(page, live_url, scene["reviewer"])
+    login(page, live_url, scene["reviewer"])
     page.goto(live_url + path.format(pk=scene["board"].pk))
     page.wait_for_load_state("networkidle")
-    _no_sideways_scroll(page)
+    fits(page)
     if path.endswith("/design/") and "{pk}" in path:
         assert page.locator("#designer-narrow").is_visible()
     assert errors == []

@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -31,7 +32,7 @@ def scene(django_db_setup, django_db_blocker):
         officer = create_user(
             actor=None,
             username=f"check-{tag.lower()}",
-            password="Pw-123456",
+            password=PASSWORD,
             role=Role.DEPT_OFFICER,
             department=Department.objects.get(code="SCJG"),
             real_name="李核查",
@@ -74,11 +75,7 @@ def scene(django_db_setup, django_db_blocker):
 
 def test_officer_checks_prints_and_feeds_back(page, live_url, scene, tmp_path):
     company, measure = scene["company"], scene["measure"]
-    page.goto(f"{live_url}/accounts/login/")
-    page.fill("input[name=username]", scene["officer"].username)
-    page.fill("input[name=password]", "Pw-123456")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_url}/")
+    login(page, live_url, scene["officer"])
 
     page.get_by_test_id("task-nav").get_by_role("link", name="联合奖惩核查", exact=True).click()
     page.wait_for_url("**/sanctions/check/")

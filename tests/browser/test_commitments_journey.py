@@ -14,12 +14,12 @@ import pytest
 from playwright.sync_api import expect
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, fits, shots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 CLIENT_ID = "portal-commitments-journey"
 CLIENT_SECRET = "portal-commitments-journey-secret"
-PASSWORD = "Pw-123456"
 ITEM = "zd-market-subject"
 LETTER = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -114,21 +114,6 @@ def _staff_login(page, live_url, user) -> None:
     page.wait_for_url(f"{live_url}/")
 
 
-def _fits(page) -> None:
-    """The page does not scroll sideways."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px"
-
-
-def _shots(page, tmp_path, name: str) -> None:
-    """The page at 1366 and at 390 px, neither scrolling sideways."""
-    for width, height in ((1366, 768), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.reload()
-        _fits(page)
-        page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)
-
-
 def test_sign_online_approve_and_publish(page, live_url, scene, tmp_path):
     company, item, officer = scene["company"], scene["item"], scene["officer"]
     page.set_viewport_size({"width": 390, "height": 844})
@@ -142,7 +127,7 @@ def test_sign_online_approve_and_publish(page, live_url, scene, tmp_path):
     page.wait_for_url(f"**/portal/commitments/new/?item={item.code}")
     expect(page.get_by_test_id("promisor")).to_contain_text(company.name)
     expect(page.get_by_test_id("template-text")).not_to_be_empty()
-    _fits(page)
+    fits(page)
 
     # Without ticking the agreement the commitment is refused …
     letter = tmp_path / "信用承诺书.pdf"
@@ -163,7 +148,7 @@ def test_sign_online_approve_and_publish(page, live_url, scene, tmp_path):
     number = page.get_by_test_id("commitment-number").inner_text().strip()
     assert number.startswith(f"ZD-{item.department.code}-")
     expect(page.get_by_test_id("commitment-status")).to_have_text("待审核")
-    _fits(page)
+    fits(page)
 
     # Not yet public.
     page.goto(f"{live_url}/portal/commitments/?name={company.name}")
@@ -187,16 +172,16 @@ def test_sign_online_approve_and_publish(page, live_url, scene, tmp_path):
         review.get_by_test_id("submit-review").click()
     expect(staff.get_by_test_id("status")).to_have_text("已公示")
     assert "审核通过，已公示" in staff.content()
-    _shots(staff, tmp_path, "staff-detail")
+    shots(staff, tmp_path, "staff-detail")
     staff.goto(f"{live_url}/commitments/")
-    _shots(staff, tmp_path, "staff-list")
+    shots(staff, tmp_path, "staff-list")
 
     # The column of the portal shows it.
     page.goto(f"{live_url}/portal/commitments/?name={company.name}")
     row = page.get_by_test_id("commitment-rows").locator("tr", has_text=number)
     expect(row).to_contain_text(item.name)
     expect(row).to_contain_text(company.name)
-    _shots(page, tmp_path, "portal-column")
+    shots(page, tmp_path, "portal-column")
 
     for name in ("staff-detail", "staff-list", "portal-column"):
         for width in (1366, 390):

@@ -18,11 +18,11 @@ import pytest
 
 from credit.accounts.roles import Role
 from credit.dashboard.views.lists import CAP
+from tests.browser.conftest import PASSWORD, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screen.png"
-PASSWORD = "Pw-123456"
 #: The district the journey drills down to, by the name its shape has on the map.
 DISTRICT = ("溧阳市", "320481")
 
@@ -145,14 +145,6 @@ def _remove(before: dict, admin, tag: str) -> None:
     facts.refresh()
 
 
-def _login(page, live_url: str, user) -> None:
-    page.goto(f"{live_url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_url}/")
-
-
 def _watch(page) -> list[str]:
     """The console errors and uncaught exceptions of ``page`` from now on."""
     errors: list[str] = []
@@ -182,7 +174,7 @@ MAP = "[data-testid=panel-district_overview] .panel-body"
 def test_the_screen_shows_the_city_on_one_wall(city, page, live_url):
     errors = _watch(page)
     page.set_viewport_size({"width": 1920, "height": 1080})
-    _login(page, live_url, city)
+    login(page, live_url, city)
     page.goto(f"{live_url}/dashboard/screen/")
     _settled(page)
 
@@ -219,7 +211,7 @@ def test_the_screen_shows_the_city_on_one_wall(city, page, live_url):
 def test_a_click_on_a_district_drills_down_to_it(city, page, live_url):
     errors = _watch(page)
     page.set_viewport_size({"width": 1920, "height": 1080})
-    _login(page, live_url, city)
+    login(page, live_url, city)
     page.goto(f"{live_url}/dashboard/screen/")
     _settled(page)
     name, code = DISTRICT
@@ -263,7 +255,7 @@ def _number(text: str) -> int:
 def test_a_number_opens_the_list_it_counts(city, page, live_url, panel, label, table):
     errors = _watch(page)
     page.set_viewport_size({"width": 1366, "height": 768})
-    _login(page, live_url, city)
+    login(page, live_url, city)
     page.goto(f"{live_url}/dashboard/")
     _settled(page)
     card = page.locator(f"[data-testid=panel-{panel}] a.number", has_text=label)
@@ -285,7 +277,7 @@ def test_a_number_opens_the_list_it_counts(city, page, live_url, panel, label, t
 def test_the_staff_page_fits_a_phone(city, page, live_url):
     errors = _watch(page)
     page.set_viewport_size({"width": 390, "height": 844})
-    _login(page, live_url, city)
+    login(page, live_url, city)
     page.goto(f"{live_url}/dashboard/")
     _settled(page)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -20,10 +20,13 @@ import pytest
 from playwright.sync_api import expect
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, login, shots
+
+DESKTOP = {"width": 1366, "height": 900}
+SIZES = ((DESKTOP["width"], DESKTOP["height"]), (390, 844))
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
-PASSWORD = "Pw-123456"
 TAG = uuid.uuid4().hex[:6]
 ITEM = "statistics-dishonest"  # a list no other test counts
 REFUSAL = "子平台校验未通过：处罚决定书文号重复"
@@ -95,26 +98,6 @@ def _remove(record, company, admin) -> None:
     admin.delete()
 
 
-def _login(page, live_url, user) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{live_url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_url}/")
-
-
-def _shots(page, tmp_path, name: str) -> None:
-    """Screenshots at 1366 and 390 px; the page never scrolls sideways."""
-    for width, height in ((1366, 900), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.reload()
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px at {width}"
-        page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 900})
-
-
 def _answer(folder, key: str) -> str:
     """The sub-platform's receipt for its one file: ``key`` refused with :data:`REFUSAL`."""
     (name,) = [p.name for p in (folder / "outbox").iterdir() if p.suffix == ".zip"]
@@ -132,8 +115,8 @@ def _answer(folder, key: str) -> str:
 def test_a_district_sends_to_its_sub_platform_and_reads_its_receipts(
     page, live_url, scene, tmp_path
 ):
-    page.set_viewport_size({"width": 1366, "height": 900})
-    _login(page, live_url, scene["admin"])
+    page.set_viewport_size(DESKTOP)
+    login(page, live_url, scene["admin"])
 
     # a new partner of the district: the sub-platform's folder
     page.goto(f"{live_url}/exchange/partners/")
@@ -175,7 +158,8 @@ def test_a_district_sends_to_its_sub_platform_and_reads_its_receipts(
     row = page.get_by_test_id(f"delivery-{key}")
     expect(row.get_by_test_id("status")).to_have_text("被拒收")
     expect(row).to_contain_text(REFUSAL)
-    _shots(page, tmp_path, "channel")
+    shots(page, tmp_path, "channel", SIZES)
+    page.set_viewport_size(DESKTOP)
 
     # 重发 and run: a second file with the same key, waiting for its receipt again
     page.get_by_test_id("resend-rejected").click()
@@ -188,4 +172,5 @@ def test_a_district_sends_to_its_sub_platform_and_reads_its_receipts(
     page.goto(f"{live_url}/exchange/partners/tn-sub-{TAG}/reconcile/")
     expect(page.get_by_test_id("total-awaiting")).to_have_text("1")
     expect(page.get_by_test_id("reconcile")).to_contain_text("统计上严重失信企业")
-    _shots(page, tmp_path, "reconcile")
+    shots(page, tmp_path, "reconcile", SIZES)
+    page.set_viewport_size(DESKTOP)

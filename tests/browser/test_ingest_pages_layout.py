@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, login
 from tests.conftest import remove_uploads
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -28,7 +29,7 @@ def officer_batch(django_db_setup, django_db_blocker, tmp_path_factory):
         user = create_user(
             actor=None,
             username=f"layout-{uuid.uuid4().hex[:8]}",
-            password="Pw-123456",
+            password=PASSWORD,
             role=Role.DEPT_OFFICER,
             department=Department.objects.get(code="SCJG"),
         )
@@ -55,11 +56,7 @@ def officer_batch(django_db_setup, django_db_blocker, tmp_path_factory):
 def test_the_upload_flow_pages_do_not_scroll_sideways(officer_batch, page, live_url, width, height):
     user, batch = officer_batch
     page.set_viewport_size({"width": width, "height": height})
-    page.goto(f"{live_url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "Pw-123456")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_url}/")
+    login(page, live_url, user)
     for path in (
         "/",
         "/ingest/",

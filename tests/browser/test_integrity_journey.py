@@ -15,10 +15,10 @@ import pytest
 from playwright.sync_api import expect
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, fits, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
-PASSWORD = "Pw-123456"
 TAG = uuid.uuid4().hex[:6]
 DOCUMENT_NO = f"常纪处〔2026〕旅程{TAG}号"
 
@@ -134,20 +134,6 @@ def _run_recompute_jobs(django_db_blocker, person_id: int) -> int:
     return _off_the_loop(django_db_blocker, work)
 
 
-def _login(page, live_url, user) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{live_url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_url}/")
-
-
-def _fits(page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px"
-
-
 def test_a_discipline_upload_lowers_the_grade_with_its_explanation(
     page, live_url, scene, discipline_file, django_db_blocker, tmp_path
 ):
@@ -155,7 +141,7 @@ def test_a_discipline_upload_lowers_the_grade_with_its_explanation(
     page.set_viewport_size({"width": 1366, "height": 768})
 
     # 纪委监委 uploads the 纪律处分 file; the server's worker loads it.
-    _login(page, live_url, scene["officer"])
+    login(page, live_url, scene["officer"])
     page.goto(f"{live_url}/ingest/")  # 数据报送
     page.select_option("select[name=item]", "cs-discipline")
     page.select_option("select[name=department]", "JWJW")
@@ -169,7 +155,7 @@ def test_a_discipline_upload_lowers_the_grade_with_its_explanation(
     assert _run_recompute_jobs(django_db_blocker, servant.natural_person_id) >= 1
 
     # The organisation and HR officer of 市场监管局 finds the person in the unit's archives.
-    _login(page, live_url, scene["hr"])
+    login(page, live_url, scene["hr"])
     page.goto(f"{live_url}/integrity/?name={servant.natural_person.name}")
     row = page.get_by_test_id("archive-list").locator("tr", has_text=servant.natural_person.name)
     expect(row).to_contain_text("420")
@@ -193,7 +179,7 @@ def test_a_discipline_upload_lowers_the_grade_with_its_explanation(
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     expect(page.get_by_test_id("grade")).to_have_text("C")
-    _fits(page)
+    fits(page)
     page.screenshot(path=str(tmp_path / "archive-390.png"), full_page=True)
 
     # The unit's list and its grade distribution, on a phone and on a desktop.
@@ -201,11 +187,11 @@ def test_a_discipline_upload_lowers_the_grade_with_its_explanation(
         page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{live_url}/integrity/")
         expect(page.get_by_test_id("count-C")).to_have_text("1")
-        _fits(page)
+        fits(page)
         page.screenshot(path=str(tmp_path / f"list-{width}.png"), full_page=True)
         page.goto(f"{live_url}/integrity/distribution/")
         expect(page.get_by_test_id("chart-region")).to_have_attribute("data-rendered", "chart")
-        _fits(page)
+        fits(page)
         page.screenshot(path=str(tmp_path / f"distribution-{width}.png"), full_page=True)
     for name in ("archive", "list", "distribution"):
         for width in (1366, 390):

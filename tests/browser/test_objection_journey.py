@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 
-from credit import dbserver
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, login, server_log
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -38,14 +37,14 @@ def scene(django_db_setup, django_db_blocker):
         reviewer = create_user(
             actor=None,
             username=f"obj-office-{tag.lower()}",
-            password="Pw-123456",
+            password=PASSWORD,
             role=Role.CITY_REVIEWER,
             real_name="王受理",
         )
         officer = create_user(
             actor=None,
             username=f"obj-dept-{tag.lower()}",
-            password="Pw-123456",
+            password=PASSWORD,
             role=Role.DEPT_OFFICER,
             department=department,
             real_name="赵核实",
@@ -110,7 +109,7 @@ def _remove(entry, company, users) -> None:
 
 def _last_code(since: int) -> str:
     """The verification code the development SMS backend wrote to the server's log."""
-    log = Path(dbserver.var_dir()) / "browser-server.log"
+    log = server_log()
     text = log.read_text(encoding="utf-8", errors="replace")[since:]
     codes = re.findall(r"验证码[^0-9]{0,20}(\d{6})", text)
     assert codes, text[-2000:]
@@ -118,16 +117,8 @@ def _last_code(since: int) -> str:
 
 
 def _log_size() -> int:
-    log = Path(dbserver.var_dir()) / "browser-server.log"
+    log = server_log()
     return log.stat().st_size if log.exists() else 0
-
-
-def _login(page, live_url, user) -> None:
-    page.goto(f"{live_url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "Pw-123456")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_url}/")
 
 
 def _act(page, action: str, fields: dict[str, str] | None = None, check: str = "") -> None:
@@ -175,7 +166,7 @@ def test_objection_suspends_and_uphold_restores(page, live_url, scene, tmp_path)
 
     # The credit office accepts: the entry is suspended and leaves the portal at once.
     staff = page.context.browser.new_context(locale="zh-CN").new_page()
-    _login(staff, live_url, scene["reviewer"])
+    login(staff, live_url, scene["reviewer"])
     staff.goto(f"{live_url}/objections/manage/{number}/")
     _act(staff, "accept", {"reason": "材料齐全，予以受理"})
     assert "暂停公示" in staff.get_by_test_id("record-status").inner_text()
@@ -185,7 +176,7 @@ def test_objection_suspends_and_uphold_restores(page, live_url, scene, tmp_path)
 
     # The source department verifies; the office upholds: the entry returns.
     dept = page.context.browser.new_context(locale="zh-CN").new_page()
-    _login(dept, live_url, scene["officer"])
+    login(dept, live_url, scene["officer"])
     dept.goto(f"{live_url}/objections/manage/{number}/")
     _act(dept, "verify", {"reason": "复议决定维持原处罚，名单信息无误。"}, check="uphold")
     staff.goto(f"{live_url}/objections/manage/{number}/")

@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -39,7 +40,7 @@ def scene(django_db_setup, django_db_blocker):
     decided = datetime.date.today() - datetime.timedelta(days=120)
     with django_db_blocker.unblock():
         admin = create_user(
-            actor=None, username=f"public-{tag.lower()}", password="Pw-123456", role=Role.CITY_ADMIN
+            actor=None, username=f"public-{tag.lower()}", password=PASSWORD, role=Role.CITY_ADMIN
         )
         company, _ = register_legal_person(
             actor=None,

@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, fits
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 CLIENT_ID = "portal-reports-journey"
 CLIENT_SECRET = "portal-reports-journey-secret"
-PASSWORD = "Pw-123456"
 LICENCE = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
@@ -175,12 +175,6 @@ def _qr_url(pdf: bytes) -> str:
     return found[0]
 
 
-def _fits(page) -> None:
-    """The page does not scroll sideways (the agent uses a phone)."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px"
-
-
 def test_apply_review_approve_download_and_verify(page, live_url, scene, tmp_path):
     company, template = scene["company"], scene["template"]
     page.set_viewport_size({"width": 390, "height": 844})
@@ -196,7 +190,7 @@ def test_apply_review_approve_download_and_verify(page, live_url, scene, tmp_pat
     page.locator("button[type=submit]").click()
     page.wait_for_url("**/portal/reports/apply/")
     assert company.name in page.get_by_test_id("subject").inner_text()
-    _fits(page)
+    fits(page)
 
     # … applies for a report for a bid, with the business licence.
     licence = tmp_path / "营业执照.pdf"
@@ -211,7 +205,7 @@ def test_apply_review_approve_download_and_verify(page, live_url, scene, tmp_pat
     number = page.get_by_test_id("report-number").inner_text().strip()
     code = page.get_by_test_id("extraction-code").inner_text().strip()
     assert "提取码只显示一次" in page.get_by_test_id("code-once").inner_text()
-    _fits(page)
+    fits(page)
 
     # The credit office: one reviewer passes the materials, another approves the issue.
     browser = page.context.browser
@@ -248,7 +242,7 @@ def test_apply_review_approve_download_and_verify(page, live_url, scene, tmp_pat
     page.goto(f"{live_url}{target.path}?{target.query}")
     assert page.get_by_test_id("report-status").inner_text() == "有效"
     assert company.name in page.get_by_test_id("verified-subject").inner_text()
-    _fits(page)
+    fits(page)
 
     # … and uploads the file on the verify page: intact and validly signed.
     page.goto(f"{live_url}/portal/reports/verify/")
@@ -258,10 +252,10 @@ def test_apply_review_approve_download_and_verify(page, live_url, scene, tmp_pat
     page.get_by_test_id("verify-result").wait_for()
     assert page.get_by_test_id("verdict").inner_text() == "验证通过"
     assert page.get_by_test_id("verified-number").inner_text() == number
-    _fits(page)
+    fits(page)
 
     # 我的 lists the application, issued, with its download.
     page.goto(f"{live_url}/portal/account/")
     mine = page.get_by_test_id("my-reports")
     assert number in mine.inner_text() and "已出具" in mine.inner_text()
-    _fits(page)
+    fits(page)

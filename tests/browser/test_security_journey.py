@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -27,7 +28,7 @@ def scene(django_db_setup, django_db_blocker):
         admin = create_user(
             actor=None,
             username=f"csp-{tag}",
-            password="Pw-123456",
+            password=PASSWORD,
             role=Role.CITY_ADMIN,
             real_name="安全检查",
         )
@@ -61,14 +62,6 @@ def violations(page):
     return found
 
 
-def _log_in(page, live_url: str, username: str) -> None:
-    page.goto(f"{live_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "Pw-123456")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_url}/")
-
-
 def test_pages_work_under_the_policy_and_nothing_is_blocked(page, live_url, scene, violations):
     page.goto(f"{live_url}/portal/")
     assert page.locator("text=信用常州").first.is_visible()
@@ -76,7 +69,7 @@ def test_pages_work_under_the_policy_and_nothing_is_blocked(page, live_url, scen
     assert page.evaluate("htmx.config.includeIndicatorStyles") is False
     assert page.evaluate("htmx.config.allowEval") is False
 
-    _log_in(page, live_url, scene["admin"].username)
+    login(page, live_url, scene["admin"])
     assert page.get_by_test_id("role").inner_text() == "市信用办管理员"
 
     page.goto(f"{live_url}/admin/catalog/catalogitem/{scene['item'].pk}/change/")
@@ -97,7 +90,7 @@ def test_confirmation_and_print_buttons_work_without_inline_handlers(
     page, live_url, scene, violations
 ):
     client = scene["client"]
-    _log_in(page, live_url, scene["admin"].username)
+    login(page, live_url, scene["admin"])
     page.goto(f"{live_url}/gateway/clients/{client.pk}/")
     rotate = page.locator("form[data-confirm] button[type=submit]", has_text="更换密钥")
 

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -23,7 +24,7 @@ def officer(django_db_setup, django_db_blocker):
         return create_user(
             actor=None,
             username=f"browser-{uuid.uuid4().hex[:8]}",
-            password="Pw-123456",
+            password=PASSWORD,
             role=Role.DEPT_OFFICER,
             department=Department.objects.get(code="TNQ-SCJG"),
             real_name="王报送",
@@ -41,7 +42,7 @@ def test_officer_signs_in_and_downloads_the_penalty_template(page, live_url, off
     assert page.locator("text=用户名或密码不正确").is_visible()
 
     page.fill("input[name=username]", officer.username)
-    page.fill("input[name=password]", "Pw-123456")
+    page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_url}/")
     assert page.get_by_test_id("role").inner_text() == "部门数据报送员"

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, login
 from tests.conftest import remove_uploads
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -29,7 +30,7 @@ def officer(django_db_setup, django_db_blocker):
         user = create_user(
             actor=None,
             username=f"upload-{uuid.uuid4().hex[:8]}",
-            password="Pw-123456",
+            password=PASSWORD,
             role=Role.DEPT_OFFICER,
             department=Department.objects.get(code="SCJG"),
         )
@@ -52,18 +53,10 @@ def upload_file(officer, tmp_path):
     )
 
 
-def _login(page, live_url, officer):
-    page.goto(f"{live_url}/accounts/login/")
-    page.fill("input[name=username]", officer.username)
-    page.fill("input[name=password]", "Pw-123456")
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_url}/")
-
-
 def test_officer_uploads_a_file_with_an_error_and_reads_the_feedback(
     upload_file, page, live_url, officer, tmp_path
 ):
-    _login(page, live_url, officer)
+    login(page, live_url, officer)
 
     page.goto(f"{live_url}/catalog/admin-penalty/")
     with page.expect_download() as template:
@@ -130,7 +123,7 @@ def test_the_batch_page_follows_a_running_job_then_shows_the_receipt(
         with ThreadPoolExecutor(1) as pool:
             pool.submit(run).result()
 
-    _login(page, live_url, officer)
+    login(page, live_url, officer)
     page.goto(f"{live_url}/ingest/batches/{queued_batch.pk}/")
     expect(page.get_by_test_id("progress-status")).to_have_text("排队中")
     expect(page.get_by_test_id("progress-total")).to_have_text("0")

@@ -9,10 +9,10 @@ import uuid
 import pytest
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 WIDTHS = [(1366, 768), (390, 844)]
-PASSWORD = "Pw-123456"
 
 
 @pytest.fixture(scope="module")
@@ -67,19 +67,11 @@ def office_warnings(django_db_setup, django_db_blocker):
         user.delete()
 
 
-def _login(page, live_url, user) -> None:
-    page.goto(f"{live_url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_url}/")
-
-
 @pytest.mark.parametrize(("width", "height"), WIDTHS)
 def test_the_warning_pages_do_not_scroll_sideways(office_warnings, page, live_url, width, height):
     user, rule, warnings = office_warnings
     page.set_viewport_size({"width": width, "height": height})
-    _login(page, live_url, user)
+    login(page, live_url, user)
     for path in (
         "/warnings/",
         f"/warnings/?rule={rule.code}&status=closed",
@@ -98,7 +90,7 @@ def test_the_list_tags_levels_explains_an_empty_result_and_a_warning_is_acknowle
 ):
     user, rule, warnings = office_warnings
     page.set_viewport_size({"width": 1366, "height": 768})
-    _login(page, live_url, user)
+    login(page, live_url, user)
     page.goto(f"{live_url}/warnings/?rule={rule.code}")
     tag = page.locator("table[data-testid=warnings] .level-severe").first
     assert tag.inner_text() == "严重"

@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from credit.accounts.roles import Role
+from tests.browser.conftest import PASSWORD, fits
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -28,7 +29,7 @@ def scene(django_db_setup, django_db_blocker):
         admin = create_user(
             actor=None,
             username=f"wb-{uuid.uuid4().hex[:8]}",
-            password="Pw-123456",
+            password=PASSWORD,
             role=Role.DISTRICT_ADMIN,
             region=Region.objects.get(code="320402"),
             real_name="王天宁",
@@ -52,11 +53,6 @@ def scene(django_db_setup, django_db_blocker):
         Batch.objects.filter(pk=batch.pk).delete()
 
 
-def _no_sideways_scroll(page) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url}: scrollWidth {width[0]} > {width[1]}"
-
-
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_workbench_count_list_breadcrumb_and_chart(page, live_url, scene, width, height, tmp_path):
     errors: list[str] = []
@@ -66,13 +62,13 @@ def test_workbench_count_list_breadcrumb_and_chart(page, live_url, scene, width,
 
     page.goto(f"{live_url}/accounts/login/")
     page.fill("input[name=username]", scene["admin"].username)
-    page.fill("input[name=password]", "Pw-123456")
+    page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_url}/")
     assert page.get_by_test_id("role").inner_text() == "辖市区管理员"
     count = page.get_by_test_id("count-batches_rejected_rows")
     assert int(count.inner_text()) >= 1
-    _no_sideways_scroll(page)
+    fits(page)
     page.screenshot(path=str(tmp_path / f"workbench-{width}.png"), full_page=True)
 
     # The count opens the list it counts; the breadcrumb leads back.
@@ -82,7 +78,7 @@ def test_workbench_count_list_breadcrumb_and_chart(page, live_url, scene, width,
     trail = page.get_by_test_id("breadcrumb")
     assert trail.get_by_role("link", name="数据报送").is_visible()
     assert trail.locator("[aria-current=page]").inner_text() == "报送批次"
-    _no_sideways_scroll(page)
+    fits(page)
     trail.get_by_role("link", name="工作台").click()
     page.wait_for_url(f"{live_url}/")
 
@@ -91,7 +87,7 @@ def test_workbench_count_list_breadcrumb_and_chart(page, live_url, scene, width,
     menu.get_by_text("统计分析", exact=True).click()
     ranking = menu.get_by_role("link", name="数据质量排名")
     assert ranking.is_visible()
-    _no_sideways_scroll(page)
+    fits(page)
     page.screenshot(path=str(tmp_path / f"menu-{width}.png"))
     ranking.click()
     page.wait_for_url("**/ingest/quality/")
@@ -99,7 +95,7 @@ def test_workbench_count_list_breadcrumb_and_chart(page, live_url, scene, width,
     chart.locator("canvas").first.wait_for(state="visible")
     assert chart.get_attribute("data-rendered") == "chart"
     assert "统计分析" in page.get_by_test_id("breadcrumb").inner_text()
-    _no_sideways_scroll(page)
+    fits(page)
     page.screenshot(path=str(tmp_path / f"quality-{width}.png"), full_page=True)
 
     assert errors == []
