@@ -138,6 +138,16 @@ def test_the_seven_working_day_deadline(decision, due):
     assert not LIBRARY_ONLY.is_on_time(decision, due + dt.timedelta(days=1))
 
 
+def test_the_table_of_deadlines_has_every_day_of_its_range():
+    table = LIBRARY_ONLY.deadlines(D(2026, 3, 2), D(2026, 3, 7))
+    assert list(table) == [D(2026, 3, d) for d in range(2, 8)]
+    assert (table[D(2026, 3, 2)], table[D(2026, 3, 6)], table[D(2026, 3, 7)]) == (
+        D(2026, 3, 11), D(2026, 3, 17), D(2026, 3, 17),
+    )  # fmt: skip
+    assert LIBRARY_ONLY.deadlines(D(2026, 3, 2), D(2026, 3, 1)) == {}
+    assert LIBRARY_ONLY.deadlines(D(2026, 3, 2), D(2026, 3, 2), 0) == {D(2026, 3, 2): D(2026, 3, 2)}
+
+
 def test_a_report_on_the_rest_day_after_the_deadline_is_late_though_no_working_day_passed():
     decision, due = D(2026, 3, 11), D(2026, 3, 20)  # deadline on a Friday
     assert LIBRARY_ONLY.deadline(decision) == due

@@ -235,8 +235,7 @@ GROUP BY 1, 2
 def _timeliness(subject: str, spans: list[Span], today: datetime.date) -> list[Observation]:
     start, end, kind = spans[0].start, spans[-1].end, spans[0].kind
     calendar = WorkdayCalendar(start, end + datetime.timedelta(days=60))
-    days = [start + datetime.timedelta(days=n) for n in range((end - start).days)]
-    dues = [calendar.deadline(d, REPORTING_WORKING_DAYS) for d in days]
+    dues = calendar.deadlines(start, end - datetime.timedelta(days=1))
     group = {"region_id": "r.region_id", "department_id": "r.department_id", None: "NULL"}[
         _GROUP[subject]
     ]
@@ -244,8 +243,8 @@ def _timeliness(subject: str, spans: list[Span], today: datetime.date) -> list[O
         cur.execute(
             _TIMELINESS_SQL.format(group=group),
             {
-                "days": days,
-                "dues": dues,
+                "days": list(dues),
+                "dues": list(dues.values()),
                 "kind": kind,
                 "tz": timezone.get_current_timezone_name(),
                 "category": Category.DOUBLE_PUBLICITY.value,

@@ -335,6 +335,14 @@ class WorkdayCalendar:
             raise ValueError("n must not be negative")
         return self.add_working_days(decision_date, n)
 
+    def deadlines(
+        self, first: dt.date, last: dt.date, n: int = REPORTING_WORKING_DAYS
+    ) -> dict[dt.date, dt.date]:
+        """Each day from ``first`` to ``last`` (both included) → its :meth:`deadline`: the
+        table the timeliness queries join decision days to."""
+        days = (first + dt.timedelta(days=k) for k in range((last - first).days + 1))
+        return {d: self.deadline(d, n) for d in days}
+
     def is_on_time(
         self, decision_date: dt.date, report_date: dt.date, n: int = REPORTING_WORKING_DAYS
     ) -> bool:

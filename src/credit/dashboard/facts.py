@@ -123,13 +123,8 @@ def _due_dates(cur: Any) -> None:
     if first is None:
         return
     calendar = workdays.WorkdayCalendar(first, last + datetime.timedelta(days=60))
-    rows = []
-    day = first
-    while day <= last:
-        rows.append((day, calendar.deadline(day, workdays.REPORTING_WORKING_DAYS)))
-        day += datetime.timedelta(days=1)
     with cur.copy("COPY dashboard_due (decided, due) FROM STDIN") as copy:
-        for row in rows:
+        for row in calendar.deadlines(first, last).items():
             copy.write_row(row)
     cur.execute("ANALYZE dashboard_due")
 

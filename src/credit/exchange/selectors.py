@@ -227,7 +227,8 @@ def reconciliation(
 #: How far before a period the decision days whose 7-working-day deadline falls in it may lie
 #: (seven working days plus the longest run of holidays and weekends, with room to spare).
 _DEADLINE_REACH = datetime.timedelta(days=45)
-_TIMELINESS = ("due", "timely", "late", "overdue", "waiting")
+#: The counts of :func:`timeliness`, in their order on the page and in the workbook.
+TIMELINESS = ("due", "timely", "late", "overdue", "waiting")
 #: After :func:`_dated`: those counts per item (the parameters: today, twice).
 _TIMELINESS_COUNTS = """
     SELECT item_id, count(*),
@@ -273,13 +274,11 @@ def _dated(
     from credit.records.models import CreditRecord
 
     calendar = workdays.WorkdayCalendar(start - _DEADLINE_REACH, end)
-    dues = {}
-    day = start - _DEADLINE_REACH
-    while day <= end:
-        due = calendar.deadline(day)
-        if start <= due <= end:
-            dues[day] = due
-        day += datetime.timedelta(days=1)
+    dues = {
+        day: due
+        for day, due in calendar.deadlines(start - _DEADLINE_REACH, end).items()
+        if start <= due <= end
+    }
     if not dues:
         return None
     records = CreditRecord.objects.filter(
@@ -343,8 +342,8 @@ def timeliness(
         with connection.cursor() as cur:
             cur.execute(sql + _TIMELINESS_COUNTS, [*params, today, today])
             for item_id, *numbers in cur.fetchall():
-                counted[item_id] = dict(zip(_TIMELINESS, numbers, strict=True))
-    zero = dict.fromkeys(_TIMELINESS, 0)
+                counted[item_id] = dict(zip(TIMELINESS, numbers, strict=True))
+    zero = dict.fromkeys(TIMELINESS, 0)
     found = []
     for channel in channels:
         row = {"channel": channel, **counted.get(channel.item_id, zero)}
@@ -362,9 +361,10 @@ def late_records(
     today: datetime.date | None = None,
     limit: int = 10_000,
 ) -> list[dict[str, Any]]:
-    """The records the timeliness counts as 超期上报 or 超期未上报 (:func:`timeliness`), by
-    channel, deadline and record, at most ``limit``: ``{"channel", "record_id",
-    "document_no", "decision_date", "due_on", "sent_on", "status", "reason"}`` — ``status``
+    """The records the timeliness counts as 超期上报 or 超期未上报 (:func:`timeliness`), in
+    the channels' order, then by deadline and record, at most ``limit``: ``{"channel",
+    "record_id", "document_no", "decision_date", "due_on", "sent_on", "status", "reason"}``
+    — ``status``
     and ``reason`` those of the record's latest delivery in the channel (``status`` None when
     it never entered the outbox). No subject names: the document number identifies the
     decision to its department."""
@@ -390,23 +390,20 @@ def late_records(
             ) latest ON true
             WHERE dated.sent_on > dated.due_on
                 OR (dated.sent_on IS NULL AND dated.due_on < %s)
-            ORDER BY dated.item_id, dated.due_on, dated.id
+            ORDER BY array_position(%s, dated.item_id), dated.due_on, dated.id
             LIMIT %s
             """  # noqa: S608 — the tables are the models' own
     with connection.cursor() as cur:
         cur.execute(
             sql + details,
-            [*params, [c.pk for c in channels], today, limit],
+            [*params, [c.pk for c in channels], today, [c.item_id for c in channels], limit],
         )
         rows = cur.fetchall()
     names = ("document_no", "decision_date", "due_on", "sent_on", "status", "reason")
-    found = [
+    return [
         {"channel": by_item[item_id], "record_id": rid, **dict(zip(names, rest, strict=True))}
         for rid, item_id, *rest in rows
     ]
-    order = {c.item_id: n for n, c in enumerate(channels)}
-    found.sort(key=lambda r: (order[r["channel"].item_id], r["due_on"], r["record_id"]))
-    return found
 
 
 def _top_reasons(grouped: QuerySet) -> dict[int, list[dict[str, Any]]]:

@@ -80,14 +80,13 @@ def _calendar(span: Span) -> WorkdayCalendar:
 def timeliness_measure(targets: list[Target], span: Span) -> dict[Target, Measure]:
     owners = members(targets)
     calendar = _calendar(span)
-    days = [span.start + datetime.timedelta(days=n) for n in range((span.end - span.start).days)]
-    dues = [calendar.deadline(d, REPORTING_WORKING_DAYS) for d in days]
+    dues = calendar.deadlines(span.start, span.end - datetime.timedelta(days=1))
     with connection.cursor() as cur:
         cur.execute(
             _TIMELINESS_SQL,
             {
-                "days": days,
-                "dues": dues,
+                "days": list(dues),
+                "dues": list(dues.values()),
                 "tz": timezone.get_current_timezone_name(),
                 "category": Category.DOUBLE_PUBLICITY.value,
                 "start": span.start,

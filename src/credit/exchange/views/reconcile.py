@@ -26,34 +26,32 @@ from credit.exchange.views.jobs import DIRECTIONS, content_suffix, may_manage
 COUNTS = ("sent", "acked", "rejected", "pending", "awaiting", "received")
 
 
+def _label(channel: Any) -> str:
+    """A channel as the page and the workbook name it: 行政处罚 上报（异议和更正结果）."""
+    return (
+        f"{channel.item.name} {DIRECTIONS.get(channel.direction, '')}"
+        f"{content_suffix(channel.content)}"
+    )
+
+
 def reconcile_rows(partner: Any, start: Any, end: Any) -> list[dict[str, Any]]:
     """:func:`credit.exchange.selectors.reconciliation` as the page shows it: per channel
     its label, the counts, and the reasons of the rejected rows as ``(reason, count)``."""
-    rows = []
-    for row in selectors.reconciliation(partner, start=start, end=end):
-        channel = row["channel"]
-        label = (
-            f"{channel.item.name} {DIRECTIONS.get(channel.direction, '')}"
-            f"{content_suffix(channel.content)}"
-        )
-        rows.append(
-            {
-                "channel": channel,
-                "label": label,
-                **{k: row[k] for k in COUNTS},
-                "reasons": [(r["reason"], r["count"]) for r in row["reasons"]],
-            }
-        )
-    return rows
-
-
-TIMELINESS = ("due", "timely", "late", "overdue", "waiting")
+    return [
+        {
+            "channel": row["channel"],
+            "label": _label(row["channel"]),
+            **{k: row[k] for k in COUNTS},
+            "reasons": [(r["reason"], r["count"]) for r in row["reasons"]],
+        }
+        for row in selectors.reconciliation(partner, start=start, end=end)
+    ]
 
 
 def timeliness_rows(partner: Any, start: Any, end: Any) -> list[dict[str, Any]]:
     """:func:`credit.exchange.selectors.timeliness` with each channel's label."""
     return [
-        {**row, "label": f"{row['channel'].item.name} {DIRECTIONS.get(row['channel'].direction)}"}
+        {**row, "label": _label(row["channel"])}
         for row in selectors.timeliness(partner, start=start, end=end)
     ]
 
@@ -138,12 +136,12 @@ def reconcile_export(request: HttpRequest, code: str) -> HttpResponse:
     )
     reasons = ([r["label"], reason, n] for r in rows for reason, n in r["reasons"])
     timely = (
-        [period, t["label"], *(t[k] for k in TIMELINESS), _rate(t["rate"])]
+        [period, t["label"], *(t[k] for k in selectors.TIMELINESS), _rate(t["rate"])]
         for t in timeliness_rows(obj, start, end)
     )
     late = (
         [
-            f"{r['channel'].item.name} {DIRECTIONS.get(r['channel'].direction)}",
+            _label(r["channel"]),
             r["record_id"],
             r["document_no"],
             r["decision_date"],
