@@ -7,6 +7,7 @@ import contextlib
 import datetime
 import itertools
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -40,16 +41,25 @@ def _uses_the_database(item: pytest.Item) -> bool:
     )
 
 
+@pytest.fixture(scope="session")
+def _database_modules(request) -> set[Any]:
+    """The test modules of this run with a test that uses the database."""
+    return {
+        getattr(item, "module", None) for item in request.session.items if _uses_the_database(item)
+    }
+
+
 @pytest.fixture(scope="module", autouse=True)
-def _committed_audit_entries_removed(request, django_db_blocker) -> Iterator[None]:
+def _committed_audit_entries_removed(
+    request, django_db_blocker, _database_modules
+) -> Iterator[None]:
     """The audit entries a module commits are removed when it ends. Test transactions roll
     theirs back, but a module that commits data (a browser journey's server, a module-scoped
     seed) leaves entries behind, and later tests of the same database look entries up by
     event type. The trail is append-only: :func:`append_only_bypass` lets this clean-up
     through. A module without database tests is left alone (without any, pytest-django makes
     no test database and the connection would be the configured one)."""
-    mine = [i for i in request.session.items if getattr(i, "module", None) is request.module]
-    if not any(_uses_the_database(item) for item in mine):
+    if request.module not in _database_modules:
         yield
         return
     request.getfixturevalue("django_db_setup")

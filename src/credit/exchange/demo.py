@@ -354,17 +354,17 @@ def _history(partner: Any) -> int:
     days = [d.record.decision_date for d in fresh]
     calendar = workdays.WorkdayCalendar(min(days), max(days) + datetime.timedelta(days=40))
     tz = timezone.get_default_timezone()
+    dated = []
     for delivery in fresh:
         pk = delivery.record_id
         after = 8 + pk % 5 if pk % 20 == 0 else 1 + pk % 6
         day = calendar.add_working_days(delivery.record.decision_date, after)
         queued = datetime.datetime.combine(day, datetime.time(17, 0), tzinfo=tz)
         sent = queued + datetime.timedelta(hours=8)
-        if sent > now:
-            continue
-        delivery.created_at, delivery.sent_at = queued, sent
-        delivery.acked_at = sent + datetime.timedelta(minutes=1)
-    dated = [d for d in fresh if d.sent_at < now - datetime.timedelta(hours=1)]
+        if sent <= now - datetime.timedelta(hours=1):  # else it keeps its time
+            delivery.created_at, delivery.sent_at = queued, sent
+            delivery.acked_at = sent + datetime.timedelta(minutes=1)
+            dated.append(delivery)
     Delivery.objects.bulk_update(dated, ["created_at", "sent_at", "acked_at"], batch_size=1000)
     return len(dated)
 
